@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Restores, builds and runs the whole test suite, then prints one line: "N passed, N failed[, N skipped]".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+results=artifacts/test-results
+rm -rf "$results"
+mkdir -p "$results"
+dotnet restore Consortia.slnx
+dotnet build Consortia.slnx --no-restore -c Release
+status=0
+dotnet test Consortia.slnx --no-build -c Release --results-directory "$results" --logger "trx" -- RunConfiguration.MaxCpuCount=2 || status=$?
+python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+passed = failed = skipped = 0
+files = glob.glob(sys.argv[1] + "/**/*.trx", recursive=True)
+for f in files:
+    c = ET.parse(f).getroot().find("t:ResultSummary/t:Counters", ns)
+    passed += int(c.get("passed", 0))
+    failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
+    skipped += int(c.get("notExecuted", 0))
+line = f"{passed} passed, {failed} failed"
+if skipped:
+    line += f", {skipped} skipped"
+print(line)
+PY
+exit $status
