@@ -1,0 +1,37 @@
+namespace Consortia.Learning.Models;
+
+/// <summary>A differentiable model over a flat parameter vector.</summary>
+/// <remarks>
+/// Implementations own scratch buffers sized for <see cref="MaxBatchSize"/> rows, so an instance must not
+/// be shared between threads; create one per trainer with <see cref="ModelSpec.CreateModel"/>. Parameters
+/// are always passed in, never stored, so one instance can evaluate any parameter vector of its layout.
+/// </remarks>
+public interface IModel
+{
+    /// <summary>The specification the model was built from.</summary>
+    ModelSpec Spec { get; }
+
+    /// <summary>The layout of the parameter vector.</summary>
+    ParameterLayout Layout { get; }
+
+    /// <summary>The largest batch the scratch buffers hold.</summary>
+    int MaxBatchSize { get; }
+
+    /// <summary>Writes initial parameters (PyTorch's default <c>Linear</c> initialisation).</summary>
+    /// <param name="parameters">The parameter vector to fill.</param>
+    /// <param name="random">The seeded random source.</param>
+    void Initialize(Span<float> parameters, RandomSource random);
+
+    /// <summary>Computes the mean loss over the batch and writes its gradient.</summary>
+    /// <param name="parameters">The parameters.</param>
+    /// <param name="batch">The batch; at most <see cref="MaxBatchSize"/> rows.</param>
+    /// <param name="gradient">Receives the gradient of the mean loss (overwritten).</param>
+    /// <returns>The mean loss over the batch, including any regularisation term.</returns>
+    float LossAndGradient(ReadOnlySpan<float> parameters, Batch batch, Span<float> gradient);
+
+    /// <summary>Computes the model's output for every row.</summary>
+    /// <param name="parameters">The parameters.</param>
+    /// <param name="features">Row-major features of any number of rows.</param>
+    /// <param name="output">Receives one value per row: the probability of class 1, or the Cox risk score.</param>
+    void Predict(ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, Span<float> output);
+}
