@@ -9,13 +9,13 @@ public sealed record LocalTrainingOptions
     /// <value>Default: 32.</value>
     public int BatchSize { get; init; } = 32;
 
-    /// <summary>Number of mini-batch steps; exactly one of <see cref="LocalSteps"/> and <see cref="LocalEpochs"/> is set.</summary>
-    /// <value>Default: <see langword="null"/>.</value>
+    /// <summary>Number of mini-batch steps; when set it takes precedence over <see cref="LocalEpochs"/>.</summary>
+    /// <value>Default: <see langword="null"/> (train for <see cref="LocalEpochs"/> passes).</value>
     public int? LocalSteps { get; init; }
 
-    /// <summary>Number of passes over the local data; exactly one of <see cref="LocalSteps"/> and <see cref="LocalEpochs"/> is set.</summary>
+    /// <summary>Number of passes over the local data, used when <see cref="LocalSteps"/> is not set.</summary>
     /// <value>Default: 1.</value>
-    public int? LocalEpochs { get; init; } = 1;
+    public int LocalEpochs { get; init; } = 1;
 
     /// <summary>The local optimizer; a fresh one (zero state) is created for every round.</summary>
     /// <value>Default: SGD with learning rate 0.01.</value>
@@ -26,7 +26,7 @@ public sealed record LocalTrainingOptions
     public float ProximalMu { get; init; }
 
     /// <summary>Checks the options and names the offending field.</summary>
-    /// <exception cref="ArgumentException">A field is out of range or both/neither of steps and epochs are set.</exception>
+    /// <exception cref="ArgumentException">A field is out of range.</exception>
     public void Validate()
     {
         if (BatchSize <= 0)
@@ -34,12 +34,7 @@ public sealed record LocalTrainingOptions
             throw new ArgumentException($"training.batch_size: expected a positive integer, got {BatchSize}.");
         }
 
-        if (LocalSteps.HasValue == LocalEpochs.HasValue)
-        {
-            throw new ArgumentException("training: set exactly one of local_steps and local_epochs.");
-        }
-
-        if (LocalSteps is <= 0 || LocalEpochs is <= 0)
+        if (LocalSteps is <= 0 || LocalEpochs <= 0)
         {
             throw new ArgumentException("training.local_steps/local_epochs: expected a positive integer.");
         }
@@ -56,5 +51,5 @@ public sealed record LocalTrainingOptions
     /// <param name="rows">The number of local training rows.</param>
     /// <returns>The step count.</returns>
     public int StepsFor(int rows) =>
-        LocalSteps ?? (LocalEpochs!.Value * ((rows + BatchSize - 1) / BatchSize)); // Validate() guarantees one is set.
+        LocalSteps ?? (LocalEpochs * ((rows + BatchSize - 1) / BatchSize));
 }
