@@ -54,6 +54,11 @@ internal static class SimulateCommand
             await stderr.WriteLineAsync($"error: {jobFile.Name}: data: {error.Message}").ConfigureAwait(false);
             return 2;
         }
+        catch (IOException error)
+        {
+            await stderr.WriteLineAsync($"error: {jobFile.Name}: cannot read the data: {error.Message}").ConfigureAwait(false);
+            return 2;
+        }
         catch (DataValidationException error)
         {
             await stderr.WriteLineAsync($"error: the data does not match its contract:{Environment.NewLine}{error.Message}").ConfigureAwait(false);

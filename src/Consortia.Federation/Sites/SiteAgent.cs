@@ -65,6 +65,17 @@ public sealed class SiteAgent
             return new Failed(Site, task.Round, "wrong-site", $"Task addressed to '{task.Site}' reached site '{Site}'.");
         }
 
+        ParameterVector parameters = task switch
+        {
+            TrainTask t => t.GlobalParameters,
+            EvaluateTask e => e.Parameters,
+            _ => throw new System.Diagnostics.UnreachableException(),
+        };
+        if (!parameters.Layout.Equals(_trainer.Model.Layout) || !parameters.IsFinite())
+        {
+            return new Failed(Site, task.Round, "invalid-parameters", $"The parameters do not fit this job's model ({_trainer.Model.Layout.Length} finite values expected).");
+        }
+
         await _busy.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
