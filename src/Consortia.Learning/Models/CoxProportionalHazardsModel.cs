@@ -51,6 +51,50 @@ internal sealed class CoxProportionalHazardsModel : IModel
 
     public float LossAndGradient(ReadOnlySpan<float> parameters, Batch batch, Span<float> gradient)
     {
+        float loss = ScoreGradient(parameters, batch);
+        int n = batch.Rows;
+        int d = _features;
+        Span<float> gs = _scoreGradient.AsSpan(0, n);
+        Span<float> gw = gradient[..d];
+        gw.Clear();
+        for (int r = 0; r < n; r++)
+        {
+            TensorPrimitives.MultiplyAdd(batch.Features.Slice(r * d, d), gs[r], gw, gw);
+        }
+
+        if (Spec.L2 > 0f)
+        {
+            ReadOnlySpan<float> w = parameters[..d];
+            loss += 0.5f * Spec.L2 * TensorPrimitives.Dot(w, w);
+            TensorPrimitives.MultiplyAdd(w, Spec.L2, gw, gw);
+        }
+
+        return loss;
+    }
+
+    public float ClippedGradientSum(ReadOnlySpan<float> parameters, Batch batch, float clipNorm, Span<float> clippedSum, Span<float> norms)
+    {
+        float loss = ScoreGradient(parameters, batch);
+        int n = batch.Rows;
+        int d = _features;
+        Span<float> gs = _scoreGradient.AsSpan(0, n);
+        Span<float> gw = clippedSum[..d];
+        gw.Clear();
+        for (int r = 0; r < n; r++)
+        {
+            ReadOnlySpan<float> x = batch.Features.Slice(r * d, d);
+            float share = gs[r] * n; // row r's share of the summed (not averaged) batch gradient
+            float norm = MathF.Abs(share) * MathF.Sqrt(TensorPrimitives.Dot(x, x));
+            norms[r] = norm;
+            TensorPrimitives.MultiplyAdd(x, share * DpClipping.Scale(norm, clipNorm), gw, gw);
+        }
+
+        return loss;
+    }
+
+    /// <summary>Fills the score buffer and d loss / d score for each row; returns the mean data loss.</summary>
+    private float ScoreGradient(ReadOnlySpan<float> parameters, Batch batch)
+    {
         int n = batch.Rows;
         int d = _features;
         ReadOnlySpan<float> w = parameters[..d];
@@ -129,21 +173,7 @@ internal sealed class CoxProportionalHazardsModel : IModel
             begin = stop;
         }
 
-        Span<float> gw = gradient[..d];
-        gw.Clear();
-        for (int r = 0; r < n; r++)
-        {
-            TensorPrimitives.MultiplyAdd(batch.Features.Slice(r * d, d), gs[r], gw, gw);
-        }
-
-        float result = (float)(loss / n);
-        if (Spec.L2 > 0f)
-        {
-            result += 0.5f * Spec.L2 * TensorPrimitives.Dot(w, w);
-            TensorPrimitives.MultiplyAdd(w, Spec.L2, gw, gw);
-        }
-
-        return result;
+        return (float)(loss / n);
     }
 
     public void Predict(ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, Span<float> output)

@@ -29,6 +29,25 @@ public interface IModel
     /// <returns>The mean loss over the batch, including any regularisation term.</returns>
     float LossAndGradient(ReadOnlySpan<float> parameters, Batch batch, Span<float> gradient);
 
+    /// <summary>
+    /// For DP-SGD: computes each example's gradient norm and the sum of the per-example gradients, each
+    /// clipped to L2 norm <paramref name="clipNorm"/>, without materialising one gradient per example.
+    /// </summary>
+    /// <param name="parameters">The parameters.</param>
+    /// <param name="batch">The batch; at most <see cref="MaxBatchSize"/> rows.</param>
+    /// <param name="clipNorm">The clipping bound C.</param>
+    /// <param name="clippedSum">Receives Σᵣ gᵣ·min(1, C/‖gᵣ‖) (overwritten).</param>
+    /// <param name="norms">Receives ‖gᵣ‖ for each row.</param>
+    /// <returns>The mean data loss over the batch (without the L2 term).</returns>
+    /// <remarks>
+    /// The per-example gradient is that of the example's own loss term (not divided by the batch size);
+    /// the L2 penalty does not depend on data and is left out (the caller adds it after noising). For a
+    /// dense layer the per-example weight gradient is the outer product δ·aᵀ, so its squared norm is
+    /// ‖δ‖²·‖a‖² ("ghost clipping"). For the Cox model, whose partial likelihood couples the rows of a
+    /// batch, gᵣ is row r's additive share of the batch gradient.
+    /// </remarks>
+    float ClippedGradientSum(ReadOnlySpan<float> parameters, Batch batch, float clipNorm, Span<float> clippedSum, Span<float> norms);
+
     /// <summary>Computes the model's output for every row.</summary>
     /// <param name="parameters">The parameters.</param>
     /// <param name="features">Row-major features of any number of rows.</param>

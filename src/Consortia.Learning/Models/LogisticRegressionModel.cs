@@ -64,6 +64,38 @@ internal sealed class LogisticRegressionModel : IModel
         return loss;
     }
 
+    public float ClippedGradientSum(ReadOnlySpan<float> parameters, Batch batch, float clipNorm, Span<float> clippedSum, Span<float> norms)
+    {
+        int n = batch.Rows;
+        int d = _features;
+        ReadOnlySpan<float> w = parameters[..d];
+        float b = parameters[d];
+        Span<float> z = _logits.AsSpan(0, n);
+        for (int r = 0; r < n; r++)
+        {
+            z[r] = TensorPrimitives.Dot(batch.Features.Slice(r * d, d), w) + b;
+        }
+
+        // Per-example errors σ(z) − y: the mean-loss gradient times n.
+        float loss = BinaryCrossEntropy.MeanLossAndLogitGradient(z, batch.Labels[..n]);
+        TensorPrimitives.Multiply(z, n, z);
+        Span<float> gw = clippedSum[..d];
+        gw.Clear();
+        float bias = 0f;
+        for (int r = 0; r < n; r++)
+        {
+            ReadOnlySpan<float> x = batch.Features.Slice(r * d, d);
+            float norm = MathF.Abs(z[r]) * MathF.Sqrt(TensorPrimitives.Dot(x, x) + 1f);
+            norms[r] = norm;
+            float scaled = z[r] * DpClipping.Scale(norm, clipNorm);
+            TensorPrimitives.MultiplyAdd(x, scaled, gw, gw);
+            bias += scaled;
+        }
+
+        clippedSum[d] = bias;
+        return loss;
+    }
+
     public void Predict(ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, Span<float> output)
     {
         int d = _features;
