@@ -83,7 +83,7 @@ public sealed class RoundEngine
         RoundInput input = new(round, model, state, roster, random.Derive("round").Derive((ulong)round.Value));
         TrainingPlan plan = _strategy.PlanTraining(input);
 
-        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training))];
+        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate))];
         List<SiteUpdate> updates = [];
         List<Refused> refusals = [];
         List<SiteReply> failures = [];
@@ -171,6 +171,7 @@ public sealed class RoundEngine
         Debug.Assert(update is not null);
         return update.WeightedDelta.Layout.Equals(model.Parameters.Layout)
             && double.IsFinite(update.Weight) && update.Weight > 0
-            && update.WeightedDelta.IsFinite();
+            && update.WeightedDelta.IsFinite()
+            && (update.ControlVariateDelta is null || (update.ControlVariateDelta.Layout.Equals(model.Parameters.Layout) && update.ControlVariateDelta.IsFinite()));
     }
 }

@@ -23,6 +23,7 @@ public sealed class SiteAgent
     private readonly RandomSource _random;
     private readonly LocalTrainer _trainer;
     private readonly SemaphoreSlim _busy = new(1, 1);
+    private ParameterVector? _controlVariate; // SCAFFOLD's cᵢ, kept at the site between rounds
 
     /// <summary>Creates an agent over a site's local train and test data.</summary>
     /// <param name="site">The site's name.</param>
@@ -102,7 +103,16 @@ public sealed class SiteAgent
     {
         ParameterVector local = task.GlobalParameters.Clone();
         RandomSource random = _random.Derive("train").Derive((ulong)task.Round.Value);
-        LocalTrainingResult result = _trainer.Train(local.Values, _train, task.Training, random, task.GlobalParameters.Values);
+        float[]? correction = null;
+        if (task.ControlVariate is { } serverControl)
+        {
+            // SCAFFOLD: correct every local gradient by c − cᵢ.
+            _controlVariate ??= new ParameterVector(serverControl.Layout);
+            correction = new float[serverControl.Length];
+            TensorPrimitives.Subtract(serverControl.Values, _controlVariate.Values, correction);
+        }
+
+        LocalTrainingResult result = _trainer.Train(local.Values, _train, task.Training, random, task.GlobalParameters.Values, correction);
         if (!local.IsFinite())
         {
             throw new ArithmeticException("Local training diverged (non-finite parameters).");
@@ -112,8 +122,19 @@ public sealed class SiteAgent
         double weight = _train.Count;
         Span<float> delta = local.Values;
         TensorPrimitives.Subtract(delta, task.GlobalParameters.Values, delta);
+        ParameterVector? controlDelta = null;
+        if (correction is not null && task.ControlVariate is { } c && _controlVariate is { } ci)
+        {
+            // Option II of Karimireddy et al.: cᵢ⁺ = cᵢ − c + (x − yᵢ)/(K·η) = cᵢ − c − Δ/(K·η); send cᵢ⁺ − cᵢ.
+            controlDelta = new ParameterVector(c.Layout);
+            float scale = -1f / (result.Steps * task.Training.Optimizer.LearningRate);
+            TensorPrimitives.Multiply(delta, scale, controlDelta.Values);
+            TensorPrimitives.Subtract(controlDelta.Values, c.Values, controlDelta.Values);
+            TensorPrimitives.Add(ci.Values, controlDelta.Values, ci.Values);
+        }
+
         TensorPrimitives.Multiply(delta, (float)weight, delta);
-        SiteUpdate update = new(Site, local, weight, result.MeanLoss, result.Steps);
+        SiteUpdate update = new(Site, local, weight, result.MeanLoss, result.Steps, controlDelta);
         return new TrainingCompleted(Site, task.Round, update);
     }
 

@@ -13,7 +13,8 @@ public abstract record SiteTask(SiteId Site, RoundNumber Round);
 /// <param name="Round">The round.</param>
 /// <param name="GlobalParameters">The current global parameters (the site must not mutate them).</param>
 /// <param name="Training">Local training configuration for this round.</param>
-public sealed record TrainTask(SiteId Site, RoundNumber Round, ParameterVector GlobalParameters, LocalTrainingOptions Training)
+/// <param name="ControlVariate">SCAFFOLD's server control variate c, or <see langword="null"/> for other strategies.</param>
+public sealed record TrainTask(SiteId Site, RoundNumber Round, ParameterVector GlobalParameters, LocalTrainingOptions Training, ParameterVector? ControlVariate = null)
     : SiteTask(Site, Round);
 
 /// <summary>Evaluate parameters on the site's local test data and return aggregate metrics only.</summary>

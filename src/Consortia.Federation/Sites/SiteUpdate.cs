@@ -9,4 +9,5 @@ namespace Consortia.Federation.Sites;
 /// <param name="Weight">The aggregation weight (the number of local training examples).</param>
 /// <param name="TrainLoss">The mean local training loss over the round's steps.</param>
 /// <param name="Steps">Local optimizer steps taken.</param>
-public sealed record SiteUpdate(SiteId Site, ParameterVector WeightedDelta, double Weight, double TrainLoss, int Steps);
+/// <param name="ControlVariateDelta">SCAFFOLD: cᵢ⁺ − cᵢ (unweighted), or <see langword="null"/>.</param>
+public sealed record SiteUpdate(SiteId Site, ParameterVector WeightedDelta, double Weight, double TrainLoss, int Steps, ParameterVector? ControlVariateDelta = null);

@@ -36,13 +36,19 @@ public static class SiteSampling
     {
         ArgumentNullException.ThrowIfNull(updates);
         ParameterVector sum = new(layout);
+        ParameterVector? controlSum = updates.Any(u => u.ControlVariateDelta is not null) ? new(layout) : null;
         double weight = 0;
         foreach (SiteUpdate update in updates)
         {
             TensorPrimitives.Add(sum.Values, update.WeightedDelta.Values, sum.Values);
+            if (controlSum is not null && update.ControlVariateDelta is { } dc)
+            {
+                TensorPrimitives.Add(controlSum.Values, dc.Values, controlSum.Values);
+            }
+
             weight += update.Weight;
         }
 
-        return new SummedUpdates(sum, weight, updates.Count);
+        return new SummedUpdates(sum, weight, updates.Count, controlSum);
     }
 }

@@ -1,3 +1,4 @@
+using Consortia.Learning;
 using Consortia.Learning.Training;
 
 namespace Consortia.Federation.Strategies;
@@ -6,4 +7,5 @@ namespace Consortia.Federation.Strategies;
 /// <param name="Sites">The selected sites.</param>
 /// <param name="Training">The local training configuration sent to each.</param>
 /// <param name="Deadline">How long the engine waits for replies; <see langword="null"/> waits for all.</param>
-public sealed record TrainingPlan(IReadOnlyList<SiteId> Sites, LocalTrainingOptions Training, TimeSpan? Deadline = null);
+/// <param name="ControlVariate">SCAFFOLD's server control variate sent to every site, or <see langword="null"/>.</param>
+public sealed record TrainingPlan(IReadOnlyList<SiteId> Sites, LocalTrainingOptions Training, TimeSpan? Deadline = null, ParameterVector? ControlVariate = null);

@@ -14,7 +14,8 @@ public abstract record UpdateAggregate
 /// <param name="WeightedSum">Σ wᵢ·Δᵢ over the contributing sites.</param>
 /// <param name="TotalWeight">Σ wᵢ.</param>
 /// <param name="Contributors">The number of contributing sites.</param>
-public sealed record SummedUpdates(ParameterVector WeightedSum, double TotalWeight, int Contributors) : UpdateAggregate
+/// <param name="ControlVariateSum">SCAFFOLD: Σ (cᵢ⁺ − cᵢ) over the contributors, or <see langword="null"/>.</param>
+public sealed record SummedUpdates(ParameterVector WeightedSum, double TotalWeight, int Contributors, ParameterVector? ControlVariateSum = null) : UpdateAggregate
 {
     /// <inheritdoc />
     public override int Count => Contributors;

@@ -41,6 +41,7 @@ public sealed class LocalTrainer
     /// <param name="options">Batch size, step count, optimizer and proximal term.</param>
     /// <param name="random">The source for batch shuffling.</param>
     /// <param name="anchor">The global parameters for the proximal term; empty when μ is 0.</param>
+    /// <param name="gradientCorrection">Added to every step's gradient (SCAFFOLD's c − cᵢ); empty for none.</param>
     /// <returns>Steps, examples seen and mean loss.</returns>
     /// <exception cref="ArgumentException">The data is empty or the options are invalid.</exception>
     public LocalTrainingResult Train(
@@ -48,7 +49,8 @@ public sealed class LocalTrainer
         Dataset data,
         LocalTrainingOptions options,
         RandomSource random,
-        ReadOnlySpan<float> anchor = default)
+        ReadOnlySpan<float> anchor = default,
+        ReadOnlySpan<float> gradientCorrection = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
@@ -62,6 +64,11 @@ public sealed class LocalTrainer
         if (options.BatchSize > _model.MaxBatchSize)
         {
             throw new ArgumentException($"Batch size {options.BatchSize} exceeds this trainer's {_model.MaxBatchSize}.", nameof(options));
+        }
+
+        if (!gradientCorrection.IsEmpty && gradientCorrection.Length != parameters.Length)
+        {
+            throw new ArgumentException("The gradient correction must have one value per parameter.", nameof(gradientCorrection));
         }
 
         if (options.ProximalMu > 0f && anchor.Length != parameters.Length)
@@ -105,6 +112,11 @@ public sealed class LocalTrainer
                 // ∇ μ/2‖w − w₀‖² = μ(w − w₀), added as μw − μw₀.
                 TensorPrimitives.MultiplyAdd(parameters, options.ProximalMu, gradient, gradient);
                 TensorPrimitives.MultiplyAdd(anchor, -options.ProximalMu, gradient, gradient);
+            }
+
+            if (!gradientCorrection.IsEmpty)
+            {
+                TensorPrimitives.Add(gradient, gradientCorrection, gradient);
             }
 
             optimizer.ApplyGradient(parameters, gradient);
