@@ -22,7 +22,7 @@ internal static class SimulationReport
             w.WriteString("job", result.Job.Name);
             w.WriteNumber("seed", result.Job.Seed);
             w.WriteString("model", result.Spec.Kind.ToString().ToLowerInvariant());
-            w.WriteString("strategy", result.Job.Strategy.ToString().ToLowerInvariant());
+            w.WriteString("strategy", JobFile.NameOf(result.Job.Strategy.Kind));
             w.WriteNumber("parameters", result.Spec.CreateLayout().Length);
             w.WriteNumber("elapsed_ms", result.Federated.Elapsed.TotalMilliseconds);
             w.WriteStartArray("rounds");
@@ -172,7 +172,7 @@ internal static class SimulationReport
         StringBuilder md = new();
         md.AppendLine(c, $"# {result.Job.Name}");
         md.AppendLine();
-        md.AppendLine(c, $"Model {result.Spec.Kind} ({result.Spec.CreateLayout().Length} parameters), strategy {result.Job.Strategy}, {result.Job.Engine.Rounds} rounds, seed {result.Job.Seed}, {result.Federated.Elapsed.TotalSeconds:F2} s.");
+        md.AppendLine(c, $"Model {result.Spec.Kind} ({result.Spec.CreateLayout().Length} parameters), strategy {JobFile.NameOf(result.Job.Strategy.Kind)}, {result.Job.Engine.Rounds} rounds, seed {result.Job.Seed}, {result.Federated.Elapsed.TotalSeconds:F2} s.");
         md.AppendLine();
         md.AppendLine("## Final model, test metrics per site");
         md.AppendLine();

@@ -31,11 +31,8 @@ public sealed record JobDefinition
     /// <summary>Rounds, evaluation schedule and minimum participants.</summary>
     public required RoundEngineOptions Engine { get; init; }
 
-    /// <summary>The strategy.</summary>
-    public StrategyKind Strategy { get; init; } = StrategyKind.FedAvg;
-
-    /// <summary>Fraction of sites sampled per round.</summary>
-    public double FractionFit { get; init; } = 1.0;
+    /// <summary>The strategy and its options.</summary>
+    public StrategySettings Strategy { get; init; } = new();
 
     /// <summary>Local training at each site in every round.</summary>
     public required LocalTrainingOptions Training { get; init; }
@@ -51,6 +48,10 @@ public sealed record JobDefinition
 
     /// <summary>The job file's text, for hashing into reports and ledgers.</summary>
     public string? SourceText { get; init; }
+
+    /// <summary>Builds the job's strategy.</summary>
+    /// <returns>A new strategy instance.</returns>
+    public Strategies.IStrategy CreateStrategy() => Strategy.Create(Training);
 
     /// <summary>The model specification for data with <paramref name="featureCount"/> features.</summary>
     /// <param name="featureCount">The number of input features.</param>

@@ -43,6 +43,16 @@ public static class JobFile
     {
         ["fedavg"] = StrategyKind.FedAvg,
         ["fedprox"] = StrategyKind.FedProx,
+        ["scaffold"] = StrategyKind.Scaffold,
+        ["fedadam"] = StrategyKind.FedAdam,
+        ["fedyogi"] = StrategyKind.FedYogi,
+        ["fedadagrad"] = StrategyKind.FedAdagrad,
+        ["fedavgm"] = StrategyKind.FedAvgM,
+        ["cyclic"] = StrategyKind.Cyclic,
+        ["median"] = StrategyKind.Median,
+        ["trimmed-mean"] = StrategyKind.TrimmedMean,
+        ["krum"] = StrategyKind.Krum,
+        ["multi-krum"] = StrategyKind.MultiKrum,
     };
 
     /// <summary>The job-file name of each metric.</summary>
@@ -59,6 +69,11 @@ public static class JobFile
     /// <param name="kind">The metric.</param>
     /// <returns>Its snake_case name, as used in job files and JSON output.</returns>
     public static string NameOf(MetricKind kind) => MetricNames.First(p => p.Value == kind).Key;
+
+    /// <summary>The job-file name of a strategy.</summary>
+    /// <param name="kind">The strategy.</param>
+    /// <returns>Its name, as used in job files and JSON output (e.g. <c>fedadam</c>).</returns>
+    public static string NameOf(StrategyKind kind) => s_strategies.First(p => p.Value == kind).Key;
 
     /// <summary>Loads and validates a job file.</summary>
     /// <param name="path">The job file.</param>
@@ -121,20 +136,40 @@ public static class JobFile
         LocalTrainingOptions training = ReadTraining(trainingSection, null);
         trainingSection.RejectUnknownKeys();
 
-        StrategyKind strategy = StrategyKind.FedAvg;
-        double fraction = 1.0;
+        StrategySettings strategy = new();
         if (job.Section("strategy") is { } strategySection)
         {
-            strategy = strategySection.Enum("kind", s_strategies) ?? StrategyKind.FedAvg;
-            fraction = strategySection.Double("fraction_fit", 0, 1, minExclusive: true) ?? 1.0;
+            StrategyKind kind = strategySection.Enum("kind", s_strategies) ?? StrategyKind.FedAvg;
             double? mu = strategySection.Double("mu", 0);
-            if (mu is not null && strategy != StrategyKind.FedProx)
+            if (mu is not null && kind != StrategyKind.FedProx)
             {
                 throw strategySection.Error(strategySection.Get("mu"), "mu", "only fedprox takes a proximal coefficient.");
             }
 
-            training = training with { ProximalMu = (float)(mu ?? (strategy == StrategyKind.FedProx ? 0.01 : 0)) };
+            training = training with { ProximalMu = (float)(mu ?? (kind == StrategyKind.FedProx ? 0.01 : 0)) };
+            strategy = new StrategySettings
+            {
+                Kind = kind,
+                FractionFit = strategySection.Double("fraction_fit", 0, 1, minExclusive: true) ?? 1.0,
+                ServerLearningRate = strategySection.Double("server_learning_rate", 0, minExclusive: true),
+                Beta1 = strategySection.Double("beta1", 0, 0.999999) ?? 0.9,
+                Beta2 = strategySection.Double("beta2", 0, 0.999999) ?? 0.999,
+                Tau = strategySection.Double("tau", 0, minExclusive: true) ?? 1e-8,
+                ServerMomentum = strategySection.Double("server_momentum", 0, 0.999999) ?? 0.9,
+                TrimFraction = strategySection.Double("trim_fraction", 0, 0.499999) ?? 0.1,
+                ByzantineSites = strategySection.Int("byzantine_sites", 0) ?? 1,
+                MultiKrumSelect = strategySection.Int("multi_krum_select", 1),
+                ShuffleEachCycle = strategySection.Bool("shuffle") ?? true,
+            };
             strategySection.RejectUnknownKeys();
+            try
+            {
+                strategy.Create(training);
+            }
+            catch (ArgumentException error)
+            {
+                throw new JobFileException(path, (int)strategySection.Node.Start.Line, (int)strategySection.Node.Start.Column, "strategy", error.Message, error);
+            }
         }
 
         IReadOnlyList<MetricKind>? metrics = null;
@@ -169,7 +204,6 @@ public static class JobFile
             L2 = l2,
             Engine = new RoundEngineOptions { Rounds = rounds, EvaluateEvery = every, MinimumParticipants = minParticipants },
             Strategy = strategy,
-            FractionFit = fraction,
             Training = training,
             Metrics = metrics,
             Baselines = baselines,

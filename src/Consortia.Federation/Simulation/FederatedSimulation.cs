@@ -48,7 +48,7 @@ public static class FederatedSimulation
         SiteAgent[] agents = [.. data.Sites.Select((site, i) => new SiteAgent(
             new SiteId(site.Name), spec, site.Train, site.Test, metrics, random.Derive("site").Derive((ulong)i), job.Training.BatchSize))];
         InProcessSiteTransport transport = new(agents);
-        IStrategy strategy = new FedAvgStrategy(new FedAvgOptions { Training = job.Training, FractionFit = job.FractionFit });
+        IStrategy strategy = job.CreateStrategy();
         RoundEngine engine = new(transport, strategy, job.Engine);
 
         ParameterVector initial = new(spec.CreateLayout());

@@ -51,7 +51,7 @@ public sealed class JobFileTests
         Assert.Equal(3, job.Engine.Rounds);
         Assert.Equal(5, job.Training.LocalSteps);
         Assert.Equal(0.1f, job.Training.ProximalMu);
-        Assert.Equal(StrategyKind.FedProx, job.Strategy);
+        Assert.Equal(StrategyKind.FedProx, job.Strategy.Kind);
     }
 
     [Theory]
