@@ -3,6 +3,7 @@ using Consortia.Cli.Output;
 using Consortia.Data;
 using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
+using Consortia.Learning.Metrics;
 using Consortia.Federation.Simulation;
 using Consortia.Federation.Sites;
 using Spectre.Console;
@@ -111,7 +112,7 @@ internal static class SimulateCommand
     private static string ProgressLine(RoundReport r, int rounds)
     {
         string metrics = r.Evaluation is { } e
-            ? string.Join("  ", e.Mean.Select(m => $"{JobFile.NameOf(m.Kind)} {SimulationReport.Format(m.Value)}"))
+            ? string.Join("  ", e.Mean.Select(m => $"{m.Kind.ReportName()} {SimulationReport.Format(m.Value)}"))
             : "";
         string problems = r.Refusals.Count + r.Failures.Count > 0
             ? "  problems: " + string.Join("; ", r.Refusals.Cast<SiteReply>().Concat(r.Failures).Select(p => $"{p.Site} {SimulationReport.Describe(p)}"))

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
+using Consortia.Learning.Metrics;
 using Consortia.Federation.Simulation;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies;
@@ -97,7 +98,7 @@ internal static class SimulationReport
             w.WriteNumber("examples", site.Examples);
             foreach (MetricValue metric in site.Metrics)
             {
-                Json.Number(w, JobFile.NameOf(metric.Kind), metric.Value);
+                Json.Number(w, metric.Kind.ReportName(), metric.Value);
             }
 
             w.WriteEndObject();
@@ -112,7 +113,7 @@ internal static class SimulationReport
         w.WriteStartObject(name);
         foreach (MetricValue metric in metrics)
         {
-            Json.Number(w, JobFile.NameOf(metric.Kind), metric.Value);
+            Json.Number(w, metric.Kind.ReportName(), metric.Value);
         }
 
         w.WriteEndObject();
@@ -179,7 +180,7 @@ internal static class SimulationReport
         AppendTable(md, result.Final);
         md.AppendLine("## Rounds");
         md.AppendLine();
-        string[] names = [.. result.Final.Mean.Select(m => JobFile.NameOf(m.Kind))];
+        string[] names = [.. result.Final.Mean.Select(m => m.Kind.ReportName())];
         md.AppendLine(c, $"| round | sites | train loss | {string.Join(" | ", names.Select(n => "mean " + n))} |");
         md.AppendLine(c, $"|---|---|---|{string.Concat(names.Select(_ => "---|"))}");
         foreach (RoundReport round in result.Federated.Rounds)
@@ -202,7 +203,7 @@ internal static class SimulationReport
     private static void AppendTable(StringBuilder md, MetricSummary summary)
     {
         CultureInfo c = CultureInfo.InvariantCulture;
-        string[] names = [.. summary.Mean.Select(m => JobFile.NameOf(m.Kind))];
+        string[] names = [.. summary.Mean.Select(m => m.Kind.ReportName())];
         md.AppendLine(c, $"| site | test examples | {string.Join(" | ", names)} |");
         md.AppendLine(c, $"|---|---|{string.Concat(names.Select(_ => "---|"))}");
         foreach (EvaluationReport site in summary.Sites)

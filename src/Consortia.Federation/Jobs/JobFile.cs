@@ -55,21 +55,6 @@ public static class JobFile
         ["multi-krum"] = StrategyKind.MultiKrum,
     };
 
-    /// <summary>The job-file name of each metric.</summary>
-    public static IReadOnlyDictionary<string, MetricKind> MetricNames { get; } = new Dictionary<string, MetricKind>(StringComparer.Ordinal)
-    {
-        ["accuracy"] = MetricKind.Accuracy,
-        ["roc_auc"] = MetricKind.RocAuc,
-        ["log_loss"] = MetricKind.LogLoss,
-        ["brier"] = MetricKind.BrierScore,
-        ["c_index"] = MetricKind.ConcordanceIndex,
-    };
-
-    /// <summary>The job-file name of a metric.</summary>
-    /// <param name="kind">The metric.</param>
-    /// <returns>Its snake_case name, as used in job files and JSON output.</returns>
-    public static string NameOf(MetricKind kind) => MetricNames.First(p => p.Value == kind).Key;
-
     /// <summary>The job-file name of a strategy.</summary>
     /// <param name="kind">The strategy.</param>
     /// <returns>Its name, as used in job files and JSON output (e.g. <c>fedadam</c>).</returns>
@@ -177,7 +162,7 @@ public static class JobFile
         if (job.Section("evaluation") is { } evaluation)
         {
             metrics = evaluation.List("metrics") is { } list
-                ? [.. list.Select(m => MetricNames.TryGetValue(m.Value, out MetricKind k) ? k : throw evaluation.Error(m.Node, "metrics", $"unknown metric '{m.Value}'; expected one of {string.Join(", ", MetricNames.Keys)}."))]
+                ? [.. list.Select(m => MetricKindExtensions.TryParseReportName(m.Value, out MetricKind k) ? k : throw evaluation.Error(m.Node, "metrics", $"unknown metric '{m.Value}'; expected one of {string.Join(", ", Enum.GetValues<MetricKind>().Select(x => x.ReportName()))}."))]
                 : null;
             every = evaluation.Int("every", 1) ?? 1;
             evaluation.RejectUnknownKeys();
