@@ -25,7 +25,7 @@ public sealed record FedOptOptions
     /// <value>Default: 0.999.</value>
     public double Beta2 { get; init; } = 0.999;
 
-    /// <summary>Adaptivity τ: added to √v, and v starts at τ².</summary>
+    /// <summary>Adaptivity τ, added to √v in the denominator.</summary>
     /// <value>Default: 1e-8.</value>
     public double Tau { get; init; } = 1e-8;
 

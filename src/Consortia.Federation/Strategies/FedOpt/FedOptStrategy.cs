@@ -30,10 +30,10 @@ public sealed class FedOptStrategy : IStrategy
     public StrategyState InitialState(GlobalModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        // Moments start at zero as in FLamby's and Flower's implementations; τ in the denominator keeps
+        // the first steps bounded (Reddi et al. start v at τ², which differs only in the first rounds).
         int length = model.Parameters.Length;
-        float[] v = new float[length];
-        Array.Fill(v, (float)(_options.Tau * _options.Tau));
-        return new FedOptState(new float[length], v);
+        return new FedOptState(new float[length], new float[length]);
     }
 
     /// <inheritdoc />
