@@ -60,14 +60,29 @@ public static class FederatedSimulation
         List<BaselineResult> baselines = [];
         if (job.Baselines is { } options)
         {
-            baselines.AddRange(await Task.Run(() => RunBaselines(spec, data, options, metrics, random.Derive("baselines"), initial), cancellationToken).ConfigureAwait(false));
+            baselines.AddRange(await Task.Run(() => RunBaselines(job, data, options), cancellationToken).ConfigureAwait(false));
         }
 
         return new SimulationResult(job, data.Task, spec, federated, final, baselines);
     }
 
-    private static List<BaselineResult> RunBaselines(ModelSpec spec, FederatedDataset data, BaselineOptions options, IReadOnlyList<MetricKind> metrics, RandomSource random, ParameterVector initial)
+    /// <summary>Trains and evaluates the non-federated baselines: one model per site (local) and one on pooled data.</summary>
+    /// <param name="job">The job (model, metrics and seed).</param>
+    /// <param name="data">The per-site data.</param>
+    /// <param name="options">Which baselines and how they train.</param>
+    /// <returns>Each baseline's test metrics at every site.</returns>
+    /// <remarks>Baselines start from the same initial parameters as the federated model for the same seed.</remarks>
+    public static IReadOnlyList<BaselineResult> RunBaselines(JobDefinition job, FederatedDataset data, BaselineOptions options)
     {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        ModelSpec spec = job.ModelFor(data.Sites[0].Train.FeatureCount);
+        IReadOnlyList<MetricKind> metrics = job.MetricsFor(data.Task);
+        RandomSource jobRandom = new(job.Seed);
+        ParameterVector initial = new(spec.CreateLayout());
+        spec.CreateModel(1).Initialize(initial.Values, jobRandom.Derive("init"));
+        RandomSource random = jobRandom.Derive("baselines");
         List<BaselineResult> results = [];
         (string, Dataset)[] siteTests = [.. data.Sites.Select(s => (s.Name, s.Test))];
         if (options.Pooled)
