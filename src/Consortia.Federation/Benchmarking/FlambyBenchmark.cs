@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Consortia.Data;
+using Consortia.Data.Flamby;
 using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
 using Consortia.Federation.Simulation;

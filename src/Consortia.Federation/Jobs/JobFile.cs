@@ -124,17 +124,17 @@ public static class JobFile
         StrategySettings strategy = new();
         if (job.Section("strategy") is { } strategySection)
         {
-            StrategyKind kind = strategySection.Enum("kind", s_strategies) ?? StrategyKind.FedAvg;
+            StrategyKind strategyKind = strategySection.Enum("kind", s_strategies) ?? StrategyKind.FedAvg;
             double? mu = strategySection.Double("mu", 0);
-            if (mu is not null && kind != StrategyKind.FedProx)
+            if (mu is not null && strategyKind != StrategyKind.FedProx)
             {
                 throw strategySection.Error(strategySection.Get("mu"), "mu", "only fedprox takes a proximal coefficient.");
             }
 
-            training = training with { ProximalMu = (float)(mu ?? (kind == StrategyKind.FedProx ? 0.01 : 0)) };
+            training = training with { ProximalMu = (float)(mu ?? (strategyKind == StrategyKind.FedProx ? 0.01 : 0)) };
             strategy = new StrategySettings
             {
-                Kind = kind,
+                Kind = strategyKind,
                 FractionFit = strategySection.Double("fraction_fit", 0, 1, minExclusive: true) ?? 1.0,
                 ServerLearningRate = strategySection.Double("server_learning_rate", 0, minExclusive: true),
                 Beta1 = strategySection.Double("beta1", 0, 0.999999) ?? 0.9,

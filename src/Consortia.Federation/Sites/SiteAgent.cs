@@ -22,7 +22,7 @@ public sealed class SiteAgent
     private readonly IReadOnlyList<MetricKind> _metrics;
     private readonly RandomSource _random;
     private readonly LocalTrainer _trainer;
-    private readonly SemaphoreSlim _busy = new(1, 1);
+    private int _busy; // 1 while a task runs: the trainer's buffers serve one task at a time
     private ParameterVector? _controlVariate; // SCAFFOLD's cᵢ, kept at the site between rounds
 
     /// <summary>Creates an agent over a site's local train and test data.</summary>
@@ -77,10 +77,15 @@ public sealed class SiteAgent
             return new Failed(Site, task.Round, "invalid-parameters", $"The parameters do not fit this job's model ({_trainer.Model.Layout.Length} finite values expected).");
         }
 
-        await _busy.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            return new Failed(Site, task.Round, "site-busy", "The site is still working on another task.");
+        }
+
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
+            await Task.Yield(); // run the CPU-bound work off the caller's synchronous path
             return task switch
             {
                 TrainTask train => Train(train),
@@ -95,7 +100,7 @@ public sealed class SiteAgent
         }
         finally
         {
-            _busy.Release();
+            Volatile.Write(ref _busy, 0);
         }
     }
 

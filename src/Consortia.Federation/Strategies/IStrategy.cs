@@ -14,32 +14,32 @@ namespace Consortia.Federation.Strategies;
 public interface IStrategy
 {
     /// <summary>What the strategy needs from the engine.</summary>
-    StrategyTraits Traits { get; }
+    public StrategyTraits Traits { get; }
 
     /// <summary>The state before the first round.</summary>
     /// <param name="model">The initial global model.</param>
     /// <returns>The initial state.</returns>
-    StrategyState InitialState(GlobalModel model);
+    public StrategyState InitialState(GlobalModel model);
 
     /// <summary>Chooses the round's sites and their local training configuration.</summary>
     /// <param name="input">The round input.</param>
     /// <returns>The plan.</returns>
-    TrainingPlan PlanTraining(RoundInput input);
+    public TrainingPlan PlanTraining(RoundInput input);
 
     /// <summary>Produces the next global parameters and state from the round's updates.</summary>
     /// <param name="input">The round input.</param>
     /// <param name="updates">The sum of updates, or the individual updates when the traits ask for them.</param>
     /// <returns>The new parameters and state.</returns>
-    StrategyStep Aggregate(RoundInput input, UpdateAggregate updates);
+    public StrategyStep Aggregate(RoundInput input, UpdateAggregate updates);
 
     /// <summary>Chooses the sites that evaluate the new model, or <see langword="null"/> to skip evaluation.</summary>
     /// <param name="input">The round input (holding the new model).</param>
     /// <returns>The evaluation plan or <see langword="null"/>.</returns>
-    EvaluationPlan? PlanEvaluation(RoundInput input);
+    public EvaluationPlan? PlanEvaluation(RoundInput input);
 
     /// <summary>Combines the sites' evaluation reports.</summary>
     /// <param name="input">The round input.</param>
     /// <param name="reports">The reports in canonical site order.</param>
     /// <returns>The summary.</returns>
-    MetricSummary Summarise(RoundInput input, IReadOnlyList<EvaluationReport> reports);
+    public MetricSummary Summarise(RoundInput input, IReadOnlyList<EvaluationReport> reports);
 }

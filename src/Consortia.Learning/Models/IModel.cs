@@ -9,25 +9,25 @@ namespace Consortia.Learning.Models;
 public interface IModel
 {
     /// <summary>The specification the model was built from.</summary>
-    ModelSpec Spec { get; }
+    public ModelSpec Spec { get; }
 
     /// <summary>The layout of the parameter vector.</summary>
-    ParameterLayout Layout { get; }
+    public ParameterLayout Layout { get; }
 
     /// <summary>The largest batch the scratch buffers hold.</summary>
-    int MaxBatchSize { get; }
+    public int MaxBatchSize { get; }
 
     /// <summary>Writes initial parameters (PyTorch's default <c>Linear</c> initialisation).</summary>
     /// <param name="parameters">The parameter vector to fill.</param>
     /// <param name="random">The seeded random source.</param>
-    void Initialize(Span<float> parameters, RandomSource random);
+    public void Initialize(Span<float> parameters, RandomSource random);
 
     /// <summary>Computes the mean loss over the batch and writes its gradient.</summary>
     /// <param name="parameters">The parameters.</param>
     /// <param name="batch">The batch; at most <see cref="MaxBatchSize"/> rows.</param>
     /// <param name="gradient">Receives the gradient of the mean loss (overwritten).</param>
     /// <returns>The mean loss over the batch, including any regularisation term.</returns>
-    float LossAndGradient(ReadOnlySpan<float> parameters, Batch batch, Span<float> gradient);
+    public float LossAndGradient(ReadOnlySpan<float> parameters, Batch batch, Span<float> gradient);
 
     /// <summary>
     /// For DP-SGD: computes each example's gradient norm and the sum of the per-example gradients, each
@@ -46,11 +46,11 @@ public interface IModel
     /// ‖δ‖²·‖a‖² ("ghost clipping"). For the Cox model, whose partial likelihood couples the rows of a
     /// batch, gᵣ is row r's additive share of the batch gradient.
     /// </remarks>
-    float ClippedGradientSum(ReadOnlySpan<float> parameters, Batch batch, float clipNorm, Span<float> clippedSum, Span<float> norms);
+    public float ClippedGradientSum(ReadOnlySpan<float> parameters, Batch batch, float clipNorm, Span<float> clippedSum, Span<float> norms);
 
     /// <summary>Computes the model's output for every row.</summary>
     /// <param name="parameters">The parameters.</param>
     /// <param name="features">Row-major features of any number of rows.</param>
     /// <param name="output">Receives one value per row: the probability of class 1, or the Cox risk score.</param>
-    void Predict(ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, Span<float> output);
+    public void Predict(ReadOnlySpan<float> parameters, ReadOnlySpan<float> features, Span<float> output);
 }

@@ -6,5 +6,5 @@ public interface IOptimizer
     /// <summary>Applies one update to <paramref name="parameters"/> from <paramref name="gradient"/>.</summary>
     /// <param name="parameters">The parameters, updated in place.</param>
     /// <param name="gradient">The gradient of the loss at <paramref name="parameters"/>.</param>
-    void ApplyGradient(Span<float> parameters, ReadOnlySpan<float> gradient);
+    public void ApplyGradient(Span<float> parameters, ReadOnlySpan<float> gradient);
 }

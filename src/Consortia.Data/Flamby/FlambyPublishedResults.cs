@@ -1,8 +1,7 @@
 using System.Globalization;
-using CsvHelper;
-using CsvHelper.Configuration;
+using Consortia.Data.Csv;
 
-namespace Consortia.Federation.Benchmarking;
+namespace Consortia.Data.Flamby;
 
 /// <summary>FLamby's published per-seed results (the <c>flamby-results/*_seed*.csv</c> files shipped with the data).</summary>
 public sealed class FlambyPublishedResults
@@ -24,22 +23,24 @@ public sealed class FlambyPublishedResults
 
         foreach (string file in Directory.GetFiles(folder, "*_seed*.csv").Order(StringComparer.Ordinal))
         {
-            using StreamReader reader = new(file);
-            using CsvReader csv = new(reader, new CsvConfiguration(CultureInfo.InvariantCulture));
-            csv.Read();
-            csv.ReadHeader();
-            while (csv.Read())
+            ProblemCollector problems = new();
+            CsvDocument document = CsvFileReader.Read(file, hasHeader: true, ',', problems);
+            int Column(string name) => document.Header.ToList().IndexOf(name) is >= 0 and int i
+                ? i
+                : throw new DataConfigurationException(file, null, name, "FLamby result files need the columns Method, Test, seed and Metric.");
+            int methodColumn = Column("Method"), testColumn = Column("Test"), seedColumn = Column("seed"), metricColumn = Column("Metric");
+            foreach (CsvRecord record in document.Records)
             {
-                string method = csv.GetField("Method") ?? "";
-                string test = csv.GetField("Test") ?? "";
+                string test = record.Fields[testColumn];
                 if (!test.StartsWith("client_test_", StringComparison.Ordinal))
                 {
                     continue; // the pooled test set is not part of FLamby's headline figure
                 }
 
                 int center = int.Parse(test["client_test_".Length..], CultureInfo.InvariantCulture);
-                int seed = int.Parse(csv.GetField("seed") ?? "0", CultureInfo.InvariantCulture);
-                double metric = double.Parse(csv.GetField("Metric") ?? "NaN", CultureInfo.InvariantCulture);
+                int seed = int.Parse(record.Fields[seedColumn], CultureInfo.InvariantCulture);
+                double metric = double.Parse(record.Fields[metricColumn], CultureInfo.InvariantCulture);
+                string method = record.Fields[methodColumn];
                 if (!values.TryGetValue(method, out var bySeed))
                 {
                     values[method] = bySeed = [];
