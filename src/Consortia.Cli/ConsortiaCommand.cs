@@ -11,6 +11,7 @@ internal static class ConsortiaCommand
         RootCommand root = new("Consortia: federated learning for biomedical consortia — train one model on data that never leaves each site.");
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(TuneCommand.Create());
         return root;
     }
 
