@@ -66,8 +66,8 @@ public sealed class RobustAggregationStrategy : IStrategy
         {
             RobustRule.Median => CoordinateWise(deltas, trim: -1),
             RobustRule.TrimmedMean => CoordinateWise(deltas, trim: (int)Math.Floor(_options.TrimFraction * deltas.Length)),
-            RobustRule.Krum => Krum(deltas, select: 1),
-            RobustRule.MultiKrum => Krum(deltas, select: _options.MultiKrumSelect ?? Math.Max(1, deltas.Length - _options.ByzantineSites)),
+            RobustRule.Krum => Krum(deltas, individual, select: 1),
+            RobustRule.MultiKrum => Krum(deltas, individual, select: _options.MultiKrumSelect ?? Math.Max(1, deltas.Length - _options.ByzantineSites)),
             _ => throw new System.Diagnostics.UnreachableException(),
         };
         ParameterVector next = input.Model.Parameters.Clone();
@@ -105,7 +105,7 @@ public sealed class RobustAggregationStrategy : IStrategy
     }
 
     /// <summary>Krum scores: the sum of squared distances to the n − f − 2 nearest other updates; average the best <paramref name="select"/>.</summary>
-    private float[] Krum(float[][] deltas, int select)
+    private float[] Krum(float[][] deltas, IReadOnlyList<SiteUpdate> updates, int select)
     {
         int n = deltas.Length;
         int neighbours = Math.Max(1, n - _options.ByzantineSites - 2);
@@ -137,7 +137,9 @@ public sealed class RobustAggregationStrategy : IStrategy
             scores[a] = distances.Take(Math.Min(neighbours, k)).Sum();
         }
 
-        int[] best = [.. Enumerable.Range(0, n).OrderBy(i => scores[i]).ThenBy(i => i).Take(Math.Min(select, n))];
+        // Equal scores are common (two mutually nearest updates); break ties by site name, not by arrival.
+        int[] best = [.. Enumerable.Range(0, n).OrderBy(i => scores[i]).ThenBy(i => updates[i].Site.Value, StringComparer.Ordinal).Take(Math.Min(select, n))];
+        Array.Sort(best, (a, b) => string.CompareOrdinal(updates[a].Site.Value, updates[b].Site.Value));
         float[] mean = new float[deltas[0].Length];
         foreach (int i in best)
         {
