@@ -146,27 +146,15 @@ internal sealed class MultilayerPerceptronModel : IModel
             int outWidth = _widths[l + 1];
             ReadOnlySpan<float> w = parameters.Slice(_weightOffsets[l], inWidth * outWidth);
             Span<float> previous = _errors[l - 1].AsSpan(0, n * inWidth);
-            previous.Clear();
-            for (int r = 0; r < n; r++)
-            {
-                ReadOnlySpan<float> e = _errors[l].AsSpan(r * outWidth, outWidth);
-                Span<float> pe = previous.Slice(r * inWidth, inWidth);
-                for (int j = 0; j < outWidth; j++)
-                {
-                    if (e[j] != 0f)
-                    {
-                        TensorPrimitives.MultiplyAdd(w.Slice(j * inWidth, inWidth), e[j], pe, pe);
-                    }
-                }
+            DenseKernels.Backward(previous, _errors[l], w, n, inWidth, outWidth);
 
-                // ReLU derivative: the error passes only where the unit was active.
-                ReadOnlySpan<float> a = _activations[l - 1].AsSpan(r * inWidth, inWidth);
-                for (int i = 0; i < inWidth; i++)
+            // ReLU derivative: the error passes only where the unit was active.
+            ReadOnlySpan<float> a = _activations[l - 1].AsSpan(0, n * inWidth);
+            for (int i = 0; i < previous.Length; i++)
+            {
+                if (a[i] <= 0f)
                 {
-                    if (a[i] <= 0f)
-                    {
-                        pe[i] = 0f;
-                    }
+                    previous[i] = 0f;
                 }
             }
         }
@@ -181,24 +169,14 @@ internal sealed class MultilayerPerceptronModel : IModel
             int inWidth = _widths[l];
             int outWidth = _widths[l + 1];
             ReadOnlySpan<float> input = l == 0 ? features : _activations[l - 1];
-            Span<float> gw = gradient.Slice(_weightOffsets[l], inWidth * outWidth);
             Span<float> gb = gradient.Slice(_biasOffsets[l], outWidth);
             for (int r = 0; r < n; r++)
             {
-                float s = rowScale.IsEmpty ? 1f : rowScale[r];
-                ReadOnlySpan<float> x = input.Slice(r * inWidth, inWidth);
-                ReadOnlySpan<float> e = _errors[l].AsSpan(r * outWidth, outWidth);
-                TensorPrimitives.MultiplyAdd(e, s, gb, gb);
-                for (int j = 0; j < outWidth; j++)
-                {
-                    float ej = e[j] * s;
-                    if (ej != 0f)
-                    {
-                        Span<float> gwj = gw.Slice(j * inWidth, inWidth);
-                        TensorPrimitives.MultiplyAdd(x, ej, gwj, gwj);
-                    }
-                }
+                float scale = rowScale.IsEmpty ? 1f : rowScale[r];
+                TensorPrimitives.MultiplyAdd(_errors[l].AsSpan(r * outWidth, outWidth), scale, gb, gb);
             }
+
+            DenseKernels.AccumulateOuter(gradient.Slice(_weightOffsets[l], inWidth * outWidth), _errors[l], input, rowScale, n, inWidth, outWidth);
         }
     }
 
@@ -223,18 +201,12 @@ internal sealed class MultilayerPerceptronModel : IModel
             int inWidth = _widths[l];
             int outWidth = _widths[l + 1];
             ReadOnlySpan<float> input = l == 0 ? features : _activations[l - 1];
-            ReadOnlySpan<float> w = parameters.Slice(_weightOffsets[l], inWidth * outWidth);
             ReadOnlySpan<float> b = parameters.Slice(_biasOffsets[l], outWidth);
             Span<float> output = _activations[l].AsSpan(0, n * outWidth);
+            DenseKernels.Forward(input, parameters.Slice(_weightOffsets[l], inWidth * outWidth), output, n, inWidth, outWidth);
             for (int r = 0; r < n; r++)
             {
-                ReadOnlySpan<float> x = input.Slice(r * inWidth, inWidth);
                 Span<float> o = output.Slice(r * outWidth, outWidth);
-                for (int j = 0; j < outWidth; j++)
-                {
-                    o[j] = TensorPrimitives.Dot(x, w.Slice(j * inWidth, inWidth));
-                }
-
                 TensorPrimitives.Add(o, b, o);
                 if (l < layers - 1)
                 {
