@@ -43,6 +43,7 @@ public sealed class SecAggClient : IDisposable
     // Set when the roster is accepted.
     private int[] _neighbours = [];
     private HashSet<int> _holders = [];
+    private HashSet<int> _advertised = [];
     private readonly Dictionary<int, P256PublicKey> _neighbourMaskKeys = [];
     private readonly Dictionary<int, byte[]> _encryptionKeys = [];
     private byte[]? _selfSeed;
@@ -259,6 +260,7 @@ public sealed class SecAggClient : IDisposable
         }
 
         _holders = [.. _neighbours, Self.Value];
+        _advertised = [.. members];
         Dictionary<int, AdvertisedKeys> byIndex = entries.ToDictionary(e => e.Participant.Value);
         Span<byte> agreement = stackalloc byte[P256.CoordinateLength];
         foreach (int neighbour in _neighbours)
@@ -574,6 +576,11 @@ public sealed class SecAggClient : IDisposable
 
             previous = survivor.Value;
             self |= survivor == Self;
+            if (!_advertised.Contains(survivor.Value))
+            {
+                return Abort(SecAggError.InconsistentSurvivors, survivor, $"{survivor} is listed as survivor but never advertised keys.");
+            }
+
             if (survivor != Self && _holders.Contains(survivor.Value) && Array.BinarySearch(_sharers, survivor.Value) < 0)
             {
                 return Abort(SecAggError.InconsistentSurvivors, survivor, $"Neighbour {survivor} is listed as survivor but never shared keys with this participant.");

@@ -13,7 +13,7 @@ internal sealed class ProtocolHarness : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
 
-    public ProtocolHarness(SecAggSessionOptions options, ulong seed = 7, uint[][]? inputs = null)
+    public ProtocolHarness(SecAggSessionOptions options, ulong seed = 7, uint[][]? inputs = null, bool provideInputs = true)
     {
         Options = options;
         int n = options.ParticipantCount;
@@ -37,7 +37,10 @@ internal sealed class ProtocolHarness : IDisposable
         for (int i = 1; i <= n; i++)
         {
             Clients[i] = Own(new SecAggClient(options, new ParticipantIndex(i), Own(root.Derive((ulong)i)), Signers[i], Verifier));
-            Clients[i].ProvideInput(Inputs[i - 1]);
+            if (provideInputs)
+            {
+                Clients[i].ProvideInput(Inputs[i - 1]);
+            }
         }
 
         Server = Own(new SecAggServer(options, Verifier));
@@ -128,6 +131,14 @@ internal sealed class ProtocolHarness : IDisposable
 
         return step;
     }
+
+    /// <summary>Delivers one message to its recipient and returns the client's step.</summary>
+    public ClientStep Handle(SecAggServerMessage message) => Clients[message.Recipient.Value].Handle(message);
+
+    /// <summary>The message of <paramref name="send"/> addressed to <paramref name="participant"/>.</summary>
+    public static T For<T>(ServerStep.Send send, int participant)
+        where T : SecAggServerMessage
+        => Assert.IsType<T>(send.Messages.Single(m => m.Recipient.Value == participant));
 
     public void Dispose()
     {
