@@ -9,6 +9,7 @@ internal static class BenchCommand
     {
         Command bench = new("bench", "Benchmarks: FLamby's protocol and published results, and the cost of protections.");
         bench.Subcommands.Add(BenchFlambyCommand.Create());
+        bench.Subcommands.Add(SecAggBenchCommand.Create());
         return bench;
     }
 }
