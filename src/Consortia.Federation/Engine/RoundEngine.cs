@@ -1,8 +1,12 @@
 using System.Diagnostics;
+using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies;
 using Consortia.Federation.Transport;
 using Consortia.Learning;
+using Consortia.SecureAggregation.Aggregation;
+using Consortia.SecureAggregation.Protocol;
+using Consortia.SecureAggregation.Quantization;
 
 namespace Consortia.Federation.Engine;
 
@@ -82,6 +86,10 @@ public sealed class RoundEngine
         IReadOnlyList<SiteId> roster = _transport.Roster;
         RoundInput input = new(round, model, state, roster, random.Derive("round").Derive((ulong)round.Value));
         TrainingPlan plan = _strategy.PlanTraining(input);
+        if (_options.SecureAggregation is { } secure)
+        {
+            return await RunSecureRoundAsync(input, plan, secure, evaluate, start, cancellationToken).ConfigureAwait(false);
+        }
 
         SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate))];
         List<SiteUpdate> updates = [];
@@ -140,6 +148,108 @@ public sealed class RoundEngine
         double weight = updates.Sum(u => u.Weight);
         double trainLoss = weight > 0 ? updates.Sum(u => u.TrainLoss * u.Weight) / weight : double.NaN;
         RoundReport report = new(round, [.. updates.Select(u => u.Site)], refusals, failures, trainLoss, evaluation, aggregated, _time.GetElapsedTime(start));
+        return (next, nextState, report);
+    }
+
+    /// <summary>
+    /// A round under secure aggregation: sites train and keep their updates; the coordinator then runs a
+    /// SecAgg+ session over the transport and obtains only the sum, which it hands to the strategy.
+    /// </summary>
+    private async Task<(GlobalModel Model, StrategyState State, RoundReport Report)> RunSecureRoundAsync(
+        RoundInput input, TrainingPlan plan, SecureAggregationSettings secure, bool evaluate, long start, CancellationToken cancellationToken)
+    {
+        RoundNumber round = input.Round;
+        GlobalModel model = input.Model;
+        IReadOnlyList<SiteId> sites = [.. input.Roster.Where(plan.Sites.Contains)]; // canonical order = participant order
+        bool controlVariates = plan.ControlVariate is not null;
+        int length = SecureUpdateLayout.Length(model.Parameters.Length, controlVariates);
+        SecAggSessionOptions session = new()
+        {
+            JobId = _options.JobName,
+            RoundNumber = round.Value,
+            Participants = [.. sites.Select(s => s.Value)],
+            VectorLength = length,
+            Threshold = secure.ThresholdFor(sites.Count),
+            Neighbours = secure.Neighbours,
+        };
+        FixedPointOptions quantization = new() { ClipRange = secure.ClipRange, MaxSummands = Math.Max(1, sites.Count) };
+
+        SiteTask[] tasks = [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate, new SecureTrainingSession(session, quantization, i + 1, controlVariates)))];
+        List<Refused> refusals = [];
+        List<SiteReply> failures = [];
+        await foreach (SiteReply reply in _transport.DispatchAsync(tasks, plan.Deadline, cancellationToken).ConfigureAwait(false))
+        {
+            switch (reply)
+            {
+                case TrainingPrepared:
+                    break;
+                case Refused refused:
+                    refusals.Add(refused);
+                    break;
+                default:
+                    failures.Add(reply);
+                    break;
+            }
+        }
+
+        // Sites that did not prepare simply never answer the session's first stage: the protocol treats them as dropped.
+        TransportSecAggChannel channel = new(_transport, round, sites, secure.StageTimeout);
+        SecureAggregationOutcome outcome;
+        try
+        {
+            session.Validate();
+            outcome = await new SecureAggregator().AggregateAsync(session, channel, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException error)
+        {
+            outcome = new SecureAggregationOutcome.Failed(new SecAggFailure(SecAggError.InsufficientSurvivors, SecAggStage.AdvertiseKeys, error.Message));
+        }
+
+        GlobalModel next = model;
+        StrategyState nextState = input.State;
+        bool aggregated = false;
+        string? failure = null;
+        IReadOnlyList<SiteId> contributors = [];
+        double trainLoss = double.NaN;
+        switch (outcome)
+        {
+            case SecureAggregationOutcome.Succeeded { Result: var sum } when sum.Contributors.Count >= _options.MinimumParticipants:
+                float[] decoded = new float[length];
+                new FixedPointCodec(quantization).DecodeSum(sum.Sum, decoded);
+                (SummedUpdates summed, double weightedLoss) = SecureUpdateLayout.Decode(decoded, model.Parameters.Layout, sum.Contributors.Count, controlVariates);
+                contributors = [.. sum.Contributors.Select(p => sites[p.Value - 1])];
+                trainLoss = summed.TotalWeight > 0 ? weightedLoss / summed.TotalWeight : double.NaN;
+                StrategyStep step = _strategy.Aggregate(input, summed);
+                if (step.Parameters.IsFinite())
+                {
+                    next = model with { Parameters = step.Parameters, Round = round };
+                    nextState = step.State;
+                    aggregated = true;
+                }
+                else
+                {
+                    failure = "The aggregated update is not finite; the previous model is kept.";
+                }
+
+                break;
+            case SecureAggregationOutcome.Succeeded { Result: var sum }:
+                failure = $"Only {sum.Contributors.Count} sites contributed; the job requires {_options.MinimumParticipants}.";
+                break;
+            case SecureAggregationOutcome.Failed { Failure: var f }:
+                failure = $"Secure aggregation failed at {f.Stage} ({f.Error}): {f.Detail} The previous model is kept.";
+                break;
+            default:
+                throw new System.Diagnostics.UnreachableException();
+        }
+
+        Dictionary<SiteId, int> order = input.Roster.Select((s, i) => (s, i)).ToDictionary(p => p.s, p => p.i);
+        MetricSummary? evaluation = null;
+        if (evaluate)
+        {
+            evaluation = await EvaluateAsync(input with { Model = next, State = nextState }, order, cancellationToken).ConfigureAwait(false);
+        }
+
+        RoundReport report = new(round, contributors, refusals, failures, trainLoss, evaluation, aggregated, _time.GetElapsedTime(start), failure);
         return (next, nextState, report);
     }
 

@@ -15,6 +15,14 @@ public sealed record RoundEngineOptions
     /// <value>Default: 1.</value>
     public int MinimumParticipants { get; init; } = 1;
 
+    /// <summary>The job's name, bound into every secure aggregation session.</summary>
+    /// <value>Default: <c>job</c>.</value>
+    public string JobName { get; init; } = "job";
+
+    /// <summary>Secure aggregation: when set, the coordinator only ever receives the sum of each round's updates.</summary>
+    /// <value>Default: <see langword="null"/> (updates are sent in the clear).</value>
+    public SecureAggregation.SecureAggregationSettings? SecureAggregation { get; init; }
+
     /// <summary>Checks the options and names the offending field.</summary>
     /// <exception cref="ArgumentException">A field is out of range.</exception>
     public void Validate()
@@ -29,6 +37,7 @@ public sealed record RoundEngineOptions
             throw new ArgumentException($"evaluation.every: expected a positive integer, got {EvaluateEvery}.");
         }
 
+        SecureAggregation?.Validate();
         if (MinimumParticipants <= 0)
         {
             throw new ArgumentException($"training.min_participants: expected a positive integer, got {MinimumParticipants}.");

@@ -12,6 +12,7 @@ namespace Consortia.Federation.Engine;
 /// <param name="Evaluation">Federated evaluation of the new model, or <see langword="null"/> when not evaluated.</param>
 /// <param name="Aggregated">Whether the model was updated (false when too few sites contributed).</param>
 /// <param name="Elapsed">Wall time of the round.</param>
+/// <param name="AggregationFailure">Why secure aggregation produced no sum (e.g. fewer survivors than the threshold), or <see langword="null"/>.</param>
 public sealed record RoundReport(
     RoundNumber Round,
     IReadOnlyList<SiteId> Contributors,
@@ -20,4 +21,5 @@ public sealed record RoundReport(
     double TrainLoss,
     MetricSummary? Evaluation,
     bool Aggregated,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed,
+    string? AggregationFailure = null);

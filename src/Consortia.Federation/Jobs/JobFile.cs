@@ -1,5 +1,6 @@
 using Consortia.Data;
 using Consortia.Federation.Engine;
+using Consortia.Federation.SecureAggregation;
 using Consortia.Learning.Metrics;
 using Consortia.Learning.Models;
 using Consortia.Learning.Optimization;
@@ -157,6 +158,19 @@ public static class JobFile
             }
         }
 
+        SecureAggregationSettings? secureAggregation = null;
+        if (job.Section("privacy") is { } privacy)
+        {
+            secureAggregation = ReadSecureAggregation(privacy);
+            privacy.RejectUnknownKeys();
+            if (secureAggregation is not null && strategy.Create(training).Traits.NeedsIndividualUpdates)
+            {
+                YamlNode? at = privacy.Get("secure_aggregation");
+                throw new JobFileException(path, (int)(at ?? privacy.Node).Start.Line, (int)(at ?? privacy.Node).Start.Column, "privacy.secure_aggregation",
+                    $"strategy '{NameOf(strategy.Kind)}' needs every site's individual update, which secure aggregation never reveals; use a sum-based strategy (fedavg, fedprox, scaffold, fedadam, fedyogi, fedadagrad, fedavgm, cyclic) or turn secure aggregation off.");
+            }
+        }
+
         IReadOnlyList<MetricKind>? metrics = null;
         int every = 1;
         if (job.Section("evaluation") is { } evaluation)
@@ -187,7 +201,7 @@ public static class JobFile
             ModelKind = kind,
             HiddenLayers = [.. hidden],
             L2 = l2,
-            Engine = new RoundEngineOptions { Rounds = rounds, EvaluateEvery = every, MinimumParticipants = minParticipants },
+            Engine = new RoundEngineOptions { Rounds = rounds, EvaluateEvery = every, MinimumParticipants = minParticipants, JobName = name, SecureAggregation = secureAggregation },
             Strategy = strategy,
             Training = training,
             Metrics = metrics,
@@ -196,6 +210,33 @@ public static class JobFile
             SourceText = text,
         };
         return definition;
+    }
+
+    private static SecureAggregationSettings? ReadSecureAggregation(YamlSection privacy)
+    {
+        YamlNode? node = privacy.Get("secure_aggregation");
+        switch (node)
+        {
+            case null:
+                return null;
+            case YamlScalarNode:
+                return privacy.Bool("secure_aggregation") == true ? new SecureAggregationSettings() : null;
+            case YamlMappingNode:
+                YamlSection section = privacy.RequireSection("secure_aggregation");
+                bool enabled = section.Bool("enabled") ?? true;
+                SecureAggregationSettings settings = new()
+                {
+                    ClipRange = section.Double("clip_range", 0, minExclusive: true) ?? 10_000,
+                    Threshold = section.Int("threshold", 2),
+                    Neighbours = section.Int("neighbours", 2),
+                    DropoutFraction = section.Double("dropout", 0, 0.499999) ?? 0.1,
+                    StageTimeout = section.Double("stage_timeout_seconds", 0, minExclusive: true) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                };
+                section.RejectUnknownKeys();
+                return enabled ? settings : null;
+            default:
+                throw privacy.Error(node, "secure_aggregation", "expected true, false or a mapping (enabled, clip_range, threshold, neighbours, dropout).");
+        }
     }
 
     private static DataSourceOptions ReadData(YamlSection section)

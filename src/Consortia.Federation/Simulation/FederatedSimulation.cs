@@ -53,7 +53,18 @@ public static class FederatedSimulation
 
         ParameterVector initial = new(spec.CreateLayout());
         spec.CreateModel(1).Initialize(initial.Values, random.Derive("init"));
-        JobResult federated = await engine.RunAsync(new GlobalModel(spec, initial, new RoundNumber(0)), random, progress, cancellationToken).ConfigureAwait(false);
+        JobResult federated;
+        try
+        {
+            federated = await engine.RunAsync(new GlobalModel(spec, initial, new RoundNumber(0)), random, progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (SiteAgent agent in agents)
+            {
+                agent.Dispose();
+            }
+        }
 
         MetricSummary final = federated.Rounds[^1].Evaluation
             ?? Evaluate(spec, federated.FinalModel.Parameters, data.Sites.Select(s => (s.Name, s.Test)).ToArray(), metrics);

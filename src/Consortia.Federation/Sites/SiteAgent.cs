@@ -4,6 +4,11 @@ using Consortia.Learning.Evaluation;
 using Consortia.Learning.Metrics;
 using Consortia.Learning.Models;
 using Consortia.Learning.Training;
+using Consortia.Federation.SecureAggregation;
+using Consortia.SecureAggregation;
+using Consortia.SecureAggregation.Crypto;
+using Consortia.SecureAggregation.Protocol;
+using Consortia.SecureAggregation.Quantization;
 
 namespace Consortia.Federation.Sites;
 
@@ -15,7 +20,7 @@ namespace Consortia.Federation.Sites;
 /// One agent handles one task at a time (its trainer reuses buffers); the transports guarantee it.
 /// Local data never leaves the agent: replies carry weighted parameter deltas and aggregate metrics only.
 /// </remarks>
-public sealed class SiteAgent
+public sealed class SiteAgent : IDisposable
 {
     private readonly Dataset _train;
     private readonly Dataset _test;
@@ -24,6 +29,8 @@ public sealed class SiteAgent
     private readonly LocalTrainer _trainer;
     private int _busy; // 1 while a task runs: the trainer's buffers serve one task at a time
     private ParameterVector? _controlVariate; // SCAFFOLD's cᵢ, kept at the site between rounds
+    private SecAggClient? _secureClient;      // this round's secure aggregation session, holding the site's update
+    private RoundNumber _secureRound;
 
     /// <summary>Creates an agent over a site's local train and test data.</summary>
     /// <param name="site">The site's name.</param>
@@ -66,13 +73,13 @@ public sealed class SiteAgent
             return new Failed(Site, task.Round, "wrong-site", $"Task addressed to '{task.Site}' reached site '{Site}'.");
         }
 
-        ParameterVector parameters = task switch
+        ParameterVector? parameters = task switch
         {
             TrainTask t => t.GlobalParameters,
             EvaluateTask e => e.Parameters,
-            _ => throw new System.Diagnostics.UnreachableException(),
+            _ => null,
         };
-        if (!parameters.Layout.Equals(_trainer.Model.Layout) || !parameters.IsFinite())
+        if (parameters is not null && (!parameters.Layout.Equals(_trainer.Model.Layout) || !parameters.IsFinite()))
         {
             return new Failed(Site, task.Round, "invalid-parameters", $"The parameters do not fit this job's model ({_trainer.Model.Layout.Length} finite values expected).");
         }
@@ -88,7 +95,9 @@ public sealed class SiteAgent
             await Task.Yield(); // run the CPU-bound work off the caller's synchronous path
             return task switch
             {
+                TrainTask { SecureSession: { } session } train => Prepare(train, session),
                 TrainTask train => Train(train),
+                SecAggTask secure => HandleSecAgg(secure),
                 EvaluateTask evaluate => Evaluate(evaluate),
                 _ => throw new System.Diagnostics.UnreachableException(),
             };
@@ -102,6 +111,56 @@ public sealed class SiteAgent
         {
             Volatile.Write(ref _busy, 0);
         }
+    }
+
+    /// <summary>
+    /// Trains, then hands the encoded update to a fresh secure aggregation client instead of sending it:
+    /// from here on the update leaves the site only masked.
+    /// </summary>
+    private TrainingPrepared Prepare(TrainTask task, SecureTrainingSession session)
+    {
+        SiteUpdate update = Train(task).Update;
+        float[] vector = SecureUpdateLayout.Encode(update, session.ControlVariates);
+        FixedPointCodec codec = new(session.Quantization);
+        uint[] encoded = new uint[vector.Length];
+
+        // Stochastic rounding draws come from the job seed so simulations stay reproducible; the masks,
+        // which protect the update, come from the system's cryptographic generator.
+        using (DeterministicSecureRandom rounding = new(_random.Derive("quantise").Derive((ulong)task.Round.Value).NextUInt64()))
+        {
+            codec.Quantize(vector, encoded, rounding);
+        }
+
+        _secureClient?.Dispose();
+        _secureClient = new SecAggClient(session.Session, new ParticipantIndex(session.Participant), SystemSecureRandom.Instance);
+        _secureClient.ProvideInput(encoded);
+        _secureRound = task.Round;
+        Array.Clear(vector);
+        Array.Clear(encoded);
+        return new TrainingPrepared(Site, task.Round, update.Steps);
+    }
+
+    private SiteReply HandleSecAgg(SecAggTask task)
+    {
+        if (_secureClient is null || task.Round != _secureRound)
+        {
+            return new Failed(Site, task.Round, "secagg-no-session", "No secure aggregation session is open at this site for that round.");
+        }
+
+        return _secureClient.Handle(task.Message) switch
+        {
+            ClientStep.Reply reply => new SecAggReplied(Site, task.Round, reply.Message),
+            ClientStep.Rejected rejected => new Failed(Site, task.Round, "secagg-rejected", $"{rejected.Rejection.Error}: the site ignored a protocol message."),
+            ClientStep.Aborted aborted => new Failed(Site, task.Round, "secagg-aborted", $"{aborted.Rejection.Error}: the site left the session."),
+            _ => throw new System.Diagnostics.UnreachableException(),
+        };
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _secureClient?.Dispose();
+        _secureClient = null;
     }
 
     private TrainingCompleted Train(TrainTask task)

@@ -1,3 +1,5 @@
+using Consortia.SecureAggregation.Protocol.Messages;
+
 namespace Consortia.Federation.Sites;
 
 /// <summary>A site's answer to a task: a closed set of outcomes, each a value (never an exception).</summary>
@@ -35,3 +37,15 @@ public sealed record Failed(SiteId Site, RoundNumber Round, string Code, string 
 /// <param name="Site">The site.</param>
 /// <param name="Round">The round.</param>
 public sealed record Missed(SiteId Site, RoundNumber Round) : SiteReply(Site, Round);
+
+/// <summary>The site trained and holds its update for the round's secure aggregation session.</summary>
+/// <param name="Site">The site.</param>
+/// <param name="Round">The round.</param>
+/// <param name="Steps">Local optimizer steps taken.</param>
+public sealed record TrainingPrepared(SiteId Site, RoundNumber Round, int Steps) : SiteReply(Site, Round);
+
+/// <summary>The site's answer to a secure aggregation protocol message.</summary>
+/// <param name="Site">The site.</param>
+/// <param name="Round">The round.</param>
+/// <param name="Message">The site's protocol message.</param>
+public sealed record SecAggReplied(SiteId Site, RoundNumber Round, SecAggClientMessage Message) : SiteReply(Site, Round);

@@ -1,4 +1,6 @@
+using Consortia.Federation.SecureAggregation;
 using Consortia.Learning;
+using Consortia.SecureAggregation.Protocol.Messages;
 using Consortia.Learning.Training;
 
 namespace Consortia.Federation.Sites;
@@ -14,7 +16,16 @@ public abstract record SiteTask(SiteId Site, RoundNumber Round);
 /// <param name="GlobalParameters">The current global parameters (the site must not mutate them).</param>
 /// <param name="Training">Local training configuration for this round.</param>
 /// <param name="ControlVariate">SCAFFOLD's server control variate c, or <see langword="null"/> for other strategies.</param>
-public sealed record TrainTask(SiteId Site, RoundNumber Round, ParameterVector GlobalParameters, LocalTrainingOptions Training, ParameterVector? ControlVariate = null)
+/// <param name="SecureSession">When set, the site keeps its update and contributes it only through this secure
+/// aggregation session; it replies <see cref="TrainingPrepared"/> instead of sending the update.</param>
+public sealed record TrainTask(SiteId Site, RoundNumber Round, ParameterVector GlobalParameters, LocalTrainingOptions Training, ParameterVector? ControlVariate = null, SecureTrainingSession? SecureSession = null)
+    : SiteTask(Site, Round);
+
+/// <summary>One secure aggregation protocol message for the site's session of this round.</summary>
+/// <param name="Site">The site.</param>
+/// <param name="Round">The round.</param>
+/// <param name="Message">The coordinator's protocol message.</param>
+public sealed record SecAggTask(SiteId Site, RoundNumber Round, SecAggServerMessage Message)
     : SiteTask(Site, Round);
 
 /// <summary>Evaluate parameters on the site's local test data and return aggregate metrics only.</summary>

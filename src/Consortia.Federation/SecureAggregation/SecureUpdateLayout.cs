@@ -1,0 +1,42 @@
+using System.Numerics.Tensors;
+using Consortia.Federation.Sites;
+using Consortia.Federation.Strategies;
+using Consortia.Learning;
+
+namespace Consortia.Federation.SecureAggregation;
+
+/// <summary>
+/// How a site's update is laid out as one vector for secure summation: the weighted delta, then the weight,
+/// then the weighted training loss, then (SCAFFOLD) the control-variate delta. Summing these vectors gives
+/// exactly what a sum-decomposable strategy needs, and nothing else reaches the coordinator.
+/// </summary>
+internal static class SecureUpdateLayout
+{
+    public static int Length(int parameters, bool controlVariates) => parameters + 2 + (controlVariates ? parameters : 0);
+
+    public static float[] Encode(SiteUpdate update, bool controlVariates)
+    {
+        int p = update.WeightedDelta.Length;
+        float[] vector = new float[Length(p, controlVariates)];
+        update.WeightedDelta.Values.CopyTo(vector);
+        vector[p] = (float)update.Weight;
+        vector[p + 1] = (float)(update.TrainLoss * update.Weight);
+        if (controlVariates && update.ControlVariateDelta is { } dc)
+        {
+            dc.Values.CopyTo(vector.AsSpan(p + 2));
+        }
+
+        return vector;
+    }
+
+    public static (SummedUpdates Sum, double WeightedLoss) Decode(ReadOnlySpan<float> sum, ParameterLayout layout, int contributors, bool controlVariates)
+    {
+        int p = layout.Length;
+        ParameterVector weighted = new(layout, sum[..p]);
+        ParameterVector? control = controlVariates ? new ParameterVector(layout, sum.Slice(p + 2, p)) : null;
+        return (new SummedUpdates(weighted, sum[p], contributors, control), sum[p + 1]);
+    }
+
+    public static bool IsWithin(ReadOnlySpan<float> vector, double clipRange) =>
+        TensorPrimitives.MaxMagnitude(vector) <= clipRange;
+}
