@@ -35,6 +35,11 @@ internal static class SimulationReport
                 w.WriteBoolean("aggregated", round.Aggregated);
                 Json.Number(w, "train_loss", round.TrainLoss);
                 w.WriteNumber("elapsed_ms", round.Elapsed.TotalMilliseconds);
+                if (round.AggregationFailure is { } failure)
+                {
+                    w.WriteString("aggregation_failure", failure);
+                }
+
                 if (round.Evaluation is { } evaluation)
                 {
                     WriteMetrics(w, "mean", evaluation.Mean);

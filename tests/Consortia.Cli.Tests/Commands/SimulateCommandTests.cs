@@ -88,4 +88,20 @@ public sealed class SimulateCommandTests
         Assert.Equal(2, exit);
         Assert.Contains("no-such-folder", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Simulate_HeartDiseaseWithSecureAggregation_MatchesThePlainAccuracy()
+    {
+        (int exitPlain, string plain, _) = await CliRunner.RunAsync("simulate", Example("heart-disease"), "--json");
+        (int exitSecure, string secure, string error) = await CliRunner.RunAsync("simulate", RepositoryPaths.Combine("examples", "heart-disease", "fedavg-secagg.yaml"), "--json");
+
+        Assert.Equal(0, exitPlain);
+        Assert.True(exitSecure == 0, error);
+        using JsonDocument a = JsonDocument.Parse(plain);
+        using JsonDocument b = JsonDocument.Parse(secure);
+        double plainAccuracy = a.RootElement.GetProperty("final").GetProperty("mean").GetProperty("accuracy").GetDouble();
+        double secureAccuracy = b.RootElement.GetProperty("final").GetProperty("mean").GetProperty("accuracy").GetDouble();
+        Assert.Equal(plainAccuracy, secureAccuracy, 2);
+        Assert.All(b.RootElement.GetProperty("rounds").EnumerateArray(), r => Assert.True(r.GetProperty("aggregated").GetBoolean()));
+    }
 }

@@ -102,4 +102,27 @@ public sealed class JobFileTests
 
         Assert.Contains("cannot read", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Parse_RobustStrategyWithSecureAggregation_IsRefusedAtLoad()
+    {
+        string text = Valid.Replace("kind: fedprox\n  mu: 0.1", "kind: median", StringComparison.Ordinal) + "\nprivacy:\n  secure_aggregation: true\n";
+
+        JobFileException error = Assert.Throws<JobFileException>(() => JobFile.Parse(text, "job.yaml"));
+
+        Assert.Equal("privacy.secure_aggregation", error.Field);
+        Assert.Contains("median", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_SecureAggregationMapping_BindsSettings()
+    {
+        string text = Valid + "\nprivacy:\n  secure_aggregation:\n    clip_range: 500\n    threshold: 3\n";
+
+        JobDefinition job = JobFile.Parse(text, "job.yaml");
+
+        Assert.NotNull(job.Engine.SecureAggregation);
+        Assert.Equal(500, job.Engine.SecureAggregation.ClipRange);
+        Assert.Equal(3, job.Engine.SecureAggregation.Threshold);
+    }
 }

@@ -1,0 +1,134 @@
+using System.Runtime.CompilerServices;
+using Consortia.Data;
+using Consortia.Federation.Engine;
+using Consortia.Federation.SecureAggregation;
+using Consortia.Federation.Sites;
+using Consortia.Federation.Strategies;
+using Consortia.Federation.Strategies.FedAvg;
+using Consortia.Federation.Strategies.Scaffold;
+using Consortia.Federation.Transport;
+using Consortia.Learning;
+using Consortia.Learning.Metrics;
+using Consortia.Learning.Models;
+using Consortia.Learning.Training;
+using Consortia.TestKit;
+
+namespace Consortia.Federation.Tests.SecureAggregation;
+
+public sealed class SecureRoundTests
+{
+    private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 5, []);
+    private static readonly LocalTrainingOptions s_training = new() { BatchSize = 8, LocalSteps = 10, Optimizer = new() { LearningRate = 0.1f } };
+
+    private static SiteAgent[] Agents(FederatedDataset data) =>
+        [.. data.Sites.Select((s, i) => new SiteAgent(new SiteId(s.Name), s_spec, s.Train, s.Test, [MetricKind.Accuracy], new RandomSource(5).Derive((ulong)i), 8))];
+
+    private static Task<JobResult> Run(ISiteTransport transport, SecureAggregationSettings? secure, IStrategy? strategy = null, int rounds = 3) =>
+        new RoundEngine(transport, strategy ?? new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new RoundEngineOptions { Rounds = rounds, SecureAggregation = secure })
+            .RunAsync(new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), new RandomSource(9), null, TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task SecureRounds_GiveThePlainModelWithinQuantisationError()
+    {
+        FederatedDataset data = Some.ClassificationFederation(5);
+
+        JobResult plain = await Run(new InProcessSiteTransport(Agents(data)), null);
+        JobResult secure = await Run(new InProcessSiteTransport(Agents(data)), new SecureAggregationSettings { ClipRange = 1000 });
+
+        Assert.All(secure.Rounds, r => Assert.True(r.Aggregated, r.AggregationFailure));
+        for (int i = 0; i < s_spec.CreateLayout().Length; i++)
+        {
+            Assert.Equal(plain.FinalModel.Parameters.Values[i], secure.FinalModel.Parameters.Values[i], 3);
+        }
+
+        Assert.Equal(plain.Rounds[^1].TrainLoss, secure.Rounds[^1].TrainLoss, 3);
+    }
+
+    [Fact]
+    public async Task SecureRounds_Scaffold_CarriesControlVariatesInTheSum()
+    {
+        FederatedDataset data = Some.ClassificationFederation(4);
+        ScaffoldStrategy Strategy() => new(new ScaffoldOptions { Training = s_training });
+
+        JobResult plain = await Run(new InProcessSiteTransport(Agents(data)), null, Strategy());
+        JobResult secure = await Run(new InProcessSiteTransport(Agents(data)), new SecureAggregationSettings { ClipRange = 1000 }, Strategy());
+
+        for (int i = 0; i < s_spec.CreateLayout().Length; i++)
+        {
+            Assert.Equal(plain.FinalModel.Parameters.Values[i], secure.FinalModel.Parameters.Values[i], 2);
+        }
+    }
+
+    [Fact]
+    public async Task SecureRound_SiteLostBeforeMasking_IsExcludedAndTheRoundCompletes()
+    {
+        FederatedDataset data = Some.ClassificationFederation(5);
+        DroppingTransport transport = new(new InProcessSiteTransport(Agents(data)), drop: ["site4"]);
+
+        JobResult result = await Run(transport, new SecureAggregationSettings { ClipRange = 1000, DropoutFraction = 0.2 }, rounds: 1);
+
+        RoundReport round = Assert.Single(result.Rounds);
+        Assert.True(round.Aggregated, round.AggregationFailure);
+        Assert.Equal(4, round.Contributors.Count);
+        Assert.DoesNotContain(new SiteId("site4"), round.Contributors);
+    }
+
+    [Fact]
+    public async Task SecureRound_BelowThreshold_FailsCleanlyAndKeepsTheModel()
+    {
+        FederatedDataset data = Some.ClassificationFederation(5);
+        DroppingTransport transport = new(new InProcessSiteTransport(Agents(data)), drop: ["site2", "site3", "site4"]);
+
+        JobResult result = await Run(transport, new SecureAggregationSettings { ClipRange = 1000 }, rounds: 1);
+
+        RoundReport round = Assert.Single(result.Rounds);
+        Assert.False(round.Aggregated);
+        Assert.NotNull(round.AggregationFailure);
+        Assert.Contains("Secure aggregation failed", round.AggregationFailure, StringComparison.Ordinal);
+        Assert.True(result.FinalModel.Parameters.ContentEquals(new ParameterVector(s_spec.CreateLayout())));
+    }
+
+    [Fact]
+    public async Task SecureRound_CoordinatorNeverReceivesAPlainUpdate()
+    {
+        FederatedDataset data = Some.ClassificationFederation(4);
+        RecordingTransport transport = new(new InProcessSiteTransport(Agents(data)));
+
+        await Run(transport, new SecureAggregationSettings { ClipRange = 1000 }, rounds: 2);
+
+        Assert.DoesNotContain(transport.Replies, r => r is TrainingCompleted);
+        Assert.Contains(transport.Replies, r => r is SecAggReplied);
+    }
+
+    /// <summary>Sites that stop answering after training (a dropout before the secure session).</summary>
+    private sealed class DroppingTransport(ISiteTransport inner, string[] drop) : ISiteTransport
+    {
+        public IReadOnlyList<SiteId> Roster => inner.Roster;
+
+        public async IAsyncEnumerable<SiteReply> DispatchAsync(IReadOnlyList<SiteTask> tasks, TimeSpan? deadline, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            SiteTask[] kept = [.. tasks.Where(t => t is not SecAggTask || !drop.Contains(t.Site.Value))];
+            await foreach (SiteReply reply in inner.DispatchAsync(kept, deadline, cancellationToken))
+            {
+                yield return reply;
+            }
+        }
+    }
+
+    /// <summary>Records every reply the coordinator receives.</summary>
+    private sealed class RecordingTransport(ISiteTransport inner) : ISiteTransport
+    {
+        public List<SiteReply> Replies { get; } = [];
+
+        public IReadOnlyList<SiteId> Roster => inner.Roster;
+
+        public async IAsyncEnumerable<SiteReply> DispatchAsync(IReadOnlyList<SiteTask> tasks, TimeSpan? deadline, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await foreach (SiteReply reply in inner.DispatchAsync(tasks, deadline, cancellationToken))
+            {
+                Replies.Add(reply);
+                yield return reply;
+            }
+        }
+    }
+}
