@@ -72,8 +72,20 @@ public static class LedgerVerifier
             return new CrossCheckResult(false, siteId, coordinator, site, findings, 0);
         }
 
-        LedgerContents coordinatorContents = LedgerReader.Read(coordinatorLedgerPath);
-        LedgerContents siteContents = LedgerReader.Read(siteLedgerPath);
+        LedgerContents coordinatorContents;
+        LedgerContents siteContents;
+        try
+        {
+            coordinatorContents = LedgerReader.Read(coordinatorLedgerPath);
+            siteContents = LedgerReader.Read(siteLedgerPath);
+        }
+        catch (LedgerFormatException error)
+        {
+            // A file replaced between verification and reading: report it rather than compare half-read ledgers.
+            findings.Add(new(CrossCheckFindingKind.LedgerInvalid, null, null, error.Message));
+            return new CrossCheckResult(false, siteId, coordinator, site, findings, 0);
+        }
+
         SortedDictionary<(string JobId, int Round), SortedSet<string>> sent = new(KeyComparer.Instance);
         foreach (UpdateSentEvent e in siteContents.Entries.Select(x => x.Event).OfType<UpdateSentEvent>())
         {
