@@ -112,7 +112,7 @@ public static class ComplianceReportRenderer
                 continue;
             }
 
-            b.Add(new ParagraphBlock($"{Decision(d)} under policy version {(d.PolicyVersion is { } v ? N(v) : "none (no policy installed)")} (policy SHA-256 {d.PolicySha256 ?? "-"}). " +
+            b.Add(new ParagraphBlock($"Decision: {Decision(d)} under policy version {(d.PolicyVersion is { } v ? N(v) : "none (no policy installed)")} (policy SHA-256 {d.PolicySha256 ?? "-"}). " +
                 $"Round decisions: {N(s.RoundsAccepted)} accepted, {N(s.RoundRefusals.Count)} refused."));
             b.Add(new TableBlock(["rule", "result", "reason"],
                 d.Rules.Select(rule => (IReadOnlyList<string>)[rule.Rule, rule.Passed ? "pass" : "FAIL", rule.Reason]).ToList()));
