@@ -50,7 +50,7 @@ public sealed class PolicyEvaluator
     /// <summary>Evaluates a job at <paramref name="now"/>.</summary>
     /// <param name="job">The job.</param>
     /// <param name="now">The instant the job would start (for the schedule).</param>
-    /// <param name="lifetimeEpsilonSpent">The ε already spent at this site by earlier jobs (see <c>LedgerPrivacy</c>).</param>
+    /// <param name="lifetimeEpsilonSpent">The ε already spent at this site by earlier jobs (see <see cref="Audit.LedgerPrivacy.LifetimeEpsilon"/>).</param>
     /// <returns>The decision with every rule's outcome.</returns>
     public PolicyDecision Evaluate(JobDescriptor job, DateTimeOffset now, double lifetimeEpsilonSpent)
     {

@@ -152,7 +152,7 @@ public static class ComplianceReportRenderer
             return;
         }
 
-        b.Add(new TableBlock(["site", "mode", "ε spent by this job", "δ", "job ceiling (declared ε)", "lifetime ε", "lifetime budget", "budget remaining"],
+        b.Add(new TableBlock(["site", "mode", "ε spent by this job", "δ", "ε declared by the job", "lifetime ε", "lifetime budget", "budget remaining"],
             charged.Select(s =>
             {
                 PrivacyChargeEvent c = s.LastCharge!; // filtered on LastCharge above.
