@@ -1,0 +1,24 @@
+namespace Consortia.Governance.Policies;
+
+/// <summary>What may leave a site. Per-patient outputs are never allowed and have no switch.</summary>
+/// <param name="MaskedUpdates">Whether model updates protected by secure-aggregation masks may leave.</param>
+/// <param name="PlainUpdates">Whether unmasked model updates may leave (the coordinator then sees this site's update).</param>
+/// <param name="AggregateMetrics">Whether aggregate metrics may leave.</param>
+/// <param name="MinCellCount">The smallest number of records an aggregate metric may be computed over; required when <paramref name="AggregateMetrics"/> is true.</param>
+public sealed record OutputPolicy(bool MaskedUpdates, bool PlainUpdates, bool AggregateMetrics, int? MinCellCount)
+{
+    /// <summary>Checks the values.</summary>
+    /// <exception cref="ArgumentException">A value is missing or out of range; the message names it.</exception>
+    public void Validate()
+    {
+        if (AggregateMetrics && MinCellCount is null)
+        {
+            throw new ArgumentException("outputs.min_cell_count: required when aggregate_metrics is allowed.", nameof(MinCellCount));
+        }
+
+        if (MinCellCount is < 1)
+        {
+            throw new ArgumentException($"outputs.min_cell_count: must be at least 1, got {MinCellCount}.", nameof(MinCellCount));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace Consortia.Governance.Policies;
+
+/// <summary>A site policy file cannot be read or is invalid; the message names the file, the line and the field.</summary>
+public sealed class PolicyFileException : Exception
+{
+    /// <summary>Creates the exception from a located problem.</summary>
+    /// <param name="filePath">The policy file.</param>
+    /// <param name="line">The 1-based line, or <see langword="null"/> when unknown.</param>
+    /// <param name="column">The 1-based column, or <see langword="null"/> when unknown.</param>
+    /// <param name="field">The dotted field path (empty for the whole file).</param>
+    /// <param name="problem">What is wrong and what was expected.</param>
+    public PolicyFileException(string filePath, long? line, long? column, string field, string problem)
+        : base(Format(filePath, line, column, field, problem))
+    {
+        FilePath = filePath;
+        Line = line;
+        Column = column;
+        Field = field;
+        Problem = problem;
+    }
+
+    /// <summary>The policy file.</summary>
+    public string FilePath { get; }
+
+    /// <summary>The 1-based line of the problem, or <see langword="null"/> when unknown.</summary>
+    public long? Line { get; }
+
+    /// <summary>The 1-based column of the problem, or <see langword="null"/> when unknown.</summary>
+    public long? Column { get; }
+
+    /// <summary>The dotted path of the offending field, e.g. <c>protections.min_sites_per_aggregate</c>; empty for the whole file.</summary>
+    public string Field { get; }
+
+    /// <summary>What is wrong, without the location.</summary>
+    public string Problem { get; }
+
+    internal static string Format(string filePath, long? line, long? column, string field, string problem)
+    {
+        string location = line is { } l
+            ? string.Create(CultureInfo.InvariantCulture, $"{filePath}:{l}:{column ?? 1}")
+            : filePath;
+        return field.Length == 0 ? $"{location}: {problem}" : $"{location}: {field}: {problem}";
+    }
+}

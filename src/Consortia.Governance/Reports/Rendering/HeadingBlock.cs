@@ -1,0 +1,3 @@
+namespace Consortia.Governance.Reports.Rendering;
+
+internal sealed record HeadingBlock(int Level, string Text) : ReportBlock;

@@ -1,0 +1,3 @@
+namespace Consortia.Governance.Reports.Rendering;
+
+internal sealed record ListBlock(IReadOnlyList<string> Items) : ReportBlock;

@@ -1,0 +1,320 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Consortia.Governance.Yaml;
+
+/// <summary>
+/// A mapping node of a YAML file with its dotted path, giving typed access to its fields and errors that
+/// name the file, the line and the field.
+/// </summary>
+internal sealed class YamlSection
+{
+    /// <summary>Files larger than this are refused before parsing (policy and job files are a few kilobytes).</summary>
+    public const int MaxFileChars = 1 << 20;
+
+    private const int MaxSequenceItems = 10_000;
+
+    private readonly YamlMappingNode _node;
+    private readonly YamlErrorFactory _error;
+    private readonly Dictionary<string, KeyValuePair<YamlNode, YamlNode>> _fields;
+
+    private YamlSection(string filePath, string path, YamlMappingNode node, YamlErrorFactory error)
+    {
+        FilePath = filePath;
+        Path = path;
+        _node = node;
+        _error = error;
+        _fields = new Dictionary<string, KeyValuePair<YamlNode, YamlNode>>(StringComparer.Ordinal);
+        foreach (KeyValuePair<YamlNode, YamlNode> pair in node.Children)
+        {
+            if (pair.Key is not YamlScalarNode { Value: { } key })
+            {
+                throw Error(pair.Key, path, "keys must be plain strings");
+            }
+
+            _fields[key] = pair;
+        }
+    }
+
+    public string FilePath { get; }
+
+    public string Path { get; }
+
+    public IEnumerable<string> Keys => _fields.Keys;
+
+    /// <summary>Parses <paramref name="text"/> and returns its root mapping.</summary>
+    public static YamlSection LoadRoot(string filePath, string text, YamlErrorFactory error)
+    {
+        if (text.Length > MaxFileChars)
+        {
+            throw error(filePath, null, null, string.Empty, $"the file is larger than {MaxFileChars} characters");
+        }
+
+        YamlStream stream = new();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException yaml)
+        {
+            throw error(filePath, yaml.Start.Line, yaml.Start.Column, string.Empty, $"not valid YAML: {yaml.Message}");
+        }
+        catch (Exception other) when (other is InvalidOperationException or ArgumentException or FormatException or NotSupportedException)
+        {
+            // The scanner reports some malformed inputs with general exceptions; they are still bad input, not bugs.
+            throw error(filePath, null, null, string.Empty, $"not valid YAML: {other.Message}");
+        }
+
+        if (stream.Documents.Count == 0)
+        {
+            throw error(filePath, null, null, string.Empty, "the file is empty; expected a mapping of fields");
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            throw error(filePath, stream.Documents[1].RootNode.Start.Line, stream.Documents[1].RootNode.Start.Column, string.Empty, "expected a single YAML document");
+        }
+
+        YamlNode root = stream.Documents[0].RootNode;
+        if (root is not YamlMappingNode mapping)
+        {
+            throw error(filePath, root.Start.Line, root.Start.Column, string.Empty, "expected a mapping of fields at the top level");
+        }
+
+        return new YamlSection(filePath, string.Empty, mapping, error);
+    }
+
+    public Exception Error(YamlNode node, string field, string problem) =>
+        _error(FilePath, node.Start.Line, node.Start.Column, field, problem);
+
+    public Exception Error(string key, string problem) =>
+        _fields.TryGetValue(key, out KeyValuePair<YamlNode, YamlNode> pair)
+            ? Error(pair.Value, FieldPath(key), problem)
+            : _error(FilePath, _node.Start.Line, _node.Start.Column, FieldPath(key), problem);
+
+    public string FieldPath(string key) => Path.Length == 0 ? key : Path + "." + key;
+
+    public bool Has(string key) => _fields.TryGetValue(key, out KeyValuePair<YamlNode, YamlNode> pair) && !IsNull(pair.Value);
+
+    public void RejectUnknownKeys(params string[] known)
+    {
+        foreach (KeyValuePair<string, KeyValuePair<YamlNode, YamlNode>> field in _fields)
+        {
+            if (Array.IndexOf(known, field.Key) < 0)
+            {
+                throw Error(field.Value.Key, FieldPath(field.Key), $"unknown field; expected one of: {string.Join(", ", known)}");
+            }
+        }
+    }
+
+    public YamlNode? Node(string key) =>
+        _fields.TryGetValue(key, out KeyValuePair<YamlNode, YamlNode> pair) && !IsNull(pair.Value) ? pair.Value : null;
+
+    public YamlSection? OptionalSection(string key)
+    {
+        YamlNode? node = Node(key);
+        return node switch
+        {
+            null => null,
+            YamlMappingNode mapping => new YamlSection(FilePath, FieldPath(key), mapping, _error),
+            _ => throw Error(node, FieldPath(key), "expected a mapping of fields"),
+        };
+    }
+
+    public YamlSection RequiredSection(string key) =>
+        OptionalSection(key) ?? throw Missing(key, "a mapping of fields");
+
+    public string? OptionalString(string key)
+    {
+        YamlNode? node = Node(key);
+        return node switch
+        {
+            null => null,
+            YamlScalarNode { Value: { } value } when value.Trim().Length > 0 => value.Trim(),
+            YamlScalarNode => throw Error(node, FieldPath(key), "expected a non-empty string"),
+            _ => throw Error(node, FieldPath(key), "expected a string"),
+        };
+    }
+
+    public string RequiredString(string key) => OptionalString(key) ?? throw Missing(key, "a string");
+
+    public long? OptionalInteger(string key, long min, long max)
+    {
+        YamlNode? node = Node(key);
+        if (node is null)
+        {
+            return null;
+        }
+
+        string text = Scalar(node, key, "an integer");
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value))
+        {
+            throw Error(node, FieldPath(key), $"expected an integer, got '{text}'");
+        }
+
+        if (value < min || value > max)
+        {
+            throw Error(node, FieldPath(key), $"expected an integer from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, got {text}");
+        }
+
+        return value;
+    }
+
+    public long RequiredInteger(string key, long min, long max) =>
+        OptionalInteger(key, min, max) ?? throw Missing(key, "an integer");
+
+    public double? OptionalNumber(string key, double minExclusive, double max)
+    {
+        YamlNode? node = Node(key);
+        if (node is null)
+        {
+            return null;
+        }
+
+        string text = Scalar(node, key, "a number");
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+        {
+            throw Error(node, FieldPath(key), $"expected a finite number, got '{text}'");
+        }
+
+        if (value <= minExclusive || value > max)
+        {
+            throw Error(node, FieldPath(key), $"expected a number greater than {minExclusive.ToString(CultureInfo.InvariantCulture)} and at most {max.ToString(CultureInfo.InvariantCulture)}, got {text}");
+        }
+
+        return value;
+    }
+
+    public double RequiredNumber(string key, double minExclusive, double max) =>
+        OptionalNumber(key, minExclusive, max) ?? throw Missing(key, "a number");
+
+    public bool? OptionalBoolean(string key)
+    {
+        YamlNode? node = Node(key);
+        return node is null ? null : ParseBoolean(node, FieldPath(key));
+    }
+
+    public bool RequiredBoolean(string key) => OptionalBoolean(key) ?? throw Missing(key, "true or false");
+
+    public bool ParseBoolean(YamlNode node, string field)
+    {
+        if (node is YamlScalarNode { Value: { } raw })
+        {
+            string text = raw.Trim();
+            if (text.Equals("true", StringComparison.OrdinalIgnoreCase) || text.Equals("yes", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            if (text.Equals("false", StringComparison.OrdinalIgnoreCase) || text.Equals("no", StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+
+            throw Error(node, field, $"expected true/false (or yes/no), got '{text}'");
+        }
+
+        throw Error(node, field, "expected true/false (or yes/no)");
+    }
+
+    /// <summary>Reads a list of strings; a single scalar is accepted as a one-item list.</summary>
+    public IReadOnlyList<string>? OptionalStringList(string key) =>
+        OptionalStringItems(key)?.Select(item => item.Value).ToList();
+
+    /// <summary>Reads a list of strings with each item's node (for errors that point at one item).</summary>
+    public IReadOnlyList<(string Value, YamlNode Node, string Field)>? OptionalStringItems(string key)
+    {
+        YamlNode? node = Node(key);
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is YamlScalarNode)
+        {
+            return [(Scalar(node, key, "a list of strings"), node, FieldPath(key))];
+        }
+
+        if (node is not YamlSequenceNode sequence)
+        {
+            throw Error(node, FieldPath(key), "expected a list of strings");
+        }
+
+        if (sequence.Children.Count > MaxSequenceItems)
+        {
+            throw Error(node, FieldPath(key), $"expected at most {MaxSequenceItems} items");
+        }
+
+        List<(string Value, YamlNode Node, string Field)> items = new(sequence.Children.Count);
+        for (int i = 0; i < sequence.Children.Count; i++)
+        {
+            YamlNode item = sequence.Children[i];
+            string field = FieldPath(key) + "[" + i.ToString(CultureInfo.InvariantCulture) + "]";
+            if (item is not YamlScalarNode { Value: { } value } || value.Trim().Length == 0)
+            {
+                throw Error(item, field, "expected a non-empty string");
+            }
+
+            items.Add((value.Trim(), item, field));
+        }
+
+        return items;
+    }
+
+    public IReadOnlyList<(string Value, YamlNode Node, string Field)> RequiredNonEmptyStringItems(string key)
+    {
+        IReadOnlyList<(string Value, YamlNode Node, string Field)> list = OptionalStringItems(key) ?? throw Missing(key, "a non-empty list of strings");
+        if (list.Count == 0)
+        {
+            throw Error(key, "expected a non-empty list of strings");
+        }
+
+        return list;
+    }
+
+    public IReadOnlyList<YamlSection>? OptionalSectionList(string key)
+    {
+        YamlNode? node = Node(key);
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is not YamlSequenceNode sequence)
+        {
+            throw Error(node, FieldPath(key), "expected a list of mappings");
+        }
+
+        if (sequence.Children.Count > MaxSequenceItems)
+        {
+            throw Error(node, FieldPath(key), $"expected at most {MaxSequenceItems} items");
+        }
+
+        List<YamlSection> sections = new(sequence.Children.Count);
+        for (int i = 0; i < sequence.Children.Count; i++)
+        {
+            string field = FieldPath(key) + "[" + i.ToString(CultureInfo.InvariantCulture) + "]";
+            if (sequence.Children[i] is not YamlMappingNode mapping)
+            {
+                throw Error(sequence.Children[i], field, "expected a mapping of fields");
+            }
+
+            sections.Add(new YamlSection(FilePath, field, mapping, _error));
+        }
+
+        return sections;
+    }
+
+    private string Scalar(YamlNode node, string key, string expected) =>
+        node is YamlScalarNode { Value: { } value } && value.Trim().Length > 0
+            ? value.Trim()
+            : throw Error(node, FieldPath(key), $"expected {expected}");
+
+    private Exception Missing(string key, string expected) =>
+        _error(FilePath, _node.Start.Line, _node.Start.Column, FieldPath(key), $"required field is missing; expected {expected}");
+
+    private static bool IsNull(YamlNode node) =>
+        node is YamlScalarNode { Style: ScalarStyle.Plain, Value: var value }
+        && (value is null || value.Length == 0 || value == "~" || value.Equals("null", StringComparison.Ordinal));
+}
