@@ -12,6 +12,10 @@ internal static class ConsortiaCommand
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(TuneCommand.Create());
+        foreach (Command command in GovernanceCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
         return root;
     }
 
