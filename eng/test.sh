@@ -8,7 +8,7 @@ mkdir -p "$results"
 dotnet restore Consortia.slnx
 dotnet build Consortia.slnx --no-restore -c Release
 status=0
-dotnet test Consortia.slnx --no-build -c Release --results-directory "$results" --logger "trx" -- RunConfiguration.MaxCpuCount=2 || status=$?
+dotnet test --solution Consortia.slnx --no-build -c Release --results-directory "$PWD/$results" --report-xunit-trx || status=$?
 python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}

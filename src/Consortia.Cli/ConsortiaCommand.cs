@@ -1,13 +1,20 @@
 using System.CommandLine;
+using Consortia.Cli.Commands;
 
 namespace Consortia.Cli;
 
 /// <summary>Builds the root command and dispatches to the sub-commands.</summary>
 internal static class ConsortiaCommand
 {
-    public static int Run(string[] args)
+    public static RootCommand Create()
     {
-        RootCommand root = new("Consortia: federated learning for biomedical consortia.");
-        return root.Parse(args).Invoke();
+        RootCommand root = new("Consortia: federated learning for biomedical consortia — train one model on data that never leaves each site.");
+        root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(TuneCommand.Create());
+        return root;
     }
+
+    public static int Run(string[] args) =>
+        Create().Parse(args).Invoke(new InvocationConfiguration());
 }

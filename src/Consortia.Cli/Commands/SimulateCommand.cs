@@ -1,0 +1,122 @@
+using System.CommandLine;
+using Consortia.Cli.Output;
+using Consortia.Data;
+using Consortia.Federation.Engine;
+using Consortia.Federation.Jobs;
+using Consortia.Learning.Metrics;
+using Consortia.Federation.Simulation;
+using Consortia.Federation.Sites;
+using Spectre.Console;
+
+namespace Consortia.Cli.Commands;
+
+/// <summary><c>consortia simulate JOB.yaml [--seed N] [--out DIR] [--json]</c>: runs a job with every site in this process.</summary>
+internal static class SimulateCommand
+{
+    public static Command Create()
+    {
+        Argument<FileInfo> job = new("job") { Description = "The job file (YAML; see docs/job-file.md)." };
+        Option<ulong?> seed = new("--seed") { Description = "Overrides the job's seed." };
+        Option<DirectoryInfo?> output = new("--out") { Description = "Writes the final model (model.json) and a Markdown summary (summary.md) here." };
+        Option<bool> json = new("--json") { Description = "Prints one JSON document with per-round and final per-site metrics instead of the live display." };
+        Command command = new("simulate", "Runs a federated job on one machine: one in-process site per data partition, the real engine and strategy.")
+        {
+            job, seed, output, json,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            parse.GetRequiredValue(job), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(json),
+            parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(FileInfo jobFile, ulong? seed, DirectoryInfo? outDir, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        SimulationResult result;
+        try
+        {
+            JobDefinition job = JobFile.Load(jobFile.FullName);
+            if (seed is { } s)
+            {
+                job = job with { Seed = s };
+            }
+
+            bool live = !json && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+            result = live
+                ? await RunLiveAsync(job, cancellationToken).ConfigureAwait(false)
+                : await FederatedSimulation.RunAsync(job, json ? null : new SyncProgress<RoundReport>(r => stdout.WriteLine(ProgressLine(r, job.Engine.Rounds))), cancellationToken).ConfigureAwait(false);
+        }
+        catch (JobFileException error)
+        {
+            await stderr.WriteLineAsync($"error: {error.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (DataConfigurationException error)
+        {
+            await stderr.WriteLineAsync($"error: {jobFile.Name}: data: {error.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (IOException error)
+        {
+            await stderr.WriteLineAsync($"error: {jobFile.Name}: cannot read the data: {error.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (DataValidationException error)
+        {
+            await stderr.WriteLineAsync($"error: the data does not match its contract:{Environment.NewLine}{error.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        if (outDir is not null)
+        {
+            outDir.Create();
+            await File.WriteAllTextAsync(Path.Combine(outDir.FullName, "model.json"), SimulationReport.ModelJson(result), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(outDir.FullName, "summary.md"), SimulationReport.Markdown(result), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (json)
+        {
+            await stdout.WriteLineAsync(SimulationReport.ToJson(result)).ConfigureAwait(false);
+        }
+        else
+        {
+            await stdout.WriteLineAsync(SimulationReport.Markdown(result)).ConfigureAwait(false);
+            if (outDir is not null)
+            {
+                await stdout.WriteLineAsync($"Model and summary written to {outDir.FullName}").ConfigureAwait(false);
+            }
+        }
+
+        return 0;
+    }
+
+    private static async Task<SimulationResult> RunLiveAsync(JobDefinition job, CancellationToken cancellationToken)
+    {
+        SimulationResult? result = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context =>
+            {
+                ProgressTask task = context.AddTask(Markup.Escape($"{job.Name}: loading data"), maxValue: job.Engine.Rounds);
+                result = await FederatedSimulation.RunAsync(
+                    job,
+                    new SyncProgress<RoundReport>(r =>
+                    {
+                        task.Description = Markup.Escape(ProgressLine(r, job.Engine.Rounds));
+                        task.Increment(1);
+                    }),
+                    cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        return result ?? throw new InvalidOperationException("The simulation produced no result.");
+    }
+
+    private static string ProgressLine(RoundReport r, int rounds)
+    {
+        string metrics = r.Evaluation is { } e
+            ? string.Join("  ", e.Mean.Select(m => $"{m.Kind.ReportName()} {SimulationReport.Format(m.Value)}"))
+            : "";
+        string problems = r.Refusals.Count + r.Failures.Count > 0
+            ? "  problems: " + string.Join("; ", r.Refusals.Cast<SiteReply>().Concat(r.Failures).Select(p => $"{p.Site} {SimulationReport.Describe(p)}"))
+            : "";
+        return $"round {r.Round.Value}/{rounds}  sites {r.Contributors.Count}  loss {SimulationReport.Format(r.TrainLoss)}  {metrics}  {r.Elapsed.TotalMilliseconds:F0} ms{problems}";
+    }
+}

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using Consortia.Federation.Sites;
+using Consortia.Federation.Strategies;
+using Consortia.Federation.Transport;
+using Consortia.Learning;
+
+namespace Consortia.Federation.Engine;
+
+/// <summary>
+/// Owns the federated loop: plan → dispatch → collect → aggregate → evaluate → report, for every round.
+/// </summary>
+/// <remarks>
+/// Deterministic: replies are re-ordered into the roster's canonical order before any floating-point
+/// sum, and every random choice comes from the job's <see cref="RandomSource"/>, so the same job and seed
+/// give bit-identical models whatever order sites answer in.
+/// </remarks>
+public sealed class RoundEngine
+{
+    private readonly ISiteTransport _transport;
+    private readonly IStrategy _strategy;
+    private readonly RoundEngineOptions _options;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates an engine.</summary>
+    /// <param name="transport">The way to the sites.</param>
+    /// <param name="strategy">The federated strategy.</param>
+    /// <param name="options">Round count and evaluation schedule.</param>
+    /// <param name="time">The time source for elapsed-time reports.</param>
+    public RoundEngine(ISiteTransport transport, IStrategy strategy, RoundEngineOptions options, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(strategy);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _transport = transport;
+        _strategy = strategy;
+        _options = options;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Runs every round from <paramref name="initial"/>.</summary>
+    /// <param name="initial">The initial global model.</param>
+    /// <param name="random">The job's random source.</param>
+    /// <param name="progress">Receives each round's report as it completes.</param>
+    /// <param name="cancellationToken">Cancels the run between and within rounds.</param>
+    /// <returns>The final model and the round history.</returns>
+    public async Task<JobResult> RunAsync(GlobalModel initial, RandomSource random, IProgress<RoundReport>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(initial);
+        ArgumentNullException.ThrowIfNull(random);
+        long start = _time.GetTimestamp();
+        GlobalModel model = initial;
+        StrategyState state = _strategy.InitialState(initial);
+        List<RoundReport> reports = new(_options.Rounds);
+        for (int r = 1; r <= _options.Rounds; r++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            bool evaluate = r % _options.EvaluateEvery == 0 || r == _options.Rounds;
+            (model, state, RoundReport report) = await RunRoundAsync(new RoundNumber(r), model, state, random, evaluate, cancellationToken).ConfigureAwait(false);
+            reports.Add(report);
+            progress?.Report(report);
+        }
+
+        return new JobResult(model, reports, _time.GetElapsedTime(start));
+    }
+
+    /// <summary>Runs one round.</summary>
+    /// <param name="round">The round number.</param>
+    /// <param name="model">The current global model.</param>
+    /// <param name="state">The strategy state.</param>
+    /// <param name="random">The job's random source.</param>
+    /// <param name="evaluate">Whether to evaluate the new model.</param>
+    /// <param name="cancellationToken">Cancels the round.</param>
+    /// <returns>The new model, state and the round's report.</returns>
+    public async Task<(GlobalModel Model, StrategyState State, RoundReport Report)> RunRoundAsync(
+        RoundNumber round, GlobalModel model, StrategyState state, RandomSource random, bool evaluate, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(random);
+        long start = _time.GetTimestamp();
+        IReadOnlyList<SiteId> roster = _transport.Roster;
+        RoundInput input = new(round, model, state, roster, random.Derive("round").Derive((ulong)round.Value));
+        TrainingPlan plan = _strategy.PlanTraining(input);
+
+        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate))];
+        List<SiteUpdate> updates = [];
+        List<Refused> refusals = [];
+        List<SiteReply> failures = [];
+        await foreach (SiteReply reply in _transport.DispatchAsync(tasks, plan.Deadline, cancellationToken).ConfigureAwait(false))
+        {
+            switch (reply)
+            {
+                case TrainingCompleted completed when IsAcceptable(completed.Update, model):
+                    updates.Add(completed.Update);
+                    break;
+                case TrainingCompleted completed:
+                    failures.Add(new Failed(completed.Site, round, "invalid-update", "The update has the wrong layout, a non-finite value or a non-positive weight."));
+                    break;
+                case Refused refused:
+                    refusals.Add(refused);
+                    break;
+                default:
+                    failures.Add(reply);
+                    break;
+            }
+        }
+
+        // Canonical order: sums must not depend on which site answered first.
+        Dictionary<SiteId, int> order = roster.Select((s, i) => (s, i)).ToDictionary(p => p.s, p => p.i);
+        updates.Sort((a, b) => order[a.Site].CompareTo(order[b.Site]));
+
+        bool aggregated = updates.Count >= _options.MinimumParticipants && updates.Count > 0;
+        GlobalModel next = model;
+        StrategyState nextState = state;
+        if (aggregated)
+        {
+            UpdateAggregate aggregate = _strategy.Traits.NeedsIndividualUpdates
+                ? new IndividualUpdates(updates)
+                : SiteSampling.Sum(model.Parameters.Layout, updates);
+            StrategyStep step = _strategy.Aggregate(input, aggregate);
+            if (step.Parameters.IsFinite())
+            {
+                next = model with { Parameters = step.Parameters, Round = round };
+                nextState = step.State;
+            }
+            else
+            {
+                aggregated = false;
+            }
+        }
+
+        MetricSummary? evaluation = null;
+        if (evaluate)
+        {
+            RoundInput evaluationInput = input with { Model = next, State = nextState };
+            evaluation = await EvaluateAsync(evaluationInput, order, cancellationToken).ConfigureAwait(false);
+        }
+
+        double weight = updates.Sum(u => u.Weight);
+        double trainLoss = weight > 0 ? updates.Sum(u => u.TrainLoss * u.Weight) / weight : double.NaN;
+        RoundReport report = new(round, [.. updates.Select(u => u.Site)], refusals, failures, trainLoss, evaluation, aggregated, _time.GetElapsedTime(start));
+        return (next, nextState, report);
+    }
+
+    /// <summary>Evaluates <paramref name="input"/>'s model at the sites the strategy picks.</summary>
+    private async Task<MetricSummary?> EvaluateAsync(RoundInput input, Dictionary<SiteId, int> order, CancellationToken cancellationToken)
+    {
+        EvaluationPlan? plan = _strategy.PlanEvaluation(input);
+        if (plan is null)
+        {
+            return null;
+        }
+
+        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new EvaluateTask(site, input.Round, input.Model.Parameters))];
+        List<EvaluationReport> reports = [];
+        await foreach (SiteReply reply in _transport.DispatchAsync(tasks, null, cancellationToken).ConfigureAwait(false))
+        {
+            if (reply is EvaluationCompleted completed)
+            {
+                reports.Add(completed.Report);
+            }
+        }
+
+        reports.Sort((a, b) => order[a.Site].CompareTo(order[b.Site]));
+        return _strategy.Summarise(input, reports);
+    }
+
+    private static bool IsAcceptable(SiteUpdate update, GlobalModel model)
+    {
+        Debug.Assert(update is not null);
+        return update.WeightedDelta.Layout.Equals(model.Parameters.Layout)
+            && double.IsFinite(update.Weight) && update.Weight > 0
+            && update.WeightedDelta.IsFinite()
+            && (update.ControlVariateDelta is null || (update.ControlVariateDelta.Layout.Equals(model.Parameters.Layout) && update.ControlVariateDelta.IsFinite()));
+    }
+}

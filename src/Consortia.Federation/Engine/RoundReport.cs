@@ -1,0 +1,23 @@
+using Consortia.Federation.Sites;
+using Consortia.Federation.Strategies;
+
+namespace Consortia.Federation.Engine;
+
+/// <summary>What happened in one round, for progress display, logs and reports.</summary>
+/// <param name="Round">The round.</param>
+/// <param name="Contributors">Sites whose updates were aggregated, in canonical order.</param>
+/// <param name="Refusals">Sites that refused, with rule and reason.</param>
+/// <param name="Failures">Sites that failed or missed the deadline.</param>
+/// <param name="TrainLoss">The example-weighted mean local training loss (NaN if nobody trained).</param>
+/// <param name="Evaluation">Federated evaluation of the new model, or <see langword="null"/> when not evaluated.</param>
+/// <param name="Aggregated">Whether the model was updated (false when too few sites contributed).</param>
+/// <param name="Elapsed">Wall time of the round.</param>
+public sealed record RoundReport(
+    RoundNumber Round,
+    IReadOnlyList<SiteId> Contributors,
+    IReadOnlyList<Refused> Refusals,
+    IReadOnlyList<SiteReply> Failures,
+    double TrainLoss,
+    MetricSummary? Evaluation,
+    bool Aggregated,
+    TimeSpan Elapsed);

@@ -1,0 +1,69 @@
+using System.Collections.Immutable;
+using Consortia.Data;
+using Consortia.Federation.Engine;
+using Consortia.Learning.Metrics;
+using Consortia.Learning.Models;
+using Consortia.Learning.Training;
+
+namespace Consortia.Federation.Jobs;
+
+/// <summary>A validated job: data, model, training, strategy, evaluation and baselines.</summary>
+public sealed record JobDefinition
+{
+    /// <summary>The job name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The job seed from which every random choice derives.</summary>
+    public required ulong Seed { get; init; }
+
+    /// <summary>Where the data is and how it is split and preprocessed.</summary>
+    public required DataSourceOptions Data { get; init; }
+
+    /// <summary>The model family.</summary>
+    public required ModelKind ModelKind { get; init; }
+
+    /// <summary>Hidden layer widths (MLP only).</summary>
+    public ImmutableArray<int> HiddenLayers { get; init; } = [];
+
+    /// <summary>L2 penalty on weights.</summary>
+    public float L2 { get; init; }
+
+    /// <summary>Rounds, evaluation schedule and minimum participants.</summary>
+    public required RoundEngineOptions Engine { get; init; }
+
+    /// <summary>The strategy and its options.</summary>
+    public StrategySettings Strategy { get; init; } = new();
+
+    /// <summary>Local training at each site in every round.</summary>
+    public required LocalTrainingOptions Training { get; init; }
+
+    /// <summary>Evaluation metrics; <see langword="null"/> means the task's defaults.</summary>
+    public IReadOnlyList<MetricKind>? Metrics { get; init; }
+
+    /// <summary>Baselines to run beside the federated job in simulation.</summary>
+    public BaselineOptions? Baselines { get; init; }
+
+    /// <summary>The job file this definition was read from, if any.</summary>
+    public string? SourcePath { get; init; }
+
+    /// <summary>The job file's text, for hashing into reports and ledgers.</summary>
+    public string? SourceText { get; init; }
+
+    /// <summary>Builds the job's strategy.</summary>
+    /// <returns>A new strategy instance.</returns>
+    public Strategies.IStrategy CreateStrategy() => Strategy.Create(Training);
+
+    /// <summary>The model specification for data with <paramref name="featureCount"/> features.</summary>
+    /// <param name="featureCount">The number of input features.</param>
+    /// <returns>The specification.</returns>
+    public ModelSpec ModelFor(int featureCount) => new(ModelKind, featureCount, ModelKind == ModelKind.Mlp ? HiddenLayers : [], L2);
+
+    /// <summary>The metrics to report for <paramref name="task"/>.</summary>
+    /// <param name="task">The learning task.</param>
+    /// <returns>The job's metrics, or the task's defaults.</returns>
+    public IReadOnlyList<MetricKind> MetricsFor(LearningTask task) => Metrics ?? task switch
+    {
+        LearningTask.Survival => [MetricKind.ConcordanceIndex],
+        _ => [MetricKind.Accuracy, MetricKind.RocAuc, MetricKind.LogLoss, MetricKind.BrierScore],
+    };
+}

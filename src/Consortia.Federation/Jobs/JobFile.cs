@@ -1,0 +1,287 @@
+using Consortia.Data;
+using Consortia.Federation.Engine;
+using Consortia.Learning.Metrics;
+using Consortia.Learning.Models;
+using Consortia.Learning.Optimization;
+using Consortia.Learning.Training;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Consortia.Federation.Jobs;
+
+/// <summary>Reads and validates job files (YAML; the format is documented in <c>docs/job-file.md</c>).</summary>
+public static class JobFile
+{
+    private static readonly Dictionary<string, DataFormat> s_formats = new(StringComparer.Ordinal)
+    {
+        ["csv"] = DataFormat.Csv,
+        ["flamby-heart-disease"] = DataFormat.FlambyHeartDisease,
+        ["flamby-tcga-brca"] = DataFormat.FlambyTcgaBrca,
+    };
+
+    private static readonly Dictionary<string, Standardization> s_standardizations = new(StringComparer.Ordinal)
+    {
+        ["none"] = Standardization.None,
+        ["per-site"] = Standardization.PerSite,
+        ["pooled"] = Standardization.Pooled,
+    };
+
+    private static readonly Dictionary<string, ModelKind> s_models = new(StringComparer.Ordinal)
+    {
+        ["logistic"] = ModelKind.Logistic,
+        ["mlp"] = ModelKind.Mlp,
+        ["cox"] = ModelKind.CoxPh,
+    };
+
+    private static readonly Dictionary<string, OptimizerKind> s_optimizers = new(StringComparer.Ordinal)
+    {
+        ["sgd"] = OptimizerKind.Sgd,
+        ["adam"] = OptimizerKind.Adam,
+    };
+
+    private static readonly Dictionary<string, StrategyKind> s_strategies = new(StringComparer.Ordinal)
+    {
+        ["fedavg"] = StrategyKind.FedAvg,
+        ["fedprox"] = StrategyKind.FedProx,
+        ["scaffold"] = StrategyKind.Scaffold,
+        ["fedadam"] = StrategyKind.FedAdam,
+        ["fedyogi"] = StrategyKind.FedYogi,
+        ["fedadagrad"] = StrategyKind.FedAdagrad,
+        ["fedavgm"] = StrategyKind.FedAvgM,
+        ["cyclic"] = StrategyKind.Cyclic,
+        ["median"] = StrategyKind.Median,
+        ["trimmed-mean"] = StrategyKind.TrimmedMean,
+        ["krum"] = StrategyKind.Krum,
+        ["multi-krum"] = StrategyKind.MultiKrum,
+    };
+
+    /// <summary>The job-file name of a strategy.</summary>
+    /// <param name="kind">The strategy.</param>
+    /// <returns>Its name, as used in job files and JSON output (e.g. <c>fedadam</c>).</returns>
+    public static string NameOf(StrategyKind kind) => s_strategies.First(p => p.Value == kind).Key;
+
+    /// <summary>Loads and validates a job file.</summary>
+    /// <param name="path">The job file.</param>
+    /// <returns>The job.</returns>
+    /// <exception cref="JobFileException">The file is missing, not YAML, or a field is wrong (named with its line).</exception>
+    public static JobDefinition Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new JobFileException(path, 0, 0, "", $"cannot read the job file: {error.Message}", error);
+        }
+
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses and validates job YAML.</summary>
+    /// <param name="text">The YAML text.</param>
+    /// <param name="path">The file name used in errors and to resolve relative data paths.</param>
+    /// <returns>The job.</returns>
+    /// <exception cref="JobFileException">A field is wrong (named with its line).</exception>
+    public static JobDefinition Parse(string text, string path)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(path);
+        YamlStream stream = new();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException error)
+        {
+            throw new JobFileException(path, (int)error.Start.Line, (int)error.Start.Column, "", $"not valid YAML: {error.Message}", error);
+        }
+
+        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new JobFileException(path, 1, 1, "", "expected one YAML document holding a mapping (name:, data:, model:, …).");
+        }
+
+        YamlSection job = new(path, "", root);
+        int? version = job.Int("version", 1);
+        if (version is > 1)
+        {
+            throw job.Error(job.Get("version"), "version", $"this Consortia reads job files of version 1, got {version}.");
+        }
+
+        string name = job.RequireString("name");
+        ulong seed = job.UInt64("seed") ?? 42;
+        DataSourceOptions data = ReadData(job.RequireSection("data"));
+        (ModelKind kind, int[] hidden, float l2) = ReadModel(job.RequireSection("model"));
+        YamlSection trainingSection = job.RequireSection("training");
+        int rounds = trainingSection.Int("rounds", 1) ?? throw trainingSection.Error(null, "rounds", "is required.");
+        int minParticipants = trainingSection.Int("min_participants", 1) ?? 1;
+        LocalTrainingOptions training = ReadTraining(trainingSection, null);
+        trainingSection.RejectUnknownKeys();
+
+        StrategySettings strategy = new();
+        if (job.Section("strategy") is { } strategySection)
+        {
+            StrategyKind strategyKind = strategySection.Enum("kind", s_strategies) ?? StrategyKind.FedAvg;
+            double? mu = strategySection.Double("mu", 0);
+            if (mu is not null && strategyKind != StrategyKind.FedProx)
+            {
+                throw strategySection.Error(strategySection.Get("mu"), "mu", "only fedprox takes a proximal coefficient.");
+            }
+
+            training = training with { ProximalMu = (float)(mu ?? (strategyKind == StrategyKind.FedProx ? 0.01 : 0)) };
+            strategy = new StrategySettings
+            {
+                Kind = strategyKind,
+                FractionFit = strategySection.Double("fraction_fit", 0, 1, minExclusive: true) ?? 1.0,
+                ServerLearningRate = strategySection.Double("server_learning_rate", 0, minExclusive: true),
+                Beta1 = strategySection.Double("beta1", 0, 0.999999) ?? 0.9,
+                Beta2 = strategySection.Double("beta2", 0, 0.999999) ?? 0.999,
+                Tau = strategySection.Double("tau", 0, minExclusive: true) ?? 1e-8,
+                ServerMomentum = strategySection.Double("server_momentum", 0, 0.999999) ?? 0.9,
+                TrimFraction = strategySection.Double("trim_fraction", 0, 0.499999) ?? 0.1,
+                ByzantineSites = strategySection.Int("byzantine_sites", 0) ?? 1,
+                MultiKrumSelect = strategySection.Int("multi_krum_select", 1),
+                ShuffleEachCycle = strategySection.Bool("shuffle") ?? true,
+            };
+            strategySection.RejectUnknownKeys();
+            try
+            {
+                strategy.Create(training);
+            }
+            catch (ArgumentException error)
+            {
+                throw new JobFileException(path, (int)strategySection.Node.Start.Line, (int)strategySection.Node.Start.Column, "strategy", error.Message, error);
+            }
+        }
+
+        IReadOnlyList<MetricKind>? metrics = null;
+        int every = 1;
+        if (job.Section("evaluation") is { } evaluation)
+        {
+            metrics = evaluation.List("metrics") is { } list
+                ? [.. list.Select(m => MetricKindExtensions.TryParseReportName(m.Value, out MetricKind k) ? k : throw evaluation.Error(m.Node, "metrics", $"unknown metric '{m.Value}'; expected one of {string.Join(", ", Enum.GetValues<MetricKind>().Select(x => x.ReportName()))}."))]
+                : null;
+            every = evaluation.Int("every", 1) ?? 1;
+            evaluation.RejectUnknownKeys();
+        }
+
+        BaselineOptions? baselines = null;
+        if (job.Section("baselines") is { } baselineSection)
+        {
+            baselines = new BaselineOptions(
+                baselineSection.Bool("local") ?? false,
+                baselineSection.Bool("pooled") ?? false,
+                ReadTraining(baselineSection, training with { ProximalMu = 0 }));
+            baselineSection.RejectUnknownKeys();
+        }
+
+        job.RejectUnknownKeys();
+        JobDefinition definition = new()
+        {
+            Name = name,
+            Seed = seed,
+            Data = data,
+            ModelKind = kind,
+            HiddenLayers = [.. hidden],
+            L2 = l2,
+            Engine = new RoundEngineOptions { Rounds = rounds, EvaluateEvery = every, MinimumParticipants = minParticipants },
+            Strategy = strategy,
+            Training = training,
+            Metrics = metrics,
+            Baselines = baselines,
+            SourcePath = Path.GetFullPath(path),
+            SourceText = text,
+        };
+        return definition;
+    }
+
+    private static DataSourceOptions ReadData(YamlSection section)
+    {
+        DataFormat format = section.Enum("format", s_formats) ?? DataFormat.Csv;
+        DataSourceOptions options = new()
+        {
+            Format = format,
+            Path = section.RequireString("path"),
+            Contract = section.String("contract"),
+            SiteColumn = section.String("site_column"),
+            SplitColumn = section.String("split_column"),
+            TestFraction = section.Double("test_fraction", 0, 1, minExclusive: true) ?? 0.25,
+            SplitSeed = section.UInt64("split_seed") ?? 43,
+            Standardization = section.Enum("standardization", s_standardizations) ?? Standardization.PerSite,
+        };
+        section.RejectUnknownKeys();
+        try
+        {
+            options.Validate();
+        }
+        catch (DataConfigurationException error)
+        {
+            throw new JobFileException(section.File, (int)section.Node.Start.Line, (int)section.Node.Start.Column, section.Path, error.Message, error);
+        }
+
+        return options;
+    }
+
+    private static (ModelKind Kind, int[] Hidden, float L2) ReadModel(YamlSection section)
+    {
+        ModelKind kind = section.Enum("kind", s_models) ?? throw section.Error(null, "kind", $"is required: one of {string.Join(", ", s_models.Keys)}.");
+        int[] hidden = section.List("hidden") is { } layers
+            ? [.. layers.Select(l => int.TryParse(l.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int w) && w > 0 ? w : throw section.Error(l.Node, "hidden", $"expected positive layer widths, got '{l.Value}'."))]
+            : [];
+        if (kind == ModelKind.Mlp && hidden.Length == 0)
+        {
+            throw section.Error(null, "hidden", "an mlp needs hidden layer widths, e.g. hidden: [64].");
+        }
+
+        if (kind != ModelKind.Mlp && hidden.Length > 0)
+        {
+            throw section.Error(section.Get("hidden"), "hidden", $"only an mlp has hidden layers, not a {kind} model.");
+        }
+
+        float l2 = (float)(section.Double("l2", 0) ?? 0);
+        section.RejectUnknownKeys();
+        return (kind, hidden, l2);
+    }
+
+    private static LocalTrainingOptions ReadTraining(YamlSection section, LocalTrainingOptions? defaults)
+    {
+        LocalTrainingOptions options = defaults ?? new LocalTrainingOptions();
+        int? steps = defaults is null ? section.Int("local_steps", 1) : null;
+        int? epochs = section.Int(defaults is null ? "local_epochs" : "epochs", 1);
+        if (defaults is not null && epochs is null)
+        {
+            throw section.Error(null, "epochs", "is required: how many passes over its data each baseline model trains.");
+        }
+
+        if (steps is not null && epochs is not null)
+        {
+            throw section.Error(section.Get("local_steps"), "local_steps", "set either local_steps or local_epochs, not both.");
+        }
+
+        OptimizerOptions optimizer = options.Optimizer;
+        if (section.Section("optimizer") is { } opt)
+        {
+            optimizer = new OptimizerOptions
+            {
+                Kind = opt.Enum("kind", s_optimizers) ?? OptimizerKind.Sgd,
+                LearningRate = (float)(opt.Double("learning_rate", 0, minExclusive: true) ?? 0.01),
+                Momentum = (float)(opt.Double("momentum", 0, 0.999999) ?? 0),
+                Beta1 = (float)(opt.Double("beta1", 0, 0.999999) ?? 0.9),
+                Beta2 = (float)(opt.Double("beta2", 0, 0.999999) ?? 0.999),
+                Epsilon = (float)(opt.Double("epsilon", 0, minExclusive: true) ?? 1e-8),
+            };
+            opt.RejectUnknownKeys();
+        }
+
+        return options with
+        {
+            BatchSize = section.Int("batch_size", 1) ?? options.BatchSize,
+            LocalSteps = epochs is not null ? null : steps ?? options.LocalSteps,
+            LocalEpochs = epochs ?? options.LocalEpochs,
+            Optimizer = optimizer,
+        };
+    }
+}

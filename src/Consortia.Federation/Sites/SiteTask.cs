@@ -1,0 +1,25 @@
+using Consortia.Learning;
+using Consortia.Learning.Training;
+
+namespace Consortia.Federation.Sites;
+
+/// <summary>Work the coordinator sends to one site for one round.</summary>
+/// <param name="Site">The site that must do the work.</param>
+/// <param name="Round">The round.</param>
+public abstract record SiteTask(SiteId Site, RoundNumber Round);
+
+/// <summary>Train locally from the global parameters and return the weighted update.</summary>
+/// <param name="Site">The site.</param>
+/// <param name="Round">The round.</param>
+/// <param name="GlobalParameters">The current global parameters (the site must not mutate them).</param>
+/// <param name="Training">Local training configuration for this round.</param>
+/// <param name="ControlVariate">SCAFFOLD's server control variate c, or <see langword="null"/> for other strategies.</param>
+public sealed record TrainTask(SiteId Site, RoundNumber Round, ParameterVector GlobalParameters, LocalTrainingOptions Training, ParameterVector? ControlVariate = null)
+    : SiteTask(Site, Round);
+
+/// <summary>Evaluate parameters on the site's local test data and return aggregate metrics only.</summary>
+/// <param name="Site">The site.</param>
+/// <param name="Round">The round.</param>
+/// <param name="Parameters">The parameters to evaluate.</param>
+public sealed record EvaluateTask(SiteId Site, RoundNumber Round, ParameterVector Parameters)
+    : SiteTask(Site, Round);

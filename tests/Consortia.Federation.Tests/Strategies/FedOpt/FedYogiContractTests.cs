@@ -1,0 +1,15 @@
+using Consortia.Federation.Strategies;
+using Consortia.Federation.Strategies.Cyclic;
+using Consortia.Federation.Strategies.FedAvg;
+using Consortia.Federation.Strategies.FedAvgM;
+using Consortia.Federation.Strategies.FedOpt;
+using Consortia.Federation.Strategies.Robust;
+using Consortia.Federation.Strategies.Scaffold;
+using Consortia.TestKit;
+
+namespace Consortia.Federation.Tests.Strategies.FedOpt;
+
+public sealed class FedYogiContractTests : StrategyContractTests
+{
+    protected override IStrategy CreateStrategy() => new FedOptStrategy(new FedOptOptions { Variant = FedOptVariant.Yogi });
+}
