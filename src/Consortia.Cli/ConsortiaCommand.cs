@@ -12,6 +12,7 @@ internal static class ConsortiaCommand
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(TuneCommand.Create());
+        root.Subcommands.Add(PrivacyCommands.Create());
         foreach (Command command in GovernanceCommands.Create())
         {
             root.Subcommands.Add(command);
