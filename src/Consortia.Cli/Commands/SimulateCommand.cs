@@ -42,8 +42,8 @@ internal static class SimulateCommand
 
             bool live = !json && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             result = live
-                ? await RunLiveAsync(job, cancellationToken).ConfigureAwait(false)
-                : await FederatedSimulation.RunAsync(job, json ? null : new SyncProgress<RoundReport>(r => stdout.WriteLine(ProgressLine(r, job.Engine.Rounds))), cancellationToken).ConfigureAwait(false);
+                ? await RunLiveAsync(job, outDir?.FullName, cancellationToken).ConfigureAwait(false)
+                : await FederatedSimulation.RunAsync(job, json ? null : new SyncProgress<RoundReport>(r => stdout.WriteLine(ProgressLine(r, job.Engine.Rounds))), cancellationToken, outDir?.FullName).ConfigureAwait(false);
         }
         catch (JobFileException error)
         {
@@ -89,7 +89,7 @@ internal static class SimulateCommand
         return 0;
     }
 
-    private static async Task<SimulationResult> RunLiveAsync(JobDefinition job, CancellationToken cancellationToken)
+    private static async Task<SimulationResult> RunLiveAsync(JobDefinition job, string? stateDirectory, CancellationToken cancellationToken)
     {
         SimulationResult? result = null;
         await AnsiConsole.Progress()
@@ -104,7 +104,8 @@ internal static class SimulateCommand
                         task.Description = Markup.Escape(ProgressLine(r, job.Engine.Rounds));
                         task.Increment(1);
                     }),
-                    cancellationToken).ConfigureAwait(false);
+                    cancellationToken,
+                    stateDirectory).ConfigureAwait(false);
             }).ConfigureAwait(false);
         return result ?? throw new InvalidOperationException("The simulation produced no result.");
     }

@@ -63,6 +63,33 @@ internal static class SimulationReport
             }
 
             w.WriteEndArray();
+            if (result.Privacy.Count > 0)
+            {
+                w.WriteStartObject("privacy");
+                w.WriteNumber("job_epsilon", result.Privacy.Max(p => p.Epsilon));
+                w.WriteNumber("delta", result.Privacy[0].Delta);
+                w.WriteStartArray("sites");
+                foreach (Federation.Sites.SitePrivacyReport p in result.Privacy)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("site", p.Site.Value);
+                    w.WriteNumber("epsilon", p.Epsilon);
+                    w.WriteNumber("noise_multiplier", p.NoiseMultiplier);
+                    w.WriteNumber("sample_rate", p.SampleRate);
+                    w.WriteNumber("steps", p.Steps);
+                    if (p.LifetimeEpsilon is { } spent && p.LifetimeBudget is { } limit)
+                    {
+                        w.WriteNumber("lifetime_epsilon", spent);
+                        w.WriteNumber("lifetime_budget", limit);
+                    }
+
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
             w.WritePropertyName("final");
             WriteSummary(w, result.Final);
             w.WriteStartArray("baselines");

@@ -23,6 +23,10 @@ public sealed record RoundEngineOptions
     /// <value>Default: <see langword="null"/> (updates are sent in the clear).</value>
     public SecureAggregation.SecureAggregationSettings? SecureAggregation { get; init; }
 
+    /// <summary>Sample-level DP-SGD at every site, or <see langword="null"/>.</summary>
+    /// <value>Default: <see langword="null"/>.</value>
+    public Sites.SiteDpSettings? Dp { get; init; }
+
     /// <summary>Checks the options and names the offending field.</summary>
     /// <exception cref="ArgumentException">A field is out of range.</exception>
     public void Validate()
@@ -38,6 +42,7 @@ public sealed record RoundEngineOptions
         }
 
         SecureAggregation?.Validate();
+        Dp?.Options.Validate();
         if (MinimumParticipants <= 0)
         {
             throw new ArgumentException($"training.min_participants: expected a positive integer, got {MinimumParticipants}.");

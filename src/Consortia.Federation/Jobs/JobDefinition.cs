@@ -43,6 +43,9 @@ public sealed record JobDefinition
     /// <summary>Baselines to run beside the federated job in simulation.</summary>
     public BaselineOptions? Baselines { get; init; }
 
+    /// <summary>Simulation only: each simulated site's lifetime privacy budget (a real site sets its own in its policy).</summary>
+    public Privacy.Budget.LifetimeBudget? SiteBudget { get; init; }
+
     /// <summary>The job file this definition was read from, if any.</summary>
     public string? SourcePath { get; init; }
 

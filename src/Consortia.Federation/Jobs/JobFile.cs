@@ -1,6 +1,9 @@
 using Consortia.Data;
 using Consortia.Federation.Engine;
 using Consortia.Federation.SecureAggregation;
+using Consortia.Federation.Sites;
+using Consortia.Privacy.Budget;
+using Consortia.Privacy.DpSgd;
 using Consortia.Learning.Metrics;
 using Consortia.Learning.Models;
 using Consortia.Learning.Optimization;
@@ -159,9 +162,20 @@ public static class JobFile
         }
 
         SecureAggregationSettings? secureAggregation = null;
+        DpSgdOptions? dp = null;
+        LifetimeBudget? siteBudget = null;
         if (job.Section("privacy") is { } privacy)
         {
             secureAggregation = ReadSecureAggregation(privacy);
+            dp = ReadDp(privacy);
+            if (privacy.Section("site_budget") is { } budget)
+            {
+                siteBudget = new LifetimeBudget(
+                    budget.Double("epsilon", 0, minExclusive: true) ?? throw budget.Error(null, "epsilon", "is required: each simulated site's lifetime ε budget."),
+                    budget.Double("delta", 0, 1, minExclusive: true) ?? dp?.Delta ?? 1e-5);
+                budget.RejectUnknownKeys();
+            }
+
             privacy.RejectUnknownKeys();
             if (secureAggregation is not null && strategy.Create(training).Traits.NeedsIndividualUpdates)
             {
@@ -201,7 +215,16 @@ public static class JobFile
             ModelKind = kind,
             HiddenLayers = [.. hidden],
             L2 = l2,
-            Engine = new RoundEngineOptions { Rounds = rounds, EvaluateEvery = every, MinimumParticipants = minParticipants, JobName = name, SecureAggregation = secureAggregation },
+            Engine = new RoundEngineOptions
+            {
+                Rounds = rounds,
+                EvaluateEvery = every,
+                MinimumParticipants = minParticipants,
+                JobName = name,
+                SecureAggregation = secureAggregation,
+                Dp = dp is null ? null : new SiteDpSettings(dp, name, rounds),
+            },
+            SiteBudget = siteBudget,
             Strategy = strategy,
             Training = training,
             Metrics = metrics,
@@ -210,6 +233,46 @@ public static class JobFile
             SourceText = text,
         };
         return definition;
+    }
+
+    private static readonly Dictionary<string, BatchSampling> s_samplings = new(StringComparer.Ordinal)
+    {
+        ["poisson"] = BatchSampling.Poisson,
+        ["fixed-size"] = BatchSampling.FixedSize,
+    };
+
+    private static DpSgdOptions? ReadDp(YamlSection privacy)
+    {
+        if (privacy.Section("dp") is not { } section)
+        {
+            return null;
+        }
+
+        string mode = section.String("mode") ?? "sample-level";
+        if (mode != "sample-level")
+        {
+            throw section.Error(section.Get("mode"), "mode", $"this version runs DP-SGD at the sites (mode: sample-level); got '{mode}'.");
+        }
+
+        DpSgdOptions options = new()
+        {
+            ClipNorm = section.Double("clip", 0, minExclusive: true) ?? 1.0,
+            NoiseMultiplier = section.Double("noise_multiplier", 0, minExclusive: true),
+            TargetEpsilon = section.Double("epsilon", 0, minExclusive: true),
+            Delta = section.Double("delta", 0, 1, minExclusive: true) ?? 1e-5,
+            Sampling = section.Enum("sampling", s_samplings) ?? BatchSampling.Poisson,
+        };
+        section.RejectUnknownKeys();
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException error)
+        {
+            throw new JobFileException(section.File, (int)section.Node.Start.Line, (int)section.Node.Start.Column, section.Path, error.Message, error);
+        }
+
+        return options;
     }
 
     private static SecureAggregationSettings? ReadSecureAggregation(YamlSection privacy)

@@ -11,6 +11,8 @@ using Consortia.Learning.Evaluation;
 using Consortia.Learning.Metrics;
 using Consortia.Learning.Models;
 using Consortia.Learning.Training;
+using Consortia.Privacy.Budget;
+using Consortia.Privacy.Mechanisms;
 
 namespace Consortia.Federation.Simulation;
 
@@ -22,12 +24,13 @@ public static class FederatedSimulation
     /// <param name="progress">Receives each round's report.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The result.</returns>
-    public static Task<SimulationResult> RunAsync(JobDefinition job, IProgress<RoundReport>? progress, CancellationToken cancellationToken)
+    /// <param name="stateDirectory">Where the sites keep state that outlives the run (privacy budget ledgers); <see langword="null"/> for a temporary folder.</param>
+    public static Task<SimulationResult> RunAsync(JobDefinition job, IProgress<RoundReport>? progress, CancellationToken cancellationToken, string? stateDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         string baseDirectory = job.SourcePath is { } path ? Path.GetDirectoryName(path) ?? "." : Directory.GetCurrentDirectory();
         FederatedDataset data = FederatedDataLoader.Load(job.Data, baseDirectory);
-        return RunAsync(job, data, progress, cancellationToken);
+        return RunAsync(job, data, progress, cancellationToken, stateDirectory);
     }
 
     /// <summary>Runs the federated job and its baselines on already-loaded data.</summary>
@@ -36,7 +39,8 @@ public static class FederatedSimulation
     /// <param name="progress">Receives each round's report.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The result.</returns>
-    public static async Task<SimulationResult> RunAsync(JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, CancellationToken cancellationToken)
+    /// <param name="stateDirectory">Where the sites keep state that outlives the run (privacy budget ledgers); <see langword="null"/> for a temporary folder.</param>
+    public static async Task<SimulationResult> RunAsync(JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, CancellationToken cancellationToken, string? stateDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(data);
@@ -45,8 +49,20 @@ public static class FederatedSimulation
         IReadOnlyList<MetricKind> metrics = job.MetricsFor(data.Task);
         RandomSource random = new(job.Seed);
 
+        string? temporary = null;
+        if (job.SiteBudget is not null && stateDirectory is null)
+        {
+            temporary = stateDirectory = Path.Combine(Path.GetTempPath(), "consortia-sim-" + Guid.NewGuid().ToString("N"));
+        }
+
+        PrivacyBudgetLedger?[] budgets = [.. data.Sites.Select(site => job.SiteBudget is { } budget
+            ? PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(Directory.CreateDirectory(Path.Combine(stateDirectory!, "budgets")).FullName, site.Name + ".db"), Budget = budget }, TimeProvider.System)
+            : null)];
+
+        // Simulation draws DP noise from the job seed so runs are reproducible; deployed sites use the cryptographic source.
         SiteAgent[] agents = [.. data.Sites.Select((site, i) => new SiteAgent(
-            new SiteId(site.Name), spec, site.Train, site.Test, metrics, random.Derive("site").Derive((ulong)i), job.Training.BatchSize))];
+            new SiteId(site.Name), spec, site.Train, site.Test, metrics, random.Derive("site").Derive((ulong)i), job.Training.BatchSize,
+            budgets[i], new SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i))))];
         InProcessSiteTransport transport = new(agents);
         IStrategy strategy = job.CreateStrategy();
         RoundEngine engine = new(transport, strategy, job.Engine);
@@ -66,6 +82,17 @@ public static class FederatedSimulation
             }
         }
 
+        SitePrivacyReport[] privacy = [.. agents.Select(a => a.Privacy).OfType<SitePrivacyReport>()];
+        foreach (PrivacyBudgetLedger? ledger in budgets)
+        {
+            ledger?.Dispose();
+        }
+
+        if (temporary is not null)
+        {
+            Directory.Delete(temporary, recursive: true);
+        }
+
         MetricSummary final = federated.Rounds[^1].Evaluation
             ?? Evaluate(spec, federated.FinalModel.Parameters, data.Sites.Select(s => (s.Name, s.Test)).ToArray(), metrics);
         List<BaselineResult> baselines = [];
@@ -74,7 +101,7 @@ public static class FederatedSimulation
             baselines.AddRange(await Task.Run(() => RunBaselines(job, data, options), cancellationToken).ConfigureAwait(false));
         }
 
-        return new SimulationResult(job, data.Task, spec, federated, final, baselines);
+        return new SimulationResult(job, data.Task, spec, federated, final, baselines) { Privacy = privacy };
     }
 
     /// <summary>Trains and evaluates the non-federated baselines: one model per site (local) and one on pooled data.</summary>

@@ -19,4 +19,8 @@ public sealed record SimulationResult(
     ModelSpec Spec,
     JobResult Federated,
     MetricSummary Final,
-    IReadOnlyList<BaselineResult> Baselines);
+    IReadOnlyList<BaselineResult> Baselines)
+{
+    /// <summary>What DP-SGD cost each site, empty when the job ran without differential privacy.</summary>
+    public IReadOnlyList<Sites.SitePrivacyReport> Privacy { get; init; } = [];
+}

@@ -4,6 +4,10 @@ using Consortia.Learning.Evaluation;
 using Consortia.Learning.Metrics;
 using Consortia.Learning.Models;
 using Consortia.Learning.Training;
+using Consortia.Privacy.Accounting;
+using Consortia.Privacy.Budget;
+using Consortia.Privacy.DpSgd;
+using Consortia.Privacy.Mechanisms;
 using Consortia.Federation.SecureAggregation;
 using Consortia.SecureAggregation;
 using Consortia.SecureAggregation.Crypto;
@@ -27,6 +31,11 @@ public sealed class SiteAgent : IDisposable
     private readonly IReadOnlyList<MetricKind> _metrics;
     private readonly RandomSource _random;
     private readonly LocalTrainer _trainer;
+    private readonly ModelSpec _spec;
+    private readonly PrivacyBudgetLedger? _budget;
+    private readonly INoiseSource _noise;
+    private DpSgdTrainer? _dpTrainer;
+    private RdpAccountant? _accountant;
     private int _busy; // 1 while a task runs: the trainer's buffers serve one task at a time
     private ParameterVector? _controlVariate; // SCAFFOLD's cᵢ, kept at the site between rounds
     private SecAggClient? _secureClient;      // this round's secure aggregation session, holding the site's update
@@ -40,7 +49,10 @@ public sealed class SiteAgent : IDisposable
     /// <param name="metrics">The evaluation metrics to report.</param>
     /// <param name="random">The site's random source (derived from the job seed and the site).</param>
     /// <param name="maxBatchSize">The largest local batch size.</param>
-    public SiteAgent(SiteId site, ModelSpec spec, Dataset train, Dataset test, IReadOnlyList<MetricKind> metrics, RandomSource random, int maxBatchSize)
+    /// <param name="budget">The site's privacy budget ledger, or <see langword="null"/> when none is kept.</param>
+    /// <param name="noise">The Gaussian noise source for DP-SGD (cryptographic in deployments; seeded in simulation).</param>
+    public SiteAgent(SiteId site, ModelSpec spec, Dataset train, Dataset test, IReadOnlyList<MetricKind> metrics, RandomSource random, int maxBatchSize,
+        PrivacyBudgetLedger? budget = null, INoiseSource? noise = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(train);
@@ -53,7 +65,13 @@ public sealed class SiteAgent : IDisposable
         _metrics = metrics;
         _random = random;
         _trainer = new LocalTrainer(spec, maxBatchSize);
+        _spec = spec;
+        _budget = budget;
+        _noise = noise ?? new CryptographicNoiseSource();
     }
+
+    /// <summary>What DP-SGD has cost this site in the current job, or <see langword="null"/> when it trained without DP.</summary>
+    public SitePrivacyReport? Privacy { get; private set; }
 
     /// <summary>The site's name.</summary>
     public SiteId Site { get; }
@@ -93,6 +111,11 @@ public sealed class SiteAgent : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             await Task.Yield(); // run the CPU-bound work off the caller's synchronous path
+            if (task is TrainTask { Dp: { } dp } dpTask && Charge(dpTask, dp) is { } refusal)
+            {
+                return refusal; // refused before any computation
+            }
+
             return task switch
             {
                 TrainTask { SecureSession: { } session } train => Prepare(train, session),
@@ -156,11 +179,73 @@ public sealed class SiteAgent : IDisposable
         };
     }
 
+    /// <summary>
+    /// Books the round's DP-SGD cost to the site's budget before anything is computed; returns a refusal when
+    /// the charge would exceed the lifetime budget.
+    /// </summary>
+    private Refused? Charge(TrainTask task, SiteDpSettings dp)
+    {
+        double q = DpSgdTrainer.SampleRate(task.Training, _train.Count);
+        int steps = task.Training.StepsFor(_train.Count);
+        double sigma = NoiseMultiplierFor(dp, q, steps);
+        if (_budget is not null)
+        {
+            ChargeOutcome outcome = _budget.TryCharge(new PrivacyCharge.SampledGaussian(dp.JobId, task.Round.Value, q, sigma, steps));
+            if (outcome is ChargeOutcome.Refused refused)
+            {
+                return new Refused(Site, task.Round, "dp-budget", refused.Message);
+            }
+        }
+
+        return null;
+    }
+
+    private double NoiseMultiplierFor(SiteDpSettings dp, double q, int steps)
+    {
+        if (dp.Options.NoiseMultiplier is { } sigma)
+        {
+            return sigma;
+        }
+
+        if (Privacy is { } known && known.SampleRate == q)
+        {
+            return known.NoiseMultiplier;
+        }
+
+        // Calibrate once for the whole job: the smallest σ whose ε over every round meets the target.
+        NoiseCalibrationOptions calibration = new()
+        {
+            TargetEpsilon = dp.Options.TargetEpsilon!.Value, // Validate() guarantees σ or a target
+            Delta = dp.Options.Delta,
+            SampleRate = q,
+            Steps = (long)steps * dp.TotalRounds,
+        };
+        return NoiseCalibrator.TryCalibrate(calibration, out NoiseCalibration? result)
+            ? result.NoiseMultiplier
+            : throw new InvalidOperationException($"No noise multiplier reaches ε = {dp.Options.TargetEpsilon} at this site's sampling rate.");
+    }
+
+    private LocalTrainingResult TrainPrivately(ParameterVector local, TrainTask task, SiteDpSettings dp, RandomSource random)
+    {
+        double q = DpSgdTrainer.SampleRate(task.Training, _train.Count);
+        int steps = task.Training.StepsFor(_train.Count);
+        double sigma = NoiseMultiplierFor(dp, q, steps);
+        _dpTrainer ??= new DpSgdTrainer(_spec);
+        LocalTrainingResult result = _dpTrainer.Train(local.Values, _train, task.Training, sigma, dp.Options.ClipNorm, dp.Options.Sampling, random, _noise);
+        _accountant ??= new RdpAccountant();
+        _accountant.AddSampledGaussian(q, sigma, result.Steps);
+        PrivacyGuarantee spent = _accountant.GetEpsilon(dp.Options.Delta);
+        BudgetSpent? lifetime = _budget?.GetSpent();
+        Privacy = new SitePrivacyReport(Site, spent.Epsilon, dp.Options.Delta, sigma, q, _accountant.History.Sum(h => h.Steps), lifetime?.Epsilon, lifetime?.EpsilonLimit);
+        return result;
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
         _secureClient?.Dispose();
         _secureClient = null;
+        (_noise as IDisposable)?.Dispose();
     }
 
     private TrainingCompleted Train(TrainTask task)
@@ -176,7 +261,9 @@ public sealed class SiteAgent : IDisposable
             TensorPrimitives.Subtract(serverControl.Values, _controlVariate.Values, correction);
         }
 
-        LocalTrainingResult result = _trainer.Train(local.Values, _train, task.Training, random, task.GlobalParameters.Values, correction);
+        LocalTrainingResult result = task.Dp is { } dp
+            ? TrainPrivately(local, task, dp, random)
+            : _trainer.Train(local.Values, _train, task.Training, random, task.GlobalParameters.Values, correction);
         if (!local.IsFinite())
         {
             throw new ArithmeticException("Local training diverged (non-finite parameters).");

@@ -18,7 +18,8 @@ public abstract record SiteTask(SiteId Site, RoundNumber Round);
 /// <param name="ControlVariate">SCAFFOLD's server control variate c, or <see langword="null"/> for other strategies.</param>
 /// <param name="SecureSession">When set, the site keeps its update and contributes it only through this secure
 /// aggregation session; it replies <see cref="TrainingPrepared"/> instead of sending the update.</param>
-public sealed record TrainTask(SiteId Site, RoundNumber Round, ParameterVector GlobalParameters, LocalTrainingOptions Training, ParameterVector? ControlVariate = null, SecureTrainingSession? SecureSession = null)
+/// <param name="Dp">Sample-level DP-SGD settings, or <see langword="null"/> for non-private training.</param>
+public sealed record TrainTask(SiteId Site, RoundNumber Round, ParameterVector GlobalParameters, LocalTrainingOptions Training, ParameterVector? ControlVariate = null, SecureTrainingSession? SecureSession = null, SiteDpSettings? Dp = null)
     : SiteTask(Site, Round);
 
 /// <summary>One secure aggregation protocol message for the site's session of this round.</summary>
