@@ -104,4 +104,41 @@ public sealed class SimulateCommandTests
         Assert.Equal(plainAccuracy, secureAccuracy, 2);
         Assert.All(b.RootElement.GetProperty("rounds").EnumerateArray(), r => Assert.True(r.GetProperty("aggregated").GetBoolean()));
     }
+
+    [Fact]
+    public async Task Simulate_DpSgdAtEpsilon4_ReportsEpsilonPerSiteAndStaysNearThePlainAccuracy()
+    {
+        (int exit, string output, string error) = await CliRunner.RunAsync("simulate", RepositoryPaths.Combine("examples", "heart-disease", "dp-sgd.yaml"), "--json");
+
+        Assert.True(exit == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement privacy = json.RootElement.GetProperty("privacy");
+        Assert.InRange(privacy.GetProperty("job_epsilon").GetDouble(), 3.9, 4.0 + 1e-6);
+        Assert.Equal(4, privacy.GetProperty("sites").GetArrayLength());
+        double accuracy = json.RootElement.GetProperty("final").GetProperty("mean").GetProperty("accuracy").GetDouble();
+        Assert.True(accuracy >= 0.70 - 0.05, $"accuracy {accuracy}");
+    }
+
+    [Fact]
+    public async Task Simulate_SiteBudgetSpent_RefusesTheRoundEvenAfterARestart()
+    {
+        using TempDirectory temp = new();
+        string job = temp.File("job.yaml");
+        string text = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "dp-sgd.yaml"), TestContext.Current.CancellationToken))
+            .Replace("path: ../../data/fed-heart-disease", "path: " + RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
+            .Replace("site_budget:          # simulation only: each simulated hospital's lifetime budget (real sites set it in their policy)\n    epsilon: 10", "site_budget:\n    epsilon: 5", StringComparison.Ordinal);
+        Assert.Contains("epsilon: 5", text, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(job, text, TestContext.Current.CancellationToken);
+
+        (int first, string firstOut, _) = await CliRunner.RunAsync("simulate", job, "--json", "--out", temp.File("out"));
+        (int second, string secondOut, _) = await CliRunner.RunAsync("simulate", job, "--json", "--out", temp.File("out"));
+
+        Assert.Equal([0, 0], [first, second]);
+        using JsonDocument a = JsonDocument.Parse(firstOut);
+        using JsonDocument b = JsonDocument.Parse(secondOut);
+        Assert.All(a.RootElement.GetProperty("rounds").EnumerateArray(), r => Assert.True(r.GetProperty("aggregated").GetBoolean()));
+        JsonElement[] refused = [.. b.RootElement.GetProperty("rounds").EnumerateArray().Where(r => !r.GetProperty("aggregated").GetBoolean())];
+        Assert.NotEmpty(refused);
+        Assert.Contains("dp-budget", refused[^1].GetProperty("problems")[0].GetProperty("outcome").GetString(), StringComparison.Ordinal);
+    }
 }
