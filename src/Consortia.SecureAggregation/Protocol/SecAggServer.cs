@@ -66,7 +66,7 @@ public sealed class SecAggServer : IDisposable
         _participants = new Participant[options.ParticipantCount + 1];
         for (int i = 1; i <= options.ParticipantCount; i++)
         {
-            _participants[i] = new Participant(i);
+            _participants[i] = new Participant();
         }
     }
 
@@ -299,7 +299,7 @@ public sealed class SecAggServer : IDisposable
 
     private SecAggRejection? CheckConsistency(ConsistencySignature message)
     {
-        if (!_verifier!.Verify(message.Sender, _consistencyPayload, message.Signature.Span)) // not null: malicious mode only
+        if (!_verifier!.Verify(message.Sender, _consistencyPayload!, message.Signature.Span)) // not null: malicious mode only, set when stage 2 closed
         {
             return new SecAggRejection(SecAggError.InvalidSignature, message.Sender, "The consistency signature does not verify.");
         }
@@ -440,6 +440,7 @@ public sealed class SecAggServer : IDisposable
     private ServerStep.Send OpenUnmasking(int[] recipients)
     {
         HashSet<int> survivors = [.. _survivors.Select(s => s.Value)];
+        HashSet<int> answering = [.. recipients];
         List<SecAggServerMessage> messages = new(recipients.Length);
         foreach (int recipient in recipients)
         {
@@ -464,7 +465,7 @@ public sealed class SecAggServer : IDisposable
             {
                 foreach (int holder in _graph!.NeighboursOf(recipient).Append(recipient).Order()) // not null: built in stage 0
                 {
-                    if (_participants[holder].ConsistencySignature is byte[] signature && recipients.Contains(holder))
+                    if (_participants[holder].ConsistencySignature is byte[] signature && answering.Contains(holder))
                     {
                         attestations.Add(new ConsistencyAttestation(new ParticipantIndex(holder), signature));
                     }
@@ -611,10 +612,8 @@ public sealed class SecAggServer : IDisposable
     }
 
     /// <summary>What the server knows about one participant.</summary>
-    private sealed class Participant(int index)
+    private sealed class Participant
     {
-        public int Index { get; } = index;
-
         public AdvertisedKeys? Keys { get; set; }
 
         public P256PublicKey? MaskKey { get; set; }

@@ -20,7 +20,9 @@ public static class MaskThroughputProbe
         byte[] keystream = new byte[((dimension * sizeof(uint)) + 15) & ~15];
         byte[] key = new byte[32];
         using AesCtrMaskExpander expander = new();
-        for (int warmUp = 0; warmUp < 3; warmUp++)
+        // Warm up long enough for tiered compilation to optimise both paths.
+        long warmUpEnd = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10);
+        for (int warmUp = 0; warmUp < 40 || Stopwatch.GetTimestamp() < warmUpEnd; warmUp++)
         {
             expander.Apply(key, vector, MaskDirection.Add);
             expander.EncryptCountersForBenchmark(key, keystream);

@@ -64,15 +64,3 @@ public sealed record RoundScenario(int N, int? K, int T, int Dimension, int Seed
              [.. dropped.Take(total).Select((p, i) => (p, phases[i])).OrderBy(d => d.p)]))
         .Where(s => s.K is not null || s.ExceedsThreshold != aboveThreshold);
 }
-
-/// <summary>FsCheck arbitrary: rounds whose dropouts the threshold tolerates.</summary>
-public static class TolerableRounds
-{
-    public static Arbitrary<RoundScenario> Rounds() => RoundScenario.Tolerable().ToArbitrary();
-}
-
-/// <summary>FsCheck arbitrary: complete-graph rounds with more dropouts than the threshold tolerates.</summary>
-public static class ExcessiveRounds
-{
-    public static Arbitrary<RoundScenario> Rounds() => RoundScenario.Excessive().ToArbitrary();
-}
