@@ -10,6 +10,7 @@ internal static class BenchCommand
         Command bench = new("bench", "Benchmarks: FLamby's protocol and published results, and the cost of protections.");
         bench.Subcommands.Add(BenchFlambyCommand.Create());
         bench.Subcommands.Add(SecAggBenchCommand.Create());
+        bench.Subcommands.Add(BenchDpCommand.Create());
         return bench;
     }
 }
