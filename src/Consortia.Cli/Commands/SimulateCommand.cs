@@ -6,6 +6,7 @@ using Consortia.Federation.Jobs;
 using Consortia.Learning.Metrics;
 using Consortia.Federation.Simulation;
 using Consortia.Federation.Sites;
+using Consortia.Governance.Reports;
 using Spectre.Console;
 
 namespace Consortia.Cli.Commands;
@@ -71,6 +72,17 @@ internal static class SimulateCommand
             outDir.Create();
             await File.WriteAllTextAsync(Path.Combine(outDir.FullName, "model.json"), SimulationReport.ModelJson(result), cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(outDir.FullName, "summary.md"), SimulationReport.Markdown(result), cancellationToken).ConfigureAwait(false);
+            string ledgers = Path.Combine(outDir.FullName, "ledgers");
+            if (File.Exists(Path.Combine(ledgers, "coordinator.db")))
+            {
+                ComplianceReport report = ComplianceReportBuilder.Build(new ComplianceReportInput(
+                    result.Job.SourceText ?? result.Job.Name,
+                    jobFile.Name,
+                    Path.Combine(ledgers, "coordinator.db"),
+                    [.. result.Final.Sites.Select(s => Path.Combine(ledgers, s.Site.Value + ".db"))],
+                    TimeProvider.System.GetUtcNow()) { JobId = result.Job.Name });
+                await File.WriteAllTextAsync(Path.Combine(outDir.FullName, "compliance.html"), ComplianceReportRenderer.RenderHtml(report), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (json)

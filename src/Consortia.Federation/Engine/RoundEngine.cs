@@ -147,7 +147,10 @@ public sealed class RoundEngine
 
         double weight = updates.Sum(u => u.Weight);
         double trainLoss = weight > 0 ? updates.Sum(u => u.TrainLoss * u.Weight) / weight : double.NaN;
-        RoundReport report = new(round, [.. updates.Select(u => u.Site)], refusals, failures, trainLoss, evaluation, aggregated, _time.GetElapsedTime(start));
+        RoundReport report = new(round, [.. updates.Select(u => u.Site)], refusals, failures, trainLoss, evaluation, aggregated, _time.GetElapsedTime(start))
+        {
+            UpdateHashes = [.. updates.Select(u => new KeyValuePair<SiteId, string>(u.Site, UpdateHash.Of(u.WeightedDelta.Values)))],
+        };
         return (next, nextState, report);
     }
 
@@ -249,7 +252,10 @@ public sealed class RoundEngine
             evaluation = await EvaluateAsync(input with { Model = next, State = nextState }, order, cancellationToken).ConfigureAwait(false);
         }
 
-        RoundReport report = new(round, contributors, refusals, failures, trainLoss, evaluation, aggregated, _time.GetElapsedTime(start), failure);
+        RoundReport report = new(round, contributors, refusals, failures, trainLoss, evaluation, aggregated, _time.GetElapsedTime(start), failure)
+        {
+            UpdateHashes = [.. contributors.Where(channel.MaskedInputHashes.ContainsKey).Select(s => new KeyValuePair<SiteId, string>(s, channel.MaskedInputHashes[s]))],
+        };
         return (next, nextState, report);
     }
 

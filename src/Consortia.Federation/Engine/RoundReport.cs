@@ -22,4 +22,8 @@ public sealed record RoundReport(
     MetricSummary? Evaluation,
     bool Aggregated,
     TimeSpan Elapsed,
-    string? AggregationFailure = null);
+    string? AggregationFailure = null)
+{
+    /// <summary>SHA-256 of each contributor's update as the coordinator received it (masked under secure aggregation).</summary>
+    public IReadOnlyList<KeyValuePair<SiteId, string>> UpdateHashes { get; init; } = [];
+}

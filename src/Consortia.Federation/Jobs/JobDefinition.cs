@@ -13,6 +13,12 @@ public sealed record JobDefinition
     /// <summary>The job name.</summary>
     public required string Name { get; init; }
 
+    /// <summary>The consortium the job belongs to (checked by site policies).</summary>
+    public string Consortium { get; init; } = "simulation";
+
+    /// <summary>Who submits the job (checked by site policies).</summary>
+    public string Owner { get; init; } = "unspecified";
+
     /// <summary>The job seed from which every random choice derives.</summary>
     public required ulong Seed { get; init; }
 

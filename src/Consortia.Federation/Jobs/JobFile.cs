@@ -117,6 +117,8 @@ public static class JobFile
 
         string name = job.RequireString("name");
         ulong seed = job.UInt64("seed") ?? 42;
+        string consortium = job.String("consortium") ?? "simulation";
+        string owner = job.String("owner") ?? "unspecified";
         DataSourceOptions data = ReadData(job.RequireSection("data"));
         (ModelKind kind, int[] hidden, float l2) = ReadModel(job.RequireSection("model"));
         YamlSection trainingSection = job.RequireSection("training");
@@ -210,6 +212,8 @@ public static class JobFile
         JobDefinition definition = new()
         {
             Name = name,
+            Consortium = consortium,
+            Owner = owner,
             Seed = seed,
             Data = data,
             ModelKind = kind,

@@ -15,6 +15,9 @@ namespace Consortia.Federation.SecureAggregation;
 internal sealed class TransportSecAggChannel(ISiteTransport transport, RoundNumber round, IReadOnlyList<SiteId> participants, TimeSpan? stageTimeout)
     : ISecAggServerChannel
 {
+    /// <summary>SHA-256 of each masked input received, for the coordinator's audit ledger.</summary>
+    public Dictionary<SiteId, string> MaskedInputHashes { get; } = [];
+
     public async IAsyncEnumerable<SecAggClientMessage> ExchangeAsync(
         SecAggStage stage, IReadOnlyList<SecAggServerMessage> messages, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -24,6 +27,11 @@ internal sealed class TransportSecAggChannel(ISiteTransport transport, RoundNumb
             if (reply is SecAggReplied answered && answered.Message.Sender.Value - 1 < participants.Count
                 && participants[answered.Message.Sender.Value - 1] == answered.Site)
             {
+                if (answered.Message is MaskedInput masked)
+                {
+                    MaskedInputHashes[answered.Site] = UpdateHash.Of(masked.Vector.Span);
+                }
+
                 yield return answered.Message;
             }
         }

@@ -59,10 +59,22 @@ public static class FederatedSimulation
             ? PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(Directory.CreateDirectory(Path.Combine(stateDirectory!, "budgets")).FullName, site.Name + ".db"), Budget = budget }, TimeProvider.System)
             : null)];
 
+        // Audit ledgers (coordinator and every site) when the run has a state directory: the same events a
+        // deployment records, so that `consortia audit verify/cross-check` and the compliance report work on them.
+        SimulationLedgers? ledgers = stateDirectory is not null && temporary is null ? SimulationLedgers.Create(stateDirectory, job, data.Sites.Select(s => s.Name)) : null;
+
         // Simulation draws DP noise from the job seed so runs are reproducible; deployed sites use the cryptographic source.
         SiteAgent[] agents = [.. data.Sites.Select((site, i) => new SiteAgent(
             new SiteId(site.Name), spec, site.Train, site.Test, metrics, random.Derive("site").Derive((ulong)i), job.Training.BatchSize,
-            budgets[i], new SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i))))];
+            budgets[i], new SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i)))
+        {
+            Audit = ledgers is null ? null : (ledgers.Sites[i], job.Name),
+        })];
+        if (ledgers is not null)
+        {
+            IProgress<RoundReport>? outer = progress;
+            progress = new RoundAudit(ledgers, job.Name, outer);
+        }
         InProcessSiteTransport transport = new(agents);
         IStrategy strategy = job.CreateStrategy();
         RoundEngine engine = new(transport, strategy, job.Engine);
@@ -82,6 +94,8 @@ public static class FederatedSimulation
             }
         }
 
+        ledgers?.Release(job.Name, federated.FinalModel.Parameters);
+        ledgers?.Dispose();
         SitePrivacyReport[] privacy = [.. agents.Select(a => a.Privacy).OfType<SitePrivacyReport>()];
         foreach (PrivacyBudgetLedger? ledger in budgets)
         {

@@ -54,6 +54,7 @@ public sealed class SiteAgent : IDisposable
     public SiteAgent(SiteId site, ModelSpec spec, Dataset train, Dataset test, IReadOnlyList<MetricKind> metrics, RandomSource random, int maxBatchSize,
         PrivacyBudgetLedger? budget = null, INoiseSource? noise = null)
     {
+        ArgumentNullException.ThrowIfNull(site.Value);
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
@@ -69,6 +70,9 @@ public sealed class SiteAgent : IDisposable
         _budget = budget;
         _noise = noise ?? new CryptographicNoiseSource();
     }
+
+    /// <summary>The site's audit ledger and the job its entries belong to; <see langword="null"/> when none is kept.</summary>
+    public (Governance.Audit.AuditLedger Ledger, string JobId)? Audit { get; init; }
 
     /// <summary>What DP-SGD has cost this site in the current job, or <see langword="null"/> when it trained without DP.</summary>
     public SitePrivacyReport? Privacy { get; private set; }
@@ -172,7 +176,7 @@ public sealed class SiteAgent : IDisposable
 
         return _secureClient.Handle(task.Message) switch
         {
-            ClientStep.Reply reply => new SecAggReplied(Site, task.Round, reply.Message),
+            ClientStep.Reply reply => Sent(task, reply.Message),
             ClientStep.Rejected rejected => new Failed(Site, task.Round, "secagg-rejected", $"{rejected.Rejection.Error}: the site ignored a protocol message."),
             ClientStep.Aborted aborted => new Failed(Site, task.Round, "secagg-aborted", $"{aborted.Rejection.Error}: the site left the session."),
             _ => throw new System.Diagnostics.UnreachableException(),
@@ -194,6 +198,11 @@ public sealed class SiteAgent : IDisposable
             if (outcome is ChargeOutcome.Refused refused)
             {
                 return new Refused(Site, task.Round, "dp-budget", refused.Message);
+            }
+
+            if (outcome is ChargeOutcome.Accepted accepted && Audit is { } audit)
+            {
+                audit.Ledger.Append(new Governance.Audit.Events.PrivacyChargeEvent(audit.JobId, task.Round.Value, Governance.Policies.DpMode.SampleLevel, _budget.GetJobSpent(dp.JobId).Epsilon, dp.Options.Delta));
             }
         }
 
@@ -238,6 +247,16 @@ public sealed class SiteAgent : IDisposable
         BudgetSpent? lifetime = _budget?.GetSpent();
         Privacy = new SitePrivacyReport(Site, spent.Epsilon, dp.Options.Delta, sigma, q, _accountant.History.Sum(h => h.Steps), lifetime?.Epsilon, lifetime?.EpsilonLimit);
         return result;
+    }
+
+    private SecAggReplied Sent(SecAggTask task, Consortia.SecureAggregation.Protocol.Messages.SecAggClientMessage message)
+    {
+        if (message is Consortia.SecureAggregation.Protocol.Messages.MaskedInput masked && Audit is { } audit)
+        {
+            audit.Ledger.Append(new Governance.Audit.Events.UpdateSentEvent(audit.JobId, task.Round.Value, UpdateHash.Of(masked.Vector.Span), masked.Vector.Length * sizeof(uint), Governance.Audit.Events.UpdateKind.Masked));
+        }
+
+        return new SecAggReplied(Site, task.Round, message);
     }
 
     /// <inheritdoc />
@@ -286,6 +305,15 @@ public sealed class SiteAgent : IDisposable
 
         TensorPrimitives.Multiply(delta, (float)weight, delta);
         SiteUpdate update = new(Site, local, weight, result.MeanLoss, result.Steps, controlDelta);
+        if (Audit is { } audit)
+        {
+            audit.Ledger.Append(new Governance.Audit.Events.RoundTrainedEvent(audit.JobId, task.Round.Value, result.ExamplesSeen));
+            if (task.SecureSession is null)
+            {
+                audit.Ledger.Append(new Governance.Audit.Events.UpdateSentEvent(audit.JobId, task.Round.Value, UpdateHash.Of(local.Values), local.Length * sizeof(float), Governance.Audit.Events.UpdateKind.Plain));
+            }
+        }
+
         return new TrainingCompleted(Site, task.Round, update);
     }
 

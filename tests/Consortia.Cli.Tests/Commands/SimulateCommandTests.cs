@@ -141,4 +141,32 @@ public sealed class SimulateCommandTests
         Assert.NotEmpty(refused);
         Assert.Contains("dp-budget", refused[^1].GetProperty("problems")[0].GetProperty("outcome").GetString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("fedavg.yaml")]
+    [InlineData("fedavg-secagg.yaml")]
+    public async Task Simulate_Out_LeavesLedgersThatVerifyAndCrossCheckAndAComplianceReport(string example)
+    {
+        using TempDirectory temp = new();
+        string output = temp.File("out");
+
+        (int exit, _, string error) = await CliRunner.RunAsync("simulate", RepositoryPaths.Combine("examples", "heart-disease", example), "--json", "--out", output);
+
+        Assert.True(exit == 0, error);
+        string ledgers = Path.Combine(output, "ledgers");
+        foreach (string site in new[] { "coordinator", "cleveland", "hungarian", "switzerland", "va" })
+        {
+            (int verify, string verified, string verifyError) = await CliRunner.RunAsync("audit", "verify", "--ledger", Path.Combine(ledgers, site + ".db"), "--public-key", Path.Combine(ledgers, site + ".pub.pem"));
+            Assert.True(verify == 0, verified + verifyError);
+            if (site != "coordinator")
+            {
+                (int cross, string crossed, string crossError) = await CliRunner.RunAsync("audit", "cross-check", "--coordinator-ledger", Path.Combine(ledgers, "coordinator.db"), "--site-ledger", Path.Combine(ledgers, site + ".db"));
+                Assert.True(cross == 0, crossed + crossError);
+                Assert.Contains("15 update hash", crossed, StringComparison.Ordinal);
+            }
+        }
+
+        string report = await File.ReadAllTextAsync(Path.Combine(output, "compliance.html"), TestContext.Current.CancellationToken);
+        Assert.Contains("heart-disease", report, StringComparison.Ordinal);
+    }
 }
