@@ -74,7 +74,7 @@ internal static class BenchDpCommand
                         EvaluateEvery = baseJob.Engine.Rounds,
                     },
                 };
-                SimulationResult result = await FederatedSimulation.RunAsync(job, data, null, cancellationToken).ConfigureAwait(false);
+                SimulationResult result = await FederatedSimulation.RunAsync(job, data, null, null, cancellationToken).ConfigureAwait(false);
                 sum += result.Final.Mean[0].Value;
             }
 

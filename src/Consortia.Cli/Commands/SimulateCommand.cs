@@ -44,7 +44,7 @@ internal static class SimulateCommand
             bool live = !json && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             result = live
                 ? await RunLiveAsync(job, outDir?.FullName, cancellationToken).ConfigureAwait(false)
-                : await FederatedSimulation.RunAsync(job, json ? null : new SyncProgress<RoundReport>(r => stdout.WriteLine(ProgressLine(r, job.Engine.Rounds))), cancellationToken, outDir?.FullName).ConfigureAwait(false);
+                : await FederatedSimulation.RunAsync(job, json ? null : new SyncProgress<RoundReport>(r => stdout.WriteLine(ProgressLine(r, job.Engine.Rounds))), outDir?.FullName, cancellationToken).ConfigureAwait(false);
         }
         catch (JobFileException error)
         {
@@ -116,8 +116,8 @@ internal static class SimulateCommand
                         task.Description = Markup.Escape(ProgressLine(r, job.Engine.Rounds));
                         task.Increment(1);
                     }),
-                    cancellationToken,
-                    stateDirectory).ConfigureAwait(false);
+                    stateDirectory,
+                    cancellationToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
         return result ?? throw new InvalidOperationException("The simulation produced no result.");
     }

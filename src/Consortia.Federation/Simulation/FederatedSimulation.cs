@@ -25,12 +25,12 @@ public static class FederatedSimulation
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The result.</returns>
     /// <param name="stateDirectory">Where the sites keep state that outlives the run (privacy budget ledgers); <see langword="null"/> for a temporary folder.</param>
-    public static Task<SimulationResult> RunAsync(JobDefinition job, IProgress<RoundReport>? progress, CancellationToken cancellationToken, string? stateDirectory = null)
+    public static Task<SimulationResult> RunAsync(JobDefinition job, IProgress<RoundReport>? progress, string? stateDirectory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         string baseDirectory = job.SourcePath is { } path ? Path.GetDirectoryName(path) ?? "." : Directory.GetCurrentDirectory();
         FederatedDataset data = FederatedDataLoader.Load(job.Data, baseDirectory);
-        return RunAsync(job, data, progress, cancellationToken, stateDirectory);
+        return RunAsync(job, data, progress, stateDirectory, cancellationToken);
     }
 
     /// <summary>Runs the federated job and its baselines on already-loaded data.</summary>
@@ -40,7 +40,7 @@ public static class FederatedSimulation
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The result.</returns>
     /// <param name="stateDirectory">Where the sites keep state that outlives the run (privacy budget ledgers); <see langword="null"/> for a temporary folder.</param>
-    public static async Task<SimulationResult> RunAsync(JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, CancellationToken cancellationToken, string? stateDirectory = null)
+    public static async Task<SimulationResult> RunAsync(JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(data);

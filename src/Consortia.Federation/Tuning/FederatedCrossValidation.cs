@@ -89,7 +89,7 @@ public static class FederatedCrossValidation
                 double[] scores = new double[splits.Count];
                 for (int f = 0; f < splits.Count; f++)
                 {
-                    SimulationResult run = await FederatedSimulation.RunAsync(job, splits[f], null, ct).ConfigureAwait(false);
+                    SimulationResult run = await FederatedSimulation.RunAsync(job, splits[f], null, null, ct).ConfigureAwait(false);
                     scores[f] = run.Final.Mean[0].Value;
                 }
 
