@@ -52,6 +52,12 @@ public sealed record JobDefinition
     /// <summary>Simulation only: each simulated site's lifetime privacy budget (a real site sets its own in its policy).</summary>
     public Privacy.Budget.LifetimeBudget? SiteBudget { get; init; }
 
+    /// <summary>The data columns the job declares it reads (checked against site policies' allow-lists).</summary>
+    public IReadOnlyList<string> Columns { get; init; } = [];
+
+    /// <summary>Simulation only: each simulated site's policy file (full paths by site name; key <c>default</c> for the rest).</summary>
+    public IReadOnlyDictionary<string, string>? Policies { get; init; }
+
     /// <summary>The job file this definition was read from, if any.</summary>
     public string? SourcePath { get; init; }
 

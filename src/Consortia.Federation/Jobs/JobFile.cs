@@ -119,7 +119,9 @@ public static class JobFile
         ulong seed = job.UInt64("seed") ?? 42;
         string consortium = job.String("consortium") ?? "simulation";
         string owner = job.String("owner") ?? "unspecified";
-        DataSourceOptions data = ReadData(job.RequireSection("data"));
+        YamlSection dataSection = job.RequireSection("data");
+        IReadOnlyList<string> columns = dataSection.List("columns")?.Select(c => c.Value).ToArray() ?? [];
+        DataSourceOptions data = ReadData(dataSection);
         (ModelKind kind, int[] hidden, float l2) = ReadModel(job.RequireSection("model"));
         YamlSection trainingSection = job.RequireSection("training");
         int rounds = trainingSection.Int("rounds", 1) ?? throw trainingSection.Error(null, "rounds", "is required.");
@@ -208,6 +210,18 @@ public static class JobFile
             baselineSection.RejectUnknownKeys();
         }
 
+        Dictionary<string, string>? policies = null;
+        if (job.Section("policies") is { } policySection)
+        {
+            string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+            policies = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach ((YamlNode key, YamlNode _) in policySection.Node.Children)
+            {
+                string site = key is YamlScalarNode { Value: { } v } ? v : key.ToString();
+                policies[site] = Path.GetFullPath(policySection.RequireString(site), folder);
+            }
+        }
+
         job.RejectUnknownKeys();
         JobDefinition definition = new()
         {
@@ -229,6 +243,8 @@ public static class JobFile
                 Dp = dp is null ? null : new SiteDpSettings(dp, name, rounds),
             },
             SiteBudget = siteBudget,
+            Columns = columns,
+            Policies = policies,
             Strategy = strategy,
             Training = training,
             Metrics = metrics,

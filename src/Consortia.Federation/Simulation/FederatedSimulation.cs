@@ -69,6 +69,7 @@ public static class FederatedSimulation
             budgets[i], new SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i)))
         {
             Audit = ledgers is null ? null : (ledgers.Sites[i], job.Name),
+            Policy = PolicyFor(job, site.Name),
         })];
         if (ledgers is not null)
         {
@@ -153,6 +154,39 @@ public static class FederatedSimulation
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// The policy a simulated site enforces: its entry in the job's <c>policies:</c> section, else the
+    /// <c>default</c> entry; without a <c>policies:</c> section the simulation runs unpoliced (a deployed node
+    /// without a policy file refuses everything).
+    /// </summary>
+    private static (Governance.Policies.PolicyEvaluator, Governance.Policies.JobDescriptor, TimeProvider)? PolicyFor(JobDefinition job, string site)
+    {
+        if (job.Policies is not { } policies)
+        {
+            return null;
+        }
+
+        Governance.Policies.PolicyEvaluator evaluator = policies.TryGetValue(site, out string? path) || policies.TryGetValue("default", out path)
+            ? Governance.Policies.PolicyEvaluator.FromFile(path)
+            : new Governance.Policies.PolicyEvaluator(null); // listed policies but none for this site: refuse everything
+        return (evaluator, Describe(job), TimeProvider.System);
+    }
+
+    /// <summary>The job as a site policy sees it.</summary>
+    private static Governance.Policies.JobDescriptor Describe(JobDefinition job)
+    {
+        bool secure = job.Engine.SecureAggregation is not null;
+        Governance.Policies.DpDescriptor? dp = job.Engine.Dp is { } d
+            ? new Governance.Policies.DpDescriptor(Governance.Policies.DpMode.SampleLevel, d.Options.TargetEpsilon ?? double.PositiveInfinity, d.Options.Delta)
+            : null;
+        string model = job.ModelKind switch { ModelKind.Logistic => "logistic", ModelKind.Mlp => "mlp", _ => "cox" };
+        return new Governance.Policies.JobDescriptor(
+            job.Name, job.Consortium, job.Owner, model, JobFile.NameOf(job.Strategy.Kind), secure, job.Engine.MinimumParticipants, dp,
+            [secure ? Governance.Policies.KnownNames.MaskedUpdates : Governance.Policies.KnownNames.PlainUpdates, Governance.Policies.KnownNames.AggregateMetrics],
+            job.Columns)
+        { Rounds = job.Engine.Rounds };
     }
 
     /// <summary>Splits the pooled test set (site order, pooled preprocessing) back into per-site parts.</summary>

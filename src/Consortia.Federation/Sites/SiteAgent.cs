@@ -74,6 +74,14 @@ public sealed class SiteAgent : IDisposable
     /// <summary>The site's audit ledger and the job its entries belong to; <see langword="null"/> when none is kept.</summary>
     public (Governance.Audit.AuditLedger Ledger, string JobId)? Audit { get; init; }
 
+    /// <summary>
+    /// The site's policy and the job as the policy sees it. When set, the job is checked when its first task
+    /// arrives and every training round before any computation; a refusal names the rule.
+    /// </summary>
+    public (Governance.Policies.PolicyEvaluator Evaluator, Governance.Policies.JobDescriptor Job, TimeProvider Time)? Policy { get; init; }
+
+    private Governance.Policies.PolicyDecision? _jobDecision;
+
     /// <summary>What DP-SGD has cost this site in the current job, or <see langword="null"/> when it trained without DP.</summary>
     public SitePrivacyReport? Privacy { get; private set; }
 
@@ -115,6 +123,11 @@ public sealed class SiteAgent : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             await Task.Yield(); // run the CPU-bound work off the caller's synchronous path
+            if (task is TrainTask policed && CheckPolicy(policed) is { } policyRefusal)
+            {
+                return policyRefusal; // refused before any computation
+            }
+
             if (task is TrainTask { Dp: { } dp } dpTask && Charge(dpTask, dp) is { } refusal)
             {
                 return refusal; // refused before any computation
@@ -181,6 +194,39 @@ public sealed class SiteAgent : IDisposable
             ClientStep.Aborted aborted => new Failed(Site, task.Round, "secagg-aborted", $"{aborted.Rejection.Error}: the site left the session."),
             _ => throw new System.Diagnostics.UnreachableException(),
         };
+    }
+
+    /// <summary>The job once, then each round, against the site's policy; every decision goes to the site's ledger.</summary>
+    private Refused? CheckPolicy(TrainTask task)
+    {
+        if (Policy is not { } policy)
+        {
+            return null;
+        }
+
+        if (_jobDecision is null)
+        {
+            _jobDecision = policy.Evaluator.Evaluate(policy.Job, policy.Time.GetUtcNow(), _budget?.GetSpent().Epsilon ?? 0);
+            Audit?.Ledger.Append(Governance.Audit.Events.PolicyDecisionEvent.From(policy.Job.JobId, null, _jobDecision));
+        }
+
+        Governance.Policies.PolicyDecision decision = _jobDecision;
+        if (decision.Accepted)
+        {
+            decision = policy.Evaluator.EvaluateRound(new Governance.Policies.RoundDescriptor(policy.Job.JobId, task.Round.Value, task.Participants), policy.Time.GetUtcNow());
+            if (!decision.Accepted)
+            {
+                Audit?.Ledger.Append(Governance.Audit.Events.PolicyDecisionEvent.From(policy.Job.JobId, task.Round.Value, decision));
+            }
+        }
+
+        if (decision.Accepted)
+        {
+            return null;
+        }
+
+        Governance.Policies.RuleResult first = decision.FailedRules.First();
+        return new Refused(Site, task.Round, first.Rule, first.Reason);
     }
 
     /// <summary>

@@ -20,7 +20,11 @@ public abstract record SiteTask(SiteId Site, RoundNumber Round);
 /// aggregation session; it replies <see cref="TrainingPrepared"/> instead of sending the update.</param>
 /// <param name="Dp">Sample-level DP-SGD settings, or <see langword="null"/> for non-private training.</param>
 public sealed record TrainTask(SiteId Site, RoundNumber Round, ParameterVector GlobalParameters, LocalTrainingOptions Training, ParameterVector? ControlVariate = null, SecureTrainingSession? SecureSession = null, SiteDpSettings? Dp = null)
-    : SiteTask(Site, Round);
+    : SiteTask(Site, Round)
+{
+    /// <summary>How many sites the round's aggregate will combine (site policies set a minimum).</summary>
+    public int Participants { get; init; }
+}
 
 /// <summary>One secure aggregation protocol message for the site's session of this round.</summary>
 /// <param name="Site">The site.</param>

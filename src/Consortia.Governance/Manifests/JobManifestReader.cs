@@ -44,7 +44,7 @@ public static class JobManifestReader
             ModelKind: model?.OptionalString("kind")?.ToLowerInvariant() ?? string.Empty,
             Strategy: strategyName.ToLowerInvariant(),
             SecureAggregation: privacy is not null && ReadSecureAggregation(privacy),
-            MinSitesPerAggregate: (int?)root.OptionalInteger("min_sites", 1, int.MaxValue),
+            MinSitesPerAggregate: (int?)(root.OptionalInteger("min_sites", 1, int.MaxValue) ?? training?.OptionalInteger("min_participants", 1, int.MaxValue)),
             Dp: privacy is null ? null : ReadDp(privacy),
             Outputs: root.OptionalStringList("outputs") ?? [],
             Columns: data?.OptionalStringList("columns") ?? [])

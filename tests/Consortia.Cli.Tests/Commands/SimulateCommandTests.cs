@@ -169,4 +169,62 @@ public sealed class SimulateCommandTests
         string report = await File.ReadAllTextAsync(Path.Combine(output, "compliance.html"), TestContext.Current.CancellationToken);
         Assert.Contains("heart-disease", report, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Simulate_PolicedJob_AcceptedByEveryHospitalPolicy_TrainsAndRecordsTheDecisions()
+    {
+        using TempDirectory temp = new();
+
+        (int exit, string output, string error) = await CliRunner.RunAsync("simulate", RepositoryPaths.Combine("examples", "heart-disease", "fedavg-policed.yaml"), "--json", "--out", temp.File("out"));
+
+        Assert.True(exit == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        Assert.All(json.RootElement.GetProperty("rounds").EnumerateArray(), r => Assert.True(r.GetProperty("aggregated").GetBoolean()));
+        (int verify, string verified, _) = await CliRunner.RunAsync("audit", "verify", "--ledger", Path.Combine(temp.File("out"), "ledgers", "va.db"));
+        Assert.Equal(0, verify);
+        Assert.Contains("VALID", verified, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("min_sites_per_aggregate: 3", "min_sites_per_aggregate: 5", "min-sites")]
+    [InlineData("models: [logistic, mlp]", "models: [mlp]", "model")]
+    [InlineData("columns: [age, sex, cp, trestbps, chol, fbs, restecg, thalach, exang, oldpeak, target]", "columns: [age, sex]", "columns")]
+    [InlineData("consortia: [heart-consortium]", "consortia: [other-consortium]", "consortium")]
+    public async Task Simulate_PolicyViolation_EverySiteRefusesNamingTheRule(string from, string to, string rule)
+    {
+        using TempDirectory temp = new();
+        string policy = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "policies", "heart-consortium-site.yaml"), TestContext.Current.CancellationToken)).Replace(from, to, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(temp.File("site.yaml"), policy, TestContext.Current.CancellationToken);
+        string job = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "fedavg-policed.yaml"), TestContext.Current.CancellationToken))
+            .Replace("path: ../../data/fed-heart-disease", "path: " + RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
+            .Replace("default: ../policies/heart-consortium-site.yaml", "default: site.yaml", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(temp.File("job.yaml"), job, TestContext.Current.CancellationToken);
+
+        (int exit, string output, string error) = await CliRunner.RunAsync("simulate", temp.File("job.yaml"), "--json");
+
+        Assert.True(exit == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement first = json.RootElement.GetProperty("rounds")[0];
+        Assert.False(first.GetProperty("aggregated").GetBoolean());
+        Assert.Equal(4, first.GetProperty("problems").GetArrayLength());
+        Assert.All(first.GetProperty("problems").EnumerateArray(), p => Assert.StartsWith($"refused ({rule})", p.GetProperty("outcome").GetString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Simulate_SiteWithoutAPolicy_RefusesEverything()
+    {
+        using TempDirectory temp = new();
+        string job = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "fedavg-policed.yaml"), TestContext.Current.CancellationToken))
+            .Replace("path: ../../data/fed-heart-disease", "path: " + RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
+            .Replace("default: ../policies/heart-consortium-site.yaml", "cleveland: " + RepositoryPaths.Combine("examples", "policies", "heart-consortium-site.yaml"), StringComparison.Ordinal);
+        await File.WriteAllTextAsync(temp.File("job.yaml"), job, TestContext.Current.CancellationToken);
+
+        (int exit, string output, string error) = await CliRunner.RunAsync("simulate", temp.File("job.yaml"), "--json");
+
+        Assert.True(exit == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement problems = json.RootElement.GetProperty("rounds")[0].GetProperty("problems");
+        Assert.Equal(3, problems.GetArrayLength()); // every site but cleveland has no policy
+        Assert.All(problems.EnumerateArray(), p => Assert.StartsWith("refused (policy)", p.GetProperty("outcome").GetString(), StringComparison.Ordinal));
+    }
 }
