@@ -366,7 +366,10 @@ public sealed class SiteAgent : IDisposable
     private EvaluationCompleted Evaluate(EvaluateTask task)
     {
         IReadOnlyList<(MetricKind Kind, double Value)> values = ModelEvaluator.Evaluate(_trainer.Model, task.Parameters.Values, _test, _metrics);
-        MetricValue[] metrics = [.. values.Select(v => new MetricValue(v.Kind, v.Value))];
+        // A metric over fewer records than the site's policy allows is withheld (NaN: left out of the means).
+        MetricValue[] metrics = [.. values.Select(v => Policy is { } policy && policy.Evaluator.SuppressMetric(v.Kind.ReportName(), v.Value, _test.Count).Suppressed
+            ? new MetricValue(v.Kind, double.NaN)
+            : new MetricValue(v.Kind, v.Value))];
         return new EvaluationCompleted(Site, task.Round, new EvaluationReport(Site, _test.Count, metrics));
     }
 }

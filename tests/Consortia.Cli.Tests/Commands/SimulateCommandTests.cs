@@ -227,4 +227,27 @@ public sealed class SimulateCommandTests
         Assert.Equal(3, problems.GetArrayLength()); // every site but cleveland has no policy
         Assert.All(problems.EnumerateArray(), p => Assert.StartsWith("refused (policy)", p.GetProperty("outcome").GetString(), StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Simulate_MinimumCellCount_SuppressesMetricsOfSmallTestSets()
+    {
+        using TempDirectory temp = new();
+        string policy = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "policies", "heart-consortium-site.yaml"), TestContext.Current.CancellationToken))
+            .Replace("min_cell_count: 10", "min_cell_count: 20", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(temp.File("site.yaml"), policy, TestContext.Current.CancellationToken);
+        string job = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "fedavg-policed.yaml"), TestContext.Current.CancellationToken))
+            .Replace("path: ../../data/fed-heart-disease", "path: " + RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
+            .Replace("default: ../policies/heart-consortium-site.yaml", "default: site.yaml", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(temp.File("job.yaml"), job, TestContext.Current.CancellationToken);
+
+        (int exit, string output, string error) = await CliRunner.RunAsync("simulate", temp.File("job.yaml"), "--json");
+
+        Assert.True(exit == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement switzerland = json.RootElement.GetProperty("final").GetProperty("sites").EnumerateArray().Single(s => s.GetProperty("site").GetString() == "switzerland");
+        Assert.Equal(16, switzerland.GetProperty("examples").GetInt32());
+        Assert.Equal(JsonValueKind.Null, switzerland.GetProperty("accuracy").ValueKind); // 16 test records < 20
+        JsonElement cleveland = json.RootElement.GetProperty("final").GetProperty("sites").EnumerateArray().Single(s => s.GetProperty("site").GetString() == "cleveland");
+        Assert.Equal(JsonValueKind.Number, cleveland.GetProperty("accuracy").ValueKind);
+    }
 }
