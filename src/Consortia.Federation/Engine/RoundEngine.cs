@@ -142,7 +142,7 @@ public sealed class RoundEngine
         if (evaluate)
         {
             RoundInput evaluationInput = input with { Model = next, State = nextState };
-            evaluation = await EvaluateAsync(evaluationInput, order, cancellationToken).ConfigureAwait(false);
+            evaluation = await EvaluateAsync(evaluationInput, order, aggregated ? updates.Count : 0, cancellationToken).ConfigureAwait(false);
         }
 
         double weight = updates.Sum(u => u.Weight);
@@ -249,7 +249,7 @@ public sealed class RoundEngine
         MetricSummary? evaluation = null;
         if (evaluate)
         {
-            evaluation = await EvaluateAsync(input with { Model = next, State = nextState }, order, cancellationToken).ConfigureAwait(false);
+            evaluation = await EvaluateAsync(input with { Model = next, State = nextState }, order, aggregated ? contributors.Count : 0, cancellationToken).ConfigureAwait(false);
         }
 
         RoundReport report = new(round, contributors, refusals, failures, trainLoss, evaluation, aggregated, _time.GetElapsedTime(start), failure)
@@ -260,7 +260,7 @@ public sealed class RoundEngine
     }
 
     /// <summary>Evaluates <paramref name="input"/>'s model at the sites the strategy picks.</summary>
-    private async Task<MetricSummary?> EvaluateAsync(RoundInput input, Dictionary<SiteId, int> order, CancellationToken cancellationToken)
+    private async Task<MetricSummary?> EvaluateAsync(RoundInput input, Dictionary<SiteId, int> order, int contributors, CancellationToken cancellationToken)
     {
         EvaluationPlan? plan = _strategy.PlanEvaluation(input);
         if (plan is null)
@@ -268,7 +268,7 @@ public sealed class RoundEngine
             return null;
         }
 
-        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new EvaluateTask(site, input.Round, input.Model.Parameters))];
+        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new EvaluateTask(site, input.Round, input.Model.Parameters) { Contributors = contributors })];
         List<EvaluationReport> reports = [];
         await foreach (SiteReply reply in _transport.DispatchAsync(tasks, null, cancellationToken).ConfigureAwait(false))
         {

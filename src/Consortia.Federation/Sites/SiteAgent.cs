@@ -207,6 +207,7 @@ public sealed class SiteAgent : IDisposable
         if (_jobDecision is null)
         {
             _jobDecision = policy.Evaluator.Evaluate(policy.Job, policy.Time.GetUtcNow(), _budget?.GetSpent().Epsilon ?? 0);
+            RecordPolicyChange(_jobDecision);
             Audit?.Ledger.Append(Governance.Audit.Events.PolicyDecisionEvent.From(policy.Job.JobId, null, _jobDecision));
         }
 
@@ -227,6 +228,24 @@ public sealed class SiteAgent : IDisposable
 
         Governance.Policies.RuleResult first = decision.FailedRules.First();
         return new Refused(Site, task.Round, first.Rule, first.Reason);
+    }
+
+    /// <summary>Writes a configuration-change entry when the policy in force differs from the last one this ledger saw.</summary>
+    private void RecordPolicyChange(Governance.Policies.PolicyDecision decision)
+    {
+        if (Audit is not { } audit || decision.PolicySha256 is not { } current)
+        {
+            return;
+        }
+
+        string? previous = audit.Ledger.ReadEntries()
+            .Select(e => e.Event)
+            .OfType<Governance.Audit.Events.ConfigurationChangeEvent>()
+            .LastOrDefault(e => e.Item == "site-policy")?.NewSha256;
+        if (previous != current)
+        {
+            audit.Ledger.Append(new Governance.Audit.Events.ConfigurationChangeEvent("site-policy", previous, current, $"site policy version {decision.PolicyVersion} in force"));
+        }
     }
 
     /// <summary>
@@ -365,6 +384,12 @@ public sealed class SiteAgent : IDisposable
 
     private EvaluationCompleted Evaluate(EvaluateTask task)
     {
+        if (Audit is { } audit && task.Round.Value > 0)
+        {
+            // The model to evaluate is the round's aggregate: the site records exactly what it received.
+            audit.Ledger.Append(new Governance.Audit.Events.AggregateReceivedEvent(audit.JobId, task.Round.Value, UpdateHash.Of(task.Parameters.Values), task.Contributors));
+        }
+
         IReadOnlyList<(MetricKind Kind, double Value)> values = ModelEvaluator.Evaluate(_trainer.Model, task.Parameters.Values, _test, _metrics);
         // A metric over fewer records than the site's policy allows is withheld (NaN: left out of the means).
         MetricValue[] metrics = [.. values.Select(v => Policy is { } policy && policy.Evaluator.SuppressMetric(v.Kind.ReportName(), v.Value, _test.Count).Suppressed

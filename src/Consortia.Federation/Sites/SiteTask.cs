@@ -38,4 +38,8 @@ public sealed record SecAggTask(SiteId Site, RoundNumber Round, SecAggServerMess
 /// <param name="Round">The round.</param>
 /// <param name="Parameters">The parameters to evaluate.</param>
 public sealed record EvaluateTask(SiteId Site, RoundNumber Round, ParameterVector Parameters)
-    : SiteTask(Site, Round);
+    : SiteTask(Site, Round)
+{
+    /// <summary>How many sites contributed to the model being evaluated (0 when unknown).</summary>
+    public int Contributors { get; init; }
+}

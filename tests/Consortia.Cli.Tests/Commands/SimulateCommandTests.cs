@@ -183,6 +183,11 @@ public sealed class SimulateCommandTests
         (int verify, string verified, _) = await CliRunner.RunAsync("audit", "verify", "--ledger", Path.Combine(temp.File("out"), "ledgers", "va.db"));
         Assert.Equal(0, verify);
         Assert.Contains("VALID", verified, StringComparison.Ordinal);
+        string[] events = [.. Consortia.Governance.Audit.LedgerReader.Read(Path.Combine(temp.File("out"), "ledgers", "va.db")).Entries.Select(e => e.Event.GetType().Name)];
+        foreach (string expected in new[] { "JobReceivedEvent", "ConfigurationChangeEvent", "PolicyDecisionEvent", "RoundTrainedEvent", "UpdateSentEvent", "AggregateReceivedEvent" })
+        {
+            Assert.Contains(expected, events);
+        }
     }
 
     [Theory]
