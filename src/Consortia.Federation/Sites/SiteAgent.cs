@@ -36,6 +36,7 @@ public sealed class SiteAgent : IDisposable
     private readonly INoiseSource _noise;
     private DpSgdTrainer? _dpTrainer;
     private RdpAccountant? _accountant;
+    private (double SampleRate, int Steps, double Sigma)? _calibrated;
     private int _busy; // 1 while a task runs: the trainer's buffers serve one task at a time
     private ParameterVector? _controlVariate; // SCAFFOLD's cᵢ, kept at the site between rounds
     private SecAggClient? _secureClient;      // this round's secure aggregation session, holding the site's update
@@ -281,9 +282,9 @@ public sealed class SiteAgent : IDisposable
             return sigma;
         }
 
-        if (Privacy is { } known && known.SampleRate == q)
+        if (_calibrated is { } known && known.SampleRate == q && known.Steps == steps)
         {
-            return known.NoiseMultiplier;
+            return known.Sigma; // the budget check and the training of a round share one calibration
         }
 
         // Calibrate once for the whole job: the smallest σ whose ε over every round meets the target.
@@ -294,9 +295,11 @@ public sealed class SiteAgent : IDisposable
             SampleRate = q,
             Steps = (long)steps * dp.TotalRounds,
         };
-        return NoiseCalibrator.TryCalibrate(calibration, out NoiseCalibration? result)
+        double calibrated = NoiseCalibrator.TryCalibrate(calibration, out NoiseCalibration? result)
             ? result.NoiseMultiplier
             : throw new InvalidOperationException($"No noise multiplier reaches ε = {dp.Options.TargetEpsilon} at this site's sampling rate.");
+        _calibrated = (q, steps, calibrated);
+        return calibrated;
     }
 
     private LocalTrainingResult TrainPrivately(ParameterVector local, TrainTask task, SiteDpSettings dp, RandomSource random)

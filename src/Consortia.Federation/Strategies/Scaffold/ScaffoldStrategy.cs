@@ -71,11 +71,7 @@ public sealed class ScaffoldStrategy : IStrategy
     }
 
     /// <inheritdoc />
-    public EvaluationPlan? PlanEvaluation(RoundInput input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return new EvaluationPlan(input.Roster);
-    }
+    public EvaluationPlan? PlanEvaluation(RoundInput input) => EvaluationPlan.EverySite(input);
 
     /// <inheritdoc />
     public MetricSummary Summarise(RoundInput input, IReadOnlyList<EvaluationReport> reports) => MetricSummary.FromReports(reports);
