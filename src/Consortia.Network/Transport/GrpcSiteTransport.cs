@@ -1,0 +1,355 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Consortia.Federation;
+using Consortia.Federation.Sites;
+using Consortia.Federation.Transport;
+using Consortia.Network.Protos;
+using Microsoft.Extensions.Logging;
+
+namespace Consortia.Network.Transport;
+
+/// <summary>
+/// The coordinator's <see cref="ISiteTransport"/> over gRPC. Nodes dial in and hold a work stream open
+/// (<see cref="Coordinator.SiteGatewayService"/>); tasks wait in the site's queue until its stream takes them, and
+/// replies come back on separate calls, matched to their task by an item id that only that site's
+/// certificate may answer.
+/// </summary>
+/// <remarks>
+/// A node that loses its connection and comes back gets the job announcement and every task still
+/// unanswered again; a reply that arrives after the round's deadline, or twice, is refused and logged.
+/// </remarks>
+internal sealed class GrpcSiteTransport : ISiteTransport
+{
+    private readonly ConcurrentDictionary<SiteId, SiteLink> _links = new();
+    private readonly ConcurrentDictionary<string, PendingItem> _pending = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly TimeSpan? _defaultDeadline;
+    private readonly NetworkMetrics? _metrics;
+    private long _nextItem;
+    private (string JobId, string Yaml)? _job;
+    private IReadOnlyList<SiteId> _roster;
+
+    /// <summary>Creates a transport.</summary>
+    /// <param name="roster">The sites that may take part, in canonical order.</param>
+    /// <param name="time">Deadlines are measured on this clock.</param>
+    /// <param name="log">Where refusals of hostile or late messages are logged.</param>
+    /// <param name="defaultDeadline">The deadline of dispatches that give none (a deployed round must not wait forever).</param>
+    /// <param name="metrics">Byte and latency counters, or <see langword="null"/>.</param>
+    public GrpcSiteTransport(IReadOnlyList<SiteId> roster, TimeProvider time, ILogger log, TimeSpan? defaultDeadline = null, NetworkMetrics? metrics = null)
+    {
+        _roster = roster;
+        _time = time;
+        _log = log;
+        _defaultDeadline = defaultDeadline;
+        _metrics = metrics;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<SiteId> Roster => _roster;
+
+    /// <summary>The sites with an open work stream now.</summary>
+    public IReadOnlyList<SiteId> Connected => [.. _links.Where(l => l.Value.IsOpen).Select(l => l.Key).OrderBy(s => s.Value, StringComparer.Ordinal)];
+
+    /// <summary>The job whose tasks follow; nodes receive its announcement before any of its tasks.</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="yaml">The job file as submitted.</param>
+    /// <param name="roster">The sites of the job, in canonical order.</param>
+    public void BeginJob(string jobId, string yaml, IReadOnlyList<SiteId> roster)
+    {
+        _job = (jobId, yaml);
+        _roster = roster;
+        foreach (SiteLink link in _links.Values)
+        {
+            link.TrySend(Announcement(jobId, yaml));
+        }
+    }
+
+    /// <summary>Clears the current job (its late replies are refused from now on).</summary>
+    public void EndJob()
+    {
+        _job = null;
+        foreach (PendingItem item in _pending.Values)
+        {
+            if (_pending.TryRemove(item.Id, out _))
+            {
+                item.Reply.TrySetCanceled();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Asks every roster site whether its local data can run the job; completes when each has answered or
+    /// the deadline passes. The answers carry the sites' feature counts (no data values).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<SiteId, JobReadyProto>> PrepareJobAsync(TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        if (_job is not { } job)
+        {
+            throw new InvalidOperationException("No job has begun.");
+        }
+
+        Dictionary<SiteId, JobReadyProto> ready = [];
+        List<PendingItem> items = [.. _roster.Select(site => Register(site, new RoundNumber(0), NextId(site), frames: null))];
+        using CancellationTokenSource timeout = new(deadline, _time);
+        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        foreach (PendingItem item in items)
+        {
+            _links.GetOrAdd(item.Site, s => new SiteLink(s)).TrySend(Announcement(job.JobId, job.Yaml, item.Id));
+        }
+
+        foreach (PendingItem item in items)
+        {
+            try
+            {
+                ready[item.Site] = await item.Ready.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The site did not answer in time: it is simply not ready.
+            }
+            finally
+            {
+                _pending.TryRemove(item.Id, out _);
+            }
+        }
+
+        return ready;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<SiteReply> DispatchAsync(IReadOnlyList<SiteTask> tasks, TimeSpan? deadline, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (tasks.Count == 0)
+        {
+            yield break;
+        }
+
+        string jobId = _job?.JobId ?? "none";
+        Channel<SiteReply> replies = Channel.CreateUnbounded<SiteReply>();
+        List<PendingItem> items = [];
+        int expected = 0;
+        foreach (SiteTask task in tasks)
+        {
+            if (!_roster.Contains(task.Site))
+            {
+                replies.Writer.TryWrite(new Failed(task.Site, task.Round, "unknown-site", $"No site named '{task.Site}' is in the job's roster."));
+                expected++;
+                continue;
+            }
+
+            string id = NextId(task.Site);
+            WireItem<TaskHeader> wire = WireCodec.Encode(task, id, jobId);
+            WorkFrame[] frames = [new WorkFrame { Task = wire.Header }, .. VectorPayload.Chunks(id, wire.Payload).Select(c => new WorkFrame { Chunk = c })];
+            PendingItem item = Register(task.Site, task.Round, id, frames);
+            items.Add(item);
+            expected++;
+            _ = ForwardAsync(item, replies.Writer);
+            _links.GetOrAdd(task.Site, s => new SiteLink(s)).TrySend(item);
+        }
+
+        TimeSpan? limit = deadline ?? _defaultDeadline;
+        using CancellationTokenSource timeout = limit is { } l ? new CancellationTokenSource(l, _time) : new CancellationTokenSource();
+        using CancellationTokenRegistration expire = timeout.Token.Register(() =>
+        {
+            foreach (PendingItem item in items)
+            {
+                if (_pending.TryRemove(item.Id, out _))
+                {
+                    item.Reply.TrySetResult(new Missed(item.Site, item.Round));
+                }
+            }
+        });
+        try
+        {
+            for (int received = 0; received < expected; received++)
+            {
+                yield return await replies.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            foreach (PendingItem item in items)
+            {
+                _pending.TryRemove(item.Id, out _);
+                item.Reply.TrySetCanceled(CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Opens a work stream for <paramref name="site"/>, replacing any older one; called by the gateway.</summary>
+    internal ChannelReader<object> Open(SiteId site)
+    {
+        SiteLink link = _links.GetOrAdd(site, s => new SiteLink(s));
+        ChannelReader<object> reader = link.Open();
+        _metrics?.SetConnected(_links.Values.Count(l => l.IsOpen));
+        PendingItem[] owed = [.. _pending.Values.Where(p => p.Site == site).OrderBy(p => p.Frames is null ? 0 : 1).ThenBy(p => p.Sequence)];
+        if (_job is { } job)
+        {
+            // The announcement goes first: with the item id of an open preparation, so that the node answers it.
+            PendingItem? preparation = owed.FirstOrDefault(p => p.Frames is null);
+            if (preparation is not null || _roster.Contains(site))
+            {
+                link.TrySend(Announcement(job.JobId, job.Yaml, preparation?.Id));
+            }
+        }
+
+        // Everything this site still owes an answer to goes again: the old stream may have broken mid-item.
+        foreach (PendingItem item in owed.Where(p => p.Frames is not null))
+        {
+            link.TrySend(item);
+        }
+
+        return reader;
+    }
+
+    /// <summary>Closes <paramref name="site"/>'s work stream if <paramref name="reader"/> is still its current one.</summary>
+    internal void Close(SiteId site, ChannelReader<object> reader)
+    {
+        if (_links.TryGetValue(site, out SiteLink? link))
+        {
+            link.Close(reader);
+        }
+    }
+
+    /// <summary>Records that the site is alive.</summary>
+    internal void Touch(SiteId site) => _links.GetOrAdd(site, s => new SiteLink(s)).LastSeen = _time.GetUtcNow();
+
+    /// <summary>Completes the item a reply answers, after checking that <paramref name="site"/> owns it.</summary>
+    /// <returns><see langword="null"/> when accepted; otherwise why not.</returns>
+    internal string? Complete(SiteId site, ReplyHeader header, PayloadAssembler payload)
+    {
+        if (!_pending.TryGetValue(header.ItemId, out PendingItem? item))
+        {
+            return $"no open item '{header.ItemId}' (unknown, already answered, or past its deadline)";
+        }
+
+        if (item.Site != site)
+        {
+            return $"item '{header.ItemId}' belongs to another site";
+        }
+
+        if (header.ReplyCase == ReplyHeader.ReplyOneofCase.JobReady)
+        {
+            if (item.Frames is not null || !string.Equals(header.JobReady.JobId, _job?.JobId, StringComparison.Ordinal))
+            {
+                return $"item '{header.ItemId}' is not the announcement of the current job";
+            }
+
+            if (_pending.TryRemove(item.Id, out _))
+            {
+                item.Ready.TrySetResult(header.JobReady);
+            }
+
+            return null;
+        }
+
+        if (item.Frames is null)
+        {
+            return $"item '{header.ItemId}' is a job announcement; the reply is not a job-ready answer";
+        }
+
+        if (header.Round != item.Round.Value)
+        {
+            return $"item '{header.ItemId}' is for round {item.Round.Value}, the reply says round {header.Round}";
+        }
+
+        SiteReply reply = WireCodec.Decode(header, payload, site);
+        if (_pending.TryRemove(item.Id, out _))
+        {
+            _metrics?.ObserveReply(_time.GetElapsedTime(item.Started));
+            item.Reply.TrySetResult(reply);
+        }
+
+        return null;
+    }
+
+    private static async Task ForwardAsync(PendingItem item, ChannelWriter<SiteReply> replies)
+    {
+        SiteReply reply;
+        try
+        {
+            reply = await item.Reply.Task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            reply = new Missed(item.Site, item.Round);
+        }
+
+        replies.TryWrite(reply);
+    }
+
+    private PendingItem Register(SiteId site, RoundNumber round, string id, WorkFrame[]? frames)
+    {
+        PendingItem item = new(id, site, round, frames, Interlocked.Increment(ref _nextItem), _time.GetTimestamp());
+        _pending[id] = item;
+        return item;
+    }
+
+    private string NextId(SiteId site) => $"{site.Value}-{Interlocked.Increment(ref _nextItem)}-{Guid.NewGuid():N}";
+
+    private static WorkFrame Announcement(string jobId, string yaml, string? itemId = null) =>
+        new() { Job = new JobAnnouncement { JobId = jobId, JobYaml = yaml, ItemId = itemId ?? string.Empty } };
+
+    /// <summary>One unanswered task (or job announcement, when <see cref="Frames"/> is null).</summary>
+    internal sealed record PendingItem(string Id, SiteId Site, RoundNumber Round, WorkFrame[]? Frames, long Sequence, long Started)
+    {
+        public TaskCompletionSource<SiteReply> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource<JobReadyProto> Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>A site's current work stream (at most one at a time).</summary>
+    private sealed class SiteLink(SiteId site)
+    {
+        private readonly Lock _gate = new();
+        private Channel<object>? _current;
+
+        public SiteId Site { get; } = site;
+
+        public DateTimeOffset LastSeen { get; set; }
+
+        public bool IsOpen
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _current is not null;
+                }
+            }
+        }
+
+        public ChannelReader<object> Open()
+        {
+            lock (_gate)
+            {
+                _current?.Writer.TryComplete();
+                _current = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+                return _current.Reader;
+            }
+        }
+
+        public void Close(ChannelReader<object> reader)
+        {
+            lock (_gate)
+            {
+                if (_current is not null && ReferenceEquals(_current.Reader, reader))
+                {
+                    _current.Writer.TryComplete();
+                    _current = null;
+                }
+            }
+        }
+
+        /// <summary>Queues a frame or item on the open stream; without one, the item waits in the pending table for the next.</summary>
+        public void TrySend(object item)
+        {
+            lock (_gate)
+            {
+                _current?.Writer.TryWrite(item);
+            }
+        }
+    }
+}

@@ -1,0 +1,510 @@
+using Consortia.Federation;
+using Consortia.Federation.SecureAggregation;
+using Consortia.Federation.Sites;
+using Consortia.Learning;
+using Consortia.Learning.Metrics;
+using Consortia.Learning.Optimization;
+using Consortia.Learning.Training;
+using Consortia.Network.Protos;
+using Consortia.Privacy.DpSgd;
+using Consortia.SecureAggregation;
+using Consortia.SecureAggregation.Protocol;
+using Consortia.SecureAggregation.Protocol.Messages;
+using Consortia.SecureAggregation.Quantization;
+using Google.Protobuf;
+
+namespace Consortia.Network.Transport;
+
+/// <summary>A header plus the vectors that follow it as chunks.</summary>
+/// <typeparam name="THeader">The header message type.</typeparam>
+internal sealed record WireItem<THeader>(THeader Header, IReadOnlyList<ReadOnlyMemory<byte>> Payload);
+
+/// <summary>
+/// Maps domain tasks and replies to their protobuf form and back, at the boundary. Everything read from the
+/// wire is validated here; a malformed message becomes an <see cref="InvalidDataException"/> naming the field.
+/// </summary>
+internal static class WireCodec
+{
+    // ---- tasks ------------------------------------------------------------------------------------
+
+    /// <summary>Encodes a task for the wire.</summary>
+    public static WireItem<TaskHeader> Encode(SiteTask task, string itemId, string jobId)
+    {
+        TaskHeader header = new() { ItemId = itemId, JobId = jobId, Round = task.Round.Value };
+        List<ReadOnlyMemory<byte>> payload = [];
+        switch (task)
+        {
+            case TrainTask train:
+                TrainTaskProto t = new()
+                {
+                    GlobalParameters = Add(payload, train.GlobalParameters),
+                    Training = Encode(train.Training),
+                    Participants = train.Participants,
+                };
+                if (train.ControlVariate is { } c)
+                {
+                    t.ControlVariate = Add(payload, c);
+                }
+
+                if (train.SecureSession is { } s)
+                {
+                    t.SecureSession = Encode(s);
+                }
+
+                if (train.Dp is { } dp)
+                {
+                    t.Dp = Encode(dp);
+                }
+
+                header.Train = t;
+                break;
+            case EvaluateTask evaluate:
+                header.Evaluate = new EvaluateTaskProto { Parameters = Add(payload, evaluate.Parameters), Contributors = evaluate.Contributors };
+                break;
+            case SecAggTask secagg:
+                header.Secagg = Encode(secagg.Message);
+                break;
+            default:
+                throw new NotSupportedException($"No wire form for task {task.GetType().Name}.");
+        }
+
+        header.PayloadBytes = VectorPayload.Size(payload);
+        return new WireItem<TaskHeader>(header, payload);
+    }
+
+    /// <summary>The vectors a task header announces, in payload order.</summary>
+    public static IReadOnlyList<VectorRef> Vectors(TaskHeader header) => header.TaskCase switch
+    {
+        TaskHeader.TaskOneofCase.Train => header.Train.ControlVariate is { } c ? [Required(header.Train.GlobalParameters, "train.global_parameters"), c] : [Required(header.Train.GlobalParameters, "train.global_parameters")],
+        TaskHeader.TaskOneofCase.Evaluate => [Required(header.Evaluate.Parameters, "evaluate.parameters")],
+        _ => [],
+    };
+
+    /// <summary>Decodes a task addressed to <paramref name="site"/>.</summary>
+    public static SiteTask Decode(TaskHeader header, PayloadAssembler payload, SiteId site)
+    {
+        RoundNumber round = Round(header.Round);
+        return header.TaskCase switch
+        {
+            TaskHeader.TaskOneofCase.Train => new TrainTask(
+                site, round, payload.Parameters(0), Decode(header.Train.Training),
+                header.Train.ControlVariate is null ? null : payload.Parameters(1),
+                header.Train.SecureSession is { } s ? Decode(s) : null,
+                header.Train.Dp is { } dp ? Decode(dp) : null)
+            { Participants = header.Train.Participants },
+            TaskHeader.TaskOneofCase.Evaluate => new EvaluateTask(site, round, payload.Parameters(0)) { Contributors = header.Evaluate.Contributors },
+            TaskHeader.TaskOneofCase.Secagg => new SecAggTask(site, round, Decode(header.Secagg)),
+            _ => throw new InvalidDataException($"item {header.ItemId}: the task header names no task."),
+        };
+    }
+
+    // ---- replies ----------------------------------------------------------------------------------
+
+    /// <summary>Encodes a reply for the wire.</summary>
+    public static WireItem<ReplyHeader> Encode(SiteReply reply, string itemId)
+    {
+        ReplyHeader header = new() { ItemId = itemId, Round = reply.Round.Value };
+        List<ReadOnlyMemory<byte>> payload = [];
+        switch (reply)
+        {
+            case TrainingCompleted completed:
+                TrainingCompletedProto t = new()
+                {
+                    WeightedDelta = Add(payload, completed.Update.WeightedDelta),
+                    Weight = completed.Update.Weight,
+                    TrainLoss = completed.Update.TrainLoss,
+                    Steps = completed.Update.Steps,
+                };
+                if (completed.Update.ControlVariateDelta is { } c)
+                {
+                    t.ControlVariateDelta = Add(payload, c);
+                }
+
+                header.TrainingCompleted = t;
+                break;
+            case EvaluationCompleted evaluation:
+                EvaluationCompletedProto e = new() { Examples = evaluation.Report.Examples };
+                e.Metrics.AddRange(evaluation.Report.Metrics.Select(m => new MetricProto { Kind = m.Kind.ReportName(), Value = m.Value }));
+                header.EvaluationCompleted = e;
+                break;
+            case Refused refused:
+                header.Refused = new RefusedProto { Rule = refused.Rule, Reason = refused.Reason };
+                break;
+            case Failed failed:
+                header.Failed = new FailedProto { Code = failed.Code, Message = failed.Message };
+                break;
+            case TrainingPrepared prepared:
+                header.TrainingPrepared = new TrainingPreparedProto { Steps = prepared.Steps };
+                break;
+            case SecAggReplied secagg:
+                header.Secagg = Encode(secagg.Message, payload);
+                break;
+            default:
+                throw new NotSupportedException($"No wire form for reply {reply.GetType().Name}.");
+        }
+
+        header.PayloadBytes = VectorPayload.Size(payload);
+        return new WireItem<ReplyHeader>(header, payload);
+    }
+
+    /// <summary>The vectors a reply header announces, in payload order.</summary>
+    public static IReadOnlyList<VectorRef> Vectors(ReplyHeader header) => header.ReplyCase switch
+    {
+        ReplyHeader.ReplyOneofCase.TrainingCompleted => header.TrainingCompleted.ControlVariateDelta is { } c
+            ? [Required(header.TrainingCompleted.WeightedDelta, "training_completed.weighted_delta"), c]
+            : [Required(header.TrainingCompleted.WeightedDelta, "training_completed.weighted_delta")],
+        ReplyHeader.ReplyOneofCase.Secagg when header.Secagg.MessageCase == SecAggClientProto.MessageOneofCase.MaskedInput =>
+            [Required(header.Secagg.MaskedInput.Vector, "masked_input.vector")],
+        _ => [],
+    };
+
+    /// <summary>Decodes a reply from the authenticated <paramref name="site"/>.</summary>
+    public static SiteReply Decode(ReplyHeader header, PayloadAssembler payload, SiteId site)
+    {
+        RoundNumber round = Round(header.Round);
+        return header.ReplyCase switch
+        {
+            ReplyHeader.ReplyOneofCase.TrainingCompleted => new TrainingCompleted(site, round, new SiteUpdate(
+                site, payload.Parameters(0), header.TrainingCompleted.Weight, header.TrainingCompleted.TrainLoss, header.TrainingCompleted.Steps,
+                header.TrainingCompleted.ControlVariateDelta is null ? null : payload.Parameters(1))),
+            ReplyHeader.ReplyOneofCase.EvaluationCompleted => new EvaluationCompleted(site, round, new EvaluationReport(
+                site, header.EvaluationCompleted.Examples, [.. header.EvaluationCompleted.Metrics.Select(Decode)])),
+            ReplyHeader.ReplyOneofCase.Refused => new Refused(site, round, Text(header.Refused.Rule, "refused.rule"), Text(header.Refused.Reason, "refused.reason")),
+            ReplyHeader.ReplyOneofCase.Failed => new Failed(site, round, Text(header.Failed.Code, "failed.code"), Text(header.Failed.Message, "failed.message")),
+            ReplyHeader.ReplyOneofCase.TrainingPrepared => new TrainingPrepared(site, round, header.TrainingPrepared.Steps),
+            ReplyHeader.ReplyOneofCase.Secagg => new SecAggReplied(site, round, Decode(header.Secagg, payload)),
+            _ => throw new InvalidDataException($"item {header.ItemId}: the reply header names no reply."),
+        };
+    }
+
+    // ---- training configuration -------------------------------------------------------------------
+
+    private static LocalTraining Encode(LocalTrainingOptions o) => new()
+    {
+        BatchSize = o.BatchSize,
+        LocalSteps = o.LocalSteps ?? 0,
+        LocalEpochs = o.LocalEpochs,
+        ProximalMu = o.ProximalMu,
+        Optimizer = new Optimizer
+        {
+            Kind = o.Optimizer.Kind == OptimizerKind.Adam ? "adam" : "sgd",
+            LearningRate = o.Optimizer.LearningRate,
+            Momentum = o.Optimizer.Momentum,
+            Beta1 = o.Optimizer.Beta1,
+            Beta2 = o.Optimizer.Beta2,
+            Epsilon = o.Optimizer.Epsilon,
+        },
+    };
+
+    private static LocalTrainingOptions Decode(LocalTraining? t)
+    {
+        t = Required(t, "train.training");
+        Optimizer o = Required(t.Optimizer, "train.training.optimizer");
+        LocalTrainingOptions options = new()
+        {
+            BatchSize = t.BatchSize,
+            LocalSteps = t.LocalSteps > 0 ? t.LocalSteps : null,
+            LocalEpochs = t.LocalEpochs,
+            ProximalMu = t.ProximalMu,
+            Optimizer = new OptimizerOptions
+            {
+                Kind = o.Kind switch
+                {
+                    "sgd" => OptimizerKind.Sgd,
+                    "adam" => OptimizerKind.Adam,
+                    _ => throw new InvalidDataException($"train.training.optimizer.kind: expected sgd or adam, got '{o.Kind}'."),
+                },
+                LearningRate = o.LearningRate,
+                Momentum = o.Momentum,
+                Beta1 = o.Beta1,
+                Beta2 = o.Beta2,
+                Epsilon = o.Epsilon,
+            },
+        };
+        return Validated(options.Validate, options, "train.training");
+    }
+
+    private static DpSettings Encode(SiteDpSettings dp)
+    {
+        DpSettings wire = new()
+        {
+            ClipNorm = dp.Options.ClipNorm,
+            Delta = dp.Options.Delta,
+            Sampling = dp.Options.Sampling == BatchSampling.Poisson ? "poisson" : "fixed-size",
+            JobId = dp.JobId,
+            TotalRounds = dp.TotalRounds,
+        };
+        if (dp.Options.NoiseMultiplier is { } z)
+        {
+            wire.NoiseMultiplier = z;
+        }
+
+        if (dp.Options.TargetEpsilon is { } e)
+        {
+            wire.TargetEpsilon = e;
+        }
+
+        return wire;
+    }
+
+    private static SiteDpSettings Decode(DpSettings dp)
+    {
+        DpSgdOptions options = new()
+        {
+            ClipNorm = dp.ClipNorm,
+            NoiseMultiplier = dp.HasNoiseMultiplier ? dp.NoiseMultiplier : null,
+            TargetEpsilon = dp.HasTargetEpsilon ? dp.TargetEpsilon : null,
+            Delta = dp.Delta,
+            Sampling = dp.Sampling switch
+            {
+                "poisson" => BatchSampling.Poisson,
+                "fixed-size" => BatchSampling.FixedSize,
+                _ => throw new InvalidDataException($"train.dp.sampling: expected poisson or fixed-size, got '{dp.Sampling}'."),
+            },
+        };
+        Validated(options.Validate, options, "train.dp");
+        if (dp.TotalRounds < 1)
+        {
+            throw new InvalidDataException($"train.dp.total_rounds: expected ≥ 1, got {dp.TotalRounds}.");
+        }
+
+        return new SiteDpSettings(options, Text(dp.JobId, "train.dp.job_id"), dp.TotalRounds);
+    }
+
+    private static SecureSession Encode(SecureTrainingSession s)
+    {
+        SecureSession wire = new()
+        {
+            JobId = s.Session.JobId,
+            RoundNumber = s.Session.RoundNumber,
+            VectorLength = s.Session.VectorLength,
+            Threshold = s.Session.Threshold,
+            Neighbours = s.Session.Neighbours ?? 0,
+            SecurityMode = s.Session.SecurityMode == SecAggSecurityMode.MaliciousServer ? "malicious-server" : "semi-honest",
+            MinimumAggregateSize = s.Session.MinimumAggregateSize,
+            ApplicationContext = ByteString.CopyFrom(s.Session.ApplicationContext.Span),
+            ClipRange = s.Quantization.ClipRange,
+            MaxSummands = s.Quantization.MaxSummands,
+            RingBits = s.Quantization.RingBits,
+            Participant = s.Participant,
+            ControlVariates = s.ControlVariates,
+        };
+        wire.Participants.AddRange(s.Session.Participants);
+        return wire;
+    }
+
+    private static SecureTrainingSession Decode(SecureSession s)
+    {
+        SecAggSessionOptions session = new()
+        {
+            JobId = s.JobId,
+            RoundNumber = s.RoundNumber,
+            Participants = [.. s.Participants],
+            VectorLength = s.VectorLength,
+            Threshold = s.Threshold,
+            Neighbours = s.Neighbours > 0 ? s.Neighbours : null,
+            SecurityMode = s.SecurityMode switch
+            {
+                "semi-honest" => SecAggSecurityMode.SemiHonest,
+                "malicious-server" => SecAggSecurityMode.MaliciousServer,
+                _ => throw new InvalidDataException($"train.secure_session.security_mode: expected semi-honest or malicious-server, got '{s.SecurityMode}'."),
+            },
+            MinimumAggregateSize = s.MinimumAggregateSize,
+            ApplicationContext = s.ApplicationContext.ToByteArray(),
+        };
+        Validated(session.Validate, session, "train.secure_session");
+        FixedPointOptions quantization = new() { ClipRange = s.ClipRange, MaxSummands = s.MaxSummands, RingBits = s.RingBits };
+        Validated(quantization.Validate, quantization, "train.secure_session");
+        if (s.Participant < 1 || s.Participant > session.ParticipantCount)
+        {
+            throw new InvalidDataException($"train.secure_session.participant: expected 1..{session.ParticipantCount}, got {s.Participant}.");
+        }
+
+        return new SecureTrainingSession(session, quantization, s.Participant, s.ControlVariates);
+    }
+
+    // ---- secure aggregation messages ------------------------------------------------------------------
+
+    private static SecAggServerProto Encode(SecAggServerMessage message)
+    {
+        SecAggServerProto wire = new() { Session = ByteString.CopyFrom(message.Session.ToArray()), Recipient = message.Recipient.Value };
+        switch (message)
+        {
+            case AdvertiseKeysRequest:
+                wire.AdvertiseKeys = new AdvertiseKeysRequestProto();
+                break;
+            case KeyRoster roster:
+                KeyRosterProto r = new();
+                r.Keys.AddRange(roster.Keys.Select(k =>
+                {
+                    AdvertisedKeysProto keys = new() { Participant = k.Participant.Value, CipherPublicKey = Bytes(k.CipherPublicKey), MaskPublicKey = Bytes(k.MaskPublicKey) };
+                    if (k.Signature is { } signature)
+                    {
+                        keys.Signature = Bytes(signature);
+                    }
+
+                    return keys;
+                }));
+                wire.KeyRoster = r;
+                break;
+            case ShareDelivery delivery:
+                ShareDeliveryProto d = new();
+                d.Shares.AddRange(delivery.Shares.Select(Encode));
+                wire.ShareDelivery = d;
+                break;
+            case ConsistencyRequest consistency:
+                ConsistencyRequestProto c = new();
+                c.Survivors.AddRange(consistency.Survivors.Select(p => p.Value));
+                wire.ConsistencyRequest = c;
+                break;
+            case UnmaskingRequest unmasking:
+                UnmaskingRequestProto u = new();
+                u.Survivors.AddRange(unmasking.Survivors.Select(p => p.Value));
+                u.Dropped.AddRange(unmasking.Dropped.Select(p => p.Value));
+                u.Attestations.AddRange(unmasking.Attestations.Select(a => new ConsistencyAttestationProto { Signer = a.Signer.Value, Signature = Bytes(a.Signature) }));
+                wire.UnmaskingRequest = u;
+                break;
+            default:
+                throw new NotSupportedException($"No wire form for {message.GetType().Name}.");
+        }
+
+        return wire;
+    }
+
+    private static SecAggServerMessage Decode(SecAggServerProto wire)
+    {
+        SessionId session = Session(wire.Session);
+        ParticipantIndex recipient = new(wire.Recipient);
+        return wire.MessageCase switch
+        {
+            SecAggServerProto.MessageOneofCase.AdvertiseKeys => new AdvertiseKeysRequest(session, recipient),
+            SecAggServerProto.MessageOneofCase.KeyRoster => new KeyRoster(session, recipient, [.. wire.KeyRoster.Keys.Select(k =>
+                new AdvertisedKeys(new ParticipantIndex(k.Participant), k.CipherPublicKey.ToByteArray(), k.MaskPublicKey.ToByteArray(), k.HasSignature ? k.Signature.ToByteArray() : null))]),
+            SecAggServerProto.MessageOneofCase.ShareDelivery => new ShareDelivery(session, recipient, [.. wire.ShareDelivery.Shares.Select(Decode)]),
+            SecAggServerProto.MessageOneofCase.ConsistencyRequest => new ConsistencyRequest(session, recipient, [.. wire.ConsistencyRequest.Survivors.Select(p => new ParticipantIndex(p))]),
+            SecAggServerProto.MessageOneofCase.UnmaskingRequest => new UnmaskingRequest(
+                session, recipient,
+                [.. wire.UnmaskingRequest.Survivors.Select(p => new ParticipantIndex(p))],
+                [.. wire.UnmaskingRequest.Dropped.Select(p => new ParticipantIndex(p))],
+                [.. wire.UnmaskingRequest.Attestations.Select(a => new ConsistencyAttestation(new ParticipantIndex(a.Signer), a.Signature.ToByteArray()))]),
+            _ => throw new InvalidDataException("secagg: the server message names no message."),
+        };
+    }
+
+    private static SecAggClientProto Encode(SecAggClientMessage message, List<ReadOnlyMemory<byte>> payload)
+    {
+        SecAggClientProto wire = new() { Session = ByteString.CopyFrom(message.Session.ToArray()), Sender = message.Sender.Value };
+        switch (message)
+        {
+            case KeyAdvertisement advertisement:
+                KeyAdvertisementProto a = new() { CipherPublicKey = Bytes(advertisement.CipherPublicKey), MaskPublicKey = Bytes(advertisement.MaskPublicKey) };
+                if (advertisement.Signature is { } signature)
+                {
+                    a.Signature = Bytes(signature);
+                }
+
+                wire.KeyAdvertisement = a;
+                break;
+            case EncryptedShares shares:
+                EncryptedSharesProto s = new();
+                s.Shares.AddRange(shares.Shares.Select(Encode));
+                wire.EncryptedShares = s;
+                break;
+            case MaskedInput masked:
+                payload.Add(VectorPayload.Bytes(masked.Vector));
+                wire.MaskedInput = new MaskedInputProto { Vector = VectorPayload.Describe(masked.Vector) };
+                break;
+            case ConsistencySignature consistency:
+                wire.ConsistencySignature = new ConsistencySignatureProto { Signature = Bytes(consistency.Signature) };
+                break;
+            case UnmaskingShares unmasking:
+                UnmaskingSharesProto u = new();
+                u.Shares.AddRange(unmasking.Shares.Select(r => new RevealedShareProto
+                {
+                    Owner = r.Owner.Value,
+                    Kind = r.Kind == SecretKind.SelfMaskSeed ? "self-mask-seed" : "mask-private-key",
+                    Share = Bytes(r.Share),
+                }));
+                wire.UnmaskingShares = u;
+                break;
+            default:
+                throw new NotSupportedException($"No wire form for {message.GetType().Name}.");
+        }
+
+        return wire;
+    }
+
+    private static SecAggClientMessage Decode(SecAggClientProto wire, PayloadAssembler payload)
+    {
+        SessionId session = Session(wire.Session);
+        ParticipantIndex sender = new(wire.Sender);
+        return wire.MessageCase switch
+        {
+            SecAggClientProto.MessageOneofCase.KeyAdvertisement => new KeyAdvertisement(
+                session, sender, wire.KeyAdvertisement.CipherPublicKey.ToByteArray(), wire.KeyAdvertisement.MaskPublicKey.ToByteArray(),
+                wire.KeyAdvertisement.HasSignature ? wire.KeyAdvertisement.Signature.ToByteArray() : null),
+            SecAggClientProto.MessageOneofCase.EncryptedShares => new EncryptedShares(session, sender, [.. wire.EncryptedShares.Shares.Select(Decode)]),
+            SecAggClientProto.MessageOneofCase.MaskedInput => new MaskedInput(session, sender, payload.RingElements(0)),
+            SecAggClientProto.MessageOneofCase.ConsistencySignature => new ConsistencySignature(session, sender, wire.ConsistencySignature.Signature.ToByteArray()),
+            SecAggClientProto.MessageOneofCase.UnmaskingShares => new UnmaskingShares(session, sender, [.. wire.UnmaskingShares.Shares.Select(r => new RevealedShare(
+                new ParticipantIndex(r.Owner),
+                r.Kind switch
+                {
+                    "self-mask-seed" => SecretKind.SelfMaskSeed,
+                    "mask-private-key" => SecretKind.MaskPrivateKey,
+                    _ => throw new InvalidDataException($"secagg.unmasking_shares.kind: expected self-mask-seed or mask-private-key, got '{r.Kind}'."),
+                },
+                r.Share.ToByteArray()))]),
+            _ => throw new InvalidDataException("secagg: the client message names no message."),
+        };
+    }
+
+    private static EncryptedShareProto Encode(EncryptedShare share) =>
+        new() { Sender = share.Sender.Value, Recipient = share.Recipient.Value, Ciphertext = Bytes(share.Ciphertext) };
+
+    private static EncryptedShare Decode(EncryptedShareProto share) =>
+        new(new ParticipantIndex(share.Sender), new ParticipantIndex(share.Recipient), share.Ciphertext.ToByteArray());
+
+    // ---- helpers --------------------------------------------------------------------------------------
+
+    private static VectorRef Add(List<ReadOnlyMemory<byte>> payload, ParameterVector vector)
+    {
+        payload.Add(VectorPayload.Bytes(vector));
+        return VectorPayload.Describe(vector);
+    }
+
+    private static MetricValue Decode(MetricProto metric) =>
+        MetricKindExtensions.TryParseReportName(metric.Kind, out MetricKind kind)
+            ? new MetricValue(kind, metric.Value)
+            : throw new InvalidDataException($"evaluation.metrics: unknown metric '{metric.Kind}'.");
+
+    private static ByteString Bytes(ReadOnlyMemory<byte> bytes) => ByteString.CopyFrom(bytes.Span);
+
+    private static SessionId Session(ByteString bytes) => bytes.Length == SessionId.Length
+        ? SessionId.FromBytes(bytes.Span)
+        : throw new InvalidDataException($"secagg.session: expected {SessionId.Length} bytes, got {bytes.Length}.");
+
+    private static RoundNumber Round(long round) => round is >= 0 and <= int.MaxValue
+        ? new RoundNumber((int)round)
+        : throw new InvalidDataException($"round: expected 0..{int.MaxValue}, got {round}.");
+
+    private static string Text(string value, string field) => string.IsNullOrWhiteSpace(value)
+        ? throw new InvalidDataException($"{field}: expected a non-empty text.")
+        : value.Length > 4096 ? throw new InvalidDataException($"{field}: longer than 4096 characters.") : value;
+
+    private static T Required<T>(T? value, string field)
+        where T : class => value ?? throw new InvalidDataException($"{field}: missing.");
+
+    private static T Validated<T>(Action validate, T value, string field)
+    {
+        try
+        {
+            validate();
+            return value;
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{field}: {e.Message}", e);
+        }
+    }
+}
