@@ -174,8 +174,10 @@ public static class FederatedSimulation
         return (evaluator, Describe(job), TimeProvider.System);
     }
 
-    /// <summary>The job as a site policy sees it.</summary>
-    private static Governance.Policies.JobDescriptor Describe(JobDefinition job)
+    /// <summary>The job as a site policy sees it (simulated sites and deployed nodes describe a job the same way).</summary>
+    /// <param name="job">The job.</param>
+    /// <returns>What the site's policy evaluates.</returns>
+    public static Governance.Policies.JobDescriptor Describe(JobDefinition job)
     {
         bool secure = job.Engine.SecureAggregation is not null;
         Governance.Policies.DpDescriptor? dp = job.Engine.Dp is { } d

@@ -25,6 +25,8 @@ internal sealed partial class SiteGatewayService(GrpcSiteTransport transport, Ne
         System.Threading.Channels.ChannelReader<object> reader = transport.Open(site);
         try
         {
+            // Headers now, so the node knows it is connected before the first work item exists.
+            await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
             await foreach (object item in reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
             {
                 switch (item)

@@ -1,0 +1,92 @@
+namespace Consortia.Network.Configuration;
+
+/// <summary>A site node's configuration (<c>site.yaml</c>); see docs/deployment.md.</summary>
+public sealed class NodeConfig
+{
+    /// <summary>The site's name: its certificate's common name.</summary>
+    public string Site { get; set; } = "";
+
+    /// <summary>The coordinator's site endpoint, e.g. <c>https://coordinator.example.org:7443</c>.</summary>
+    public string Coordinator { get; set; } = "";
+
+    /// <summary>The identity folder made by <c>consortia node enroll</c> (site.key.pem, site.crt.pem, ca.crt.pem).</summary>
+    public string Identity { get; set; } = "identity";
+
+    /// <summary>The site's policy file; without one the node refuses every job.</summary>
+    public string? Policy { get; set; }
+
+    /// <summary>Where the node keeps its audit ledger and privacy budget.</summary>
+    public string State { get; set; } = "state";
+
+    /// <summary>Health, readiness and metrics endpoint (plain HTTP), e.g. <c>0.0.0.0:9090</c>; none when empty.</summary>
+    public string? Health { get; set; }
+
+    /// <summary>Where the site's local data is.</summary>
+    public NodeDataConfig Data { get; set; } = new();
+
+    /// <summary>The site's lifetime privacy budget; none when absent.</summary>
+    public NodeBudgetConfig? Budget { get; set; }
+
+    /// <summary>Reads and checks a node configuration file; paths become absolute.</summary>
+    /// <exception cref="ConfigurationException">The file is missing, malformed or incomplete.</exception>
+    public static NodeConfig Load(string path)
+    {
+        NodeConfig config = ConfigFile.Load<NodeConfig>(path);
+        Require(config.Site, path, "site");
+        Require(config.Coordinator, path, "coordinator");
+        Require(config.Data.Path, path, "data.path");
+        Require(config.Data.Site, path, "data.site");
+        if (!Uri.TryCreate(config.Coordinator, UriKind.Absolute, out Uri? uri) || uri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new ConfigurationException($"{path}: coordinator: expected an https:// URL, got '{config.Coordinator}'.");
+        }
+
+        if (config.Budget is { } budget && (!(budget.Epsilon > 0) || !double.IsFinite(budget.Epsilon) || !(budget.Delta > 0 && budget.Delta < 1)))
+        {
+            throw new ConfigurationException($"{path}: budget: expected epsilon > 0 and delta in (0, 1), got {budget.Epsilon} and {budget.Delta}.");
+        }
+
+        config.Identity = ConfigFile.Resolve(path, config.Identity);
+        config.State = ConfigFile.Resolve(path, config.State);
+        config.Policy = config.Policy is null ? null : ConfigFile.Resolve(path, config.Policy);
+        config.Data.Path = ConfigFile.Resolve(path, config.Data.Path);
+        config.Data.Contract = config.Data.Contract is null ? null : ConfigFile.Resolve(path, config.Data.Contract);
+        if (config.Health is { Length: > 0 } health)
+        {
+            ConfigFile.Endpoint(health, $"{path}: health");
+        }
+
+        return config;
+    }
+
+    private static void Require(string? value, string path, string field)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ConfigurationException($"{path}: {field}: required.");
+        }
+    }
+}
+
+/// <summary>The site's local data.</summary>
+public sealed class NodeDataConfig
+{
+    /// <summary>The dataset file or folder (replaces the job's <c>data.path</c>).</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>This site's name inside the dataset (e.g. a FLamby center).</summary>
+    public string Site { get; set; } = "";
+
+    /// <summary>The data contract (replaces the job's <c>data.contract</c>), for CSV data.</summary>
+    public string? Contract { get; set; }
+}
+
+/// <summary>A lifetime privacy budget.</summary>
+public sealed class NodeBudgetConfig
+{
+    /// <summary>The lifetime ε.</summary>
+    public double Epsilon { get; set; }
+
+    /// <summary>The δ at which ε is counted.</summary>
+    public double Delta { get; set; } = 1e-5;
+}

@@ -1,0 +1,187 @@
+using Consortia.Data;
+using Consortia.Federation;
+using Consortia.Federation.Jobs;
+using Consortia.Federation.Sites;
+using Consortia.Governance.Audit;
+using Consortia.Governance.Audit.Events;
+using Consortia.Governance.Policies;
+using Consortia.Learning;
+using Consortia.Learning.Models;
+using Consortia.Network.Configuration;
+using Consortia.Privacy.Budget;
+using Consortia.Privacy.Mechanisms;
+using Microsoft.Extensions.Logging;
+
+namespace Consortia.Network.Node;
+
+/// <summary>
+/// A deployed site's work: for each announced job, reads the site's own data (from its configuration,
+/// never from the job), builds the same <see cref="SiteAgent"/> as a simulation does, under the site's own
+/// policy file, audit ledger and privacy budget, and answers the job's tasks with it.
+/// </summary>
+/// <remarks>
+/// The agent's random stream is derived from the job seed and the site's position in the dataset exactly as
+/// in <c>consortia simulate</c>, so a deployment on the shipped data reproduces the simulation. Noise for
+/// differential privacy comes from the cryptographic source, as it must outside simulation.
+/// </remarks>
+public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
+{
+    private readonly NodeConfig _config;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+    private readonly List<IDisposable> _owned = [];
+    private (string JobId, SiteAgent Agent, int FeatureCount)? _current;
+
+    /// <summary>Creates the handler for a node's configuration.</summary>
+    /// <param name="config">The node's configuration.</param>
+    /// <param name="time">The clock for policy schedules and ledgers.</param>
+    /// <param name="log">The node's own log (failure details stay here).</param>
+    public SiteJobHandler(NodeConfig config, TimeProvider time, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _config = config;
+        _time = time;
+        _log = log;
+        Site = new SiteId(config.Site);
+    }
+
+    /// <inheritdoc />
+    public SiteId Site { get; }
+
+    /// <summary>The job the node is working on, if any.</summary>
+    public string? CurrentJob => _current?.JobId;
+
+    /// <inheritdoc />
+    public ValueTask<JobReadiness> PrepareJobAsync(string jobId, string jobYaml, CancellationToken cancellationToken)
+    {
+        if (_current is { } current && string.Equals(current.JobId, jobId, StringComparison.Ordinal))
+        {
+            return ValueTask.FromResult(new JobReadiness(true, current.FeatureCount));
+        }
+
+        try
+        {
+            Directory.CreateDirectory(_config.State);
+            JobDefinition job = JobFile.Parse(jobYaml, Path.Combine(_config.State, "jobs", jobId + ".yaml"));
+            DataSourceOptions data = job.Data with { Path = _config.Data.Path, Contract = _config.Data.Contract ?? job.Data.Contract };
+            FederatedDataset dataset = FederatedDataLoader.Load(data, _config.State);
+            int index = dataset.Sites.ToList().FindIndex(s => string.Equals(s.Name, _config.Data.Site, StringComparison.Ordinal));
+            if (index < 0)
+            {
+                return ValueTask.FromResult(new JobReadiness(false, 0, "data-site-missing", $"the local dataset has no site named '{_config.Data.Site}'."));
+            }
+
+            SiteData own = dataset.Sites[index];
+            ModelSpec spec = job.ModelFor(own.Train.FeatureCount);
+            spec.Validate();
+            RandomSource random = new(job.Seed);
+            PrivacyBudgetLedger? budget = Budget(job);
+            AuditLedger ledger = Ledger();
+            ledger.Append(new JobReceivedEvent(job.Name, Sha256Hex.OfText(jobYaml), job.Consortium, job.Owner));
+            PolicyEvaluator policy = _config.Policy is { } path ? PolicyEvaluator.FromFile(path) : new PolicyEvaluator(null);
+            SiteAgent agent = new(
+                Site, spec, own.Train, own.Test, job.MetricsFor(dataset.Task), random.Derive("site").Derive((ulong)index), job.Training.BatchSize,
+                budget, new CryptographicNoiseSource())
+            {
+                Audit = (ledger, job.Name),
+                Policy = (policy, Federation.Simulation.FederatedSimulation.Describe(job), _time),
+            };
+            ReplaceCurrent(jobId, agent, own.Train.FeatureCount);
+            LogPrepared(Site.Value, jobId, own.Train.Count, own.Test.Count);
+            return ValueTask.FromResult(new JobReadiness(true, own.Train.FeatureCount));
+        }
+        catch (Exception e) when (e is JobFileException or DataConfigurationException or DataValidationException or IOException or ArgumentException or InvalidDataException or PolicyFileException)
+        {
+            // The full detail stays in the site's log; the coordinator gets a code and a data-free message.
+            LogPrepareFailed(Site.Value, jobId, e);
+            return ValueTask.FromResult(new JobReadiness(false, 0, Code(e), $"the site could not prepare the job ({Code(e)}); see the site's log."));
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<SiteReply> HandleAsync(SiteTask task, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (_current is not { } current)
+        {
+            return new Failed(task.Site, task.Round, "no-job", "The site has no prepared job for this task.");
+        }
+
+        try
+        {
+            return await current.Agent.HandleAsync(task, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogTaskFailed(Site.Value, task.Round.Value, e);
+            return new Failed(task.Site, task.Round, "site-error", "The site failed on this task; the detail is in the site's log.");
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _current?.Agent.Dispose();
+        foreach (IDisposable owned in Enumerable.Reverse(_owned))
+        {
+            owned.Dispose();
+        }
+    }
+
+    private void ReplaceCurrent(string jobId, SiteAgent agent, int featureCount)
+    {
+        _current?.Agent.Dispose();
+        _current = (jobId, agent, featureCount);
+    }
+
+    private PrivacyBudgetLedger? Budget(JobDefinition job)
+    {
+        LifetimeBudget? budget = _config.Budget is { } b ? new LifetimeBudget(b.Epsilon, b.Delta) : job.SiteBudget;
+        if (budget is not { } lifetime)
+        {
+            return null;
+        }
+
+        PrivacyBudgetLedger ledger = PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(_config.State, "privacy-budget.db"), Budget = lifetime }, _time);
+        _owned.Add(ledger);
+        return ledger;
+    }
+
+    private AuditLedger Ledger()
+    {
+        string keyFile = Path.Combine(_config.State, "ledger.key.pem");
+        EcdsaLedgerSigner signer = File.Exists(keyFile) ? EcdsaLedgerSigner.FromPem(File.ReadAllText(keyFile)) : EcdsaLedgerSigner.Generate();
+        _owned.Add(signer);
+        if (!File.Exists(keyFile))
+        {
+            File.WriteAllText(keyFile, signer.ExportPrivateKeyPem());
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            File.WriteAllText(Path.Combine(_config.State, "ledger.pub.pem"), signer.PublicKey.ExportPem());
+        }
+
+        AuditLedger ledger = AuditLedger.Open(Path.Combine(_config.State, "ledger.db"), Site.Value, LedgerRole.Site, signer, _time);
+        _owned.Add(ledger);
+        return ledger;
+    }
+
+    private static string Code(Exception e) => e switch
+    {
+        JobFileException => "job-invalid",
+        DataConfigurationException or DataValidationException => "data-invalid",
+        PolicyFileException => "policy-invalid",
+        _ => "prepare-failed",
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "site {Site}: ready for job {Job} ({Train} training and {Test} test rows)")]
+    private partial void LogPrepared(string site, string job, int train, int test);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "site {Site}: cannot prepare job {Job}")]
+    private partial void LogPrepareFailed(string site, string job, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "site {Site}: task of round {Round} failed")]
+    private partial void LogTaskFailed(string site, int round, Exception error);
+}

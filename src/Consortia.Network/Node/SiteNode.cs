@@ -1,0 +1,310 @@
+using System.Threading.Channels;
+using Consortia.Federation;
+using Consortia.Federation.Sites;
+using Consortia.Network.Protos;
+using Consortia.Network.Transport;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Consortia.Network.Node;
+
+/// <summary>Whether a node's local data can run a job, as it answers the job's announcement.</summary>
+/// <param name="Accepted">Whether the node will take the job's tasks.</param>
+/// <param name="FeatureCount">The number of model input features of the local data (when accepted).</param>
+/// <param name="Code">Why not, as a short code (when refused).</param>
+/// <param name="Message">Why not, without data values (when refused).</param>
+public sealed record JobReadiness(bool Accepted, int FeatureCount, string Code = "", string Message = "");
+
+/// <summary>What a node does with the work it pulls: the site's side of federated learning.</summary>
+public interface ISiteWorkHandler
+{
+    /// <summary>The site this node is (its certificate's name).</summary>
+    public SiteId Site { get; }
+
+    /// <summary>Gets ready for a job: reads the local data it needs and checks it against the job.</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="jobYaml">The job file as submitted.</param>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    /// <returns>Whether the node takes the job.</returns>
+    public ValueTask<JobReadiness> PrepareJobAsync(string jobId, string jobYaml, CancellationToken cancellationToken);
+
+    /// <summary>Answers one task of the current job.</summary>
+    /// <param name="task">The task.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>The reply (failures are values, not exceptions).</returns>
+    public ValueTask<SiteReply> HandleAsync(SiteTask task, CancellationToken cancellationToken);
+}
+
+/// <summary>How a node connects and retries.</summary>
+public sealed record SiteNodeOptions
+{
+    /// <summary>The first reconnection delay.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest reconnection delay (the delay doubles up to it).</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the node tells the coordinator it is alive.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The node software version reported to the coordinator.</summary>
+    public string Version { get; init; } = typeof(SiteNode).Assembly.GetName().Version?.ToString() ?? "0";
+}
+
+/// <summary>
+/// A site node's connection to the coordinator: dials out (hospital firewalls allow outbound only), pulls
+/// work, answers it with the handler, and reconnects by itself with exponential backoff when the link drops.
+/// </summary>
+/// <remarks>
+/// Work runs one item at a time in arrival order (a site agent handles one task at a time); answers are
+/// pushed on separate calls and retried across reconnections while the coordinator still waits for them.
+/// </remarks>
+public sealed partial class SiteNode
+{
+    private readonly SiteGateway.SiteGatewayClient _client;
+    private readonly ISiteWorkHandler _handler;
+    private readonly SiteNodeOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly Queue<string> _seenOrder = new();
+    private readonly Lock _gate = new();
+    private int _connections;
+
+    /// <summary>Creates a node.</summary>
+    /// <param name="client">The gRPC client of the coordinator's site gateway (over mutual TLS).</param>
+    /// <param name="handler">Does the work.</param>
+    /// <param name="options">Backoff and heartbeat settings.</param>
+    /// <param name="time">The clock for backoff and heartbeats.</param>
+    /// <param name="log">The node's log (the full detail of local failures stays here).</param>
+    public SiteNode(SiteGateway.SiteGatewayClient client, ISiteWorkHandler handler, SiteNodeOptions options, TimeProvider time, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        _client = client;
+        _handler = handler;
+        _options = options;
+        _time = time;
+        _log = log;
+    }
+
+    /// <summary>How many times the node has (re)opened its work stream.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Raised each time the work stream opens (tests and readiness probes wait on it).</summary>
+    public event EventHandler? Connected;
+
+    /// <summary>Runs until cancelled: connects, works, reconnects.</summary>
+    /// <param name="cancellationToken">Stops the node (graceful shutdown).</param>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        Task worker = WorkAsync(cancellationToken);
+        Task heartbeat = HeartbeatAsync(cancellationToken);
+        int failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                using AsyncServerStreamingCall<WorkFrame> call = _client.PullWork(new PullWorkRequest { NodeVersion = _options.Version }, cancellationToken: cancellationToken);
+                await call.ResponseHeadersAsync.ConfigureAwait(false);
+                failures = 0;
+                Interlocked.Increment(ref _connections);
+                LogConnected(_handler.Site.Value);
+                Connected?.Invoke(this, EventArgs.Empty);
+                await ReadAsync(call.ResponseStream, cancellationToken).ConfigureAwait(false);
+                LogStreamEnded(_handler.Site.Value);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RpcException or IOException or HttpRequestException or InvalidDataException)
+            {
+                LogConnectionLost(_handler.Site.Value, e.Message);
+            }
+            catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or RpcException)
+            {
+                break;
+            }
+
+            failures++;
+            double factor = Math.Pow(2, Math.Min(failures - 1, 16));
+            TimeSpan delay = TimeSpan.FromTicks((long)Math.Min(_options.MaxBackoff.Ticks, _options.InitialBackoff.Ticks * factor));
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        _work.Writer.TryComplete();
+        await Task.WhenAll(worker, heartbeat).ConfigureAwait(false);
+    }
+
+    private async Task ReadAsync(IAsyncStreamReader<WorkFrame> frames, CancellationToken cancellationToken)
+    {
+        TaskHeader? header = null;
+        PayloadAssembler? payload = null;
+        while (await frames.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            WorkFrame frame = frames.Current;
+            switch (frame.KindCase)
+            {
+                case WorkFrame.KindOneofCase.Job:
+                    _work.Writer.TryWrite(new WorkItem(frame.Job.ItemId, frame.Job, null));
+                    break;
+                case WorkFrame.KindOneofCase.Task when header is null:
+                    header = frame.Task;
+                    payload = new PayloadAssembler(header.ItemId, WireCodec.Vectors(header), header.PayloadBytes);
+                    break;
+                case WorkFrame.KindOneofCase.Chunk when header is not null:
+                    payload!.Add(frame.Chunk);
+                    break;
+                default:
+                    throw new InvalidDataException($"unexpected {frame.KindCase} frame from the coordinator.");
+            }
+
+            if (header is not null && payload!.IsComplete)
+            {
+                if (FirstTime(header.ItemId))
+                {
+                    _work.Writer.TryWrite(new WorkItem(header.ItemId, null, WireCodec.Decode(header, payload, _handler.Site)));
+                }
+
+                header = null;
+                payload = null;
+            }
+        }
+    }
+
+    private async Task WorkAsync(CancellationToken cancellationToken)
+    {
+        await foreach (WorkItem item in _work.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                if (item.Job is { } job)
+                {
+                    JobReadiness readiness = await _handler.PrepareJobAsync(job.JobId, job.JobYaml, cancellationToken).ConfigureAwait(false);
+                    if (!string.IsNullOrEmpty(item.Id))
+                    {
+                        ReplyHeader header = new()
+                        {
+                            ItemId = item.Id,
+                            JobReady = new JobReadyProto { JobId = job.JobId, Accepted = readiness.Accepted, FeatureCount = readiness.FeatureCount, Code = readiness.Code, Message = readiness.Message },
+                        };
+                        await PushAsync(new WireItem<ReplyHeader>(header, []), cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    SiteReply reply = await _handler.HandleAsync(item.Task!, cancellationToken).ConfigureAwait(false);
+                    await PushAsync(WireCodec.Encode(reply, item.Id), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or RpcException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Pushes a reply, retrying across reconnections until the coordinator accepts or refuses it.</summary>
+    private async Task PushAsync(WireItem<ReplyHeader> reply, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using AsyncClientStreamingCall<ReplyFrame, PushReplyAck> call = _client.PushReply(cancellationToken: cancellationToken);
+                await call.RequestStream.WriteAsync(new ReplyFrame { Reply = reply.Header }, cancellationToken).ConfigureAwait(false);
+                foreach (Chunk chunk in VectorPayload.Chunks(reply.Header.ItemId, reply.Payload))
+                {
+                    await call.RequestStream.WriteAsync(new ReplyFrame { Chunk = chunk }, cancellationToken).ConfigureAwait(false);
+                }
+
+                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                await call.ResponseAsync.ConfigureAwait(false);
+                return;
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.InvalidArgument or StatusCode.PermissionDenied)
+            {
+                // The coordinator no longer wants it (late, duplicate) or refuses it: retrying cannot help.
+                LogReplyRefused(_handler.Site.Value, reply.Header.ItemId, e.Status.Detail);
+                return;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RpcException or IOException or HttpRequestException)
+            {
+                LogReplyRetry(_handler.Site.Value, reply.Header.ItemId, attempt, e.Message);
+                double factor = Math.Pow(2, Math.Min(attempt - 1, 16));
+                await Task.Delay(TimeSpan.FromTicks((long)Math.Min(_options.MaxBackoff.Ticks, _options.InitialBackoff.Ticks * factor)), _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        using PeriodicTimer timer = new(_options.HeartbeatInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await _client.HeartbeatAsync(new HeartbeatRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is RpcException or IOException or HttpRequestException)
+                {
+                    // The work stream's reconnection loop reports connection problems; heartbeats just try again.
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or RpcException)
+        {
+            // Shutting down.
+        }
+    }
+
+    /// <summary>Whether an item id is new (a coordinator re-sends unanswered items after a reconnection).</summary>
+    private bool FirstTime(string itemId)
+    {
+        lock (_gate)
+        {
+            if (!_seen.Add(itemId))
+            {
+                return false;
+            }
+
+            _seenOrder.Enqueue(itemId);
+            if (_seenOrder.Count > 10_000)
+            {
+                _seen.Remove(_seenOrder.Dequeue());
+            }
+
+            return true;
+        }
+    }
+
+    private sealed record WorkItem(string Id, JobAnnouncement? Job, SiteTask? Task);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "site {Site}: connected to the coordinator")]
+    private partial void LogConnected(string site);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: the coordinator closed the work stream")]
+    private partial void LogStreamEnded(string site);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: connection lost ({Reason}); reconnecting")]
+    private partial void LogConnectionLost(string site, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: reply {Item} refused by the coordinator: {Reason}")]
+    private partial void LogReplyRefused(string site, string item, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: could not push reply {Item} (attempt {Attempt}): {Reason}")]
+    private partial void LogReplyRetry(string site, string item, int attempt, string reason);
+}
