@@ -213,6 +213,9 @@ internal sealed class GrpcSiteTransport : ISiteTransport
         }
     }
 
+    /// <summary>The ids of the items <paramref name="site"/> still owes an answer to (for tests and diagnostics).</summary>
+    internal IReadOnlyList<string> PendingFor(SiteId site) => [.. _pending.Values.Where(p => p.Site == site).OrderBy(p => p.Sequence).Select(p => p.Id)];
+
     /// <summary>Records that the site is alive.</summary>
     internal void Touch(SiteId site) => _links.GetOrAdd(site, s => new SiteLink(s)).LastSeen = _time.GetUtcNow();
 

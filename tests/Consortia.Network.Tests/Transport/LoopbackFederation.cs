@@ -72,10 +72,9 @@ internal sealed class LoopbackFederation : IAsyncDisposable
         return new LoopbackFederation(app, transport, new Uri(address), pki);
     }
 
-    /// <summary>Starts a node for <paramref name="handler"/>'s site with a certificate from the consortium CA.</summary>
-    public SiteNode StartNode(ISiteWorkHandler handler, X509Certificate2? certificate = null)
+    /// <summary>A gRPC client of the site gateway presenting <paramref name="certificate"/>.</summary>
+    public SiteGateway.SiteGatewayClient Client(X509Certificate2 certificate)
     {
-        certificate ??= Pki.Issue(handler.Site.Value);
         TestPki pki = Pki;
         SocketsHttpHandler http = new()
         {
@@ -87,9 +86,15 @@ internal sealed class LoopbackFederation : IAsyncDisposable
             },
             EnableMultipleHttp2Connections = true,
         };
-        GrpcChannel channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions { HttpHandler = http });
+        GrpcChannel channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions { HttpHandler = http, MaxReceiveMessageSize = 8 << 20 });
         _channels.Add(channel);
-        SiteNode node = new(new SiteGateway.SiteGatewayClient(channel), handler, new SiteNodeOptions { InitialBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(200) }, TimeProvider.System, NullLogger.Instance);
+        return new SiteGateway.SiteGatewayClient(channel);
+    }
+
+    /// <summary>Starts a node for <paramref name="handler"/>'s site with a certificate from the consortium CA.</summary>
+    public SiteNode StartNode(ISiteWorkHandler handler, X509Certificate2? certificate = null)
+    {
+        SiteNode node = new(Client(certificate ?? Pki.Issue(handler.Site.Value)), handler, new SiteNodeOptions { InitialBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(200) }, TimeProvider.System, NullLogger.Instance);
         _nodes.Add(Task.Run(() => node.RunAsync(_stop.Token)));
         return node;
     }
