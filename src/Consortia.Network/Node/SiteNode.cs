@@ -71,6 +71,7 @@ public sealed partial class SiteNode
     private readonly Queue<string> _seenOrder = new();
     private readonly Lock _gate = new();
     private int _connections;
+    private int _open;
 
     /// <summary>Creates a node.</summary>
     /// <param name="client">The gRPC client of the coordinator's site gateway (over mutual TLS).</param>
@@ -93,6 +94,9 @@ public sealed partial class SiteNode
     /// <summary>How many times the node has (re)opened its work stream.</summary>
     public int Connections => Volatile.Read(ref _connections);
 
+    /// <summary>Whether the work stream is open now (readiness).</summary>
+    public bool IsConnected => Volatile.Read(ref _open) == 1;
+
     /// <summary>Raised each time the work stream opens (tests and readiness probes wait on it).</summary>
     public event EventHandler? Connected;
 
@@ -111,6 +115,7 @@ public sealed partial class SiteNode
                 await call.ResponseHeadersAsync.ConfigureAwait(false);
                 failures = 0;
                 Interlocked.Increment(ref _connections);
+                Volatile.Write(ref _open, 1);
                 LogConnected(_handler.Site.Value);
                 Connected?.Invoke(this, EventArgs.Empty);
                 await ReadAsync(call.ResponseStream, cancellationToken).ConfigureAwait(false);
@@ -119,6 +124,10 @@ public sealed partial class SiteNode
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RpcException or IOException or HttpRequestException or InvalidDataException)
             {
                 LogConnectionLost(_handler.Site.Value, e.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref _open, 0);
             }
             catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or RpcException)
             {

@@ -1,0 +1,251 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Consortia.Network.Configuration;
+using Consortia.Network.Coordinator;
+using Consortia.Network.Node;
+using Consortia.Network.Protos;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Consortia.Cli.Commands;
+
+/// <summary>
+/// The deployment commands: <c>consortia coordinator</c>, <c>consortia node run</c> and
+/// <c>consortia job submit|status|list|cancel</c>.
+/// </summary>
+internal static class DeploymentCommands
+{
+    private static readonly CultureInfo s_invariant = CultureInfo.InvariantCulture;
+
+    /// <summary><c>consortia coordinator --config coordinator.yaml</c>.</summary>
+    public static Command Coordinator()
+    {
+        Option<FileInfo> config = new("--config") { Description = "The coordinator's configuration (coordinator.yaml; see docs/deployment.md).", Required = true };
+        Option<string> logFormat = LogFormatOption();
+        Command command = new("coordinator", "Runs the coordinator: the sites' gRPC endpoint (mutual TLS), enrollment, the admin API and health/metrics.")
+        {
+            config, logFormat,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            TextWriter stderr = parse.InvocationConfiguration.Error;
+            try
+            {
+                CoordinatorConfig settings = CoordinatorConfig.Load(parse.GetRequiredValue(config).FullName);
+                await using Microsoft.AspNetCore.Builder.WebApplication app = CoordinatorHost.Build(settings, Logging(parse.GetValue(logFormat)));
+                await app.RunAsync(cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+            catch (ConfigurationException e)
+            {
+                await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    /// <summary><c>consortia node run --config site.yaml</c>.</summary>
+    public static Command NodeRun()
+    {
+        Option<FileInfo> config = new("--config") { Description = "The node's configuration (site.yaml; see docs/deployment.md).", Required = true };
+        Option<string> logFormat = LogFormatOption();
+        Command command = new("run", "Runs a site node: dials the coordinator with the site's certificate and answers its work with the site's own data, policy and budget.")
+        {
+            config, logFormat,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            TextWriter stderr = parse.InvocationConfiguration.Error;
+            try
+            {
+                NodeConfig settings = NodeConfig.Load(parse.GetRequiredValue(config).FullName);
+                using HttpMessageHandler handler = NodeIdentity.CreateCoordinatorHandler(settings);
+                await NodeHost.RunAsync(settings, handler, Logging(parse.GetValue(logFormat)), cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+            catch (ConfigurationException e)
+            {
+                await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    /// <summary><c>consortia job submit|status|list|cancel</c>.</summary>
+    public static Command Job()
+    {
+        Command job = new("job", "Submits and follows jobs on a running coordinator (admin API).");
+
+        Argument<FileInfo> file = new("job") { Description = "The job file (YAML; see docs/job-file.md)." };
+        Command submit = new("submit", "Submits a job file; prints the job id.") { file };
+        AddConnection(submit, out Option<Uri> url, out Option<DirectoryInfo?> home, out Option<bool> json);
+        submit.SetAction((parse, ct) => WithClient(parse, url, home, async (client, output) =>
+        {
+            FileInfo path = parse.GetRequiredValue(file);
+            if (!path.Exists)
+            {
+                throw new ConfigurationException($"{path.FullName}: no such file.");
+            }
+
+            JobStatus status = await client.SubmitAsync(await File.ReadAllTextAsync(path.FullName, ct).ConfigureAwait(false), path.Name, ct).ConfigureAwait(false);
+            await output.WriteLineAsync(parse.GetValue(json) ? Json(status) : status.JobId).ConfigureAwait(false);
+        }));
+
+        Argument<string> id = new("id") { Description = "The job id printed by `job submit`." };
+        Option<bool> wait = new("--wait") { Description = "Waits until the job has ended (completed, failed or cancelled)." };
+        Option<int> timeout = new("--timeout") { Description = "With --wait: give up after this many seconds (exit 3).", DefaultValueFactory = _ => 3600 };
+        Command status = new("status", "Prints a job's status and round history.") { id, wait, timeout };
+        AddConnection(status, out Option<Uri> statusUrl, out Option<DirectoryInfo?> statusHome, out Option<bool> statusJson);
+        status.SetAction((parse, ct) => WithClient(parse, statusUrl, statusHome, async (client, output) =>
+        {
+            string jobId = parse.GetRequiredValue(id);
+            JobStatus current = await client.GetAsync(jobId, ct).ConfigureAwait(false);
+            if (parse.GetValue(wait))
+            {
+                using CancellationTokenSource limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                limit.CancelAfter(TimeSpan.FromSeconds(parse.GetValue(timeout)));
+                int shown = 0;
+                while (current.Status is "queued" or "running")
+                {
+                    if (!parse.GetValue(statusJson))
+                    {
+                        for (; shown < current.Rounds.Count; shown++)
+                        {
+                            await output.WriteLineAsync(RoundLine(current.Rounds[shown], current.RoundsTotal)).ConfigureAwait(false);
+                        }
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System, limit.Token).ConfigureAwait(false);
+                    current = await client.GetAsync(jobId, limit.Token).ConfigureAwait(false);
+                }
+            }
+
+            await output.WriteLineAsync(parse.GetValue(statusJson) ? Json(current) : Describe(current)).ConfigureAwait(false);
+            return current.Status is "completed" || !parse.GetValue(wait) ? 0 : 1;
+        }));
+
+        Command list = new("list", "Lists the coordinator's jobs.");
+        AddConnection(list, out Option<Uri> listUrl, out Option<DirectoryInfo?> listHome, out Option<bool> listJson);
+        list.SetAction((parse, ct) => WithClient(parse, listUrl, listHome, async (client, output) =>
+        {
+            IReadOnlyList<JobStatus> jobs = await client.ListAsync(ct).ConfigureAwait(false);
+            if (parse.GetValue(listJson))
+            {
+                await output.WriteLineAsync("[" + string.Join(",", jobs.Select(Json)) + "]").ConfigureAwait(false);
+                return;
+            }
+
+            foreach (JobStatus j in jobs)
+            {
+                await output.WriteLineAsync(string.Create(s_invariant, $"{j.JobId}  {j.Status,-9}  {j.RoundsCompleted}/{j.RoundsTotal} rounds  {j.Name}  submitted {j.SubmittedAt}")).ConfigureAwait(false);
+            }
+        }));
+
+        Argument<string> cancelId = new("id") { Description = "The job id." };
+        Command cancel = new("cancel", "Cancels a job; it stops at the next safe point and keeps its completed rounds.") { cancelId };
+        AddConnection(cancel, out Option<Uri> cancelUrl, out Option<DirectoryInfo?> cancelHome, out Option<bool> cancelJson);
+        cancel.SetAction((parse, ct) => WithClient(parse, cancelUrl, cancelHome, async (client, output) =>
+        {
+            JobStatus s = await client.CancelAsync(parse.GetRequiredValue(cancelId), ct).ConfigureAwait(false);
+            await output.WriteLineAsync(parse.GetValue(cancelJson) ? Json(s) : Describe(s)).ConfigureAwait(false);
+        }));
+
+        job.Subcommands.Add(submit);
+        job.Subcommands.Add(status);
+        job.Subcommands.Add(list);
+        job.Subcommands.Add(cancel);
+        return job;
+    }
+
+    private static void AddConnection(Command command, out Option<Uri> url, out Option<DirectoryInfo?> home, out Option<bool> json)
+    {
+        url = new Option<Uri>("--coordinator") { Description = "The coordinator's admin endpoint.", DefaultValueFactory = _ => new Uri("https://127.0.0.1:7445") };
+        home = new Option<DirectoryInfo?>("--home") { Description = "The coordinator home (for ca.crt.pem and admin.token); default $CONSORTIA_HOME, else the current folder." };
+        json = new Option<bool>("--json") { Description = "Prints JSON." };
+        command.Options.Add(url);
+        command.Options.Add(home);
+        command.Options.Add(json);
+    }
+
+    private static Task<int> WithClient(ParseResult parse, Option<Uri> url, Option<DirectoryInfo?> home, Func<JobAdminClient, TextWriter, Task> action) =>
+        WithClient(parse, url, home, async (client, output) =>
+        {
+            await action(client, output).ConfigureAwait(false);
+            return 0;
+        });
+
+    private static async Task<int> WithClient(ParseResult parse, Option<Uri> url, Option<DirectoryInfo?> home, Func<JobAdminClient, TextWriter, Task<int>> action)
+    {
+        TextWriter stderr = parse.InvocationConfiguration.Error;
+        string folder = parse.GetValue(home)?.FullName ?? Environment.GetEnvironmentVariable("CONSORTIA_HOME") ?? Directory.GetCurrentDirectory();
+        string ca = Path.Combine(folder, "ca.crt.pem");
+        string token = Path.Combine(folder, "admin.token");
+        try
+        {
+            if (!File.Exists(ca) || !File.Exists(token))
+            {
+                throw new ConfigurationException($"{folder}: expected ca.crt.pem and admin.token there (the coordinator home made by `consortia provision`); pass --home.");
+            }
+
+            using JobAdminClient client = JobAdminClient.Connect(parse.GetValue(url)!, await File.ReadAllTextAsync(ca).ConfigureAwait(false), await File.ReadAllTextAsync(token).ConfigureAwait(false));
+            return await action(client, parse.InvocationConfiguration.Output).ConfigureAwait(false);
+        }
+        catch (ConfigurationException e)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (RpcException e)
+        {
+            await stderr.WriteLineAsync($"error: the coordinator refused or could not be reached ({e.StatusCode}): {e.Status.Detail}").ConfigureAwait(false);
+            return e.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound ? 2 : 1;
+        }
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("error: timed out waiting for the job.").ConfigureAwait(false);
+            return 3;
+        }
+    }
+
+    private static string Describe(JobStatus s)
+    {
+        List<string> lines = [string.Create(s_invariant, $"job {s.JobId} ({s.Name}): {s.Status}, {s.RoundsCompleted}/{s.RoundsTotal} rounds{(string.IsNullOrEmpty(s.Message) ? "" : " — " + s.Message)}")];
+        lines.AddRange(s.Rounds.Select(r => RoundLine(r, s.RoundsTotal)));
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    private static string RoundLine(RoundSummary r, int total) =>
+        string.Create(s_invariant, $"round {r.Round}/{total}: {r.Participants} participants{(r.Aggregated ? "" : ", not aggregated")}")
+        + string.Concat(r.Metrics.Select(m => string.Create(s_invariant, $", {m.Kind} {m.Mean:F4}")))
+        + (r.Problems.Count > 0 ? "; " + string.Join("; ", r.Problems) : "");
+
+    private static string Json(JobStatus s) => Google.Protobuf.JsonFormatter.Default.Format(s);
+
+    private static Option<string> LogFormatOption() => new("--log-format")
+    {
+        Description = "Log format: text, or json (one structured object per line, for log shippers).",
+        DefaultValueFactory = _ => "text",
+    };
+
+    private static Action<ILoggingBuilder> Logging(string? format) => builder =>
+    {
+        builder.SetMinimumLevel(LogLevel.Information);
+        builder.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.AddFilter("Grpc", LogLevel.Warning);
+        if (string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.AddJsonConsole(o => o.JsonWriterOptions = new JsonWriterOptions { Indented = false });
+        }
+        else
+        {
+            builder.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
+        }
+    };
+}

@@ -1,0 +1,83 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Consortia.Network.Protos;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Consortia.Network.Coordinator;
+
+/// <summary>
+/// The operators' client of the coordinator's admin API (<c>consortia job submit|status|list|cancel</c>):
+/// TLS 1.3 with the server certificate pinned to the consortium CA, and the admin bearer credential.
+/// </summary>
+public sealed class JobAdminClient : IDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly JobAdmin.JobAdminClient _client;
+    private readonly Metadata _credential;
+    private readonly X509Certificate2 _ca;
+
+    private JobAdminClient(GrpcChannel channel, X509Certificate2 ca, string adminToken)
+    {
+        _channel = channel;
+        _ca = ca;
+        _client = new JobAdmin.JobAdminClient(channel);
+        _credential = new Metadata { { "authorization", "Bearer " + adminToken } };
+    }
+
+    /// <summary>Connects to the admin endpoint at <paramref name="address"/>.</summary>
+    /// <param name="address">The admin endpoint, e.g. <c>https://127.0.0.1:7445</c>.</param>
+    /// <param name="caCertificatePem">The consortium CA certificate (the only trusted root).</param>
+    /// <param name="adminToken">The admin credential (the coordinator home's <c>admin.token</c>).</param>
+    public static JobAdminClient Connect(Uri address, string caCertificatePem, string adminToken)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        X509Certificate2 ca = X509Certificate2.CreateFromPem(caCertificatePem);
+        SocketsHttpHandler handler = new()
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                EnabledSslProtocols = SslProtocols.Tls13,
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                {
+                    if (certificate is not X509Certificate2 server || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+                    {
+                        return false;
+                    }
+
+                    using X509Chain chain = new();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(server);
+                },
+            },
+        };
+        GrpcChannel channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler });
+        return new JobAdminClient(channel, ca, adminToken.Trim());
+    }
+
+    /// <summary>Submits a job file.</summary>
+    public async Task<JobStatus> SubmitAsync(string jobYaml, string fileName, CancellationToken cancellationToken) =>
+        await _client.SubmitJobAsync(new SubmitJobRequest { JobYaml = jobYaml, FileName = fileName }, _credential, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    /// <summary>A job's status and round history.</summary>
+    public async Task<JobStatus> GetAsync(string jobId, CancellationToken cancellationToken) =>
+        await _client.GetJobAsync(new JobRequest { JobId = jobId }, _credential, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    /// <summary>All jobs, newest first.</summary>
+    public async Task<IReadOnlyList<JobStatus>> ListAsync(CancellationToken cancellationToken) =>
+        (await _client.ListJobsAsync(new ListJobsRequest(), _credential, cancellationToken: cancellationToken).ConfigureAwait(false)).Jobs;
+
+    /// <summary>Asks the coordinator to cancel a job (it stops at the next safe point).</summary>
+    public async Task<JobStatus> CancelAsync(string jobId, CancellationToken cancellationToken) =>
+        await _client.CancelJobAsync(new JobRequest { JobId = jobId }, _credential, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _channel.Dispose();
+        _ca.Dispose();
+    }
+}
