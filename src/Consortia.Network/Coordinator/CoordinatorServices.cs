@@ -113,6 +113,8 @@ internal sealed class CoordinatorServices : IDisposable
         services.AddSingleton(Metrics);
         services.AddSingleton<CoordinatorJobLoop>();
         services.AddHostedService(sp => sp.GetRequiredService<CoordinatorJobLoop>());
+        services.AddSingleton(TimeProvider.System);
+        services.AddHostedService<RevocationWatch>();
         Identity.Register(services);
     }
 

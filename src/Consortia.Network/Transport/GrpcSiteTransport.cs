@@ -213,6 +213,20 @@ internal sealed class GrpcSiteTransport : ISiteTransport
         }
     }
 
+    /// <summary>Ends <paramref name="site"/>'s open work stream (its certificate was revoked).</summary>
+    /// <returns>Whether a stream was open.</returns>
+    internal bool Disconnect(SiteId site)
+    {
+        if (_links.TryGetValue(site, out SiteLink? link) && link.IsOpen)
+        {
+            link.CloseCurrent();
+            _metrics?.SetConnected(_links.Values.Count(l => l.IsOpen));
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>The ids of the items <paramref name="site"/> still owes an answer to (for tests and diagnostics).</summary>
     internal IReadOnlyList<string> PendingFor(SiteId site) => [.. _pending.Values.Where(p => p.Site == site).OrderBy(p => p.Sequence).Select(p => p.Id)];
 
@@ -343,6 +357,15 @@ internal sealed class GrpcSiteTransport : ISiteTransport
                     _current.Writer.TryComplete();
                     _current = null;
                 }
+            }
+        }
+
+        public void CloseCurrent()
+        {
+            lock (_gate)
+            {
+                _current?.Writer.TryComplete();
+                _current = null;
             }
         }
 
