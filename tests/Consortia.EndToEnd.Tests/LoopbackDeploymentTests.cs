@@ -76,7 +76,7 @@ public sealed class LoopbackDeploymentTests
 
         string jobFile = Path.Combine(RepositoryPaths.Root, "examples", "heart-disease", "fedavg-policed.yaml");
         string jobId = await deployment.SubmitAsync(jobFile);
-        await deployment.Coordinator!.WaitForLineAsync(l => l.Contains("round 5/15 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(3), "committing round 5");
+        await deployment.Coordinator!.WaitForLineAsync(l => l.Contains("round 5 of 15 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(3), "committing round 5");
         deployment.Coordinator.Kill(); // SIGKILL: no shutdown code runs
         await deployment.Coordinator.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
@@ -86,7 +86,7 @@ public sealed class LoopbackDeploymentTests
         JsonElement root = status.RootElement;
         Assert.Equal("completed", root.GetProperty("status").GetString());
         Assert.Equal(Enumerable.Range(1, 15), root.GetProperty("rounds").EnumerateArray().Select(r => r.GetProperty("round").GetInt32()));
-        Assert.Contains("resuming job", deployment.Coordinator.Output, StringComparison.Ordinal);
+        Assert.Contains("resuming after round", deployment.Coordinator.Output, StringComparison.Ordinal);
 
         // Resumed from its checkpoint, the job ends exactly where an uninterrupted run ends.
         SimulationResult simulated = await FederatedSimulation.RunAsync(JobFile.Load(jobFile), null, null, TestContext.Current.CancellationToken);

@@ -34,10 +34,10 @@ public sealed class NetworkNamespaceTests
         await File.WriteAllTextAsync(job, text);
         string jobId = await deployment.SubmitAsync(job);
         ConsortiaProcess coordinator = deployment.Coordinator!;
-        await coordinator.WaitForLineAsync(l => l.Contains("round 3/40 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(2), "committing round 3");
+        await coordinator.WaitForLineAsync(l => l.Contains("round 3 of 40 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(2), "committing round 3");
 
         await hosts.SetLinkAsync(3, up: false); // va's cable is pulled
-        await coordinator.WaitForLineAsync(l => l.Contains("committed (3 participants)", StringComparison.Ordinal), TimeSpan.FromMinutes(2), "completing a round with the three others");
+        await coordinator.WaitForLineAsync(l => l.Contains("3 contributors)", StringComparison.Ordinal), TimeSpan.FromMinutes(2), "completing a round with the three others");
         await hosts.SetLinkAsync(3, up: true);
         using JsonDocument status = await deployment.WaitForJobAsync(jobId, TimeSpan.FromMinutes(6));
 

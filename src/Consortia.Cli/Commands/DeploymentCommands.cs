@@ -222,7 +222,9 @@ internal static class DeploymentCommands
         + string.Concat(r.Metrics.Select(m => string.Create(s_invariant, $", {m.Kind} {m.Mean:F4}")))
         + (r.Problems.Count > 0 ? "; " + string.Join("; ", r.Problems) : "");
 
-    private static string Json(JobStatus s) => Google.Protobuf.JsonFormatter.Default.Format(s);
+    private static readonly Google.Protobuf.JsonFormatter s_json = new(Google.Protobuf.JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+
+    private static string Json(JobStatus s) => s_json.Format(s);
 
     private static Option<string> LogFormatOption() => new("--log-format")
     {

@@ -2,6 +2,7 @@ using Consortia.Federation;
 using Consortia.Federation.Jobs;
 using Consortia.Learning;
 using Consortia.Learning.Models;
+using Consortia.Network.Coordinator.Persistence;
 using Consortia.Network.Protos;
 using Consortia.Network.Transport;
 using Microsoft.Extensions.Hosting;
@@ -13,7 +14,7 @@ namespace Consortia.Network.Coordinator;
 /// Runs the coordinator's jobs one at a time, oldest first; a job that was running when the coordinator
 /// stopped (even by kill -9) is taken up again first and resumes after its last committed round.
 /// </summary>
-internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, ILogger<CoordinatorJobLoop> log) : BackgroundService
+internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, TimeProvider time, ILogger<CoordinatorJobLoop> log) : BackgroundService
 {
     private readonly SemaphoreSlim _submitted = new(0);
     private readonly Lock _gate = new();
@@ -44,7 +45,7 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, I
         _ready = true;
         while (!stoppingToken.IsCancellationRequested)
         {
-            StoredJob? job = services.Jobs.NextRunnable();
+            JobRecord? job = services.Jobs.ListIncompleteJobs().FirstOrDefault(j => !j.IsFinal);
             if (job is null)
             {
                 try
@@ -67,7 +68,7 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, I
 
             try
             {
-                await RunAsync(job, cancel.Token, stoppingToken).ConfigureAwait(false);
+                await RunAsync(job, cancel.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -80,10 +81,17 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, I
                 services.Jobs.MarkCancelled(job.Id, "cancelled by an operator");
                 LogCancelled(job.Id);
             }
-            catch (Exception e) when (e is JobFileException or InvalidOperationException or InvalidDataException or ArgumentException)
+            catch (Exception e) when (e is JobFileException or InvalidDataException or ArgumentException)
             {
+                // The job itself cannot run (bad file, sites disagree on the data): a retry would fail the same way.
                 services.Jobs.MarkFailed(job.Id, e.Message);
                 LogFailed(job.Id, e);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Left running by the runner on purpose (transport or database trouble): try again shortly.
+                LogFailed(job.Id, e);
+                await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken).ConfigureAwait(false);
             }
             finally
             {
@@ -96,12 +104,11 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, I
         }
     }
 
-    private async Task RunAsync(StoredJob stored, CancellationToken cancellationToken, CancellationToken stoppingToken)
+    private async Task RunAsync(JobRecord stored, CancellationToken cancellationToken)
     {
-        JobDefinition job = JobFile.Parse(stored.Yaml, Path.Combine(services.Config.Home, "jobs", stored.Id + ".yaml"));
+        JobDefinition job = JobFile.Parse(stored.YamlText, Path.Combine(services.Config.Home, "jobs", stored.Id + ".yaml"));
         IReadOnlyList<SiteId> roster = services.Sites.ActiveSites();
-        services.Jobs.MarkRunning(stored.Id);
-        services.Transport.BeginJob(stored.Id, stored.Yaml, roster);
+        services.Transport.BeginJob(stored.Id, stored.YamlText, roster);
         LogStarting(stored.Id, job.Name, roster.Count);
 
         int minimum = Math.Max(1, job.Engine.MinimumParticipants);
@@ -136,9 +143,9 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, I
         RandomSource random = new(job.Seed);
         ParameterVector initial = new(spec.CreateLayout());
         spec.CreateModel(1).Initialize(initial.Values, random.Derive("init")); // the simulation's initial model
-        await services.Jobs.RunAsync(stored.Id, job, services.Transport, new GlobalModel(spec, initial, new RoundNumber(0)), services.Metrics, cancellationToken).ConfigureAwait(false);
-        LogCompleted(stored.Id);
-        _ = stoppingToken;
+        JobRunner runner = new(services.Jobs, services.Transport, stored.Id, job, new GlobalModel(spec, initial, new RoundNumber(0)), time, log);
+        JobRunOutcome outcome = await runner.RunAsync(new RoundMetrics(services.Metrics), cancellationToken).ConfigureAwait(false);
+        LogEnded(stored.Id, outcome.State.ToString().ToLowerInvariant(), outcome.RoundsCompleted);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} ({Name}) starting with {Sites} enrolled site(s)")]
@@ -150,8 +157,14 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, I
     [LoggerMessage(Level = LogLevel.Information, Message = "job {Job}: {Ready} site(s) ready, {Minimum} needed; waiting")]
     private partial void LogWaitingForSites(string job, int ready, int minimum);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} completed")]
-    private partial void LogCompleted(string job);
+    [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} ended: {State} after {Rounds} rounds")]
+    private partial void LogEnded(string job, string state, int rounds);
+
+    /// <summary>Feeds each committed round into the Prometheus metrics.</summary>
+    private sealed class RoundMetrics(NetworkMetrics metrics) : IProgress<Federation.Engine.RoundReport>
+    {
+        public void Report(Federation.Engine.RoundReport value) => metrics.ObserveRound(value.Aggregated, value.Contributors.Count, value.Elapsed);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "job {Job} cancelled")]
     private partial void LogCancelled(string job);

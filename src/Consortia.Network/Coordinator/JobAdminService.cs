@@ -1,5 +1,9 @@
 using System.Globalization;
+using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
+using Consortia.Federation.Sites;
+using Consortia.Learning.Metrics;
+using Consortia.Network.Coordinator.Persistence;
 using Consortia.Network.Protos;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -42,7 +46,7 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
             LogBaselinesIgnored(name);
         }
 
-        string id = services.Jobs.Submit(job.Name, job.Owner, request.JobYaml, job.Engine.Rounds);
+        string id = services.Jobs.SubmitJob(new JobSubmission(job.Name, job.Owner, request.JobYaml, job.Engine.Rounds)).Id;
         LogSubmitted(id, job.Name);
         loop.Submitted();
         return Task.FromResult(Status(id));
@@ -60,7 +64,7 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
     {
         services.AdminCredential.Check(context);
         JobList list = new();
-        list.Jobs.AddRange(services.Jobs.List().Select(j => Status(j, withRounds: false)));
+        list.Jobs.AddRange(services.Jobs.ListJobs().Select(j => Status(j, withRounds: false)));
         return Task.FromResult(list);
     }
 
@@ -75,29 +79,52 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
         return Task.FromResult(Status(request.JobId));
     }
 
-    private StoredJob Find(string id) =>
-        services.Jobs.Get(id) ?? throw new RpcException(new Status(StatusCode.NotFound, $"no job '{id}'."));
+    private JobRecord Find(string id) =>
+        services.Jobs.FindJob(id) ?? throw new RpcException(new Status(StatusCode.NotFound, $"no job '{id}'."));
 
     private JobStatus Status(string id) => Status(Find(id), withRounds: true);
 
-    private JobStatus Status(StoredJob job, bool withRounds)
+    private JobStatus Status(JobRecord job, bool withRounds)
     {
         JobStatus status = new()
         {
             JobId = job.Id,
             Name = job.Name,
-            Status = job.Status,
-            Message = job.Message ?? "",
+            Status = job.State.ToString().ToLowerInvariant(),
+            Message = job.StatusMessage ?? "",
             RoundsCompleted = job.RoundsCompleted,
-            RoundsTotal = job.RoundsTotal,
+            RoundsTotal = job.TotalRounds,
             SubmittedAt = job.SubmittedAt.ToString("O", CultureInfo.InvariantCulture),
         };
         if (withRounds)
         {
-            status.Rounds.AddRange(services.Jobs.Rounds(job.Id));
+            status.Rounds.AddRange(services.Jobs.GetRounds(job.Id).Select(r => Summary(r.Report)));
         }
 
         return status;
+    }
+
+    private static RoundSummary Summary(RoundReport report)
+    {
+        RoundSummary summary = new() { Round = report.Round.Value, Participants = report.Contributors.Count, Aggregated = report.Aggregated };
+        if (report.Evaluation is { } evaluation)
+        {
+            summary.Metrics.AddRange(evaluation.Mean.Select(m => new MetricSummary { Kind = m.Kind.ReportName(), Mean = m.Value }));
+        }
+
+        summary.Problems.AddRange(report.Refusals.Select(r => $"{r.Site}: refused ({r.Rule}): {r.Reason}"));
+        summary.Problems.AddRange(report.Failures.Select(f => f switch
+        {
+            Failed failed => $"{f.Site}: failed ({failed.Code}): {failed.Message}",
+            Missed => $"{f.Site}: missed the deadline",
+            _ => $"{f.Site}: {f.GetType().Name}",
+        }));
+        if (report.AggregationFailure is { } failure)
+        {
+            summary.Problems.Add("aggregation failed: " + failure);
+        }
+
+        return summary;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} ({Name}) submitted")]
