@@ -389,8 +389,8 @@ public sealed class CoordinatorStore : IDisposable
             StrategyState state;
             try
             {
-                parameters = StrategyStateCodec.DecodeVector((byte[])reader.GetValue(2));
-                state = StrategyStateCodec.Decode((byte[])reader.GetValue(5));
+                parameters = StrategyStateCodec.DecodeVector(reader.GetValue(2) as byte[] ?? throw new InvalidDataException("The model column does not hold a blob."));
+                state = StrategyStateCodec.Decode(reader.GetValue(5) as byte[] ?? throw new InvalidDataException("The state column does not hold a blob."));
             }
             catch (InvalidDataException error)
             {
