@@ -13,6 +13,12 @@ internal static class ConsortiaCommand
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(TuneCommand.Create());
         root.Subcommands.Add(PrivacyCommands.Create());
+        foreach (Command command in IdentityCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        root.Subcommands.Add(new Command("node", "A site node: enroll it with the coordinator, then run it.") { IdentityCommands.NodeEnroll() });
         foreach (Command command in GovernanceCommands.Create())
         {
             root.Subcommands.Add(command);
