@@ -13,10 +13,13 @@ internal static class ConsortiaCommand
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(TuneCommand.Create());
         root.Subcommands.Add(PrivacyCommands.Create());
+        foreach (Command command in IdentityCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
+
         root.Subcommands.Add(DeploymentCommands.Coordinator());
-        Command node = new("node", "A site node: enroll it with the coordinator, then run it.");
-        node.Subcommands.Add(DeploymentCommands.NodeRun());
-        root.Subcommands.Add(node);
+        root.Subcommands.Add(new Command("node", "A site node: enroll it with the coordinator, then run it.") { IdentityCommands.NodeEnroll(), DeploymentCommands.NodeRun() });
         root.Subcommands.Add(DeploymentCommands.Job());
         foreach (Command command in GovernanceCommands.Create())
         {

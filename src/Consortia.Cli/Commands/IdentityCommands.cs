@@ -1,0 +1,175 @@
+using System.CommandLine;
+using System.Globalization;
+using Consortia.Network.Identity;
+
+namespace Consortia.Cli.Commands;
+
+/// <summary>
+/// Identity and enrollment: <c>consortia provision</c>, <c>consortia token create</c>, <c>consortia site
+/// revoke|list</c> (coordinator side) and <c>consortia node enroll</c> (site side). See docs/identity.md.
+/// </summary>
+/// <remarks>Exit codes: 0 = done, 1 = refused (existing files, refused enrollment, unknown site), 2 = bad input.</remarks>
+internal static class IdentityCommands
+{
+    private const int Ok = 0;
+    private const int Refused = 1;
+    private const int BadInput = 2;
+    private const string HomeVariable = "CONSORTIA_HOME";
+
+    /// <summary>The coordinator-side commands: <c>provision</c>, <c>token</c>, <c>site</c>.</summary>
+    public static IEnumerable<Command> Create() => Create(TimeProvider.System);
+
+    internal static IEnumerable<Command> Create(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        return [Provision(time), Token(time), Site(time)];
+    }
+
+    /// <summary><c>node enroll</c> (a sub-command of <c>node</c>).</summary>
+    public static Command NodeEnroll() => NodeEnroll(TimeProvider.System);
+
+    internal static Command NodeEnroll(TimeProvider time)
+    {
+        Option<string> coordinator = new("--coordinator") { Description = "The coordinator's enrollment endpoint, e.g. https://coordinator.example.org:7444.", Required = true };
+        Option<string> token = new("--token") { Description = "The one-time enrollment token from `consortia token create`.", Required = true };
+        Option<string> output = new("--out") { Description = "The identity folder to create (site.key.pem, site.crt.pem, ca.crt.pem); refused if it already holds one.", Required = true };
+        Command enroll = new("enroll", "Makes the site's key pair locally, sends a CSR with a one-time token, and stores the signed certificate (the private key never leaves the site).")
+        {
+            coordinator, token, output,
+        };
+        enroll.SetAction(async (parse, cancellationToken) =>
+        {
+            TextWriter stdout = parse.InvocationConfiguration.Output;
+            TextWriter stderr = parse.InvocationConfiguration.Error;
+            if (!Uri.TryCreate(parse.GetRequiredValue(coordinator), UriKind.Absolute, out Uri? url) || url.Scheme != Uri.UriSchemeHttps)
+            {
+                await stderr.WriteLineAsync("error: --coordinator: expected an https:// URL").ConfigureAwait(false);
+                return BadInput;
+            }
+
+            try
+            {
+                EnrollmentResult result = await NodeEnrollment.EnrollAsync(url, parse.GetRequiredValue(token), parse.GetRequiredValue(output), time, cancellationToken).ConfigureAwait(false);
+                await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"enrolled site {result.Site}: certificate {result.Serial}, valid until {result.NotAfter:yyyy-MM-dd HH:mm}Z; identity in {result.Directory}")).ConfigureAwait(false);
+                return Ok;
+            }
+            catch (IdentityException e)
+            {
+                await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                return Refused;
+            }
+        });
+        return enroll;
+    }
+
+    private static Command Provision(TimeProvider time)
+    {
+        Option<string> consortium = new("--consortium") { Description = "The consortium's name (in the CA certificate's subject).", Required = true };
+        Option<string> output = new("--out") { Description = "The coordinator home to create; refused if it already holds one.", Required = true };
+        Option<string[]> hosts = new("--host") { Description = "A DNS name or IP address the coordinator is reached at (repeatable; default: localhost and 127.0.0.1)." };
+        Command provision = new("provision", "Creates the consortium CA, the coordinator's TLS certificate, the admin credential and the identity database.")
+        {
+            consortium, output, hosts,
+        };
+        provision.SetAction(parse =>
+        {
+            string[] names = parse.GetValue(hosts) ?? [];
+            try
+            {
+                using CoordinatorIdentity identity = CoordinatorIdentity.Provision(
+                    parse.GetRequiredValue(consortium), parse.GetRequiredValue(output), names.Length == 0 ? ["localhost", "127.0.0.1"] : names, time);
+                TextWriter stdout = parse.InvocationConfiguration.Output;
+                stdout.WriteLine($"provisioned consortium '{parse.GetRequiredValue(consortium)}' in {identity.Home}");
+                stdout.WriteLine($"  CA pin (sha256 of its public key): {identity.CaPin}");
+                stdout.WriteLine($"  coordinator certificate for: {string.Join(", ", names.Length == 0 ? ["localhost", "127.0.0.1"] : names)}");
+                stdout.WriteLine($"  keep {IdentityFiles.CaKey}, {IdentityFiles.CoordinatorKey} and {IdentityFiles.AdminToken} secret (mode 0600)");
+                return Ok;
+            }
+            catch (IdentityException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                return e.Message.Contains("refusing to overwrite", StringComparison.Ordinal) ? Refused : BadInput;
+            }
+        });
+        return provision;
+    }
+
+    private static Command Token(TimeProvider time)
+    {
+        Option<string> site = new("--site") { Description = "The site the token enrolls (lowercase letters, digits, '-').", Required = true };
+        Option<string> expires = new("--expires") { Description = "How long the token stays valid, e.g. 30m, 24h, 7d (default 24h).", DefaultValueFactory = _ => "24h" };
+        Option<string?> home = HomeOption();
+        Command create = new("create", "Mints a one-time enrollment token for a site and prints it (only its hash is stored).")
+        {
+            site, expires, home,
+        };
+        create.SetAction(parse => WithIdentity(parse, home, time, identity =>
+        {
+            TimeSpan lifetime = IdentityDuration.Parse(parse.GetRequiredValue(expires));
+            parse.InvocationConfiguration.Output.WriteLine(identity.CreateToken(parse.GetRequiredValue(site), lifetime));
+            return Ok;
+        }));
+        return new Command("token", "One-time enrollment tokens.") { create };
+    }
+
+    private static Command Site(TimeProvider time)
+    {
+        Argument<string> name = new("name") { Description = "The site." };
+        Option<string?> home = HomeOption();
+        Command revoke = new("revoke", "Revokes every certificate of a site; its next call to the coordinator is refused.")
+        {
+            name, home,
+        };
+        revoke.SetAction(parse => WithIdentity(parse, home, time, identity =>
+        {
+            string site = parse.GetRequiredValue(name);
+            int count = identity.Revoke(site);
+            if (count == 0 && !identity.Certificates().Any(c => c.Site == site))
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: no certificate was issued to site '{site}'");
+                return Refused;
+            }
+
+            parse.InvocationConfiguration.Output.WriteLine($"revoked {count} certificate(s) of site {site}");
+            return Ok;
+        }));
+
+        Option<string?> listHome = HomeOption();
+        Command list = new("list", "Lists the sites' certificates: serial, expiry, revocation.") { listHome };
+        list.SetAction(parse => WithIdentity(parse, listHome, time, identity =>
+        {
+            TextWriter stdout = parse.InvocationConfiguration.Output;
+            DateTimeOffset now = identity.Time.GetUtcNow();
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"SITE",-24} {"SERIAL",-34} {"NOT AFTER",-17} STATUS"));
+            foreach (IssuedCertificate c in identity.Certificates())
+            {
+                string status = c.RevokedAt is { } at
+                    ? string.Create(CultureInfo.InvariantCulture, $"revoked {at:yyyy-MM-dd HH:mm}Z")
+                    : now > c.NotAfter ? "expired" : "active";
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.Site,-24} {c.Serial,-34} {c.NotAfter:yyyy-MM-dd HH:mm}Z {status}"));
+            }
+
+            return Ok;
+        }));
+        return new Command("site", "Enrolled sites.") { revoke, list };
+    }
+
+    private static Option<string?> HomeOption() =>
+        new("--home") { Description = $"The coordinator home (default: ${HomeVariable}, else the current directory)." };
+
+    private static int WithIdentity(ParseResult parse, Option<string?> home, TimeProvider time, Func<CoordinatorIdentity, int> action)
+    {
+        string directory = parse.GetValue(home) ?? Environment.GetEnvironmentVariable(HomeVariable) ?? Directory.GetCurrentDirectory();
+        try
+        {
+            using CoordinatorIdentity identity = CoordinatorIdentity.Open(directory, time);
+            return action(identity);
+        }
+        catch (IdentityException e)
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
+    }
+}

@@ -1,0 +1,232 @@
+using Microsoft.Data.Sqlite;
+
+namespace Consortia.Network.Identity;
+
+/// <summary>A certificate the coordinator issued, with its revocation if any.</summary>
+/// <param name="Site">The site (the certificate's CN).</param>
+/// <param name="Serial">The serial number (uppercase hex).</param>
+/// <param name="NotBefore">Start of validity.</param>
+/// <param name="NotAfter">End of validity.</param>
+/// <param name="IssuedAt">When the coordinator issued it.</param>
+/// <param name="RevokedAt">When it was revoked; null while it is not.</param>
+public sealed record IssuedCertificate(string Site, string Serial, DateTimeOffset NotBefore, DateTimeOffset NotAfter, DateTimeOffset IssuedAt, DateTimeOffset? RevokedAt);
+
+/// <summary>Why a token cannot be redeemed.</summary>
+public enum TokenProblem
+{
+    /// <summary>The token is redeemable.</summary>
+    None,
+
+    /// <summary>No token with this secret was minted.</summary>
+    Unknown,
+
+    /// <summary>The token was redeemed before.</summary>
+    AlreadyUsed,
+
+    /// <summary>The token's lifetime is over.</summary>
+    Expired,
+
+    /// <summary>The token was minted for another site.</summary>
+    OtherSite,
+}
+
+/// <summary>
+/// <c>identity.db</c>: enrollment tokens (SHA-256 of their secret only), issued certificates and
+/// revocations. Every operation opens its own connection (pooled), so the coordinator process and the
+/// <c>consortia token|site</c> commands can share the file; writes are serialised by SQLite.
+/// </summary>
+internal sealed class IdentityStore
+{
+    private readonly string _connectionString;
+
+    private IdentityStore(string path)
+    {
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, DefaultTimeout = 30, Pooling = true }.ToString();
+    }
+
+    public static IdentityStore Open(string path, bool create)
+    {
+        if (!create && !File.Exists(path))
+        {
+            throw new IdentityException($"{path}: missing; is this a coordinator home made by `consortia provision`?");
+        }
+
+        IdentityStore store = new(path);
+        using SqliteConnection connection = store.Connect();
+        Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS tokens (
+                secret_sha256 TEXT PRIMARY KEY,
+                site TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                used_at INTEGER);
+            CREATE TABLE IF NOT EXISTS certificates (
+                serial TEXT PRIMARY KEY,
+                site TEXT NOT NULL,
+                not_before INTEGER NOT NULL,
+                not_after INTEGER NOT NULL,
+                issued_at INTEGER NOT NULL,
+                token_sha256 TEXT);
+            CREATE INDEX IF NOT EXISTS certificates_site ON certificates(site);
+            CREATE TABLE IF NOT EXISTS revocations (
+                serial TEXT PRIMARY KEY,
+                site TEXT NOT NULL,
+                revoked_at INTEGER NOT NULL);
+            """);
+        return store;
+    }
+
+    public void AddToken(EnrollmentToken token, DateTimeOffset now, DateTimeOffset expiresAt)
+    {
+        using SqliteConnection connection = Connect();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO tokens (secret_sha256, site, created_at, expires_at) VALUES ($h, $s, $c, $e)";
+        command.Parameters.AddWithValue("$h", token.SecretHash);
+        command.Parameters.AddWithValue("$s", token.Site);
+        command.Parameters.AddWithValue("$c", now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$e", expiresAt.ToUnixTimeMilliseconds());
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Redeems <paramref name="token"/> and records the certificate <paramref name="issue"/> makes, in one
+    /// transaction: the token is marked used only if it was unused (a concurrent second redemption loses).
+    /// </summary>
+    public TokenProblem Redeem(EnrollmentToken token, DateTimeOffset now, Func<IssuedCertificate> issue)
+    {
+        using SqliteConnection connection = Connect();
+        using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+        TokenProblem problem = Check(connection, transaction, token, now);
+        if (problem != TokenProblem.None)
+        {
+            return problem;
+        }
+
+        using (SqliteCommand use = connection.CreateCommand())
+        {
+            use.Transaction = transaction;
+            use.CommandText = "UPDATE tokens SET used_at = $now WHERE secret_sha256 = $h AND used_at IS NULL";
+            use.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            use.Parameters.AddWithValue("$h", token.SecretHash);
+            if (use.ExecuteNonQuery() != 1)
+            {
+                return TokenProblem.AlreadyUsed;
+            }
+        }
+
+        IssuedCertificate certificate = issue();
+        using (SqliteCommand insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO certificates (serial, site, not_before, not_after, issued_at, token_sha256) VALUES ($serial, $site, $nb, $na, $at, $h)";
+            insert.Parameters.AddWithValue("$serial", certificate.Serial);
+            insert.Parameters.AddWithValue("$site", certificate.Site);
+            insert.Parameters.AddWithValue("$nb", certificate.NotBefore.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$na", certificate.NotAfter.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$at", certificate.IssuedAt.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$h", token.SecretHash);
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return TokenProblem.None;
+    }
+
+    /// <summary>Whether <paramref name="token"/> could be redeemed now (without redeeming it).</summary>
+    public TokenProblem Check(EnrollmentToken token, DateTimeOffset now)
+    {
+        using SqliteConnection connection = Connect();
+        return Check(connection, null, token, now);
+    }
+
+    /// <summary>The site of the certificate with <paramref name="serial"/>, and whether it is revoked; null when this coordinator never issued it.</summary>
+    public (string Site, bool Revoked)? Lookup(string serial)
+    {
+        using SqliteConnection connection = Connect();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT c.site, r.serial IS NOT NULL FROM certificates c LEFT JOIN revocations r ON r.serial = c.serial WHERE c.serial = $serial";
+        command.Parameters.AddWithValue("$serial", serial);
+        using SqliteDataReader reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetString(0), reader.GetBoolean(1)) : null;
+    }
+
+    /// <summary>Revokes every certificate of <paramref name="site"/> not yet revoked; returns how many.</summary>
+    public int Revoke(string site, DateTimeOffset now)
+    {
+        using SqliteConnection connection = Connect();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO revocations (serial, site, revoked_at)
+            SELECT serial, site, $now FROM certificates WHERE site = $site AND serial NOT IN (SELECT serial FROM revocations)
+            """;
+        command.Parameters.AddWithValue("$site", site);
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        return command.ExecuteNonQuery();
+    }
+
+    /// <summary>Every certificate issued, by site then issue time.</summary>
+    public IReadOnlyList<IssuedCertificate> Certificates()
+    {
+        using SqliteConnection connection = Connect();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT c.site, c.serial, c.not_before, c.not_after, c.issued_at, r.revoked_at
+            FROM certificates c LEFT JOIN revocations r ON r.serial = c.serial
+            ORDER BY c.site, c.issued_at, c.serial
+            """;
+        using SqliteDataReader reader = command.ExecuteReader();
+        List<IssuedCertificate> result = [];
+        while (reader.Read())
+        {
+            result.Add(new IssuedCertificate(
+                reader.GetString(0),
+                reader.GetString(1),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+        }
+
+        return result;
+    }
+
+    private static TokenProblem Check(SqliteConnection connection, SqliteTransaction? transaction, EnrollmentToken token, DateTimeOffset now)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT site, expires_at, used_at FROM tokens WHERE secret_sha256 = $h";
+        command.Parameters.AddWithValue("$h", token.SecretHash);
+        using SqliteDataReader reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return TokenProblem.Unknown;
+        }
+
+        if (!string.Equals(reader.GetString(0), token.Site, StringComparison.Ordinal))
+        {
+            return TokenProblem.OtherSite;
+        }
+
+        if (!reader.IsDBNull(2))
+        {
+            return TokenProblem.AlreadyUsed;
+        }
+
+        return now.ToUnixTimeMilliseconds() >= reader.GetInt64(1) ? TokenProblem.Expired : TokenProblem.None;
+    }
+
+    private SqliteConnection Connect()
+    {
+        SqliteConnection connection = new(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
