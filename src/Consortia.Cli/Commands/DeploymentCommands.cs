@@ -6,6 +6,7 @@ using Consortia.Network.Coordinator;
 using Consortia.Network.Node;
 using Consortia.Network.Protos;
 using Grpc.Core;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Consortia.Cli.Commands;
@@ -34,7 +35,8 @@ internal static class DeploymentCommands
             {
                 CoordinatorConfig settings = CoordinatorConfig.Load(parse.GetRequiredValue(config).FullName);
                 await using Microsoft.AspNetCore.Builder.WebApplication app = CoordinatorHost.Build(settings, Logging(parse.GetValue(logFormat)));
-                await app.RunAsync(cancellationToken).ConfigureAwait(false);
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
                 return 0;
             }
             catch (ConfigurationException e)

@@ -145,7 +145,7 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
         spec.CreateModel(1).Initialize(initial.Values, random.Derive("init")); // the simulation's initial model
         JobRunner runner = new(services.Jobs, services.Transport, stored.Id, job, new GlobalModel(spec, initial, new RoundNumber(0)), time, log);
         JobRunOutcome outcome = await runner.RunAsync(new RoundMetrics(services.Metrics), cancellationToken).ConfigureAwait(false);
-        LogEnded(stored.Id, outcome.State.ToString().ToLowerInvariant(), outcome.RoundsCompleted);
+        LogEnded(stored.Id, outcome.State, outcome.RoundsCompleted);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} ({Name}) starting with {Sites} enrolled site(s)")]
@@ -158,7 +158,7 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
     private partial void LogWaitingForSites(string job, int ready, int minimum);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} ended: {State} after {Rounds} rounds")]
-    private partial void LogEnded(string job, string state, int rounds);
+    private partial void LogEnded(string job, JobState state, int rounds);
 
     /// <summary>Feeds each committed round into the Prometheus metrics.</summary>
     private sealed class RoundMetrics(NetworkMetrics metrics) : IProgress<Federation.Engine.RoundReport>

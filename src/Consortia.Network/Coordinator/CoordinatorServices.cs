@@ -62,6 +62,9 @@ internal sealed class CoordinatorServices : IDisposable
         services.AddSingleton(TimeProvider.System);
         services.AddHostedService<RevocationWatch>();
         Identity.Register(services);
+        services.AddSingleton(AdminCredential);
+        services.AddSingleton<AdminCredentialInterceptor>();
+        services.AddGrpc().AddServiceOptions<JobAdminService>(o => o.Interceptors.Add<AdminCredentialInterceptor>());
     }
 
     public void Dispose()

@@ -125,13 +125,13 @@ public sealed partial class SiteNode
             {
                 LogConnectionLost(_handler.Site.Value, e.Message);
             }
-            finally
-            {
-                Volatile.Write(ref _open, 0);
-            }
             catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or RpcException)
             {
                 break;
+            }
+            finally
+            {
+                Volatile.Write(ref _open, 0);
             }
 
             failures++;
