@@ -73,7 +73,7 @@ public sealed class BenchCommandsTests
 
         Assert.True(exit == 0, error);
         Assert.Contains("2 candidates, 2-fold cross-validation repeated 2×", stdout, StringComparison.Ordinal);
-        string[] lines = File.ReadAllLines(output);
+        string[] lines = await File.ReadAllLinesAsync(output, TestContext.Current.CancellationToken);
         Assert.Contains(lines, l => l.StartsWith("#   consortia tune ", StringComparison.Ordinal)
             && l.Contains("--set data.standardization=per-site,pooled", StringComparison.Ordinal)
             && l.EndsWith("--folds 2 --repeats 2 --seed 7", StringComparison.Ordinal));
