@@ -46,9 +46,9 @@ public sealed record DataSourceOptions
     /// <summary>How features are standardised.</summary>
     /// <value>
     /// <see cref="Standardization.PerSite"/> by default, which is FLamby's choice for Fed-Heart-Disease.
-    /// <see cref="DataFormat.FlambyTcgaBrca"/> always feeds the features unscaled, as FLamby does, so it
-    /// refuses <see cref="Standardization.Pooled"/>; <see cref="Standardization.PerSite"/> and
-    /// <see cref="Standardization.None"/> both give the unscaled FLamby data there.
+    /// <see cref="DataFormat.FlambyTcgaBrca"/> feeds the features unscaled, as FLamby does, under
+    /// <see cref="Standardization.PerSite"/> and <see cref="Standardization.None"/>;
+    /// <see cref="Standardization.Pooled"/> standardises its sites with the pooled training statistics.
     /// </value>
     public Standardization Standardization { get; init; } = Standardization.PerSite;
 
@@ -114,11 +114,6 @@ public sealed record DataSourceOptions
         if (SplitColumn is not null)
         {
             throw Bad(nameof(SplitColumn), $"the {Format} preset uses its shipped split file; leave the split column unset.");
-        }
-
-        if (Format == DataFormat.FlambyTcgaBrca && Standardization == Standardization.Pooled)
-        {
-            throw Bad(nameof(Standardization), "FLamby feeds the TCGA-BRCA features unscaled; expected None or PerSite (both unscaled), got Pooled.");
         }
     }
 

@@ -29,7 +29,7 @@ public static class FederatedDataLoader
         {
             DataFormat.Csv => CsvFederatedLoader.Load(options, path, Path.GetFullPath(options.Contract!, root)), // Validate() requires a contract for CSV.
             DataFormat.FlambyHeartDisease => FlambyHeartDisease.Load(path, options.Standardization, contract),
-            DataFormat.FlambyTcgaBrca => FlambyTcgaBrca.Load(path, contract),
+            DataFormat.FlambyTcgaBrca => FlambyTcgaBrca.Load(path, contract, options.Standardization),
             _ => throw new DataConfigurationException(null, null, nameof(DataSourceOptions.Format), $"unknown format {options.Format}."),
         };
     }

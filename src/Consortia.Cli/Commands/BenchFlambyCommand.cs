@@ -53,7 +53,7 @@ internal static class BenchFlambyCommand
 
         FlambyRecipe recipe = FlambyRecipe.For(dataset);
         string folder = Path.Combine(dataRoot.FullName, recipe.DataFolder);
-        List<(string, JobDefinition)> extra = [];
+        List<(string, JobDefinition, FederatedDataset)> extra = [];
         FederatedDataset data;
         try
         {
@@ -61,7 +61,16 @@ internal static class BenchFlambyCommand
             FileInfo[] tunedFiles = tuned is { Length: > 0 } ? tuned : [.. new[] { new FileInfo(Path.Combine("examples", dataset, "tuned.yaml")) }.Where(f => f.Exists)];
             foreach (FileInfo file in tunedFiles)
             {
-                extra.Add(($"Tuned ({file.Name})", JobFile.Load(file.FullName)));
+                JobDefinition job = JobFile.Load(file.FullName);
+                if (job.Data.Format != recipe.Format)
+                {
+                    await stderr.WriteLineAsync($"error: {file.Name}: its data format is {job.Data.Format}, the benchmark's is {recipe.Format}.").ConfigureAwait(false);
+                    return 2;
+                }
+
+                // The row reads FLamby's files with the job's own preprocessing (e.g. data.standardization).
+                FederatedDataset jobData = FederatedDataLoader.Load(job.Data with { Path = folder }, dataRoot.FullName);
+                extra.Add(($"Tuned ({file.Name})", job, jobData));
             }
         }
         catch (Exception error) when (error is JobFileException or DataConfigurationException or DataValidationException or IOException)

@@ -9,8 +9,10 @@ using Consortia.Federation.Tuning;
 namespace Consortia.Cli.Commands;
 
 /// <summary>
-/// <c>consortia tune JOB.yaml --set KEY=V1,V2 … [--folds 5] [--seed N]</c>: ranks every combination of the
-/// given values by federated k-fold cross-validation inside the sites' training parts (test parts unread).
+/// <c>consortia tune JOB.yaml --set KEY=V1,V2 … [--folds 5] [--repeats 1] [--seed N] [--write BEST.yaml]</c>:
+/// ranks every combination of the given values by repeated federated k-fold cross-validation inside the sites'
+/// training parts (test parts unread), and can write the best candidate as a job file whose header records
+/// the command and the scores.
 /// </summary>
 internal static class TuneCommand
 {
@@ -20,17 +22,28 @@ internal static class TuneCommand
         Option<string[]> set = new("--set") { Description = "A grid axis: a dotted job key and comma-separated values, e.g. training.optimizer.learning_rate=0.01,0.05 (repeatable).", Required = true, AllowMultipleArgumentsPerToken = true };
         Option<int> folds = new("--folds") { Description = "Cross-validation folds inside each site's training part.", DefaultValueFactory = _ => 5 };
         Option<ulong> seed = new("--seed") { Description = "Seed of the fold split and of training.", DefaultValueFactory = _ => 42 };
+        Option<int> repeats = new("--repeats") { Description = "How many times to repeat the k-fold split (repeat r uses seed + r); scores are averaged.", DefaultValueFactory = _ => 1 };
         Option<int> top = new("--top") { Description = "How many ranked candidates to print.", DefaultValueFactory = _ => 10 };
-        Command command = new("tune", "Chooses hyper-parameters by federated cross-validation on the training parts only.") { job, set, folds, seed, top };
-        command.SetAction((parse, ct) => RunAsync(parse.GetRequiredValue(job), parse.GetRequiredValue(set), parse.GetValue(folds), parse.GetValue(seed), parse.GetValue(top), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
+        Option<FileInfo> write = new("--write") { Description = "Writes the best candidate as a job file, its header recording this command and the cross-validation scores." };
+        Command command = new("tune", "Chooses hyper-parameters by federated cross-validation on the training parts only.") { job, set, folds, repeats, seed, top, write };
+        command.SetAction((parse, ct) => RunAsync(
+            new TuneRequest(parse.GetRequiredValue(job), parse.GetRequiredValue(set), parse.GetValue(folds), parse.GetValue(repeats), parse.GetValue(seed), parse.GetValue(top), parse.GetValue(write)),
+            parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo jobFile, string[] axes, int folds, ulong seed, int top, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(TuneRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        (FileInfo jobFile, string[] axes, int folds, int repeats, ulong seed, int top, FileInfo? write) = request;
         if (folds < 2)
         {
             await stderr.WriteLineAsync($"error: --folds: expected at least 2, got {folds}.").ConfigureAwait(false);
+            return 2;
+        }
+
+        if (repeats < 1)
+        {
+            await stderr.WriteLineAsync($"error: --repeats: expected at least 1, got {repeats}.").ConfigureAwait(false);
             return 2;
         }
 
@@ -47,18 +60,26 @@ internal static class TuneCommand
             grid.Add((axis[..eq], SplitValues(axis[(eq + 1)..])));
         }
 
-        List<(IReadOnlyList<KeyValuePair<string, string>>, JobDefinition)> candidates = [];
-        FederatedDataset data;
+        List<TuningCandidate> candidates = [];
+        string text;
+        IReadOnlyList<CrossValidationResult> ranked;
         try
         {
-            string text = await File.ReadAllTextAsync(jobFile.FullName, cancellationToken).ConfigureAwait(false);
+            text = await File.ReadAllTextAsync(jobFile.FullName, cancellationToken).ConfigureAwait(false);
+            Dictionary<DataSourceOptions, FederatedDataset> loaded = [];
             foreach (KeyValuePair<string, string>[] combination in Combinations(grid))
             {
-                candidates.Add((combination, JobFile.Parse(JobOverrides.Apply(text, combination), jobFile.FullName)));
+                JobDefinition candidate = JobFile.Parse(JobOverrides.Apply(text, combination), jobFile.FullName);
+                if (!loaded.TryGetValue(candidate.Data, out FederatedDataset? data))
+                {
+                    data = FederatedDataLoader.Load(candidate.Data, jobFile.DirectoryName ?? ".");
+                    loaded[candidate.Data] = data;
+                }
+
+                candidates.Add(new TuningCandidate(combination, candidate, data));
             }
 
-            JobDefinition first = candidates[0].Item2;
-            data = FederatedDataLoader.Load(first.Data, jobFile.DirectoryName ?? ".");
+            ranked = await FederatedCrossValidation.RankAsync(candidates, folds, repeats, seed, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (error is JobFileException or DataConfigurationException or DataValidationException or IOException or ArgumentException)
         {
@@ -66,21 +87,61 @@ internal static class TuneCommand
             return 2;
         }
 
-        IReadOnlyList<CrossValidationResult> ranked = await FederatedCrossValidation.RankAsync(data, candidates, folds, seed, cancellationToken).ConfigureAwait(false);
         CultureInfo c = CultureInfo.InvariantCulture;
+        string summary = string.Create(c, $"{candidates.Count} candidates, {folds}-fold cross-validation repeated {repeats}× inside each site's training part (seeds {seed}–{seed + (ulong)repeats - 1}); test parts not read.");
         StringBuilder table = new();
-        table.AppendLine(c, $"{candidates.Count} candidates, {folds}-fold cross-validation inside each site's training part (seed {seed}); test parts not read.");
+        table.AppendLine(summary);
         table.AppendLine();
-        table.AppendLine("| rank | cv score | settings |");
-        table.AppendLine("|---|---|---|");
+        table.AppendLine("| rank | cv score | ± se | settings |");
+        table.AppendLine("|---|---|---|---|");
         foreach ((CrossValidationResult result, int rank) in ranked.Take(top).Select((r, i) => (r, i + 1)))
         {
-            table.AppendLine(c, $"| {rank} | {SimulationReport.Format(result.Score)} | {string.Join(", ", result.Settings.Select(s => $"{s.Key}={s.Value}"))} |");
+            table.AppendLine(c, $"| {rank} | {SimulationReport.Format(result.Score)} | {SimulationReport.Format(result.StandardError)} | {Settings(result)} |");
         }
 
         await stdout.WriteLineAsync(table.ToString()).ConfigureAwait(false);
+        if (write is not null)
+        {
+            string job = JobOverrides.Apply(text, ranked[0].Settings);
+            StringBuilder file = new();
+            file.AppendLine("# Chosen by cross-validation on the sites' TRAINING parts only (test parts never read) with:");
+            file.AppendLine("#");
+            file.AppendLine(c, $"#   {Command(request)}");
+            file.AppendLine("#");
+            file.AppendLine(c, $"# {summary}");
+            file.AppendLine("# Best candidates (cv score ± standard error over folds × repeats):");
+            foreach ((CrossValidationResult result, int rank) in ranked.Take(top).Select((r, i) => (r, i + 1)))
+            {
+                file.AppendLine(c, $"#   {rank}. {SimulationReport.Format(result.Score)} ± {SimulationReport.Format(result.StandardError)}  {Settings(result)}");
+            }
+
+            file.AppendLine();
+            file.Append(job);
+            await File.WriteAllTextAsync(write.FullName, file.ToString(), cancellationToken).ConfigureAwait(false);
+            await stdout.WriteLineAsync($"Wrote the best candidate to {write.FullName}.").ConfigureAwait(false);
+        }
+
         return 0;
     }
+
+    private static string Settings(CrossValidationResult result) => string.Join(", ", result.Settings.Select(s => $"{s.Key}={s.Value}"));
+
+    /// <summary>The command line that reproduces the run (paths relative to the working directory).</summary>
+    private static string Command(TuneRequest request)
+    {
+        CultureInfo c = CultureInfo.InvariantCulture;
+        StringBuilder line = new("consortia tune ");
+        line.Append(Path.GetRelativePath(Environment.CurrentDirectory, request.Job.FullName));
+        foreach (string axis in request.Axes)
+        {
+            line.Append(c, $" --set {axis}");
+        }
+
+        line.Append(c, $" --folds {request.Folds} --repeats {request.Repeats} --seed {request.Seed}");
+        return line.ToString();
+    }
+
+    private sealed record TuneRequest(FileInfo Job, string[] Axes, int Folds, int Repeats, ulong Seed, int Top, FileInfo? Write);
 
     /// <summary>Splits on commas outside brackets, so that list values like [64,32] stay whole.</summary>
     private static string[] SplitValues(string text)

@@ -13,8 +13,11 @@ namespace Consortia.Data.Flamby;
 /// Each patient's region is <c>centers.csv[pid characters 6–7].Region</c>; the regions of
 /// <see cref="RegionNames"/> are centers 0–5 and the patients of region <c>Other</c> are left out (8 of
 /// 1,096), as in FLamby. Membership comes from <c>fold2</c> (<c>train_k</c> / <c>test_k</c>), which is
-/// checked against the region. Features are the 39 columns between <c>pid</c> and <c>E</c>, unscaled;
-/// the label is the event <c>E</c> and the time is <c>T</c>. Rows keep their <c>brca.csv</c> order.
+/// checked against the region. Features are the 39 columns between <c>pid</c> and <c>E</c>, unscaled as in
+/// FLamby unless <see cref="Standardization.Pooled"/> is asked for: then every site is standardised with the
+/// mean and deviation of all sites' <em>training</em> rows (statistics a federation can compute from sums, so
+/// the unscaled age no longer dominates the gradient); test rows never enter the statistics. The label is
+/// the event <c>E</c> and the time is <c>T</c>. Rows keep their <c>brca.csv</c> order.
 /// </remarks>
 public static class FlambyTcgaBrca
 {
@@ -36,10 +39,15 @@ public static class FlambyTcgaBrca
     /// <summary>Loads the benchmark from a directory holding the three files.</summary>
     /// <param name="directory">The dataset directory (<c>data/fed-tcga-brca</c>).</param>
     /// <param name="contract">A contract for <c>brca.csv</c>, or <see langword="null"/> for the shipped one.</param>
-    /// <returns>Six sites and the pooled data, for survival analysis, features unscaled.</returns>
+    /// <param name="standardization">
+    /// <see cref="Standardization.Pooled"/> standardises every site with the pooled training statistics;
+    /// <see cref="Standardization.None"/> and <see cref="Standardization.PerSite"/> (the default) keep FLamby's
+    /// unscaled features.
+    /// </param>
+    /// <returns>Six sites and the pooled data, for survival analysis.</returns>
     /// <exception cref="DataConfigurationException">A file is missing, or the contract cannot feed survival training.</exception>
     /// <exception cref="DataValidationException">A file breaks its contract, or the files disagree with each other.</exception>
-    public static FederatedDataset Load(string directory, DataContract? contract = null)
+    public static FederatedDataset Load(string directory, DataContract? contract = null, Standardization standardization = Standardization.PerSite)
     {
         ArgumentNullException.ThrowIfNull(directory);
         if (!Directory.Exists(directory))
@@ -148,7 +156,7 @@ public static class FlambyTcgaBrca
                 [.. test]);
         }
 
-        return FederationAssembler.Assemble(DatasetName, LearningTask.Survival, sites, Standardization.None);
+        return FederationAssembler.Assemble(DatasetName, LearningTask.Survival, sites, standardization == Standardization.Pooled ? Standardization.Pooled : Standardization.None);
     }
 
     private static ValidatedTable Read(DataContract contract, string path, ProblemCollector problems) =>

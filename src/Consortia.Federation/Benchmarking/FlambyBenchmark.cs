@@ -20,15 +20,19 @@ public static class FlambyBenchmark
     /// <param name="data">The dataset, loaded with FLamby's preprocessing.</param>
     /// <param name="published">FLamby's published results.</param>
     /// <param name="seeds">The seeds.</param>
-    /// <param name="extraJobs">Additional rows (e.g. tuned job files) run with the same seeds on the same data.</param>
+    /// <param name="extraJobs">
+    /// Additional rows (e.g. tuned job files) run with the same seeds, each on its own loading of the dataset (its
+    /// job's preprocessing, e.g. <c>data.standardization</c>), which must hold the same train/test split.
+    /// </param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The table.</returns>
+    /// <exception cref="ArgumentException">An extra row's dataset has another split (sites, row counts or labels).</exception>
     public static async Task<FlambyBenchmarkResult> RunAsync(
         FlambyRecipe recipe,
         FederatedDataset data,
         FlambyPublishedResults published,
         IReadOnlyList<ulong> seeds,
-        IReadOnlyList<(string Name, JobDefinition Job)> extraJobs,
+        IReadOnlyList<(string Name, JobDefinition Job, FederatedDataset Data)> extraJobs,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(recipe);
@@ -53,12 +57,17 @@ public static class FlambyBenchmark
             }
         }
 
-        foreach ((string name, JobDefinition job) in extraJobs)
+        foreach ((string name, JobDefinition job, FederatedDataset jobData) in extraJobs)
         {
+            if (!SameSplit(data, jobData))
+            {
+                throw new ArgumentException($"The dataset of row '{name}' has another train/test split than FLamby's.", nameof(extraJobs));
+            }
+
             foreach (ulong seed in seeds)
             {
                 JobDefinition seeded = job with { Seed = seed, Metrics = [metric], Engine = job.Engine with { EvaluateEvery = job.Engine.Rounds }, Baselines = null };
-                work.Add((name, seed, async () => results[(name, seed)] = await RunFederatedAsync(seeded, data, cancellationToken).ConfigureAwait(false)));
+                work.Add((name, seed, async () => results[(name, seed)] = await RunFederatedAsync(seeded, jobData, cancellationToken).ConfigureAwait(false)));
             }
         }
 
@@ -128,6 +137,31 @@ public static class FlambyBenchmark
     {
         SimulationResult result = await FederatedSimulation.RunAsync(job, data, null, null, cancellationToken).ConfigureAwait(false);
         return [.. result.Final.Sites.Select(s => s.Metrics[0].Value)];
+    }
+
+    private static bool SameSplit(FederatedDataset a, FederatedDataset b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        if (a.Task != b.Task || a.Sites.Count != b.Sites.Count)
+        {
+            return false;
+        }
+
+        for (int s = 0; s < a.Sites.Count; s++)
+        {
+            SiteData x = a.Sites[s], y = b.Sites[s];
+            if (x.Name != y.Name || !x.Train.Labels.SequenceEqual(y.Train.Labels) || !x.Test.Labels.SequenceEqual(y.Test.Labels)
+                || !x.Test.Times.SequenceEqual(y.Test.Times))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static double[] MajorityBaseline(FederatedDataset data, MetricKind metric)

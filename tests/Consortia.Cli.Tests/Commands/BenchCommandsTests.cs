@@ -61,6 +61,81 @@ public sealed class BenchCommandsTests
     }
 
     [Fact]
+    public async Task Tune_RepeatsAndWrite_RecordsCommandAndScoresInTheChosenJob()
+    {
+        using TempDirectory temp = new();
+        string output = temp.File("best.yaml");
+
+        (int exit, string stdout, string error) = await CliRunner.RunAsync(
+            "tune", RepositoryPaths.Combine("examples", "heart-disease", "fedavg.yaml"),
+            "--set", "training.rounds=1", "--set", "training.local_steps=5", "--set", "data.standardization=per-site,pooled",
+            "--folds", "2", "--repeats", "2", "--seed", "7", "--top", "2", "--write", output);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("2 candidates, 2-fold cross-validation repeated 2×", stdout, StringComparison.Ordinal);
+        string[] lines = await File.ReadAllLinesAsync(output, TestContext.Current.CancellationToken);
+        Assert.Contains(lines, l => l.StartsWith("#   consortia tune ", StringComparison.Ordinal)
+            && l.Contains("--set data.standardization=per-site,pooled", StringComparison.Ordinal)
+            && l.EndsWith("--folds 2 --repeats 2 --seed 7", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("#   1. ", StringComparison.Ordinal) && l.Contains(" ± ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("#   2. ", StringComparison.Ordinal));
+        Assert.Contains("  local_steps: 5", lines);
+        Assert.Contains(lines, l => l is "  standardization: per-site" or "  standardization: pooled");
+    }
+
+    [Fact]
+    public async Task Tune_ZeroRepeats_IsRejected()
+    {
+        (int exit, _, string error) = await CliRunner.RunAsync("tune", RepositoryPaths.Combine("examples", "heart-disease", "fedavg.yaml"), "--set", "training.rounds=1", "--repeats", "0");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--repeats", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchFlamby_TunedRow_ReadsItsOwnPreprocessing()
+    {
+        using TempDirectory temp = new();
+        string job = temp.File("scaled.yaml");
+        await File.WriteAllTextAsync(job, """
+            name: scaled
+            data:
+              format: flamby-tcga-brca
+              path: anywhere
+              standardization: pooled
+            model:
+              kind: cox
+            training:
+              rounds: 2
+              local_steps: 20
+              batch_size: 8
+              optimizer:
+                kind: sgd
+                learning_rate: 0.1
+            strategy:
+              kind: fedavg
+            """, TestContext.Current.CancellationToken);
+
+        (int exit, string output, string error) = await CliRunner.RunAsync("bench", "flamby", "--dataset", "tcga-brca", "--seeds", "42", "--data", RepositoryPaths.Combine("data"), "--tuned", job, "--json");
+
+        Assert.True(exit == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement row = Assert.Single(json.RootElement.GetProperty("rows").EnumerateArray(), r => r.GetProperty("method").GetString() == "Tuned (scaled.yaml)");
+        Assert.Equal(6, row.GetProperty("per_center").GetArrayLength());
+        Assert.InRange(row.GetProperty("mean").GetDouble(), 0.3, 1.0);
+    }
+
+    [Fact]
+    public async Task BenchFlamby_TunedRowOfAnotherDataset_IsRejected()
+    {
+        (int exit, _, string error) = await CliRunner.RunAsync(
+            "bench", "flamby", "--dataset", "tcga-brca", "--seeds", "42", "--data", RepositoryPaths.Combine("data"), "--tuned", RepositoryPaths.Combine("examples", "heart-disease", "fedavg.yaml"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("fedavg.yaml", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Tune_UnknownKey_NamesIt()
     {
         (int exit, _, string error) = await CliRunner.RunAsync("tune", RepositoryPaths.Combine("examples", "heart-disease", "tuned.yaml"), "--set", "training.rondz=2");

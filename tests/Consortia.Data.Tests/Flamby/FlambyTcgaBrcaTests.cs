@@ -1,5 +1,6 @@
 using System.Globalization;
 using Consortia.Data.Flamby;
+using Consortia.Data.Preprocessing;
 using Consortia.Learning;
 
 namespace Consortia.Data.Tests.Flamby;
@@ -52,6 +53,32 @@ public sealed class FlambyTcgaBrcaTests
         FederatedDataset data = FederatedDataLoader.Load(options, RepositoryRoot.Path);
 
         Assert.All(data.Sites, s => Assert.Null(s.Statistics));
+    }
+
+    [Fact]
+    public void Load_PooledOption_StandardisesWithTrainingRowsOnly()
+    {
+        FederatedDataset raw = FlambyTcgaBrca.Load(DataDirectory);
+        var options = new DataSourceOptions { Format = DataFormat.FlambyTcgaBrca, Path = DataDirectory, Standardization = Standardization.Pooled };
+
+        FederatedDataset data = FederatedDataLoader.Load(options, RepositoryRoot.Path);
+
+        // Same rows, same split; the statistics are the pooled training part's (866 rows), shared by every site.
+        Assert.Equal(raw.Sites.Select(s => (s.Train.Count, s.Test.Count)), data.Sites.Select(s => (s.Train.Count, s.Test.Count)));
+        StandardizationStatistics statistics = Assert.IsType<StandardizationStatistics>(data.Sites[0].Statistics);
+        Assert.All(data.Sites, s => Assert.Same(statistics, s.Statistics));
+        Assert.Equal(866, statistics.SampleCount);
+        double[] ages = [.. raw.Sites.SelectMany(s => Enumerable.Range(0, s.Train.Count).Select(i => (double)s.Train.Row(i)[0]))];
+        double mean = ages.Average();
+        Assert.Equal(mean, statistics.Means[0], 1e-6);
+        Assert.InRange(statistics.StandardDeviations[0], 5, 20); // age in years
+        double[] scaled = [.. data.Sites.SelectMany(s => Enumerable.Range(0, s.Train.Count).Select(i => (double)s.Train.Row(i)[0]))];
+        Assert.Equal(0, scaled.Average(), 1e-4);
+        Assert.Equal(1, Math.Sqrt(scaled.Sum(x => x * x) / (scaled.Length - 1)), 1e-3);
+        // Test rows are transformed with the training statistics, not their own.
+        float rawAge = raw.Sites[5].Test.Row(0)[0];
+        Assert.Equal((rawAge - statistics.Means[0]) / (statistics.StandardDeviations[0] + StandardizationStatistics.Epsilon), data.Sites[5].Test.Row(0)[0], 1e-4);
+        Assert.Equal(raw.Sites[5].Test.Times.ToArray(), data.Sites[5].Test.Times.ToArray());
     }
 
     [Fact]
