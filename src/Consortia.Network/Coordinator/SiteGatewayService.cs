@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Consortia.Federation;
+using Consortia.Network.Identity;
 using Consortia.Network.Protos;
 using Consortia.Network.Transport;
 using Grpc.Core;
@@ -116,9 +117,18 @@ internal sealed partial class SiteGatewayService(GrpcSiteTransport transport, Ne
         return Task.FromResult(new HeartbeatReply { IntervalSeconds = HeartbeatSeconds });
     }
 
-    /// <summary>The site of the caller's client certificate (its common name).</summary>
+    /// <summary>
+    /// The calling site: as authenticated by <see cref="Identity.SiteIdentityInterceptor"/> (chain, validity and
+    /// revocation checked on this call); hosts without the interceptor (transport tests) fall back to the common
+    /// name of the client certificate that the TLS layer already validated against the consortium CA.
+    /// </summary>
     internal static SiteId Identify(ServerCallContext context)
     {
+        if (context.UserState.ContainsKey(Identity.SiteCallContextExtensions.Key))
+        {
+            return context.GetSiteIdentity();
+        }
+
         X509Certificate2? certificate = context.GetHttpContext().Connection.ClientCertificate;
         string? name = certificate?.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
         return string.IsNullOrEmpty(name)
