@@ -130,6 +130,61 @@ public sealed class JobRunnerResumeTests
         }
     }
 
+    /// <summary>
+    /// The documented caveat, measured: sites that already charged their privacy budget for the round that was never
+    /// committed are charged again when it is repeated — counted twice, never under-counted.
+    /// </summary>
+    [Fact]
+    public async Task CrashBeforeCommit_WithDp_SitesChargeTheRepeatedRoundTwice()
+    {
+        ResumeFixture fixture = ResumeFixture.Create("fedavg", """
+            privacy:
+              dp:
+                mode: sample-level
+                epsilon: 4
+                delta: 1.0e-5
+                clip: 1.0
+              site_budget:
+                epsilon: 100
+            """);
+        using TempDirectory dir = new();
+        string path = dir.File("coordinator.db");
+        Consortia.Privacy.Budget.PrivacyBudgetLedger[] budgets = [.. fixture.Data.Sites.Select(s => Consortia.Privacy.Budget.PrivacyBudgetLedger.Create(
+            new Consortia.Privacy.Budget.PrivacyBudgetLedgerOptions { Path = dir.File(s.Name + "-budget.db"), Budget = fixture.Job.SiteBudget!.Value }, TimeProvider.System))];
+        try
+        {
+            SiteAgent[] sites = fixture.Agents(budgets);
+            string id;
+            using (CoordinatorStore store = ResumeFixture.OpenStore(path))
+            {
+                id = store.SubmitJob(JobSubmission.From(fixture.Job)).Id;
+                ExecuteRaw(path, "CREATE TRIGGER crash BEFORE INSERT ON rounds WHEN NEW.round = 3 BEGIN SELECT RAISE(ABORT, 'simulated crash before commit'); END;");
+                await Assert.ThrowsAsync<SqliteException>(() => fixture.Runner(store, new InProcessSiteTransport(sites), id).RunAsync(null, TestContext.Current.CancellationToken));
+            }
+
+            ExecuteRaw(path, "DROP TRIGGER crash;");
+            using (CoordinatorStore store = ResumeFixture.OpenStore(path))
+            {
+                JobRunOutcome outcome = await fixture.Runner(store, new InProcessSiteTransport(sites), id).RunAsync(null, TestContext.Current.CancellationToken);
+                Assert.Equal(JobState.Completed, outcome.State);
+                Assert.Equal(Enumerable.Range(1, ResumeFixture.Rounds), store.GetRounds(id).Select(r => r.Round.Value));
+                Assert.All(store.GetRounds(id), r => Assert.Equal(3, r.Report.Contributors.Count));
+            }
+
+            foreach (Consortia.Privacy.Budget.PrivacyBudgetLedger budget in budgets)
+            {
+                Assert.Equal([1, 2, 3, 3, 4, 5, 6], budget.GetCharges(fixture.Job.Name).Select(c => c.Round));
+            }
+        }
+        finally
+        {
+            foreach (Consortia.Privacy.Budget.PrivacyBudgetLedger budget in budgets)
+            {
+                budget.Dispose();
+            }
+        }
+    }
+
     [Fact]
     public async Task CrashAfterLastRoundCommitted_ResumeCompletesWithoutRunningARound()
     {

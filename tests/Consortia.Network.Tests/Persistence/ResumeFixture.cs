@@ -36,7 +36,7 @@ internal sealed class ResumeFixture
 
     public GlobalModel Initial { get; }
 
-    public static string Yaml(string strategy, int rounds = Rounds) => $"""
+    public static string Yaml(string strategy, int rounds = Rounds, string extra = "") => $"""
         version: 1
         name: resume-{strategy}
         owner: alice@example.org
@@ -58,11 +58,12 @@ internal sealed class ResumeFixture
         evaluation:
           every: 2
           metrics: [accuracy, log_loss]
+        {extra}
         """;
 
-    public static ResumeFixture Create(string strategy)
+    public static ResumeFixture Create(string strategy, string extraYaml = "")
     {
-        JobDefinition job = JobFile.Parse(Yaml(strategy), "resume.yaml");
+        JobDefinition job = JobFile.Parse(Yaml(strategy, Rounds, extraYaml), "resume.yaml");
         FederatedDataset data = Some.ClassificationFederation(3, seed: 11);
         ModelSpec spec = job.ModelFor(data.Sites[0].Train.FeatureCount);
         ParameterVector initial = new(spec.CreateLayout());
@@ -71,11 +72,13 @@ internal sealed class ResumeFixture
     }
 
     /// <summary>The sites, built as <c>FederatedSimulation</c> builds them (they keep SCAFFOLD's control variates between rounds).</summary>
-    public SiteAgent[] Agents()
+    /// <param name="budgets">Each site's privacy budget ledger (DP jobs), or <see langword="null"/>.</param>
+    public SiteAgent[] Agents(IReadOnlyList<Consortia.Privacy.Budget.PrivacyBudgetLedger>? budgets = null)
     {
         RandomSource random = new(Job.Seed);
         return [.. Data.Sites.Select((s, i) => new SiteAgent(
-            new SiteId(s.Name), Initial.Spec, s.Train, s.Test, [MetricKind.Accuracy, MetricKind.LogLoss], random.Derive("site").Derive((ulong)i), Job.Training.BatchSize))];
+            new SiteId(s.Name), Initial.Spec, s.Train, s.Test, [MetricKind.Accuracy, MetricKind.LogLoss], random.Derive("site").Derive((ulong)i), Job.Training.BatchSize,
+            budgets?[i], budgets is null ? null : new Consortia.Privacy.Mechanisms.SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i))))];
     }
 
     /// <summary>The uninterrupted run: the engine's own loop, no store.</summary>
