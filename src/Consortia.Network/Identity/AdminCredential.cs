@@ -12,7 +12,7 @@ namespace Consortia.Network.Identity;
 /// <c>authorization: Bearer &lt;token&gt;</c>; the check compares SHA-256 digests with
 /// <see cref="CryptographicOperations.FixedTimeEquals"/>, so its time does not depend on the guess.
 /// </summary>
-public sealed class AdminCredential
+public sealed partial class AdminCredential
 {
     private const string Scheme = "Bearer ";
     private readonly byte[] _digest;

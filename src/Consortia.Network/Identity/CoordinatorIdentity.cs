@@ -16,7 +16,7 @@ namespace Consortia.Network.Identity;
 /// consortium CA, the coordinator's TLS certificate, enrollment tokens, issued certificates and revocations.
 /// Gives the TLS settings of the coordinator's endpoints, the enrollment service and the per-call site check.
 /// </summary>
-public sealed class CoordinatorIdentity : IDisposable
+public sealed partial class CoordinatorIdentity : IDisposable
 {
     private readonly IdentityStore _store;
     private bool _disposed;

@@ -77,6 +77,13 @@ public sealed partial class SiteIdentityInterceptor(CoordinatorIdentity identity
             owner.Authorize(context);
             return inner.WriteAsync(message);
         }
+
+        // Forwarded explicitly: the interface's default implementation refuses cancellable tokens.
+        public Task WriteAsync(T message, CancellationToken cancellationToken)
+        {
+            owner.Authorize(context);
+            return inner.WriteAsync(message, cancellationToken);
+        }
     }
 }
 

@@ -90,6 +90,8 @@ internal sealed class IdentityTestHost : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
+    public GrpcSiteTransport Transport { get; private set; } = null!;
+
     public CallRecorder EnrollmentCalls { get; } = new();
 
     public CallRecorder SiteCalls { get; } = new();
@@ -104,6 +106,7 @@ internal sealed class IdentityTestHost : IAsyncDisposable
         FakeTimeProvider time = new(Start);
         CoordinatorIdentity identity = CoordinatorIdentity.Provision("test", dir.Combine("home"), hosts ?? ["localhost", "127.0.0.1"], time);
         IdentityTestHost host = new(dir, identity, time);
+        host.Transport = new GrpcSiteTransport([], time, NullLogger.Instance);
         host.EnrollmentAddress = await host.ServeAsync(
             listen => identity.UseServerTls(listen),
             services => services.AddGrpc(o => o.Interceptors.Add<CallRecorder>()),
@@ -113,7 +116,7 @@ internal sealed class IdentityTestHost : IAsyncDisposable
             listen => identity.UseSiteTls(listen),
             services =>
             {
-                services.AddSingleton(new GrpcSiteTransport([], time, NullLogger.Instance));
+                services.AddSingleton(host.Transport);
                 services.AddSingleton(new NetworkMetrics());
                 identity.Register(services);
                 // Runs after the site check, so it sees the site the check set.

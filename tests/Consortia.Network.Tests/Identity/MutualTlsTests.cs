@@ -62,6 +62,31 @@ public sealed class MutualTlsTests
     }
 
     [Fact]
+    public async Task RevokedWhileItsWorkStreamIsOpen_TheStreamEndsAtTheNextMessage()
+    {
+        await using IdentityTestHost host = await IdentityTestHost.StartAsync();
+        string folder = await host.EnrollAsync("hospital-1");
+        using SiteCredentials credentials = SiteCredentials.Load(folder, "hospital-1");
+        using GrpcChannel channel = Channel(host.SitesAddress, MutualTls.CreateSiteHandler(credentials, host.Time));
+        using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        using AsyncServerStreamingCall<WorkFrame> stream = new SiteGateway.SiteGatewayClient(channel).PullWork(new PullWorkRequest { NodeVersion = "test" }, cancellationToken: timeout.Token);
+        await stream.ResponseHeadersAsync; // the stream is open at the coordinator
+        SiteId[] roster = [new("hospital-1")];
+
+        host.Transport.BeginJob("job-1", "name: one", roster);
+        Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
+        Assert.Equal(WorkFrame.KindOneofCase.Job, stream.ResponseStream.Current.KindCase);
+
+        host.Identity.Revoke("hospital-1");
+        host.Transport.BeginJob("job-2", "name: two", roster);
+        RpcException refused = await Assert.ThrowsAsync<RpcException>(() => stream.ResponseStream.MoveNext(timeout.Token));
+
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains("revoked", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ExpiredCertificate_IsRefused_OnOpenAndNewConnections()
     {
         await using IdentityTestHost host = await IdentityTestHost.StartAsync();
