@@ -56,7 +56,8 @@ internal static class Kubectl
         Version kustomize = await s_kustomizeVersion.Value.WaitAsync(cancellationToken);
         Assert.True(
             kustomize >= MinimumKustomize,
-            $"{Locate()} embeds kustomize {kustomize}; the manifests need kustomize >= {MinimumKustomize} (kubectl >= 1.21). "
+            $"{Locate()} {(kustomize.Major == 0 ? "reports no kustomize version (kubectl older than 1.21)" : $"embeds kustomize {kustomize}")}; "
+            + $"the manifests need kustomize >= {MinimumKustomize} (kubectl >= 1.21). "
             + "Debian 12's kubernetes-client (kubectl 1.20, kustomize 2.0.3) is too old; .ci/run fetches a newer kubectl.");
         return Rendered.Parse(await RunAsync(["kustomize", folder], cancellationToken), folder);
     }
