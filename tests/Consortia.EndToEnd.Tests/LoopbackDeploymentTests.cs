@@ -11,7 +11,7 @@ namespace Consortia.EndToEnd.Tests;
 /// A consortium of real processes on loopback: provision, a coordinator, four hospitals that enroll with
 /// one-time tokens and train the Heart job over gRPC with mutual TLS, secure aggregation and their policies.
 /// </summary>
-[Collection(EndToEndCollection.Name)]
+[Collection(EndToEndGroup.Name)]
 public sealed class LoopbackDeploymentTests
 {
     private static readonly string[] s_hospitals = ["cleveland", "hungarian", "switzerland", "va"];
@@ -19,16 +19,16 @@ public sealed class LoopbackDeploymentTests
     [Fact]
     public async Task FourHospitals_EnrollWithTokens_AndTrainTheHeartJob_ToTheSimulationsAccuracy()
     {
-        await using Deployment deployment = await Deployment.ProvisionAsync();
-        await deployment.StartCoordinatorAsync();
+        await using Consortium consortium = await Consortium.ProvisionAsync();
+        await consortium.StartCoordinatorAsync();
         foreach (string hospital in s_hospitals)
         {
-            await deployment.EnrollAndStartNodeAsync(hospital);
+            await consortium.EnrollAndStartNodeAsync(hospital);
         }
 
         string jobFile = Path.Combine(RepositoryPaths.Root, "examples", "heart-disease", "fedavg-policed.yaml");
-        string jobId = await deployment.SubmitAsync(jobFile);
-        using JsonDocument status = await deployment.WaitForJobAsync(jobId, TimeSpan.FromMinutes(5));
+        string jobId = await consortium.SubmitAsync(jobFile);
+        using JsonDocument status = await consortium.WaitForJobAsync(jobId, TimeSpan.FromMinutes(5));
 
         SimulationResult simulated = await FederatedSimulation.RunAsync(JobFile.Load(jobFile), null, null, TestContext.Current.CancellationToken);
         double expected = simulated.Final.Mean.Single(m => m.Kind == MetricKind.Accuracy).Value;
@@ -44,49 +44,49 @@ public sealed class LoopbackDeploymentTests
     [Fact]
     public async Task RevokedCertificate_AndReusedToken_AreRefused()
     {
-        await using Deployment deployment = await Deployment.ProvisionAsync();
-        await deployment.StartCoordinatorAsync();
-        ConsortiaProcess cleveland = await deployment.EnrollAndStartNodeAsync("cleveland");
+        await using Consortium consortium = await Consortium.ProvisionAsync();
+        await consortium.StartCoordinatorAsync();
+        ConsortiaProcess cleveland = await consortium.EnrollAndStartNodeAsync("cleveland");
 
         // Reused token: the second enrollment with the same token is refused and writes no identity.
-        string token = await deployment.CreateTokenAsync("hungarian");
-        string first = Path.Combine(deployment.Root, "hungarian-1");
-        string second = Path.Combine(deployment.Root, "hungarian-2");
-        await deployment.RunOkAsync(["node", "enroll", "--coordinator", $"https://127.0.0.1:{deployment.EnrollmentPort}", "--token", token, "--out", first]);
-        (int reusedCode, string reusedOutput) = await deployment.RunAsync(["node", "enroll", "--coordinator", $"https://127.0.0.1:{deployment.EnrollmentPort}", "--token", token, "--out", second]);
+        string token = await consortium.CreateTokenAsync("hungarian");
+        string first = Path.Combine(consortium.Root, "hungarian-1");
+        string second = Path.Combine(consortium.Root, "hungarian-2");
+        await consortium.RunOkAsync(["node", "enroll", "--coordinator", $"https://127.0.0.1:{consortium.EnrollmentPort}", "--token", token, "--out", first]);
+        (int reusedCode, string reusedOutput) = await consortium.RunAsync(["node", "enroll", "--coordinator", $"https://127.0.0.1:{consortium.EnrollmentPort}", "--token", token, "--out", second]);
         Assert.NotEqual(0, reusedCode);
         Assert.Contains("already used", reusedOutput, StringComparison.OrdinalIgnoreCase);
         Assert.False(File.Exists(Path.Combine(second, "site.crt.pem")));
 
         // Revoked certificate: the connected node loses its stream and every new call is refused.
-        await deployment.RunOkAsync(["site", "revoke", "cleveland", "--home", deployment.Home]);
+        await consortium.RunOkAsync(["site", "revoke", "cleveland", "--home", consortium.Home]);
         await cleveland.WaitForLineAsync(l => l.Contains("PermissionDenied", StringComparison.Ordinal) || l.Contains("revoked", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(60), "showing the refusal of its revoked certificate");
-        await deployment.Coordinator!.WaitForLineAsync(l => l.Contains("revoked", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(30), "logging the revoked site's refusal");
+        await consortium.Coordinator!.WaitForLineAsync(l => l.Contains("revoked", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(30), "logging the revoked site's refusal");
     }
 
     [Fact]
     public async Task CoordinatorKilledMidJob_Restarts_AndTheJobCompletes_WithNoGapAndNoDuplicate()
     {
-        await using Deployment deployment = await Deployment.ProvisionAsync();
-        await deployment.StartCoordinatorAsync();
+        await using Consortium consortium = await Consortium.ProvisionAsync();
+        await consortium.StartCoordinatorAsync();
         foreach (string hospital in s_hospitals)
         {
-            await deployment.EnrollAndStartNodeAsync(hospital);
+            await consortium.EnrollAndStartNodeAsync(hospital);
         }
 
         string jobFile = Path.Combine(RepositoryPaths.Root, "examples", "heart-disease", "fedavg-policed.yaml");
-        string jobId = await deployment.SubmitAsync(jobFile);
-        await deployment.Coordinator!.WaitForLineAsync(l => l.Contains("round 5 of 15 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(3), "committing round 5");
-        deployment.Coordinator.Kill(); // SIGKILL: no shutdown code runs
-        await deployment.Coordinator.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        string jobId = await consortium.SubmitAsync(jobFile);
+        await consortium.Coordinator!.WaitForLineAsync(l => l.Contains("round 5 of 15 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(3), "committing round 5");
+        consortium.Coordinator.Kill(); // SIGKILL: no shutdown code runs
+        await consortium.Coordinator.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        await deployment.StartCoordinatorAsync();
-        using JsonDocument status = await deployment.WaitForJobAsync(jobId, TimeSpan.FromMinutes(5));
+        await consortium.StartCoordinatorAsync();
+        using JsonDocument status = await consortium.WaitForJobAsync(jobId, TimeSpan.FromMinutes(5));
 
         JsonElement root = status.RootElement;
         Assert.Equal("completed", root.GetProperty("status").GetString());
         Assert.Equal(Enumerable.Range(1, 15), root.GetProperty("rounds").EnumerateArray().Select(r => r.GetProperty("round").GetInt32()));
-        Assert.Contains("resuming after round", deployment.Coordinator.Output, StringComparison.Ordinal);
+        Assert.Contains("resuming after round", consortium.Coordinator.Output, StringComparison.Ordinal);
 
         // Resumed from its checkpoint, the job ends exactly where an uninterrupted run ends.
         SimulationResult simulated = await FederatedSimulation.RunAsync(JobFile.Load(jobFile), null, null, TestContext.Current.CancellationToken);
@@ -98,7 +98,7 @@ public sealed class LoopbackDeploymentTests
 
 /// <summary>End-to-end tests start many processes: run them one at a time.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class EndToEndCollection
+public sealed class EndToEndGroup
 {
     public const string Name = "end-to-end";
 }

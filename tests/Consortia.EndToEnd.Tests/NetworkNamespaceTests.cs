@@ -11,7 +11,7 @@ namespace Consortia.EndToEnd.Tests;
 /// by veth pairs. One hospital's link is cut while the job runs; the rounds complete with the others, and the
 /// hospital rejoins by itself when its link returns. Namespaces are removed whatever happens.
 /// </summary>
-[Collection(EndToEndCollection.Name)]
+[Collection(EndToEndGroup.Name)]
 public sealed class NetworkNamespaceTests
 {
     private static readonly string[] s_hospitals = ["cleveland", "hungarian", "switzerland", "va"];
@@ -20,31 +20,31 @@ public sealed class NetworkNamespaceTests
     public async Task SiteLinkCut_RoundsCompleteWithTheOthers_AndTheSiteRejoins()
     {
         await using NetworkNamespaces hosts = await NetworkNamespaces.CreateAsync(s_hospitals);
-        await using Deployment deployment = await Deployment.ProvisionAsync(hosts.CoordinatorAddress(0), [.. s_hospitals.Skip(1).Select((_, i) => hosts.CoordinatorAddress(i + 1))], hosts.Coordinator);
-        await deployment.StartCoordinatorAsync(roundTimeout: "15s");
+        await using Consortium consortium = await Consortium.ProvisionAsync(NetworkNamespaces.CoordinatorAddress(0), [.. s_hospitals.Skip(1).Select((_, i) => NetworkNamespaces.CoordinatorAddress(i + 1))], hosts.Coordinator);
+        await consortium.StartCoordinatorAsync(roundTimeout: "15s");
         for (int i = 0; i < s_hospitals.Length; i++)
         {
-            await deployment.EnrollAndStartNodeAsync(s_hospitals[i], hosts.Site(i), hosts.CoordinatorAddress(i));
+            await consortium.EnrollAndStartNodeAsync(s_hospitals[i], hosts.Site(i), NetworkNamespaces.CoordinatorAddress(i));
         }
 
         // The policed Heart job (secure aggregation, at least 3 hospitals per aggregate) with more rounds.
-        string job = Path.Combine(deployment.Root, "linkcut.yaml");
-        string text = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "examples", "heart-disease", "fedavg-policed.yaml"));
+        string job = Path.Combine(consortium.Root, "linkcut.yaml");
+        string text = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "examples", "heart-disease", "fedavg-policed.yaml"), TestContext.Current.CancellationToken);
         text = text.Replace("rounds: 15 ", "rounds: 40 ", StringComparison.Ordinal).Replace("../../data/fed-heart-disease", Path.Combine(RepositoryPaths.Root, "data", "fed-heart-disease"), StringComparison.Ordinal);
-        await File.WriteAllTextAsync(job, text);
-        string jobId = await deployment.SubmitAsync(job);
-        ConsortiaProcess coordinator = deployment.Coordinator!;
+        await File.WriteAllTextAsync(job, text, TestContext.Current.CancellationToken);
+        string jobId = await consortium.SubmitAsync(job);
+        ConsortiaProcess coordinator = consortium.Coordinator!;
         await coordinator.WaitForLineAsync(l => l.Contains("round 3 of 40 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(2), "committing round 3");
 
         await hosts.SetLinkAsync(3, up: false); // va's cable is pulled
         await coordinator.WaitForLineAsync(l => l.Contains("3 contributors)", StringComparison.Ordinal), TimeSpan.FromMinutes(2), "completing a round with the three others");
         await hosts.SetLinkAsync(3, up: true);
-        using JsonDocument status = await deployment.WaitForJobAsync(jobId, TimeSpan.FromMinutes(6));
+        using JsonDocument status = await consortium.WaitForJobAsync(jobId, TimeSpan.FromMinutes(6));
 
         JsonElement[] rounds = [.. status.RootElement.GetProperty("rounds").EnumerateArray()];
         Assert.Equal(Enumerable.Range(1, 40), rounds.Select(r => r.GetProperty("round").GetInt32()));
         int firstWithout = Array.FindIndex(rounds, r => r.GetProperty("participants").GetInt32() == 3);
-        Assert.True(firstWithout > 0, deployment.Logs());
+        Assert.True(firstWithout > 0, consortium.Logs());
         Assert.True(rounds[firstWithout].GetProperty("aggregated").GetBoolean());
         Assert.Contains(rounds.Skip(firstWithout + 1), r => r.GetProperty("participants").GetInt32() == 4);
         Assert.Equal(4, rounds[^1].GetProperty("participants").GetInt32());
@@ -68,9 +68,9 @@ internal sealed class NetworkNamespaces : IAsyncDisposable
     public string Site(int i) => _prefix + "s" + i.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The coordinator's address on site <paramref name="i"/>'s link.</summary>
-    public string CoordinatorAddress(int i) => $"10.213.{i}.1";
+    public static string CoordinatorAddress(int i) => $"10.213.{i}.1";
 
-    private string SiteAddress(int i) => $"10.213.{i}.2";
+    private static string SiteAddress(int i) => $"10.213.{i}.2";
 
     private string CoordinatorEnd(int i) => $"{_prefix}c{i}";
 
@@ -88,9 +88,9 @@ internal sealed class NetworkNamespaces : IAsyncDisposable
                 await Ip("netns", "add", ns);
                 await Ip("-n", ns, "link", "set", "lo", "up");
                 await Ip("-n", hosts.Coordinator, "link", "add", hosts.CoordinatorEnd(i), "type", "veth", "peer", "name", "eth0", "netns", ns);
-                await Ip("-n", hosts.Coordinator, "addr", "add", hosts.CoordinatorAddress(i) + "/30", "dev", hosts.CoordinatorEnd(i));
+                await Ip("-n", hosts.Coordinator, "addr", "add", NetworkNamespaces.CoordinatorAddress(i) + "/30", "dev", hosts.CoordinatorEnd(i));
                 await Ip("-n", hosts.Coordinator, "link", "set", hosts.CoordinatorEnd(i), "up");
-                await Ip("-n", ns, "addr", "add", hosts.SiteAddress(i) + "/30", "dev", "eth0");
+                await Ip("-n", ns, "addr", "add", NetworkNamespaces.SiteAddress(i) + "/30", "dev", "eth0");
                 await Ip("-n", ns, "link", "set", "eth0", "up");
             }
         }

@@ -8,16 +8,16 @@ namespace Consortia.EndToEnd.Tests.Support;
 
 /// <summary>
 /// A consortium made of real processes in a temporary folder: <c>consortia provision</c>, a coordinator,
-/// enrolled site nodes, and the admin commands, exactly as docs/deployment.md tells an operator to run them.
+/// enrolled site nodes, and the admin commands, exactly as docs/consortium.md tells an operator to run them.
 /// </summary>
-internal sealed class Deployment : IAsyncDisposable
+internal sealed class Consortium : IAsyncDisposable
 {
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
     private readonly List<ConsortiaProcess> _processes = [];
     private readonly TempDirectory _root = new();
 
-    private Deployment(string coordinatorHost, string? coordinatorNetns)
+    private Consortium(string coordinatorHost, string? coordinatorNetns)
     {
         CoordinatorHost = coordinatorHost;
         CoordinatorNetns = coordinatorNetns;
@@ -49,17 +49,17 @@ internal sealed class Deployment : IAsyncDisposable
     public Dictionary<string, ConsortiaProcess> Nodes { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Provisions a consortium whose coordinator answers at <paramref name="coordinatorHost"/>.</summary>
-    public static async Task<Deployment> ProvisionAsync(string coordinatorHost = "127.0.0.1", IEnumerable<string>? extraHosts = null, string? coordinatorNetns = null)
+    public static async Task<Consortium> ProvisionAsync(string coordinatorHost = "127.0.0.1", IEnumerable<string>? extraHosts = null, string? coordinatorNetns = null)
     {
-        Deployment deployment = new(coordinatorHost, coordinatorNetns);
-        List<string> args = ["provision", "--consortium", "e2e-heart", "--out", deployment.Home, "--host", coordinatorHost];
+        Consortium consortium = new(coordinatorHost, coordinatorNetns);
+        List<string> args = ["provision", "--consortium", "e2e-heart", "--out", consortium.Home, "--host", coordinatorHost];
         foreach (string host in extraHosts ?? [])
         {
             args.AddRange(["--host", host]);
         }
 
-        await deployment.RunOkAsync(args);
-        return deployment;
+        await consortium.RunOkAsync(args);
+        return consortium;
     }
 
     /// <summary>Writes coordinator.yaml and starts the coordinator; returns when it is ready.</summary>
