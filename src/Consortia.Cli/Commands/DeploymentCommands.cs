@@ -83,7 +83,7 @@ internal static class DeploymentCommands
 
         Argument<FileInfo> file = new("job") { Description = "The job file (YAML; see docs/job-file.md)." };
         Command submit = new("submit", "Submits a job file; prints the job id.") { file };
-        AddConnection(submit, out Option<Uri> url, out Option<DirectoryInfo?> home, out Option<bool> json);
+        AddConnection(submit, out Option<string> url, out Option<DirectoryInfo?> home, out Option<bool> json);
         submit.SetAction((parse, ct) => WithClient(parse, url, home, async (client, output) =>
         {
             FileInfo path = parse.GetRequiredValue(file);
@@ -100,7 +100,7 @@ internal static class DeploymentCommands
         Option<bool> wait = new("--wait") { Description = "Waits until the job has ended (completed, failed or cancelled)." };
         Option<int> timeout = new("--timeout") { Description = "With --wait: give up after this many seconds (exit 3).", DefaultValueFactory = _ => 3600 };
         Command status = new("status", "Prints a job's status and round history.") { id, wait, timeout };
-        AddConnection(status, out Option<Uri> statusUrl, out Option<DirectoryInfo?> statusHome, out Option<bool> statusJson);
+        AddConnection(status, out Option<string> statusUrl, out Option<DirectoryInfo?> statusHome, out Option<bool> statusJson);
         status.SetAction((parse, ct) => WithClient(parse, statusUrl, statusHome, async (client, output) =>
         {
             string jobId = parse.GetRequiredValue(id);
@@ -130,7 +130,7 @@ internal static class DeploymentCommands
         }));
 
         Command list = new("list", "Lists the coordinator's jobs.");
-        AddConnection(list, out Option<Uri> listUrl, out Option<DirectoryInfo?> listHome, out Option<bool> listJson);
+        AddConnection(list, out Option<string> listUrl, out Option<DirectoryInfo?> listHome, out Option<bool> listJson);
         list.SetAction((parse, ct) => WithClient(parse, listUrl, listHome, async (client, output) =>
         {
             IReadOnlyList<JobStatus> jobs = await client.ListAsync(ct).ConfigureAwait(false);
@@ -148,7 +148,7 @@ internal static class DeploymentCommands
 
         Argument<string> cancelId = new("id") { Description = "The job id." };
         Command cancel = new("cancel", "Cancels a job; it stops at the next safe point and keeps its completed rounds.") { cancelId };
-        AddConnection(cancel, out Option<Uri> cancelUrl, out Option<DirectoryInfo?> cancelHome, out Option<bool> cancelJson);
+        AddConnection(cancel, out Option<string> cancelUrl, out Option<DirectoryInfo?> cancelHome, out Option<bool> cancelJson);
         cancel.SetAction((parse, ct) => WithClient(parse, cancelUrl, cancelHome, async (client, output) =>
         {
             JobStatus s = await client.CancelAsync(parse.GetRequiredValue(cancelId), ct).ConfigureAwait(false);
@@ -162,9 +162,9 @@ internal static class DeploymentCommands
         return job;
     }
 
-    private static void AddConnection(Command command, out Option<Uri> url, out Option<DirectoryInfo?> home, out Option<bool> json)
+    private static void AddConnection(Command command, out Option<string> url, out Option<DirectoryInfo?> home, out Option<bool> json)
     {
-        url = new Option<Uri>("--coordinator") { Description = "The coordinator's admin endpoint.", DefaultValueFactory = _ => new Uri("https://127.0.0.1:7445") };
+        url = new Option<string>("--coordinator") { Description = "The coordinator's admin endpoint.", DefaultValueFactory = _ => "https://127.0.0.1:7445" };
         home = new Option<DirectoryInfo?>("--home") { Description = "The coordinator home (for ca.crt.pem and admin.token); default $CONSORTIA_HOME, else the current folder." };
         json = new Option<bool>("--json") { Description = "Prints JSON." };
         command.Options.Add(url);
@@ -172,14 +172,14 @@ internal static class DeploymentCommands
         command.Options.Add(json);
     }
 
-    private static Task<int> WithClient(ParseResult parse, Option<Uri> url, Option<DirectoryInfo?> home, Func<JobAdminClient, TextWriter, Task> action) =>
+    private static Task<int> WithClient(ParseResult parse, Option<string> url, Option<DirectoryInfo?> home, Func<JobAdminClient, TextWriter, Task> action) =>
         WithClient(parse, url, home, async (client, output) =>
         {
             await action(client, output).ConfigureAwait(false);
             return 0;
         });
 
-    private static async Task<int> WithClient(ParseResult parse, Option<Uri> url, Option<DirectoryInfo?> home, Func<JobAdminClient, TextWriter, Task<int>> action)
+    private static async Task<int> WithClient(ParseResult parse, Option<string> url, Option<DirectoryInfo?> home, Func<JobAdminClient, TextWriter, Task<int>> action)
     {
         TextWriter stderr = parse.InvocationConfiguration.Error;
         string folder = parse.GetValue(home)?.FullName ?? Environment.GetEnvironmentVariable("CONSORTIA_HOME") ?? Directory.GetCurrentDirectory();
@@ -192,7 +192,13 @@ internal static class DeploymentCommands
                 throw new ConfigurationException($"{folder}: expected ca.crt.pem and admin.token there (the coordinator home made by `consortia provision`); pass --home.");
             }
 
-            using JobAdminClient client = JobAdminClient.Connect(parse.GetValue(url)!, await File.ReadAllTextAsync(ca).ConfigureAwait(false), await File.ReadAllTextAsync(token).ConfigureAwait(false));
+            string address = parse.GetValue(url)!;
+            if (!Uri.TryCreate(address, UriKind.Absolute, out Uri? endpoint) || endpoint.Scheme != Uri.UriSchemeHttps)
+            {
+                throw new ConfigurationException($"--coordinator: expected the admin endpoint as an https:// URL, got '{address}'.");
+            }
+
+            using JobAdminClient client = JobAdminClient.Connect(endpoint, await File.ReadAllTextAsync(ca).ConfigureAwait(false), await File.ReadAllTextAsync(token).ConfigureAwait(false));
             return await action(client, parse.InvocationConfiguration.Output).ConfigureAwait(false);
         }
         catch (ConfigurationException e)
