@@ -20,7 +20,7 @@ public sealed class NetworkNamespaceTests
     public async Task SiteLinkCut_RoundsCompleteWithTheOthers_AndTheSiteRejoins()
     {
         await using NetworkNamespaces hosts = await NetworkNamespaces.CreateAsync(s_hospitals);
-        await using Consortium consortium = await Consortium.ProvisionAsync(NetworkNamespaces.CoordinatorAddress(0), [.. s_hospitals.Skip(1).Select((_, i) => NetworkNamespaces.CoordinatorAddress(i + 1))], hosts.Coordinator);
+        await using Consortium consortium = await Consortium.ProvisionAsync(NetworkNamespaces.CoordinatorAddress(0), [.. s_hospitals.Skip(1).Select((_, i) => NetworkNamespaces.CoordinatorAddress(i + 1)), "127.0.0.1"], hosts.Coordinator);
         await consortium.StartCoordinatorAsync(roundTimeout: "15s");
         for (int i = 0; i < s_hospitals.Length; i++)
         {
