@@ -412,8 +412,10 @@ public sealed class SecAggClient : IDisposable
         }
 
         _sharers = [.. senders.Order()];
-        uint[] masked = Mask(_input);
-        EraseInput();
+        // The input is this client's own copy (ProvideInput): mask it in place, so no plaintext copy remains.
+        uint[] masked = _input;
+        _input = null;
+        Mask(masked);
         foreach (byte[] key in _encryptionKeys.Values)
         {
             CryptographicOperations.ZeroMemory(key);
@@ -424,10 +426,9 @@ public sealed class SecAggClient : IDisposable
         return new ClientStep.Reply(new MaskedInput(SessionId, Self, masked));
     }
 
-    private uint[] Mask(uint[] input)
+    private void Mask(uint[] masked)
     {
         Debug.Assert(_selfSeed is not null, "secrets exist after round 1");
-        uint[] masked = (uint[])input.Clone();
         Span<byte> key = stackalloc byte[KeyDerivation.KeyLength];
         using AesCtrMaskExpander expander = new();
         try
@@ -445,7 +446,6 @@ public sealed class SecAggClient : IDisposable
         }
 
         ErasePairMaskKeys();
-        return masked;
     }
 
     private ClientStep OnConsistencyRequest(ConsistencyRequest request)

@@ -8,7 +8,7 @@ namespace Consortia.SecureAggregation.Signing;
 /// <remarks>
 /// For identities that are Ed25519 keys (the in-process simulator, or sites enrolled with Ed25519 keys).
 /// Sites whose enrollment certificate holds a P-256 key use <see cref="EcdsaP256Signer"/> instead.
-/// A verification costs about a third of an ECDSA P-256 one on the machines measured (docs/benchmarks.md).
+/// Verification costs are compared with ECDSA P-256 in docs/benchmarks.md.
 /// </remarks>
 public sealed class Ed25519Signer : ISigner, IDisposable
 {
