@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 
 namespace Consortia.SecureAggregation.Crypto;
 
-/// <summary>A validated peer public key, imported once and kept ready for repeated agreements.</summary>
+/// <summary>A validated P-256 peer public key, imported once and kept ready for repeated agreements (the protocol uses X25519; kept for comparison benchmarks and the platform-only fallback).</summary>
 internal sealed class P256PublicKey : IDisposable
 {
     private readonly ECDiffieHellman _key;

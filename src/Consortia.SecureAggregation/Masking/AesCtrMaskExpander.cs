@@ -14,11 +14,15 @@ namespace Consortia.SecureAggregation.Masking;
 /// Byte-exact convention (design reference §2.9): keystream with a zero initial counter block
 /// incremented as a 128-bit big-endian integer; element i is the little-endian <see cref="uint"/> of
 /// keystream bytes [4i, 4i+4). The counter blocks are the same for every key, so they are written once
-/// for the longest vector seen and reused; each chunk costs one platform ECB call plus one vectorised
-/// add. Not thread-safe: each protocol participant owns one expander.
+/// per process for the longest vector seen and shared, read-only, by all expanders; each chunk costs one
+/// platform ECB call plus one vectorised add. Not thread-safe: each protocol participant owns one expander.
 /// </remarks>
 internal sealed class AesCtrMaskExpander : IDisposable
 {
+    // Counter blocks 0, 1, 2, … shared by every expander; only ever replaced by a longer copy with the same prefix.
+    private static readonly Lock CountersLock = new();
+    private static byte[] s_counters = [];
+
     private readonly Aes _aes = Aes.Create();
     private byte[] _counters = [];
     private byte[]? _keystream;
@@ -94,8 +98,22 @@ internal sealed class AesCtrMaskExpander : IDisposable
             return;
         }
 
-        byte[] counters = GC.AllocateUninitializedArray<byte>(needed);
-        AesCtr.WriteCounterBlocks(counters, UInt128.Zero);
-        _counters = counters;
+        byte[] shared = Volatile.Read(ref s_counters);
+        if (shared.Length < needed)
+        {
+            lock (CountersLock)
+            {
+                shared = s_counters;
+                if (shared.Length < needed)
+                {
+                    byte[] counters = GC.AllocateUninitializedArray<byte>(needed);
+                    AesCtr.WriteCounterBlocks(counters, UInt128.Zero);
+                    Volatile.Write(ref s_counters, counters);
+                    shared = counters;
+                }
+            }
+        }
+
+        _counters = shared;
     }
 }

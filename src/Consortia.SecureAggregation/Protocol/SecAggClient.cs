@@ -34,8 +34,8 @@ public sealed class SecAggClient : IDisposable
     private readonly byte[] _session;
 
     private SecAggStage _stage = SecAggStage.AdvertiseKeys;
-    private ECDiffieHellman? _cipherKey;
-    private ECDiffieHellman? _maskKey;
+    private byte[]? _cipherKey;
+    private byte[]? _maskKey;
     private byte[]? _cipherPublic;
     private byte[]? _maskPublic;
     private uint[]? _input;
@@ -44,7 +44,7 @@ public sealed class SecAggClient : IDisposable
     private int[] _neighbours = [];
     private HashSet<int> _holders = [];
     private HashSet<int> _advertised = [];
-    private readonly Dictionary<int, P256PublicKey> _neighbourMaskKeys = [];
+    private readonly Dictionary<int, byte[]> _pairMaskKeys = [];
     private readonly Dictionary<int, byte[]> _encryptionKeys = [];
     private byte[]? _selfSeed;
 
@@ -161,10 +161,10 @@ public sealed class SecAggClient : IDisposable
 
     private ClientStep.Reply OnAdvertiseRequest()
     {
-        _cipherKey = P256.GenerateKeyAgreementKey(_random);
-        _maskKey = P256.GenerateKeyAgreementKey(_random);
-        _cipherPublic = P256.ExportPublicKey(_cipherKey);
-        _maskPublic = P256.ExportPublicKey(_maskKey);
+        _cipherKey = X25519.GeneratePrivateKey(_random);
+        _maskKey = X25519.GeneratePrivateKey(_random);
+        _cipherPublic = X25519.PublicKeyOf(_cipherKey);
+        _maskPublic = X25519.PublicKeyOf(_maskKey);
         byte[]? signature = _options.SecurityMode == SecAggSecurityMode.MaliciousServer
             ? _signer!.Sign(SigningPayloads.Advertisement(SessionId, Self, _cipherPublic, _maskPublic)) // not null: checked in the constructor
             : null;
@@ -202,9 +202,9 @@ public sealed class SecAggClient : IDisposable
                 return Abort(SecAggError.DuplicateMessage, who, $"The roster lists {who} twice.");
             }
 
-            if (entry.CipherPublicKey.Length != P256.PublicKeyLength || entry.MaskPublicKey.Length != P256.PublicKeyLength)
+            if (entry.CipherPublicKey.Length != X25519.PublicKeyLength || entry.MaskPublicKey.Length != X25519.PublicKeyLength)
             {
-                return Abort(SecAggError.WrongLength, who, $"The public keys of {who} are not {P256.PublicKeyLength} bytes.");
+                return Abort(SecAggError.WrongLength, who, $"The public keys of {who} are not {X25519.PublicKeyLength} bytes.");
             }
 
             if (!distinctKeys.Add(Convert.ToHexString(entry.CipherPublicKey.Span)) || !distinctKeys.Add(Convert.ToHexString(entry.MaskPublicKey.Span)))
@@ -262,30 +262,28 @@ public sealed class SecAggClient : IDisposable
         _holders = [.. _neighbours, Self.Value];
         _advertised = [.. members];
         Dictionary<int, AdvertisedKeys> byIndex = entries.ToDictionary(e => e.Participant.Value);
-        Span<byte> agreement = stackalloc byte[P256.CoordinateLength];
+        Span<byte> agreement = stackalloc byte[X25519.SharedSecretLength];
         foreach (int neighbour in _neighbours)
         {
+            // Both agreements happen here, once per neighbour: a key of small order is refused before any
+            // share is sent, and masking later needs only the derived K_uv (no second pass over the keys).
             AdvertisedKeys keys = byIndex[neighbour];
-            if (!P256PublicKey.TryImport(keys.CipherPublicKey.Span, out P256PublicKey? cipherKey))
+            if (!X25519.TryAgree(_cipherKey, keys.CipherPublicKey.Span, agreement))
             {
-                return Abort(SecAggError.InvalidPublicKey, keys.Participant, $"The encryption key of {keys.Participant} is not a valid P-256 point.");
+                return Abort(SecAggError.InvalidPublicKey, keys.Participant, $"The encryption key of {keys.Participant} is a point of small order.");
             }
 
-            using (cipherKey)
-            {
-                P256.Agree(_cipherKey, cipherKey.Agreement, agreement);
-            }
-
-            if (!P256PublicKey.TryImport(keys.MaskPublicKey.Span, out P256PublicKey? maskKey))
-            {
-                agreement.Clear();
-                return Abort(SecAggError.InvalidPublicKey, keys.Participant, $"The mask key of {keys.Participant} is not a valid P-256 point.");
-            }
-
-            _neighbourMaskKeys[neighbour] = maskKey;
             byte[] encryptionKey = new byte[KeyDerivation.KeyLength];
             KeyDerivation.EncryptionKey(agreement, _session, Self.Value, neighbour, encryptionKey);
             _encryptionKeys[neighbour] = encryptionKey;
+            if (!X25519.TryAgree(_maskKey, keys.MaskPublicKey.Span, agreement))
+            {
+                return Abort(SecAggError.InvalidPublicKey, keys.Participant, $"The mask key of {keys.Participant} is a point of small order.");
+            }
+
+            byte[] maskKey = new byte[KeyDerivation.KeyLength];
+            KeyDerivation.PairwiseMaskKey(agreement, _session, Self.Value, neighbour, maskKey);
+            _pairMaskKeys[neighbour] = maskKey;
         }
 
         agreement.Clear();
@@ -303,7 +301,7 @@ public sealed class SecAggClient : IDisposable
         byte[][] seedShares;
         try
         {
-            P256.ExportScalar(_maskKey, scalar);
+            _maskKey.CopyTo(scalar, 0);
             keyShares = ShamirSecretSharing.Split(scalar, _options.Threshold, holders, _random);
             seedShares = ShamirSecretSharing.Split(_selfSeed, _options.Threshold, holders, _random);
         }
@@ -414,8 +412,10 @@ public sealed class SecAggClient : IDisposable
         }
 
         _sharers = [.. senders.Order()];
-        uint[] masked = Mask(_input);
-        EraseInput();
+        // The input is this client's own copy (ProvideInput): mask it in place, so no plaintext copy remains.
+        uint[] masked = _input;
+        _input = null;
+        Mask(masked);
         foreach (byte[] key in _encryptionKeys.Values)
         {
             CryptographicOperations.ZeroMemory(key);
@@ -426,12 +426,10 @@ public sealed class SecAggClient : IDisposable
         return new ClientStep.Reply(new MaskedInput(SessionId, Self, masked));
     }
 
-    private uint[] Mask(uint[] input)
+    private void Mask(uint[] masked)
     {
-        Debug.Assert(_selfSeed is not null && _maskKey is not null, "secrets exist after round 1");
-        uint[] masked = (uint[])input.Clone();
+        Debug.Assert(_selfSeed is not null, "secrets exist after round 1");
         Span<byte> key = stackalloc byte[KeyDerivation.KeyLength];
-        Span<byte> agreement = stackalloc byte[P256.CoordinateLength];
         using AesCtrMaskExpander expander = new();
         try
         {
@@ -439,19 +437,15 @@ public sealed class SecAggClient : IDisposable
             expander.Apply(key, masked, MaskDirection.Add);
             foreach (int neighbour in _sharers)
             {
-                P256.Agree(_maskKey, _neighbourMaskKeys[neighbour].Agreement, agreement);
-                KeyDerivation.PairwiseMaskKey(agreement, _session, Self.Value, neighbour, key);
-                expander.Apply(key, masked, Self.Value > neighbour ? MaskDirection.Add : MaskDirection.Subtract);
+                expander.Apply(_pairMaskKeys[neighbour], masked, Self.Value > neighbour ? MaskDirection.Add : MaskDirection.Subtract);
             }
         }
         finally
         {
             key.Clear();
-            agreement.Clear();
         }
 
-        DisposeNeighbourKeys();
-        return masked;
+        ErasePairMaskKeys();
     }
 
     private ClientStep OnConsistencyRequest(ConsistencyRequest request)
@@ -616,20 +610,20 @@ public sealed class SecAggClient : IDisposable
         }
     }
 
-    private void DisposeNeighbourKeys()
+    private void ErasePairMaskKeys()
     {
-        foreach (P256PublicKey key in _neighbourMaskKeys.Values)
+        foreach (byte[] key in _pairMaskKeys.Values)
         {
-            key.Dispose();
+            CryptographicOperations.ZeroMemory(key);
         }
 
-        _neighbourMaskKeys.Clear();
+        _pairMaskKeys.Clear();
     }
 
     private void EraseSecrets()
     {
         EraseInput();
-        DisposeNeighbourKeys();
+        ErasePairMaskKeys();
         foreach (byte[] key in _encryptionKeys.Values)
         {
             CryptographicOperations.ZeroMemory(key);
@@ -649,10 +643,17 @@ public sealed class SecAggClient : IDisposable
             _selfSeed = null;
         }
 
-        _cipherKey?.Dispose();
-        _cipherKey = null;
-        _maskKey?.Dispose();
-        _maskKey = null;
+        if (_cipherKey is not null)
+        {
+            CryptographicOperations.ZeroMemory(_cipherKey);
+            _cipherKey = null;
+        }
+
+        if (_maskKey is not null)
+        {
+            CryptographicOperations.ZeroMemory(_maskKey);
+            _maskKey = null;
+        }
     }
 
     /// <summary>The two shares this client holds of one owner's secrets.</summary>

@@ -21,7 +21,7 @@ public enum SecAggError
     /// <summary>A key, ciphertext, share, signature or vector has the wrong length.</summary>
     WrongLength,
 
-    /// <summary>A public key is not a valid P-256 point.</summary>
+    /// <summary>A public key is not a valid X25519 public key (a point of small order, whose agreements are all zeros).</summary>
     InvalidPublicKey,
 
     /// <summary>Two advertised public keys are equal.</summary>

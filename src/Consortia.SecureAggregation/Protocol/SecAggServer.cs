@@ -203,9 +203,9 @@ public sealed class SecAggServer : IDisposable
     private SecAggRejection? CheckAdvertisement(KeyAdvertisement message)
     {
         ParticipantIndex sender = message.Sender;
-        if (message.CipherPublicKey.Length != P256.PublicKeyLength || message.MaskPublicKey.Length != P256.PublicKeyLength)
+        if (message.CipherPublicKey.Length != X25519.PublicKeyLength || message.MaskPublicKey.Length != X25519.PublicKeyLength)
         {
-            return new SecAggRejection(SecAggError.WrongLength, sender, $"Public keys must be {P256.PublicKeyLength} bytes.");
+            return new SecAggRejection(SecAggError.WrongLength, sender, $"Public keys must be {X25519.PublicKeyLength} bytes.");
         }
 
         string cipherHex = Convert.ToHexString(message.CipherPublicKey.Span);
@@ -229,22 +229,20 @@ public sealed class SecAggServer : IDisposable
             }
         }
 
-        if (!P256PublicKey.TryImport(message.CipherPublicKey.Span, out P256PublicKey? cipherKey))
+        if (!X25519.IsValidPublicKey(message.CipherPublicKey.Span))
         {
-            return new SecAggRejection(SecAggError.InvalidPublicKey, sender, "The encryption key is not a valid P-256 point.");
+            return new SecAggRejection(SecAggError.InvalidPublicKey, sender, "The encryption key is an X25519 point of small order.");
         }
 
-        cipherKey.Dispose();
-        if (!P256PublicKey.TryImport(message.MaskPublicKey.Span, out P256PublicKey? maskKey))
+        if (!X25519.IsValidPublicKey(message.MaskPublicKey.Span))
         {
-            return new SecAggRejection(SecAggError.InvalidPublicKey, sender, "The mask key is not a valid P-256 point.");
+            return new SecAggRejection(SecAggError.InvalidPublicKey, sender, "The mask key is an X25519 point of small order.");
         }
 
         _advertisedKeys.Add(cipherHex);
         _advertisedKeys.Add(maskHex);
         Participant participant = _participants[sender.Value];
         participant.Keys = new AdvertisedKeys(sender, message.CipherPublicKey.ToArray(), message.MaskPublicKey.ToArray(), message.Signature?.ToArray());
-        participant.MaskKey = maskKey;
         return null;
     }
 
@@ -504,7 +502,7 @@ public sealed class SecAggServer : IDisposable
         Dictionary<string, Fp127[]> lagrange = new(StringComparer.Ordinal);
         byte[] secret = new byte[ProtocolConstants.SecretLength];
         Span<byte> key = stackalloc byte[KeyDerivation.KeyLength];
-        Span<byte> agreement = stackalloc byte[P256.CoordinateLength];
+        Span<byte> agreement = stackalloc byte[X25519.SharedSecretLength];
         using AesCtrMaskExpander expander = new();
         try
         {
@@ -521,32 +519,33 @@ public sealed class SecAggServer : IDisposable
 
             foreach (int participant in dropped)
             {
-                if (!ShamirSecretSharing.TryReconstruct(_keyShares[participant], threshold, secret, lagrange, out ShamirError error)
-                    || !P256.TryImportScalar(secret, out ECDiffieHellman? privateKey))
+                if (!ShamirSecretSharing.TryReconstruct(_keyShares[participant], threshold, secret, lagrange, out ShamirError error))
                 {
-                    return Fail(SecAggError.ReconstructionFailed, $"The mask private key of dropped #{participant} could not be reconstructed.");
+                    return Fail(SecAggError.ReconstructionFailed, $"The mask private key of dropped #{participant} could not be reconstructed ({error}).");
                 }
 
-                using (privateKey)
+                if (!X25519.PublicKeyOf(secret).AsSpan().SequenceEqual(_participants[participant].Keys!.MaskPublicKey.Span)) // not null: advertised
                 {
-                    if (!P256.ExportPublicKey(privateKey).AsSpan().SequenceEqual(_participants[participant].Keys!.MaskPublicKey.Span)) // not null: advertised
+                    return Fail(SecAggError.ReconstructionFailed, $"The reconstructed mask private key of dropped #{participant} does not match its advertised public key.");
+                }
+
+                foreach (ParticipantIndex survivor in _survivors)
+                {
+                    if (Array.BinarySearch(_participants[survivor.Value].Sharers, participant) < 0)
                     {
-                        return Fail(SecAggError.ReconstructionFailed, $"The reconstructed mask private key of dropped #{participant} does not match its advertised public key.");
+                        continue;
                     }
 
-                    foreach (ParticipantIndex survivor in _survivors)
+                    if (!X25519.TryAgree(secret, _participants[survivor.Value].Keys!.MaskPublicKey.Span, agreement)) // not null: advertised
                     {
-                        if (Array.BinarySearch(_participants[survivor.Value].Sharers, participant) < 0)
-                        {
-                            continue;
-                        }
-
-                        P256.Agree(privateKey, _participants[survivor.Value].MaskKey!.Agreement, agreement); // not null: advertised
-                        KeyDerivation.PairwiseMaskKey(agreement, _session, survivor.Value, participant, key);
-
-                        // The survivor applied sgn(u, v) · PRG(K_uv) with sgn = +1 when u > v: undo it.
-                        expander.Apply(key, sum, survivor.Value > participant ? MaskDirection.Subtract : MaskDirection.Add);
+                        // Unreachable for keys accepted at advertisement (small-order keys are refused there).
+                        return Fail(SecAggError.ReconstructionFailed, $"The mask key of {survivor} gave no agreement with dropped #{participant}.");
                     }
+
+                    KeyDerivation.PairwiseMaskKey(agreement, _session, survivor.Value, participant, key);
+
+                    // The survivor applied sgn(u, v) · PRG(K_uv) with sgn = +1 when u > v: undo it.
+                    expander.Apply(key, sum, survivor.Value > participant ? MaskDirection.Subtract : MaskDirection.Add);
                 }
             }
         }
@@ -606,7 +605,6 @@ public sealed class SecAggServer : IDisposable
 
         foreach (Participant? participant in _participants)
         {
-            participant?.MaskKey?.Dispose();
             participant?.Clear();
         }
     }
@@ -615,8 +613,6 @@ public sealed class SecAggServer : IDisposable
     private sealed class Participant
     {
         public AdvertisedKeys? Keys { get; set; }
-
-        public P256PublicKey? MaskKey { get; set; }
 
         public EncryptedShare[] Outgoing { get; set; } = [];
 
@@ -628,7 +624,6 @@ public sealed class SecAggServer : IDisposable
 
         public void Clear()
         {
-            MaskKey = null;
             Outgoing = [];
         }
     }

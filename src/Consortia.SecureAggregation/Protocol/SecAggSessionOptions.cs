@@ -18,7 +18,7 @@ namespace Consortia.SecureAggregation.Protocol;
 public sealed record SecAggSessionOptions
 {
     /// <summary>The protocol version bound into every session id.</summary>
-    public const string ProtocolVersion = "consortia.secagg.v1";
+    public const string ProtocolVersion = "consortia.secagg.v2";
 
     /// <summary>The largest supported vector length (coordinates).</summary>
     public const int MaxVectorLength = 1 << 28;

@@ -16,7 +16,7 @@ namespace Consortia.SecureAggregation.Simulation;
 /// <remarks>
 /// Participants run one after another on the calling thread so that each measured time is one site's own
 /// work. The result carries only what the coordinator would get (the sum or a failure) plus measurements.
-/// In malicious-server mode each participant gets a fresh ECDSA P-256 identity key.
+/// In malicious-server mode each participant gets a fresh Ed25519 identity key.
 /// </remarks>
 public static class SecAggRoundSimulator
 {
@@ -157,7 +157,7 @@ public static class SecAggRoundSimulator
 
         public SecAggClient[] Clients { get; }
 
-        public EcdsaP256SignatureVerifier? Verifier { get; private set; }
+        public Ed25519SignatureVerifier? Verifier { get; private set; }
 
         public static Participants Create(SecAggSimulationOptions options)
         {
@@ -170,21 +170,20 @@ public static class SecAggRoundSimulator
                 result._owned.Add(root);
             }
 
-            EcdsaP256Signer?[] signers = new EcdsaP256Signer?[n + 1];
+            Ed25519Signer?[] signers = new Ed25519Signer?[n + 1];
             if (session.SecurityMode == SecAggSecurityMode.MaliciousServer)
             {
                 Dictionary<ParticipantIndex, ReadOnlyMemory<byte>> identities = [];
                 for (int i = 1; i <= n; i++)
                 {
                     ISecureRandom identityRandom = result.Random(root, (ulong)(n + i));
-                    EcdsaP256Signer signer = EcdsaP256Signer.Create(identityRandom);
+                    Ed25519Signer signer = Ed25519Signer.Create(identityRandom);
                     result._owned.Add(signer);
                     signers[i] = signer;
                     identities[new ParticipantIndex(i)] = signer.PublicKey;
                 }
 
-                result.Verifier = new EcdsaP256SignatureVerifier(identities);
-                result._owned.Add(result.Verifier);
+                result.Verifier = new Ed25519SignatureVerifier(identities);
             }
 
             for (int i = 1; i <= n; i++)

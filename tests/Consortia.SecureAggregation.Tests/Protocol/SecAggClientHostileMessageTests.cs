@@ -101,25 +101,43 @@ public sealed class SecAggClientHostileMessageTests
     {
         using ProtocolHarness harness = CreateSut();
         KeyRoster roster = ProtocolHarness.For<KeyRoster>(harness.RunTo(SecAggStage.ShareKeys), 1);
-        AdvertisedKeys truncated = roster.Keys[2] with { MaskPublicKey = roster.Keys[2].MaskPublicKey[..64] };
+        AdvertisedKeys truncated = roster.Keys[2] with { MaskPublicKey = roster.Keys[2].MaskPublicKey[..31] };
 
         ClientStep step = harness.Handle(roster with { Keys = [roster.Keys[0], roster.Keys[1], truncated, roster.Keys[3]] });
 
         AssertAborted(step, SecAggError.WrongLength);
     }
 
-    [Fact]
-    public void Handle_RosterKeyNotOnCurve_Aborts()
+    [Theory]
+    [MemberData(nameof(SmallOrderKeys))]
+    public void Handle_RosterCipherKeyOfSmallOrder_Aborts(byte[] smallOrder)
     {
         using ProtocolHarness harness = CreateSut();
         KeyRoster roster = ProtocolHarness.For<KeyRoster>(harness.RunTo(SecAggStage.ShareKeys), 1);
-        byte[] offCurve = roster.Keys[2].CipherPublicKey.ToArray();
-        offCurve[^1] ^= 1;
 
-        ClientStep step = harness.Handle(roster with { Keys = [roster.Keys[0], roster.Keys[1], roster.Keys[2] with { CipherPublicKey = offCurve }, roster.Keys[3]] });
+        ClientStep step = harness.Handle(roster with { Keys = [roster.Keys[0], roster.Keys[1], roster.Keys[2] with { CipherPublicKey = smallOrder }, roster.Keys[3]] });
 
         Assert.Equal(new ParticipantIndex(3), AssertAborted(step, SecAggError.InvalidPublicKey).Participant);
     }
+
+    [Theory]
+    [MemberData(nameof(SmallOrderKeys))]
+    public void Handle_RosterMaskKeyOfSmallOrder_AbortsBeforeSendingShares(byte[] smallOrder)
+    {
+        using ProtocolHarness harness = CreateSut();
+        KeyRoster roster = ProtocolHarness.For<KeyRoster>(harness.RunTo(SecAggStage.ShareKeys), 1);
+
+        ClientStep step = harness.Handle(roster with { Keys = [roster.Keys[0], roster.Keys[1] with { MaskPublicKey = smallOrder }, roster.Keys[2], roster.Keys[3]] });
+
+        Assert.Equal(new ParticipantIndex(2), AssertAborted(step, SecAggError.InvalidPublicKey).Participant);
+    }
+
+    /// <summary>X25519 u-coordinates of small order: 0, 1, and the non-canonical encodings of p and p + 1 (≡ 0 and 1).</summary>
+    public static TheoryData<byte[]> SmallOrderKeys() => new(
+        new byte[32],
+        [1, .. new byte[31]],
+        [0xED, .. Enumerable.Repeat((byte)0xFF, 30), 0x7F],
+        [0xEE, .. Enumerable.Repeat((byte)0xFF, 30), 0x7F]);
 
     [Fact]
     public void Handle_RosterWithRepeatedPublicKey_Aborts()
@@ -139,8 +157,7 @@ public sealed class SecAggClientHostileMessageTests
         using ProtocolHarness harness = CreateSut();
         KeyRoster roster = ProtocolHarness.For<KeyRoster>(harness.RunTo(SecAggStage.ShareKeys), 1);
         using DeterministicSecureRandom attacker = new(999);
-        using System.Security.Cryptography.ECDiffieHellman attackerKey = P256.GenerateKeyAgreementKey(attacker);
-        AdvertisedKeys substituted = roster.Keys[0] with { CipherPublicKey = P256.ExportPublicKey(attackerKey) };
+        AdvertisedKeys substituted = roster.Keys[0] with { CipherPublicKey = X25519.PublicKeyOf(X25519.GeneratePrivateKey(attacker)) };
 
         ClientStep step = harness.Handle(roster with { Keys = [substituted, .. roster.Keys.Skip(1)] });
 

@@ -8,16 +8,18 @@ namespace Consortia.SecureAggregation.Tests.Protocol;
 
 public sealed class SecAggMaliciousModeTests
 {
-    private static ProtocolHarness CreateSut(int n = 5, int t = 3)
-        => new(SessionFactory.Create(n, t, vectorLength: 6, mode: SecAggSecurityMode.MaliciousServer), seed: 44);
+    private static ProtocolHarness CreateSut(int n = 5, int t = 3, bool ecdsaIdentities = false)
+        => new(SessionFactory.Create(n, t, vectorLength: 6, mode: SecAggSecurityMode.MaliciousServer), seed: 44, ecdsaIdentities: ecdsaIdentities);
 
     private static void AssertAborted(ClientStep step, SecAggError error)
         => Assert.Equal(error, Assert.IsType<ClientStep.Aborted>(step).Rejection.Error);
 
-    [Fact]
-    public void RunToEnd_SignedWithDropoutsAtEveryPoint_ReturnsExactSum()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RunToEnd_SignedWithDropoutsAtEveryPoint_ReturnsExactSum(bool ecdsaIdentities)
     {
-        using ProtocolHarness harness = CreateSut(n: 7, t: 4);
+        using ProtocolHarness harness = CreateSut(n: 7, t: 4, ecdsaIdentities: ecdsaIdentities);
 
         ServerStep end = harness.RunToEnd(stage => stage switch
         {
@@ -59,10 +61,12 @@ public sealed class SecAggMaliciousModeTests
         Assert.Equal(SecAggError.MissingSignature, rejection!.Error);
     }
 
-    [Fact]
-    public void Server_AdvertisementSignedByAnotherSite_IsRejected()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Server_AdvertisementSignedByAnotherSite_IsRejected(bool ecdsaIdentities)
     {
-        using ProtocolHarness harness = CreateSut();
+        using ProtocolHarness harness = CreateSut(ecdsaIdentities: ecdsaIdentities);
         KeyAdvertisement advertisement = (KeyAdvertisement)harness.Deliver(harness.Server.Start())[0];
         byte[] payload = SigningPayloads.Advertisement(harness.SessionId, advertisement.Sender, advertisement.CipherPublicKey.Span, advertisement.MaskPublicKey.Span);
         byte[] otherSitesSignature = harness.Signers[2]!.Sign(payload);
@@ -77,8 +81,7 @@ public sealed class SecAggMaliciousModeTests
         using ProtocolHarness harness = CreateSut();
         KeyRoster roster = ProtocolHarness.For<KeyRoster>(harness.RunTo(SecAggStage.ShareKeys), 1);
         using DeterministicSecureRandom attacker = new(12345);
-        using System.Security.Cryptography.ECDiffieHellman attackerKey = P256.GenerateKeyAgreementKey(attacker);
-        AdvertisedKeys substituted = roster.Keys[2] with { CipherPublicKey = P256.ExportPublicKey(attackerKey) };
+        AdvertisedKeys substituted = roster.Keys[2] with { CipherPublicKey = X25519.PublicKeyOf(X25519.GeneratePrivateKey(attacker)) };
 
         ClientStep step = harness.Handle(roster with { Keys = [roster.Keys[0], roster.Keys[1], substituted, roster.Keys[3], roster.Keys[4]] });
 
@@ -164,5 +167,28 @@ public sealed class SecAggMaliciousModeTests
         Dictionary<ParticipantIndex, ReadOnlyMemory<byte>> keys = new() { [new ParticipantIndex(1)] = new byte[65] };
 
         Assert.Throws<ArgumentException>(() => new EcdsaP256SignatureVerifier(keys));
+        Assert.Throws<ArgumentException>(() => new Ed25519SignatureVerifier(keys));
+    }
+
+    [Fact]
+    public void Server_AdvertisementWithTamperedEd25519Signature_IsRejected()
+    {
+        using ProtocolHarness harness = CreateSut();
+        KeyAdvertisement advertisement = (KeyAdvertisement)harness.Deliver(harness.Server.Start())[0];
+        byte[] tampered = advertisement.Signature!.Value.ToArray();
+        tampered[10] ^= 0x01;
+
+        Assert.False(harness.Server.TryAccept(advertisement with { Signature = tampered }, out SecAggRejection? rejection));
+        Assert.Equal(SecAggError.InvalidSignature, rejection!.Error);
+    }
+
+    [Fact]
+    public void Server_AdvertisementWithTruncatedSignature_IsRejected()
+    {
+        using ProtocolHarness harness = CreateSut();
+        KeyAdvertisement advertisement = (KeyAdvertisement)harness.Deliver(harness.Server.Start())[0];
+
+        Assert.False(harness.Server.TryAccept(advertisement with { Signature = advertisement.Signature!.Value[..63] }, out SecAggRejection? rejection));
+        Assert.Equal(SecAggError.InvalidSignature, rejection!.Error);
     }
 }

@@ -80,20 +80,27 @@ public sealed class SecAggServerHostileMessageTests
         harness.Server.Start();
         KeyAdvertisement advertisement = Advertisement(harness, 1);
 
-        AssertRejected(harness, advertisement with { MaskPublicKey = advertisement.MaskPublicKey[..33] }, SecAggError.WrongLength);
+        AssertRejected(harness, advertisement with { MaskPublicKey = advertisement.MaskPublicKey[..31] }, SecAggError.WrongLength);
     }
 
-    [Fact]
-    public void TryAccept_KeyNotOnCurve_IsRejected()
+    [Theory]
+    [MemberData(nameof(SmallOrderKeys))]
+    public void TryAccept_KeyOfSmallOrder_IsRejected(byte[] smallOrder)
     {
         using ProtocolHarness harness = CreateSut();
         harness.Server.Start();
         KeyAdvertisement advertisement = Advertisement(harness, 1);
-        byte[] offCurve = advertisement.CipherPublicKey.ToArray();
-        offCurve[40] ^= 0x10;
 
-        AssertRejected(harness, advertisement with { CipherPublicKey = offCurve }, SecAggError.InvalidPublicKey);
+        AssertRejected(harness, advertisement with { CipherPublicKey = smallOrder }, SecAggError.InvalidPublicKey);
+        AssertRejected(harness, advertisement with { MaskPublicKey = smallOrder }, SecAggError.InvalidPublicKey);
     }
+
+    /// <summary>X25519 u-coordinates of small order: 0, 1, and the non-canonical encodings of p and p + 1 (≡ 0 and 1).</summary>
+    public static TheoryData<byte[]> SmallOrderKeys() => new(
+        new byte[32],
+        [1, .. new byte[31]],
+        [0xED, .. Enumerable.Repeat((byte)0xFF, 30), 0x7F],
+        [0xEE, .. Enumerable.Repeat((byte)0xFF, 30), 0x7F]);
 
     [Fact]
     public void TryAccept_KeyAlreadyAdvertisedByAnother_IsRejected()

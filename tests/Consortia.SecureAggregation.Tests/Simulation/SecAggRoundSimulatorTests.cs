@@ -48,8 +48,8 @@ public sealed class SecAggRoundSimulatorTests
 
         SecAggSimulationResult result = SecAggRoundSimulator.Run(options, Inputs(SessionFactory.RandomInputs(n, d, 1)));
 
-        // 4 messages of 37 header bytes; two 65-byte keys; 5 shares of 8 + 120; 4 bytes per coordinate; 6 seed shares of 4 + 1 + 52.
-        double expected = (4 * 37) + 130 + (5 * 128) + (4 * d) + (6 * 57);
+        // 4 messages of 37 header bytes; two 32-byte X25519 keys; 5 shares of 8 + 120; 4 bytes per coordinate; 6 seed shares of 4 + 1 + 52.
+        double expected = (4 * 37) + 64 + (5 * 128) + (4 * d) + (6 * 57);
         Assert.Equal(expected, result.MeanClientBytesSent);
         Assert.True(result.MeanClientBytesReceived > 0);
     }

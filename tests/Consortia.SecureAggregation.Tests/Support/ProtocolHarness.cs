@@ -13,24 +13,34 @@ internal sealed class ProtocolHarness : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
 
-    public ProtocolHarness(SecAggSessionOptions options, ulong seed = 7, uint[][]? inputs = null, bool provideInputs = true)
+    public ProtocolHarness(SecAggSessionOptions options, ulong seed = 7, uint[][]? inputs = null, bool provideInputs = true, bool ecdsaIdentities = false)
     {
         Options = options;
         int n = options.ParticipantCount;
         DeterministicSecureRandom root = Own(new DeterministicSecureRandom(seed));
         Inputs = inputs ?? SessionFactory.RandomInputs(n, options.VectorLength, (int)seed);
-        Signers = new EcdsaP256Signer?[n + 1];
+        Signers = new ISigner?[n + 1];
         if (options.SecurityMode == SecAggSecurityMode.MaliciousServer)
         {
             Dictionary<ParticipantIndex, ReadOnlyMemory<byte>> identities = [];
             for (int i = 1; i <= n; i++)
             {
-                EcdsaP256Signer signer = Own(EcdsaP256Signer.Create(Own(root.Derive(1000 + (ulong)i))));
-                Signers[i] = signer;
-                identities[new ParticipantIndex(i)] = signer.PublicKey;
+                DeterministicSecureRandom identityRandom = Own(root.Derive(1000 + (ulong)i));
+                if (ecdsaIdentities)
+                {
+                    EcdsaP256Signer signer = Own(EcdsaP256Signer.Create(identityRandom));
+                    Signers[i] = signer;
+                    identities[new ParticipantIndex(i)] = signer.PublicKey;
+                }
+                else
+                {
+                    Ed25519Signer signer = Own(Ed25519Signer.Create(identityRandom));
+                    Signers[i] = signer;
+                    identities[new ParticipantIndex(i)] = signer.PublicKey;
+                }
             }
 
-            Verifier = Own(new EcdsaP256SignatureVerifier(identities));
+            Verifier = ecdsaIdentities ? Own(new EcdsaP256SignatureVerifier(identities)) : new Ed25519SignatureVerifier(identities);
         }
 
         Clients = new SecAggClient[n + 1];
@@ -54,9 +64,9 @@ internal sealed class ProtocolHarness : IDisposable
 
     public SecAggServer Server { get; }
 
-    public EcdsaP256Signer?[] Signers { get; }
+    public ISigner?[] Signers { get; }
 
-    public EcdsaP256SignatureVerifier? Verifier { get; }
+    public ISignatureVerifier? Verifier { get; }
 
     public List<SecAggRejection> ClientAborts { get; } = [];
 

@@ -1,6 +1,6 @@
 namespace Consortia.SecureAggregation.Protocol.Messages;
 
-/// <summary>Round 0, participant to server: two fresh P-256 public keys (SEC1 uncompressed, 65 bytes each).</summary>
+/// <summary>Round 0, participant to server: two fresh X25519 public keys (32 bytes each, RFC 7748 u-coordinates).</summary>
 /// <param name="Session">The session the message belongs to.</param>
 /// <param name="Sender">The advertising participant.</param>
 /// <param name="CipherPublicKey">c_u^PK, for the encryption of shares.</param>
