@@ -8,7 +8,8 @@ namespace Consortia.Privacy.Mechanisms;
 /// <remarks>
 /// <para>
 /// The noise source for real runs: it cannot be seeded. All uniform bits come from
-/// <see cref="RandomNumberGenerator.Fill"/>, drawn in blocks of 12 KiB, and are cleared from the pooled buffer after use.
+/// <see cref="RandomNumberGenerator.Fill"/>, drawn in requests of up to 48 KiB (the call has a fixed cost of
+/// microseconds, so small requests would dominate), and are cleared from the pooled buffer after use.
 /// </para>
 /// <para>
 /// <b><see cref="AddScaledStandardNormals"/></b> (DP-SGD's path) runs a vectorised single-precision Box–Muller
@@ -84,13 +85,15 @@ public sealed class CryptographicNoiseSource : INoiseSource
         }
 
         uint[] words = ArrayPool<uint>.Shared.Rent(FloatBoxMuller.BufferWords);
+        int used = words.Length;
         try
         {
-            FloatBoxMuller.AddScaled(values, scale, _fillWords, words);
+            used = FloatBoxMuller.AddScaled(values, scale, _fillWords, words);
         }
         finally
         {
-            ArrayPool<uint>.Shared.Return(words, clearArray: true);
+            words.AsSpan(0, used).Clear();
+            ArrayPool<uint>.Shared.Return(words);
         }
     }
 }

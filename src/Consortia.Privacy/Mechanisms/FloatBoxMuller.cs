@@ -45,43 +45,78 @@ internal static class FloatBoxMuller
     /// <summary>Uniform words consumed per pair of normals.</summary>
     public const int WordsPerPair = 3;
 
-    /// <summary>The number of uniform words a scratch buffer must hold for <see cref="AddScaled"/>.</summary>
-    public const int BufferWords = WordsPerPair * BlockPairs;
+    /// <summary>
+    /// The number of uniform words a scratch buffer holds for <see cref="AddScaled"/>: four blocks (48 KiB), so the
+    /// generator is called with large requests (the operating system's CSPRNG has a per-call cost of microseconds).
+    /// </summary>
+    public const int BufferWords = 4 * WordsPerPair * BlockPairs;
 
     /// <summary>The largest |z| the transform can return: √(−2 ln 2⁻⁶³) = √(126 ln 2).</summary>
     public static readonly double MaxAbs = Math.Sqrt(126 * Math.Log(2));
 
+    private const int BlockValues = 2 * BlockPairs;
+    private const int BlockWords = WordsPerPair * BlockPairs;
     private const float Ln2 = 0.693147180559945309f;
 
     /// <summary>Adds <paramref name="scale"/>·z to every value, z independent N(0, 1) draws.</summary>
     /// <param name="values">The values, noised in place.</param>
     /// <param name="scale">The standard deviation s.</param>
-    /// <param name="fill">The uniform bits (called once per block of up to 2048 values).</param>
-    /// <param name="words">Scratch for the words, at least <see cref="BufferWords"/> long; the caller clears it if secret.</param>
-    public static void AddScaled(Span<float> values, float scale, UniformWordsFiller fill, Span<uint> words)
+    /// <param name="fill">The uniform bits, requested for as many blocks as the scratch holds at a time.</param>
+    /// <param name="words">Scratch for the words, at least <see cref="BufferWords"/> long.</param>
+    /// <returns>The length of the prefix of <paramref name="words"/> written, which the caller clears if secret.</returns>
+    /// <remarks>
+    /// Full blocks of 2048 values, then one smaller block for the tail (its pairs rounded up to a multiple of 8,
+    /// computed into zeroed scratch of which a prefix is added). The words a call consumes depend only on the length.
+    /// </remarks>
+    public static int AddScaled(Span<float> values, float scale, UniformWordsFiller fill, Span<uint> words)
     {
-        const int BlockValues = 2 * BlockPairs;
-        while (values.Length >= BlockValues)
+        int used = 0;
+        Span<float> tail = stackalloc float[BlockValues];
+        int capacityBlocks = words.Length / BlockWords;
+        while (!values.IsEmpty)
         {
-            Span<uint> block = words[..BufferWords];
-            fill(block);
-            Transform(block, values[..BlockValues], scale);
-            values = values[BlockValues..];
+            int fullBlocks = values.Length / BlockValues;
+            int tailPairs = TailPairs(values.Length % BlockValues);
+            int take, covered;
+            if (fullBlocks < capacityBlocks || (fullBlocks == capacityBlocks && tailPairs == 0))
+            {
+                take = (fullBlocks * BlockWords) + (WordsPerPair * tailPairs);
+                covered = values.Length;
+            }
+            else
+            {
+                take = capacityBlocks * BlockWords;
+                covered = capacityBlocks * BlockValues;
+            }
+
+            Span<uint> w = words[..take];
+            fill(w);
+            used = Math.Max(used, take);
+            Span<float> v = values[..covered];
+            while (v.Length >= BlockValues)
+            {
+                Transform(w[..BlockWords], v[..BlockValues], scale);
+                w = w[BlockWords..];
+                v = v[BlockValues..];
+            }
+
+            if (!v.IsEmpty)
+            {
+                int pairs = TailPairs(v.Length);
+                Span<float> scratch = tail[..(2 * pairs)];
+                scratch.Clear();
+                Transform(w[..(WordsPerPair * pairs)], scratch, scale);
+                TensorPrimitives.Add(v, scratch[..v.Length], v);
+                scratch.Clear();
+            }
+
+            values = values[covered..];
         }
 
-        if (!values.IsEmpty)
-        {
-            // The tail: a smaller block (pairs rounded up to a vector) into zeroed scratch, of which a prefix is used.
-            int pairs = ((values.Length + 15) / 16) * 8;
-            Span<float> scratch = stackalloc float[2 * pairs];
-            scratch.Clear();
-            Span<uint> block = words[..(WordsPerPair * pairs)];
-            fill(block);
-            Transform(block, scratch, scale);
-            TensorPrimitives.Add(values, scratch[..values.Length], values);
-            scratch.Clear();
-        }
+        return used;
     }
+
+    private static int TailPairs(int values) => ((values + 15) / 16) * 8;
 
     /// <summary>Transforms 3P words into 2P normals added, times <paramref name="scale"/>, to <paramref name="values"/>.</summary>
     /// <param name="words">3P uniform words, P a multiple of 8.</param>
