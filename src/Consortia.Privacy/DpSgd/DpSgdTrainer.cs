@@ -27,7 +27,6 @@ public sealed class DpSgdTrainer
     private readonly float[] _sum;
     private readonly float[] _chunkSum;
     private readonly float[] _norms;
-    private readonly double[] _noise;
     private int[] _rows = [];
 
     /// <summary>Creates a trainer.</summary>
@@ -44,7 +43,6 @@ public sealed class DpSgdTrainer
         _sum = new float[_model.Layout.Length];
         _chunkSum = new float[_model.Layout.Length];
         _norms = new float[chunkSize];
-        _noise = new double[_model.Layout.Length];
     }
 
     /// <summary>Trains <paramref name="parameters"/> in place with DP-SGD.</summary>
@@ -56,6 +54,7 @@ public sealed class DpSgdTrainer
     /// <param name="sampling">Poisson or fixed-size batches.</param>
     /// <param name="random">Batch sampling randomness.</param>
     /// <param name="noise">Gaussian noise (cryptographic in deployments).</param>
+    /// <exception cref="ArgumentOutOfRangeException">σ is negative or not finite, or C is not finite and positive.</exception>
     /// <returns>What the run did; its <see cref="LocalTrainingResult.Steps"/> and q = B/n are what the accountant charges.</returns>
     public LocalTrainingResult Train(
         Span<float> parameters, Dataset data, LocalTrainingOptions options, double noiseMultiplier, double clipNorm,
@@ -71,6 +70,17 @@ public sealed class DpSgdTrainer
         double q = (double)expected / n;
         int steps = options.StepsFor(n);
         IOptimizer optimizer = options.Optimizer.Create(parameters.Length);
+        if (!(noiseMultiplier >= 0.0) || !double.IsFinite(noiseMultiplier))
+        {
+            throw new ArgumentOutOfRangeException(nameof(noiseMultiplier), noiseMultiplier, "The noise multiplier must be finite and non-negative.");
+        }
+
+        if (!(clipNorm > 0.0) || !double.IsFinite(clipNorm))
+        {
+            throw new ArgumentOutOfRangeException(nameof(clipNorm), clipNorm, "The clip norm must be finite and positive.");
+        }
+
+        float noiseScale = NoiseScale.RoundUp(noiseMultiplier * clipNorm);
         if (_rows.Length < n)
         {
             _rows = new int[n];
@@ -123,11 +133,13 @@ public sealed class DpSgdTrainer
 
             // Noise σC on the clipped sum, then the mean over the *expected* batch size (the sensitivity is C
             // whatever the realised size, so dividing by it would leak the size).
-            noise.NextStandardNormals(_noise);
-            for (int i = 0; i < _sum.Length; i++)
+            // The noise is drawn and added in one vectorised float pass (std rounded up to a float, never below σC).
+            if (noiseScale > 0f)
             {
-                _sum[i] = (float)((_sum[i] + (noiseMultiplier * clipNorm * _noise[i])) / expected);
+                noise.AddScaledStandardNormals(_sum, noiseScale);
             }
+
+            TensorPrimitives.Divide(_sum, (float)expected, _sum);
 
             if (_model.Spec.L2 > 0f)
             {

@@ -9,9 +9,10 @@ namespace Consortia.Privacy.Mechanisms;
 /// <para>
 /// With L2 sensitivity C (guaranteed by <see cref="L2Clipping"/>) and noise multiplier σ this is the Gaussian
 /// mechanism whose (sub-sampled) privacy the accountant measures (Mironov, Talwar, Zhang 2019; Abadi et al. 2016).
-/// Noise is drawn in blocks of double-precision normals from the injected <see cref="INoiseSource"/>, scaled and
-/// added with <see cref="TensorPrimitives"/>; scratch comes from <see cref="ArrayPool{T}"/> and is cleared on return
-/// (the noise must not leak: knowing it removes the protection).
+/// Float vectors get noise through <see cref="INoiseSource.AddScaledStandardNormals"/> (vectorised, in place, with
+/// the standard deviation rounded up to a float so it is never below σ·C); double vectors through
+/// <see cref="INoiseSource.NextStandardNormals"/> in blocks. Scratch comes from <see cref="ArrayPool{T}"/> and is
+/// cleared on return (the noise must not leak: knowing it removes the protection).
 /// </para>
 /// <para>Thread-safe if the noise source is.</para>
 /// </remarks>
@@ -29,26 +30,9 @@ public static class GaussianMechanism
     {
         double std = StandardDeviation(noiseMultiplier, clipNorm);
         ArgumentNullException.ThrowIfNull(noise);
-        double[] normals = ArrayPool<double>.Shared.Rent(Math.Min(values.Length, Block));
-        float[] scaled = ArrayPool<float>.Shared.Rent(Math.Min(values.Length, Block));
-        try
+        if (std > 0.0)
         {
-            while (!values.IsEmpty)
-            {
-                int count = Math.Min(values.Length, Block);
-                Span<double> z = normals.AsSpan(0, count);
-                Span<float> n = scaled.AsSpan(0, count);
-                noise.NextStandardNormals(z);
-                TensorPrimitives.Multiply(z, std, z);
-                TensorPrimitives.ConvertTruncating(z, n);
-                TensorPrimitives.Add(values[..count], n, values[..count]);
-                values = values[count..];
-            }
-        }
-        finally
-        {
-            ArrayPool<double>.Shared.Return(normals, clearArray: true);
-            ArrayPool<float>.Shared.Return(scaled, clearArray: true);
+            noise.AddScaledStandardNormals(values, NoiseScale.RoundUp(std));
         }
     }
 

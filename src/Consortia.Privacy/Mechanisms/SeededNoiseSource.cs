@@ -1,48 +1,75 @@
-using System.Buffers;
 using Consortia.Learning;
 
 namespace Consortia.Privacy.Mechanisms;
 
 /// <summary>Standard normal noise from a seeded <see cref="RandomSource"/>, for tests and simulations.</summary>
 /// <remarks>
-/// Reproducible: the same source state gives the same draws. Uses the same 53-bit Box–Muller transform as
-/// <see cref="CryptographicNoiseSource"/>. Never use it for noise that protects real data: whoever knows the seed
-/// can subtract the noise. Not thread-safe (neither is <see cref="RandomSource"/>).
+/// <para>
+/// Reproducible: the same source state gives the same draws for the same sequence of calls (a call consumes whole
+/// blocks of uniform words, so the draws depend on how a request is split into calls). The constructor draws the
+/// 256-bit states of eight xoshiro256** lanes from <see cref="RandomSource"/> (32 words); the uniform bits then come
+/// from those lanes in bulk, vectorised. <see cref="AddScaledStandardNormals"/> uses the single-precision Box–Muller
+/// transform of <see cref="CryptographicNoiseSource"/> (62-bit radius uniform, |z| ≤ 9.345), and
+/// <see cref="NextStandardNormals"/> the 53-bit double-precision one (|z| ≤ 8.57).
+/// </para>
+/// <para>
+/// Never use it for noise that protects real data: whoever knows the seed can subtract the noise. Not thread-safe
+/// (neither is <see cref="RandomSource"/>); allocation-free after construction.
+/// </para>
 /// </remarks>
 public sealed class SeededNoiseSource : INoiseSource
 {
-    private readonly RandomSource _random;
+    private readonly XoshiroLanes _lanes;
+    private readonly uint[] _words = new uint[FloatBoxMuller.BufferWords];
+    private readonly ulong[] _doubleWords = new ulong[BoxMuller.MaxBlock];
+    private readonly UniformWordsFiller _fill;
 
-    /// <summary>Creates a source over <paramref name="random"/>, which it advances.</summary>
+    /// <summary>Creates a source seeded from <paramref name="random"/>, which it advances by 32 words.</summary>
     /// <param name="random">The seeded source, typically derived for the purpose, e.g. <c>job.Derive("dp-noise")</c>.</param>
     public SeededNoiseSource(RandomSource random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        _random = random;
+        _lanes = new XoshiroLanes(random);
+        _fill = FillWords;
     }
 
     /// <inheritdoc/>
     public void NextStandardNormals(Span<double> destination)
     {
-        ulong[] words = ArrayPool<ulong>.Shared.Rent(BoxMuller.WordsFor(Math.Min(destination.Length, BoxMuller.MaxBlock)));
-        try
+        while (!destination.IsEmpty)
         {
-            while (!destination.IsEmpty)
-            {
-                int count = Math.Min(destination.Length, BoxMuller.MaxBlock);
-                Span<ulong> block = words.AsSpan(0, BoxMuller.WordsFor(count));
-                for (int i = 0; i < block.Length; i++)
-                {
-                    block[i] = _random.NextUInt64();
-                }
-
-                BoxMuller.Transform(block, destination[..count]);
-                destination = destination[count..];
-            }
+            int count = Math.Min(destination.Length, BoxMuller.MaxBlock);
+            int words = BoxMuller.WordsFor(count);
+            Span<ulong> block = _doubleWords.AsSpan(0, ((words + XoshiroLanes.WordsPerStep - 1) / XoshiroLanes.WordsPerStep) * XoshiroLanes.WordsPerStep);
+            _lanes.Fill(block);
+            BoxMuller.Transform(block[..words], destination[..count]);
+            destination = destination[count..];
         }
-        finally
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Vectorised single-precision Box–Muller over the xoshiro lanes; see <see cref="CryptographicNoiseSource"/>.</remarks>
+    public void AddScaledStandardNormals(Span<float> values, float scale)
+    {
+        NoiseScale.Validate(scale);
+        FloatBoxMuller.AddScaled(values, scale, _fill, _words);
+    }
+
+    private void FillWords(Span<uint> words)
+    {
+        // Blocks are whole vectors of pairs (3·8k words); the lanes emit 16 32-bit words per step.
+        int length = ((words.Length + 15) / 16) * 16;
+        if (length == words.Length)
         {
-            ArrayPool<ulong>.Shared.Return(words);
+            _lanes.Fill(words);
+        }
+        else
+        {
+            Span<uint> padded = stackalloc uint[16];
+            int whole = (words.Length / 16) * 16;
+            _lanes.Fill(words[..whole]);
+            _lanes.Fill(padded);
+            padded[..(words.Length - whole)].CopyTo(words[whole..]);
         }
     }
 }
