@@ -69,12 +69,13 @@ public sealed record JobDefinition
 
     /// <summary>Builds the job's strategy; with client-level DP the central noise comes from the operating system's CSPRNG.</summary>
     /// <returns>A new strategy instance.</returns>
-    public Strategies.IStrategy CreateStrategy() => CreateStrategy(new Privacy.Mechanisms.CryptographicNoiseSource());
+    public Strategies.IStrategy CreateStrategy() => CreateStrategy(Strategies.ClientDp.ClientDpStrategy.CryptographicNoise);
 
-    /// <summary>Builds the job's strategy with the given central noise source (used only with client-level DP).</summary>
-    /// <param name="centralNoise">The coordinator's noise source: seeded in tests and simulation, cryptographic otherwise.</param>
+    /// <summary>Builds the job's strategy with the given central noise (used only with client-level DP).</summary>
+    /// <param name="centralNoise">The coordinator's noise source for a round: <see cref="Strategies.ClientDp.ClientDpStrategy.SeededNoise"/>
+    /// in tests and simulation, <see cref="Strategies.ClientDp.ClientDpStrategy.CryptographicNoise"/> otherwise.</param>
     /// <returns>A new strategy instance.</returns>
-    public Strategies.IStrategy CreateStrategy(Privacy.Mechanisms.INoiseSource centralNoise)
+    public Strategies.IStrategy CreateStrategy(Func<Strategies.RoundInput, Privacy.Mechanisms.INoiseSource> centralNoise)
     {
         ArgumentNullException.ThrowIfNull(centralNoise);
         Strategies.IStrategy strategy = Strategy.Create(Training);

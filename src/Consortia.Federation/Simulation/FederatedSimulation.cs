@@ -78,7 +78,7 @@ public static class FederatedSimulation
         }
         InProcessSiteTransport transport = new(agents);
         // Client-level DP: the coordinator's noise is seeded from the job in simulation (cryptographic when deployed).
-        IStrategy strategy = job.CreateStrategy(new SeededNoiseSource(random.Derive("central-dp-noise")));
+        IStrategy strategy = job.CreateStrategy(Strategies.ClientDp.ClientDpStrategy.SeededNoise);
         RoundEngine engine = new(transport, strategy, job.Engine);
 
         ParameterVector initial = new(spec.CreateLayout());

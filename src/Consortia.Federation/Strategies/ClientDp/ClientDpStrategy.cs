@@ -33,17 +33,21 @@ namespace Consortia.Federation.Strategies.ClientDp;
 /// </remarks>
 public sealed class ClientDpStrategy : IStrategy
 {
+    private static readonly CryptographicNoiseSource s_cryptographic = new();
     private readonly IStrategy _inner;
     private readonly ClientDpSettings _settings;
-    private readonly INoiseSource _noise;
+    private readonly Func<RoundInput, INoiseSource> _noise;
     private ClientDpCalibration? _calibration; // cache: calibration depends only on (m, N)
 
     /// <summary>Wraps <paramref name="inner"/> with client-level DP.</summary>
     /// <param name="inner">A strategy that works from the sum of updates.</param>
     /// <param name="settings">The job's client-level DP settings.</param>
-    /// <param name="noise">The central noise source: <see cref="CryptographicNoiseSource"/> in real runs, seeded in tests and simulation.</param>
+    /// <param name="noise">
+    /// The central noise source for a round: <see cref="CryptographicNoise"/> in real runs, <see cref="SeededNoise"/> in
+    /// tests and simulation (then the strategy is a pure function of its input, like every other strategy).
+    /// </param>
     /// <exception cref="ArgumentException">The wrapped strategy needs individual updates, or the options are invalid.</exception>
-    public ClientDpStrategy(IStrategy inner, ClientDpSettings settings, INoiseSource noise)
+    public ClientDpStrategy(IStrategy inner, ClientDpSettings settings, Func<RoundInput, INoiseSource> noise)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(settings);
@@ -63,6 +67,12 @@ public sealed class ClientDpStrategy : IStrategy
         _settings = settings;
         _noise = noise;
     }
+
+    /// <summary>Noise from the operating system's CSPRNG, for real runs (it cannot be seeded).</summary>
+    public static Func<RoundInput, INoiseSource> CryptographicNoise { get; } = static _ => s_cryptographic;
+
+    /// <summary>Noise drawn from the round's seeded random source, for tests and simulation: reproducible, and never for real data.</summary>
+    public static Func<RoundInput, INoiseSource> SeededNoise { get; } = input => new SeededNoiseSource(input.Random.Derive("central-dp-noise"));
 
     /// <inheritdoc />
     public StrategyTraits Traits { get; } = new(NeedsIndividualUpdates: false);
@@ -140,12 +150,19 @@ public sealed class ClientDpStrategy : IStrategy
 
     /// <inheritdoc />
     /// <remarks>
-    /// From individual updates, each is clipped again at the coordinator (a no-op for updates the sites clipped) and
-    /// summed in the given order, so the result equals the one from their sum.
+    /// From individual updates they are summed in the given (canonical) order, so the result equals the one from their
+    /// sum: the bound is enforced by the sites, before weighting and quantisation. A round nobody contributed to
+    /// releases nothing and keeps the model.
     /// </remarks>
     public StrategyStep Aggregate(RoundInput input, UpdateAggregate updates)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(updates);
+        if (updates.Count == 0)
+        {
+            return new StrategyStep(input.Model.Parameters, input.State);
+        }
+
         ClientDpState state = (ClientDpState)input.State;
         RoundInput innerInput = input with { State = state.Inner };
         int sampled = _inner.PlanTraining(innerInput).Sites.Count;
@@ -154,20 +171,21 @@ public sealed class ClientDpStrategy : IStrategy
         SummedUpdates sum = updates switch
         {
             SummedUpdates s => s,
-            IndividualUpdates individual => SiteSampling.Sum(layout, [.. individual.Updates.Select(u => Reclip(u, state.ClipNorm))]),
+            IndividualUpdates individual => SiteSampling.Sum(layout, individual.Updates),
             _ => throw new System.Diagnostics.UnreachableException(),
         };
 
         // Δ̄ = (Σ Δ̂ + N(0, (z_Δ·C)²)) / m, handed to the wrapped strategy as a sum of weight 1 (its mean is Δ̄).
+        INoiseSource noise = _noise(input);
         ParameterVector average = sum.WeightedSum.Clone();
-        ClientLevelMechanism.NoisyAverage(average.Values, calibration.UpdateNoiseMultiplier, state.ClipNorm, sampled, _noise);
+        ClientLevelMechanism.NoisyAverage(average.Values, calibration.UpdateNoiseMultiplier, state.ClipNorm, sampled, noise);
         StrategyStep step = _inner.Aggregate(innerInput, new SummedUpdates(average, 1.0, sum.Contributors));
 
         double nextClip = state.ClipNorm;
         if (_settings.Options.Adaptive is { } adaptive)
         {
             double bits = sum.UnclippedBitSum ?? throw new InvalidOperationException("Adaptive clipping needs the sum of the sites' unclipped bits, which the round lacks.");
-            double fraction = AdaptiveClipping.NoisyUnclippedFraction(bits, calibration.BitNoise!.Value, sampled, _noise);
+            double fraction = AdaptiveClipping.NoisyUnclippedFraction(bits, calibration.BitNoise!.Value, sampled, noise);
             nextClip = AdaptiveClipping.NextClip(state.ClipNorm, fraction, adaptive.TargetQuantile, adaptive.LearningRate);
         }
 
@@ -186,17 +204,5 @@ public sealed class ClientDpStrategy : IStrategy
     {
         ArgumentNullException.ThrowIfNull(input);
         return _inner.Summarise(input with { State = ((ClientDpState)input.State).Inner }, reports);
-    }
-
-    private static SiteUpdate Reclip(SiteUpdate update, double clipNorm)
-    {
-        if (Privacy.Mechanisms.L2Clipping.Norm(update.WeightedDelta.Values) <= clipNorm)
-        {
-            return update;
-        }
-
-        ParameterVector clipped = update.WeightedDelta.Clone();
-        ClientLevelMechanism.ClipUpdate(clipped.Values, clipNorm);
-        return update with { WeightedDelta = clipped };
     }
 }
