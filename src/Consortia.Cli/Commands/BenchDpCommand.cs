@@ -29,17 +29,18 @@ internal static class BenchDpCommand
         Option<string> dataset = new("--dataset") { Description = "heart-disease (the job examples/heart-disease/dp-sgd.yaml is the base).", DefaultValueFactory = _ => "heart-disease" };
         dataset.AcceptOnlyFromAmong("heart-disease");
         Option<FileInfo> job = new("--job") { Description = "The DP job to vary (default: examples/heart-disease/dp-sgd.yaml).", DefaultValueFactory = _ => new FileInfo(Path.Combine("examples", "heart-disease", "dp-sgd.yaml")) };
-        Option<FileInfo> clientJob = new("--client-job") { Description = "The client-level DP job to vary (default: examples/heart-disease/dp-fedavg-client.yaml).", DefaultValueFactory = _ => new FileInfo(Path.Combine("examples", "heart-disease", "dp-fedavg-client.yaml")) };
+        Option<FileInfo?> clientJob = new("--client-job") { Description = "The client-level DP job to vary (default: dp-fedavg-client.yaml beside the --job file)." };
         Option<string> seeds = new("--seeds") { Description = "Comma-separated seeds.", DefaultValueFactory = _ => "42,43,44,45,46" };
         Option<bool> json = new("--json") { Description = "Prints one JSON document." };
         Option<bool> skipThroughput = new("--skip-throughput") { Description = "Measures utility only (throughput rows are left out)." };
         Command command = new("dp", "Accuracy at ε ∈ {0.5, 1, 2, 4, 8, ∞} (δ = 1e-5) for sample-level and client-level DP, and DP-SGD throughput against non-private training.") { dataset, job, clientJob, seeds, json, skipThroughput };
-        command.SetAction((parse, ct) => RunAsync(parse.GetRequiredValue(job), parse.GetRequiredValue(clientJob), parse.GetRequiredValue(seeds), parse.GetValue(json), parse.GetValue(skipThroughput), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
+        command.SetAction((parse, ct) => RunAsync(parse.GetRequiredValue(job), parse.GetValue(clientJob), parse.GetRequiredValue(seeds), parse.GetValue(json), parse.GetValue(skipThroughput), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo jobFile, FileInfo clientJobFile, string seedText, bool json, bool skipThroughput, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo jobFile, FileInfo? clientJobOption, string seedText, bool json, bool skipThroughput, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        FileInfo clientJobFile = clientJobOption ?? new FileInfo(Path.Combine(jobFile.DirectoryName ?? ".", "dp-fedavg-client.yaml"));
         JobDefinition baseJob;
         JobDefinition clientJob;
         FederatedDataset data;
