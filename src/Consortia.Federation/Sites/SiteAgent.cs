@@ -85,7 +85,7 @@ public sealed class SiteAgent : IDisposable
 
     private Governance.Policies.PolicyDecision? _jobDecision;
 
-    /// <summary>What DP-SGD has cost this site in the current job, or <see langword="null"/> when it trained without DP.</summary>
+    /// <summary>What DP-SGD (sample level) or DP-FedAvg (client level, as booked by this site) has cost this site in the current job, or <see langword="null"/> without DP.</summary>
     public SitePrivacyReport? Privacy { get; private set; }
 
     /// <summary>The site's name.</summary>
