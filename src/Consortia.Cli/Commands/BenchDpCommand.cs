@@ -17,8 +17,8 @@ using Consortia.Privacy.Mechanisms;
 namespace Consortia.Cli.Commands;
 
 /// <summary>
-/// <c>consortia bench dp --dataset heart-disease [--json]</c>: test accuracy against ε for sample-level DP-SGD,
-/// and DP-SGD's throughput against non-private training measured in the same run.
+/// <c>consortia bench dp --dataset heart-disease [--json]</c>: test accuracy against ε for sample-level DP-SGD and for
+/// client-level DP-FedAvg, and DP-SGD's throughput against non-private training measured in the same run.
 /// </summary>
 internal static class BenchDpCommand
 {
@@ -29,23 +29,30 @@ internal static class BenchDpCommand
         Option<string> dataset = new("--dataset") { Description = "heart-disease (the job examples/heart-disease/dp-sgd.yaml is the base).", DefaultValueFactory = _ => "heart-disease" };
         dataset.AcceptOnlyFromAmong("heart-disease");
         Option<FileInfo> job = new("--job") { Description = "The DP job to vary (default: examples/heart-disease/dp-sgd.yaml).", DefaultValueFactory = _ => new FileInfo(Path.Combine("examples", "heart-disease", "dp-sgd.yaml")) };
+        Option<FileInfo?> clientJob = new("--client-job") { Description = "The client-level DP job to vary (default: dp-fedavg-client.yaml beside the --job file)." };
         Option<string> seeds = new("--seeds") { Description = "Comma-separated seeds.", DefaultValueFactory = _ => "42,43,44,45,46" };
         Option<bool> json = new("--json") { Description = "Prints one JSON document." };
-        Command command = new("dp", "Accuracy at ε ∈ {0.5, 1, 2, 4, 8, ∞} (δ = 1e-5) and DP-SGD throughput against non-private training.") { dataset, job, seeds, json };
-        command.SetAction((parse, ct) => RunAsync(parse.GetRequiredValue(job), parse.GetRequiredValue(seeds), parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
+        Option<bool> skipThroughput = new("--skip-throughput") { Description = "Measures utility only (throughput rows are left out)." };
+        Command command = new("dp", "Accuracy at ε ∈ {0.5, 1, 2, 4, 8, ∞} (δ = 1e-5) for sample-level and client-level DP, and DP-SGD throughput against non-private training.") { dataset, job, clientJob, seeds, json, skipThroughput };
+        command.SetAction((parse, ct) => RunAsync(parse.GetRequiredValue(job), parse.GetValue(clientJob), parse.GetRequiredValue(seeds), parse.GetValue(json), parse.GetValue(skipThroughput), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo jobFile, string seedText, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo jobFile, FileInfo? clientJobOption, string seedText, bool json, bool skipThroughput, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        FileInfo clientJobFile = clientJobOption ?? new FileInfo(Path.Combine(jobFile.DirectoryName ?? ".", "dp-fedavg-client.yaml"));
         JobDefinition baseJob;
+        JobDefinition clientJob;
         FederatedDataset data;
+        FederatedDataset clientData;
         ulong[] seeds;
         try
         {
             seeds = [.. seedText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => ulong.Parse(s, CultureInfo.InvariantCulture))];
             baseJob = JobFile.Load(jobFile.FullName) with { SiteBudget = null, Baselines = null };
             data = FederatedDataLoader.Load(baseJob.Data, jobFile.DirectoryName ?? ".");
+            clientJob = JobFile.Load(clientJobFile.FullName) with { SiteBudget = null, Baselines = null };
+            clientData = FederatedDataLoader.Load(clientJob.Data, clientJobFile.DirectoryName ?? ".");
         }
         catch (Exception error) when (error is JobFileException or DataConfigurationException or DataValidationException or IOException or FormatException or OverflowException)
         {
@@ -59,7 +66,13 @@ internal static class BenchDpCommand
             return 2;
         }
 
-        List<(double? Epsilon, double Accuracy)> utility = [];
+        if (clientJob.ClientDp is not { } clientDp)
+        {
+            await stderr.WriteLineAsync($"error: {clientJobFile.Name}: the job has no privacy.dp section with mode: client-level to vary.").ConfigureAwait(false);
+            return 2;
+        }
+
+        List<(string Mode, double? Epsilon, double Accuracy)> utility = [];
         foreach (double? epsilon in s_epsilons)
         {
             double sum = 0;
@@ -78,10 +91,29 @@ internal static class BenchDpCommand
                 sum += result.Final.Mean[0].Value;
             }
 
-            utility.Add((epsilon, sum / seeds.Length));
+            utility.Add(("sample-level", epsilon, sum / seeds.Length));
         }
 
-        List<(string Model, double Dp, double Plain)> throughput = [Throughput("30-64-1", 30, 64), Throughput("1000-256-1", 1000, 256)];
+        // Client-level DP-FedAvg: z calibrated for q = sites sampled / sites and the job's rounds; ∞ is the same job without DP.
+        foreach (double? epsilon in s_epsilons)
+        {
+            double sum = 0;
+            foreach (ulong seed in seeds)
+            {
+                JobDefinition job = clientJob with
+                {
+                    Seed = seed,
+                    ClientDp = epsilon is { } e ? clientDp with { Options = clientDp.Options with { TargetEpsilon = e, NoiseMultiplier = null } } : null,
+                    Engine = clientJob.Engine with { EvaluateEvery = clientJob.Engine.Rounds },
+                };
+                SimulationResult result = await FederatedSimulation.RunAsync(job, clientData, null, null, cancellationToken).ConfigureAwait(false);
+                sum += result.Final.Mean[0].Value;
+            }
+
+            utility.Add(("client-level", epsilon, sum / seeds.Length));
+        }
+
+        List<(string Model, double Dp, double Plain)> throughput = skipThroughput ? [] : [Throughput("30-64-1", 30, 64), Throughput("1000-256-1", 1000, 256)];
         await stdout.WriteLineAsync(json ? ToJson(utility, throughput) : ToTable(utility, throughput, seeds)).ConfigureAwait(false);
         return 0;
     }
@@ -134,17 +166,17 @@ internal static class BenchDpCommand
         return (name, dpExamples / dpTime.TotalSeconds, plainExamples / plainTime.TotalSeconds);
     }
 
-    private static string ToJson(List<(double? Epsilon, double Accuracy)> utility, List<(string Model, double Dp, double Plain)> throughput)
+    private static string ToJson(List<(string Mode, double? Epsilon, double Accuracy)> utility, List<(string Model, double Dp, double Plain)> throughput)
     {
         using MemoryStream stream = new();
         using (Utf8JsonWriter w = new(stream, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
             w.WriteStartArray("utility");
-            foreach ((double? epsilon, double accuracy) in utility)
+            foreach ((string mode, double? epsilon, double accuracy) in utility)
             {
                 w.WriteStartObject();
-                w.WriteString("mode", "sample-level");
+                w.WriteString("mode", mode);
                 if (epsilon is { } e)
                 {
                     w.WriteNumber("epsilon", e);
@@ -176,17 +208,22 @@ internal static class BenchDpCommand
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string ToTable(List<(double? Epsilon, double Accuracy)> utility, List<(string Model, double Dp, double Plain)> throughput, ulong[] seeds)
+    private static string ToTable(List<(string Mode, double? Epsilon, double Accuracy)> utility, List<(string Model, double Dp, double Plain)> throughput, ulong[] seeds)
     {
         CultureInfo c = CultureInfo.InvariantCulture;
         StringBuilder table = new();
-        table.AppendLine(c, $"Sample-level DP-SGD on Heart (δ = 1e-5), mean over centers and seeds {string.Join(",", seeds)}:");
+        table.AppendLine(c, $"Sample-level DP-SGD and client-level DP-FedAvg on Heart (δ = 1e-5), mean over centers and seeds {string.Join(",", seeds)}:");
         table.AppendLine();
-        table.AppendLine("| ε | accuracy |");
-        table.AppendLine("|---|---|");
-        foreach ((double? epsilon, double accuracy) in utility)
+        table.AppendLine("| mode | ε | accuracy |");
+        table.AppendLine("|---|---|---|");
+        foreach ((string mode, double? epsilon, double accuracy) in utility)
         {
-            table.AppendLine(c, $"| {(epsilon is { } e ? e.ToString(c) : "∞ (no DP)")} | {SimulationReport.Format(accuracy)} |");
+            table.AppendLine(c, $"| {mode} | {(epsilon is { } e ? e.ToString(c) : "∞ (no DP)")} | {SimulationReport.Format(accuracy)} |");
+        }
+
+        if (throughput.Count == 0)
+        {
+            return table.ToString();
         }
 
         table.AppendLine();

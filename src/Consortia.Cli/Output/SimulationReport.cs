@@ -63,9 +63,52 @@ internal static class SimulationReport
             }
 
             w.WriteEndArray();
-            if (result.Privacy.Count > 0)
+            if (result.ClientPrivacy is { } client && result.Job.ClientDp is { } clientDp)
+            {
+                // Client-level DP-FedAvg: the job's ε is the accountant's over all rounds at q = m/N; each site's is
+                // what it booked in its own budget (one Gaussian mechanism per round it took part in, no sampling claimed).
+                w.WriteStartObject("privacy");
+                w.WriteString("mode", "client-level");
+                w.WriteNumber("job_epsilon", client.Epsilon);
+                w.WriteNumber("delta", clientDp.Options.Delta);
+                w.WriteNumber("noise_multiplier", client.NoiseMultiplier);
+                w.WriteNumber("update_noise_multiplier", client.UpdateNoiseMultiplier);
+                if (client.BitNoise is { } bitNoise)
+                {
+                    w.WriteNumber("bit_noise", bitNoise);
+                }
+
+                w.WriteNumber("sample_rate", client.SampleRate);
+                w.WriteNumber("sampled_sites", client.SampledSites);
+                w.WriteNumber("total_sites", client.TotalSites);
+                w.WriteNumber("rounds", clientDp.TotalRounds);
+                w.WriteString("clipping", clientDp.Options.Adaptive is null ? "fixed" : "adaptive");
+                w.WriteNumber(clientDp.Options.Adaptive is null ? "clip" : "initial_clip", clientDp.Options.ClipNorm);
+                w.WriteStartArray("sites");
+                foreach (Federation.Sites.SitePrivacyReport p in result.Privacy)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("site", p.Site.Value);
+                    w.WriteNumber("epsilon", p.Epsilon);
+                    w.WriteNumber("noise_multiplier", p.NoiseMultiplier);
+                    w.WriteNumber("sample_rate", p.SampleRate);
+                    w.WriteNumber("rounds", p.Steps);
+                    if (p.LifetimeEpsilon is { } spent && p.LifetimeBudget is { } limit)
+                    {
+                        w.WriteNumber("lifetime_epsilon", spent);
+                        w.WriteNumber("lifetime_budget", limit);
+                    }
+
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            else if (result.Privacy.Count > 0)
             {
                 w.WriteStartObject("privacy");
+                w.WriteString("mode", "sample-level");
                 w.WriteNumber("job_epsilon", result.Privacy.Max(p => p.Epsilon));
                 w.WriteNumber("delta", result.Privacy[0].Delta);
                 w.WriteStartArray("sites");

@@ -91,7 +91,7 @@ public sealed class RoundEngine
             return await RunSecureRoundAsync(input, plan, secure, evaluate, start, cancellationToken).ConfigureAwait(false);
         }
 
-        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate, Dp: _options.Dp) { Participants = plan.Sites.Count })];
+        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate, Dp: _options.Dp) { Participants = plan.Sites.Count, ClientDp = plan.ClientDp })];
         List<SiteUpdate> updates = [];
         List<Refused> refusals = [];
         List<SiteReply> failures = [];
@@ -145,8 +145,9 @@ public sealed class RoundEngine
             evaluation = await EvaluateAsync(evaluationInput, order, aggregated ? updates.Count : 0, cancellationToken).ConfigureAwait(false);
         }
 
+        // Under client-level DP the sites' training losses are not part of the private release: none is reported.
         double weight = updates.Sum(u => u.Weight);
-        double trainLoss = weight > 0 ? updates.Sum(u => u.TrainLoss * u.Weight) / weight : double.NaN;
+        double trainLoss = weight > 0 && plan.ClientDp is null ? updates.Sum(u => u.TrainLoss * u.Weight) / weight : double.NaN;
         RoundReport report = new(round, [.. updates.Select(u => u.Site)], refusals, failures, trainLoss, evaluation, aggregated, _time.GetElapsedTime(start))
         {
             UpdateHashes = [.. updates.Select(u => new KeyValuePair<SiteId, string>(u.Site, UpdateHash.Of(u.WeightedDelta.Values)))],
@@ -165,7 +166,8 @@ public sealed class RoundEngine
         GlobalModel model = input.Model;
         IReadOnlyList<SiteId> sites = [.. input.Roster.Where(plan.Sites.Contains)]; // canonical order = participant order
         bool controlVariates = plan.ControlVariate is not null;
-        int length = SecureUpdateLayout.Length(model.Parameters.Length, controlVariates);
+        bool unclippedBit = plan.ClientDp is { ReportUnclippedBit: true };
+        int length = SecureUpdateLayout.Length(model.Parameters.Length, controlVariates, unclippedBit);
         SecAggSessionOptions session = new()
         {
             JobId = _options.JobName,
@@ -177,7 +179,7 @@ public sealed class RoundEngine
         };
         FixedPointOptions quantization = new() { ClipRange = secure.ClipRange, MaxSummands = Math.Max(1, sites.Count) };
 
-        SiteTask[] tasks = [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate, new SecureTrainingSession(session, quantization, i + 1, controlVariates), _options.Dp) { Participants = sites.Count })];
+        SiteTask[] tasks = [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate, new SecureTrainingSession(session, quantization, i + 1, controlVariates) { UnclippedBit = unclippedBit }, _options.Dp) { Participants = sites.Count, ClientDp = plan.ClientDp })];
         List<Refused> refusals = [];
         List<SiteReply> failures = [];
         await foreach (SiteReply reply in _transport.DispatchAsync(tasks, plan.Deadline, cancellationToken).ConfigureAwait(false))
@@ -219,9 +221,9 @@ public sealed class RoundEngine
             case SecureAggregationOutcome.Succeeded { Result: var sum } when sum.Contributors.Count >= _options.MinimumParticipants:
                 float[] decoded = new float[length];
                 new FixedPointCodec(quantization).DecodeSum(sum.Sum, decoded);
-                (SummedUpdates summed, double weightedLoss) = SecureUpdateLayout.Decode(decoded, model.Parameters.Layout, sum.Contributors.Count, controlVariates);
+                (SummedUpdates summed, double weightedLoss) = SecureUpdateLayout.Decode(decoded, model.Parameters.Layout, sum.Contributors.Count, controlVariates, unclippedBit);
                 contributors = [.. sum.Contributors.Select(p => sites[p.Value - 1])];
-                trainLoss = summed.TotalWeight > 0 ? weightedLoss / summed.TotalWeight : double.NaN;
+                trainLoss = summed.TotalWeight > 0 && plan.ClientDp is null ? weightedLoss / summed.TotalWeight : double.NaN;
                 StrategyStep step = _strategy.Aggregate(input, summed);
                 if (step.Parameters.IsFinite())
                 {

@@ -64,9 +64,23 @@ public sealed record JobDefinition
     /// <summary>The job file's text, for hashing into reports and ledgers.</summary>
     public string? SourceText { get; init; }
 
-    /// <summary>Builds the job's strategy.</summary>
+    /// <summary>Client-level DP-FedAvg (the strategy is wrapped in <see cref="Strategies.ClientDp.ClientDpStrategy"/>), or <see langword="null"/>.</summary>
+    public Strategies.ClientDp.ClientDpSettings? ClientDp { get; init; }
+
+    /// <summary>Builds the job's strategy; with client-level DP the central noise comes from the operating system's CSPRNG.</summary>
     /// <returns>A new strategy instance.</returns>
-    public Strategies.IStrategy CreateStrategy() => Strategy.Create(Training);
+    public Strategies.IStrategy CreateStrategy() => CreateStrategy(Strategies.ClientDp.ClientDpStrategy.CryptographicNoise);
+
+    /// <summary>Builds the job's strategy with the given central noise (used only with client-level DP).</summary>
+    /// <param name="centralNoise">The coordinator's noise source for a round: <see cref="Strategies.ClientDp.ClientDpStrategy.SeededNoise"/>
+    /// in tests and simulation, <see cref="Strategies.ClientDp.ClientDpStrategy.CryptographicNoise"/> otherwise.</param>
+    /// <returns>A new strategy instance.</returns>
+    public Strategies.IStrategy CreateStrategy(Func<Strategies.RoundInput, Privacy.Mechanisms.INoiseSource> centralNoise)
+    {
+        ArgumentNullException.ThrowIfNull(centralNoise);
+        Strategies.IStrategy strategy = Strategy.Create(Training);
+        return ClientDp is { } clientDp ? new Strategies.ClientDp.ClientDpStrategy(strategy, clientDp, centralNoise) : strategy;
+    }
 
     /// <summary>The model specification for data with <paramref name="featureCount"/> features.</summary>
     /// <param name="featureCount">The number of input features.</param>

@@ -2,7 +2,9 @@ using Consortia.Data;
 using Consortia.Federation.Engine;
 using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites;
+using Consortia.Federation.Strategies.ClientDp;
 using Consortia.Privacy.Budget;
+using Consortia.Privacy.ClientLevel;
 using Consortia.Privacy.DpSgd;
 using Consortia.Learning.Metrics;
 using Consortia.Learning.Models;
@@ -167,16 +169,24 @@ public static class JobFile
 
         SecureAggregationSettings? secureAggregation = null;
         DpSgdOptions? dp = null;
+        ClientLevelDpOptions? clientDp = null;
         LifetimeBudget? siteBudget = null;
         if (job.Section("privacy") is { } privacy)
         {
             secureAggregation = ReadSecureAggregation(privacy);
-            dp = ReadDp(privacy);
+            (dp, clientDp) = ReadDp(privacy);
+            if (clientDp is not null && !s_clientLevelStrategies.Contains(strategy.Kind))
+            {
+                YamlSection dpSection = privacy.RequireSection("dp");
+                throw dpSection.Error(dpSection.Get("mode"), "mode",
+                    $"client-level DP wraps a strategy that works from the sum of updates and sends nothing else (fedavg, fedprox, fedadam, fedyogi, fedadagrad, fedavgm); '{NameOf(strategy.Kind)}' {(strategy.Kind == StrategyKind.Scaffold ? "also sends control variates, which would be neither clipped nor noised" : strategy.Kind == StrategyKind.Cyclic ? "trains one site at a time in a fixed order, which gives no sampling to account for" : "needs every site's individual update")}.");
+            }
+
             if (privacy.Section("site_budget") is { } budget)
             {
                 siteBudget = new LifetimeBudget(
                     budget.Double("epsilon", 0, minExclusive: true) ?? throw budget.Error(null, "epsilon", "is required: each simulated site's lifetime ε budget."),
-                    budget.Double("delta", 0, 1, minExclusive: true) ?? dp?.Delta ?? 1e-5);
+                    budget.Double("delta", 0, 1, minExclusive: true) ?? dp?.Delta ?? clientDp?.Delta ?? 1e-5);
                 budget.RejectUnknownKeys();
             }
 
@@ -243,6 +253,7 @@ public static class JobFile
                 Dp = dp is null ? null : new SiteDpSettings(dp, name, rounds),
             },
             SiteBudget = siteBudget,
+            ClientDp = clientDp is null ? null : new ClientDpSettings(clientDp, name, rounds),
             Columns = columns,
             Policies = policies,
             Strategy = strategy,
@@ -261,18 +272,85 @@ public static class JobFile
         ["fixed-size"] = BatchSampling.FixedSize,
     };
 
-    private static DpSgdOptions? ReadDp(YamlSection privacy)
+    private static readonly HashSet<StrategyKind> s_clientLevelStrategies =
+        [StrategyKind.FedAvg, StrategyKind.FedProx, StrategyKind.FedAdam, StrategyKind.FedYogi, StrategyKind.FedAdagrad, StrategyKind.FedAvgM];
+
+    private static (DpSgdOptions? SampleLevel, ClientLevelDpOptions? ClientLevel) ReadDp(YamlSection privacy)
     {
         if (privacy.Section("dp") is not { } section)
         {
-            return null;
+            return (null, null);
         }
 
         string mode = section.String("mode") ?? "sample-level";
-        if (mode != "sample-level")
+        switch (mode)
         {
-            throw section.Error(section.Get("mode"), "mode", $"this version runs DP-SGD at the sites (mode: sample-level); got '{mode}'.");
+            case "sample-level":
+                return (ReadSampleLevel(section), null);
+            case "client-level":
+                return (null, ReadClientLevel(section));
+            default:
+                throw section.Error(section.Get("mode"), "mode", $"expected sample-level (DP-SGD at each site) or client-level (DP-FedAvg), got '{mode}'.");
         }
+    }
+
+    private static ClientLevelDpOptions ReadClientLevel(YamlSection section)
+    {
+        AdaptiveClippingOptions? adaptive = null;
+        double? initialClip = null;
+        if (section.Section("adaptive") is { } adaptiveSection)
+        {
+            bool enabled = adaptiveSection.Bool("enabled") ?? true;
+            initialClip = adaptiveSection.Double("initial_clip", 0, minExclusive: true);
+            AdaptiveClippingOptions read = new()
+            {
+                TargetQuantile = adaptiveSection.Double("target_quantile", 0, 1, minExclusive: true) ?? 0.5,
+                LearningRate = adaptiveSection.Double("learning_rate", 0, minExclusive: true) ?? 0.2,
+                BitNoise = adaptiveSection.Double("bit_noise", 0, minExclusive: true),
+            };
+            if (read.TargetQuantile >= 1)
+            {
+                throw adaptiveSection.Error(adaptiveSection.Get("target_quantile"), "target_quantile", $"expected a value in (0, 1), got {read.TargetQuantile}.");
+            }
+
+            adaptiveSection.RejectUnknownKeys();
+            if (initialClip is not null && section.Has("clip"))
+            {
+                throw adaptiveSection.Error(adaptiveSection.Get("initial_clip"), "initial_clip", "set either privacy.dp.clip or privacy.dp.adaptive.initial_clip (the starting bound), not both.");
+            }
+
+            adaptive = enabled ? read : null;
+        }
+
+        ClientLevelDpOptions options = new()
+        {
+            // Andrew et al. start adaptive clipping at C₀ = 0.1; a fixed bound defaults to 1 as for DP-SGD.
+            ClipNorm = section.Double("clip", 0, minExclusive: true) ?? initialClip ?? (adaptive is null ? 1.0 : 0.1),
+            NoiseMultiplier = section.Double("noise_multiplier", 0, minExclusive: true),
+            TargetEpsilon = section.Double("epsilon", 0, minExclusive: true),
+            Delta = section.Double("delta", 0, 1, minExclusive: true) ?? 1e-5,
+            Adaptive = adaptive,
+        };
+        if (section.Has("sampling"))
+        {
+            throw section.Error(section.Get("sampling"), "sampling", "client-level DP samples sites, not records: strategy.fraction_fit sets the site-sampling rate q.");
+        }
+
+        section.RejectUnknownKeys();
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException error)
+        {
+            throw new JobFileException(section.File, (int)section.Node.Start.Line, (int)section.Node.Start.Column, section.Path, error.Message, error);
+        }
+
+        return options;
+    }
+
+    private static DpSgdOptions ReadSampleLevel(YamlSection section)
+    {
 
         DpSgdOptions options = new()
         {

@@ -77,7 +77,8 @@ public static class FederatedSimulation
             progress = new RoundAudit(ledgers, job.Name, outer);
         }
         InProcessSiteTransport transport = new(agents);
-        IStrategy strategy = job.CreateStrategy();
+        // Client-level DP: the coordinator's noise is seeded from the job in simulation (cryptographic when deployed).
+        IStrategy strategy = job.CreateStrategy(Strategies.ClientDp.ClientDpStrategy.SeededNoise);
         RoundEngine engine = new(transport, strategy, job.Engine);
 
         ParameterVector initial = new(spec.CreateLayout());
@@ -116,7 +117,11 @@ public static class FederatedSimulation
             baselines.AddRange(await Task.Run(() => RunBaselines(job, data, options), cancellationToken).ConfigureAwait(false));
         }
 
-        return new SimulationResult(job, data.Task, spec, federated, final, baselines) { Privacy = privacy };
+        return new SimulationResult(job, data.Task, spec, federated, final, baselines)
+        {
+            Privacy = privacy,
+            ClientPrivacy = (strategy as Strategies.ClientDp.ClientDpStrategy)?.Calibration,
+        };
     }
 
     /// <summary>Trains and evaluates the non-federated baselines: one model per site (local) and one on pooled data.</summary>
@@ -182,7 +187,9 @@ public static class FederatedSimulation
         bool secure = job.Engine.SecureAggregation is not null;
         Governance.Policies.DpDescriptor? dp = job.Engine.Dp is { } d
             ? new Governance.Policies.DpDescriptor(Governance.Policies.DpMode.SampleLevel, d.Options.TargetEpsilon ?? double.PositiveInfinity, d.Options.Delta)
-            : null;
+            : job.ClientDp is { } c
+                ? new Governance.Policies.DpDescriptor(Governance.Policies.DpMode.ClientLevel, c.Options.TargetEpsilon ?? double.PositiveInfinity, c.Options.Delta)
+                : null;
         string model = job.ModelKind switch { ModelKind.Logistic => "logistic", ModelKind.Mlp => "mlp", _ => "cox" };
         return new Governance.Policies.JobDescriptor(
             job.Name, job.Consortium, job.Owner, model, JobFile.NameOf(job.Strategy.Kind), secure, job.Engine.MinimumParticipants, dp,

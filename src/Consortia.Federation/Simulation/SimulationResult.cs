@@ -23,4 +23,7 @@ public sealed record SimulationResult(
 {
     /// <summary>What DP-SGD cost each site, empty when the job ran without differential privacy.</summary>
     public IReadOnlyList<Sites.SitePrivacyReport> Privacy { get; init; } = [];
+
+    /// <summary>Client-level DP-FedAvg: the job's q, z and client-level ε; <see langword="null"/> without client-level DP.</summary>
+    public Strategies.ClientDp.ClientDpCalibration? ClientPrivacy { get; init; }
 }

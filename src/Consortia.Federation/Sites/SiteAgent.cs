@@ -6,6 +6,7 @@ using Consortia.Learning.Models;
 using Consortia.Learning.Training;
 using Consortia.Privacy.Accounting;
 using Consortia.Privacy.Budget;
+using Consortia.Privacy.ClientLevel;
 using Consortia.Privacy.DpSgd;
 using Consortia.Privacy.Mechanisms;
 using Consortia.Federation.SecureAggregation;
@@ -36,6 +37,7 @@ public sealed class SiteAgent : IDisposable
     private readonly INoiseSource _noise;
     private DpSgdTrainer? _dpTrainer;
     private RdpAccountant? _accountant;
+    private RdpAccountant? _clientAccountant; // client-level DP-FedAvg: the rounds this site contributed to
     private (double SampleRate, int Steps, double Sigma)? _calibrated;
     private int _busy; // 1 while a task runs: the trainer's buffers serve one task at a time
     private ParameterVector? _controlVariate; // SCAFFOLD's cᵢ, kept at the site between rounds
@@ -83,7 +85,7 @@ public sealed class SiteAgent : IDisposable
 
     private Governance.Policies.PolicyDecision? _jobDecision;
 
-    /// <summary>What DP-SGD has cost this site in the current job, or <see langword="null"/> when it trained without DP.</summary>
+    /// <summary>What DP-SGD (sample level) or DP-FedAvg (client level, as booked by this site) has cost this site in the current job, or <see langword="null"/> without DP.</summary>
     public SitePrivacyReport? Privacy { get; private set; }
 
     /// <summary>The site's name.</summary>
@@ -134,6 +136,11 @@ public sealed class SiteAgent : IDisposable
                 return refusal; // refused before any computation
             }
 
+            if (task is TrainTask { ClientDp: { } clientDp } clientTask && ChargeClientLevel(clientTask, clientDp) is { } clientRefusal)
+            {
+                return clientRefusal; // refused before any computation
+            }
+
             return task switch
             {
                 TrainTask { SecureSession: { } session } train => Prepare(train, session),
@@ -161,7 +168,7 @@ public sealed class SiteAgent : IDisposable
     private TrainingPrepared Prepare(TrainTask task, SecureTrainingSession session)
     {
         SiteUpdate update = Train(task).Update;
-        float[] vector = SecureUpdateLayout.Encode(update, session.ControlVariates);
+        float[] vector = SecureUpdateLayout.Encode(update, session.ControlVariates, session.UnclippedBit);
         FixedPointCodec codec = new(session.Quantization);
         uint[] encoded = new uint[vector.Length];
 
@@ -275,6 +282,46 @@ public sealed class SiteAgent : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// Books a client-level DP-FedAvg round to the site's budget before anything is computed. The site charges one
+    /// Gaussian mechanism of the job's total multiplier z per round it takes part in, at sampling rate 1: it cannot
+    /// verify the coordinator's site sampling (and the coordinator knows who took part), so it claims no
+    /// amplification; this bounds the site's loss from above whatever the sampling. Returns a refusal when the
+    /// charge would exceed the lifetime budget.
+    /// </summary>
+    private Refused? ChargeClientLevel(TrainTask task, ClientDpRound dp)
+    {
+        if (!(dp.NoiseMultiplier > 0) || !double.IsFinite(dp.NoiseMultiplier) || !(dp.ClipNorm > 0) || !double.IsFinite(dp.ClipNorm))
+        {
+            return new Refused(Site, task.Round, "dp-client-level", $"The round's client-level DP settings are invalid (z = {dp.NoiseMultiplier}, C = {dp.ClipNorm}).");
+        }
+
+        if (task.ControlVariate is not null)
+        {
+            return new Refused(Site, task.Round, "dp-client-level", "Client-level DP cannot release SCAFFOLD's control variates, which are not clipped or noised.");
+        }
+
+        if (_budget is not null)
+        {
+            ChargeOutcome outcome = _budget.TryCharge(new PrivacyCharge.SampledGaussian(dp.JobId, task.Round.Value, 1.0, dp.NoiseMultiplier, 1));
+            if (outcome is ChargeOutcome.Refused refused)
+            {
+                return new Refused(Site, task.Round, "dp-budget", refused.Message);
+            }
+
+            if (outcome is ChargeOutcome.Accepted && Audit is { } audit)
+            {
+                audit.Ledger.Append(new Governance.Audit.Events.PrivacyChargeEvent(audit.JobId, task.Round.Value, Governance.Policies.DpMode.ClientLevel, _budget.GetJobSpent(dp.JobId).Epsilon, dp.Delta));
+            }
+        }
+
+        _clientAccountant ??= new RdpAccountant();
+        _clientAccountant.AddSampledGaussian(1.0, dp.NoiseMultiplier, 1);
+        BudgetSpent? lifetime = _budget?.GetSpent();
+        Privacy = new SitePrivacyReport(Site, _clientAccountant.GetEpsilon(dp.Delta).Epsilon, dp.Delta, dp.NoiseMultiplier, 1.0, _clientAccountant.History.Sum(h => h.Steps), lifetime?.Epsilon, lifetime?.EpsilonLimit);
+        return null;
+    }
+
     private double NoiseMultiplierFor(SiteDpSettings dp, double q, int steps)
     {
         if (dp.Options.NoiseMultiplier is { } sigma)
@@ -371,8 +418,23 @@ public sealed class SiteAgent : IDisposable
             TensorPrimitives.Add(ci.Values, controlDelta.Values, ci.Values);
         }
 
-        TensorPrimitives.Multiply(delta, (float)weight, delta);
-        SiteUpdate update = new(Site, local, weight, result.MeanLoss, result.Steps, controlDelta);
+        double? unclippedBit = null;
+        double trainLoss = result.MeanLoss;
+        if (task.ClientDp is { } clientDp)
+        {
+            // Client-level DP-FedAvg: clip the whole, unweighted update here, before any weighting or quantisation;
+            // every site then counts once (weight 1) and its loss stays local (it is not part of the private release).
+            double norm = ClientLevelMechanism.ClipUpdate(delta, clientDp.ClipNorm);
+            unclippedBit = clientDp.ReportUnclippedBit ? ClientLevelMechanism.CentredUnclippedBit(norm, clientDp.ClipNorm) : null;
+            weight = 1.0;
+            trainLoss = double.NaN;
+        }
+        else
+        {
+            TensorPrimitives.Multiply(delta, (float)weight, delta);
+        }
+
+        SiteUpdate update = new(Site, local, weight, trainLoss, result.Steps, controlDelta) { UnclippedBit = unclippedBit };
         if (Audit is { } audit)
         {
             audit.Ledger.Append(new Governance.Audit.Events.RoundTrainedEvent(audit.JobId, task.Round.Value, result.ExamplesSeen));

@@ -24,6 +24,9 @@ public sealed record TrainTask(SiteId Site, RoundNumber Round, ParameterVector G
 {
     /// <summary>How many sites the round's aggregate will combine (site policies set a minimum).</summary>
     public int Participants { get; init; }
+
+    /// <summary>Client-level DP-FedAvg: clip the whole update to this round's bound, or <see langword="null"/>.</summary>
+    public ClientDpRound? ClientDp { get; init; }
 }
 
 /// <summary>One secure aggregation protocol message for the site's session of this round.</summary>

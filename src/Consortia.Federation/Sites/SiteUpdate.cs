@@ -10,4 +10,8 @@ namespace Consortia.Federation.Sites;
 /// <param name="TrainLoss">The mean local training loss over the round's steps.</param>
 /// <param name="Steps">Local optimizer steps taken.</param>
 /// <param name="ControlVariateDelta">SCAFFOLD: cᵢ⁺ − cᵢ (unweighted), or <see langword="null"/>.</param>
-public sealed record SiteUpdate(SiteId Site, ParameterVector WeightedDelta, double Weight, double TrainLoss, int Steps, ParameterVector? ControlVariateDelta = null);
+public sealed record SiteUpdate(SiteId Site, ParameterVector WeightedDelta, double Weight, double TrainLoss, int Steps, ParameterVector? ControlVariateDelta = null)
+{
+    /// <summary>Client-level DP with adaptive clipping: b − ½, where b = 1 when the update was not clipped; else <see langword="null"/>.</summary>
+    public double? UnclippedBit { get; init; }
+}

@@ -38,6 +38,7 @@ public static class SiteSampling
         ParameterVector sum = new(layout);
         ParameterVector? controlSum = updates.Any(u => u.ControlVariateDelta is not null) ? new(layout) : null;
         double weight = 0;
+        double? bits = updates.Any(u => u.UnclippedBit is not null) ? 0.0 : null;
         foreach (SiteUpdate update in updates)
         {
             TensorPrimitives.Add(sum.Values, update.WeightedDelta.Values, sum.Values);
@@ -47,8 +48,9 @@ public static class SiteSampling
             }
 
             weight += update.Weight;
+            bits += update.UnclippedBit ?? 0.0;
         }
 
-        return new SummedUpdates(sum, weight, updates.Count, controlSum);
+        return new SummedUpdates(sum, weight, updates.Count, controlSum) { UnclippedBitSum = bits };
     }
 }

@@ -19,6 +19,9 @@ public sealed record SummedUpdates(ParameterVector WeightedSum, double TotalWeig
 {
     /// <inheritdoc />
     public override int Count => Contributors;
+
+    /// <summary>Client-level DP with adaptive clipping: Σ (b − ½) over the contributors, or <see langword="null"/>.</summary>
+    public double? UnclippedBitSum { get; init; }
 }
 
 /// <summary>Each site's update, for robust strategies in deployments without secure aggregation.</summary>

@@ -42,8 +42,14 @@ public sealed class BenchCommandsTests
         Assert.True(exit == 0, error);
         using JsonDocument json = JsonDocument.Parse(output);
         JsonElement[] utility = [.. json.RootElement.GetProperty("utility").EnumerateArray()];
-        Assert.Equal(6, utility.Length);
-        Assert.Equal(JsonValueKind.Null, utility[^1].GetProperty("epsilon").ValueKind);
+        Assert.Equal(12, utility.Length);
+        foreach (string mode in new[] { "sample-level", "client-level" })
+        {
+            JsonElement[] rows = [.. utility.Where(u => u.GetProperty("mode").GetString() == mode)];
+            Assert.Equal([0.5, 1, 2, 4, 8], rows[..^1].Select(u => u.GetProperty("epsilon").GetDouble()));
+            Assert.Equal(JsonValueKind.Null, rows[^1].GetProperty("epsilon").ValueKind);
+        }
+
         Assert.All(utility, u => Assert.InRange(u.GetProperty("accuracy").GetDouble(), 0.3, 1.0));
         Assert.Equal(["30-64-1", "1000-256-1"], json.RootElement.GetProperty("throughput").EnumerateArray().Select(t => t.GetProperty("model").GetString()));
     }

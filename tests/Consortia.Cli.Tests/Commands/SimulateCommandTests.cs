@@ -120,6 +120,30 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
+    public async Task Simulate_ClientLevelDp_Json_ReportsTheJobsAndEachSitesEpsilon()
+    {
+        (int exit, string output, string error) = await CliRunner.RunAsync("simulate", RepositoryPaths.Combine("examples", "heart-disease", "dp-fedavg-client.yaml"), "--json");
+
+        Assert.True(exit == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement privacy = json.RootElement.GetProperty("privacy");
+        Assert.Equal("client-level", privacy.GetProperty("mode").GetString());
+        double epsilon = privacy.GetProperty("job_epsilon").GetDouble();
+        Assert.InRange(epsilon, 3.96, 4.0 + 1e-6);
+        Assert.Equal(1.0, privacy.GetProperty("sample_rate").GetDouble());
+        Assert.Equal(4, privacy.GetProperty("total_sites").GetInt32());
+        Assert.True(privacy.GetProperty("noise_multiplier").GetDouble() > 0);
+        JsonElement[] sites = [.. privacy.GetProperty("sites").EnumerateArray()];
+        Assert.Equal(4, sites.Length);
+        Assert.All(sites, s =>
+        {
+            Assert.Equal(epsilon, s.GetProperty("epsilon").GetDouble(), 9);
+            Assert.Equal(epsilon, s.GetProperty("lifetime_epsilon").GetDouble(), 9);
+            Assert.Equal(10, s.GetProperty("lifetime_budget").GetDouble());
+        });
+    }
+
+    [Fact]
     public async Task Simulate_SiteBudgetSpent_RefusesTheRoundEvenAfterARestart()
     {
         using TempDirectory temp = new();

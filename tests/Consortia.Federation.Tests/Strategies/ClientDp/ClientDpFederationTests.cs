@@ -1,0 +1,159 @@
+using Consortia.Data;
+using Consortia.Federation.Engine;
+using Consortia.Federation.Jobs;
+using Consortia.Federation.SecureAggregation;
+using Consortia.Federation.Simulation;
+using Consortia.Federation.Sites;
+using Consortia.Federation.Strategies;
+using Consortia.Federation.Strategies.ClientDp;
+using Consortia.Federation.Strategies.FedAvg;
+using Consortia.Federation.Transport;
+using Consortia.Learning;
+using Consortia.Learning.Metrics;
+using Consortia.Learning.Models;
+using Consortia.Learning.Training;
+using Consortia.Privacy.Budget;
+using Consortia.Privacy.ClientLevel;
+using Consortia.Privacy.Mechanisms;
+using Consortia.TestKit;
+
+namespace Consortia.Federation.Tests.Strategies.ClientDp;
+
+/// <summary>Client-level DP end to end: site-side clipping, the engine, secure aggregation, budgets and simulation.</summary>
+public sealed class ClientDpFederationTests
+{
+    private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 5, []);
+    private static readonly LocalTrainingOptions s_training = new() { BatchSize = 8, LocalSteps = 10, Optimizer = new() { LearningRate = 0.1f } };
+
+    private static SiteAgent[] Agents(FederatedDataset data, Func<int, PrivacyBudgetLedger?>? budget = null) =>
+        [.. data.Sites.Select((s, i) => new SiteAgent(new SiteId(s.Name), s_spec, s.Train, s.Test, [MetricKind.Accuracy], new RandomSource(5).Derive((ulong)i), 8, budget?.Invoke(i)))];
+
+    private static ClientDpStrategy Strategy(ClientLevelDpOptions options, int rounds) =>
+        new(new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new ClientDpSettings(options, "job", rounds), ClientDpStrategy.SeededNoise);
+
+    private static Task<JobResult> Run(ISiteTransport transport, IStrategy strategy, SecureAggregationSettings? secure, int rounds) =>
+        new RoundEngine(transport, strategy, new RoundEngineOptions { Rounds = rounds, SecureAggregation = secure })
+            .RunAsync(new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), new RandomSource(9), null, TestContext.Current.CancellationToken);
+
+    private static TrainTask Task(SiteId site, int round, ClientDpRound dp) =>
+        new(site, new RoundNumber(round), new ParameterVector(s_spec.CreateLayout()), s_training) { ClientDp = dp };
+
+    [Theory]
+    [InlineData(0.01)]
+    [InlineData(0.3)]
+    [InlineData(100)]
+    public async Task Site_ClipsItsWholeUnweightedUpdateAndReportsTheBit(double clip)
+    {
+        FederatedDataset data = Some.ClassificationFederation(2);
+        using SiteAgent plainAgent = Agents(data)[1];
+        using SiteAgent dpAgent = Agents(data)[1];
+
+        SiteReply plain = await plainAgent.HandleAsync(new TrainTask(plainAgent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), s_training), TestContext.Current.CancellationToken);
+        SiteReply reply = await dpAgent.HandleAsync(Task(dpAgent.Site, 1, new ClientDpRound("job", clip, true, 1.0, 1.0, 1e-5)), TestContext.Current.CancellationToken);
+
+        SiteUpdate update = Assert.IsType<TrainingCompleted>(reply).Update;
+        SiteUpdate reference = Assert.IsType<TrainingCompleted>(plain).Update;
+        double rawNorm = L2Clipping.Norm(reference.WeightedDelta.Values) / reference.Weight; // the unweighted delta's norm
+        Assert.Equal(1.0, update.Weight);
+        Assert.True(L2Clipping.Norm(update.WeightedDelta.Values) <= clip);
+        Assert.Equal(rawNorm <= clip ? 0.5 : -0.5, update.UnclippedBit);
+        Assert.True(double.IsNaN(update.TrainLoss), "the loss is not part of the private release");
+        Assert.Equal(Math.Min(rawNorm, clip), L2Clipping.Norm(update.WeightedDelta.Values), 4);
+    }
+
+    [Fact]
+    public async Task SecureAggregation_WithClientLevelDp_GivesThePlainRunsModelWithinQuantisationError()
+    {
+        FederatedDataset data = Some.ClassificationFederation(5);
+        ClientLevelDpOptions options = new() { ClipNorm = 0.2, NoiseMultiplier = 0.5, Adaptive = new() { BitNoise = 1.0 } };
+
+        JobResult plain = await Run(new InProcessSiteTransport(Agents(data)), Strategy(options, 4), null, 4);
+        JobResult secure = await Run(new InProcessSiteTransport(Agents(data)), Strategy(options, 4), new SecureAggregationSettings { ClipRange = 1 }, 4);
+
+        Assert.All(secure.Rounds, r => Assert.True(r.Aggregated, r.AggregationFailure));
+        Assert.All(secure.Rounds, r => Assert.Equal(5, r.Contributors.Count));
+        for (int i = 0; i < s_spec.CreateLayout().Length; i++)
+        {
+            // Same seeded central noise in both runs; the adaptive bits travel in the masked sum.
+            Assert.Equal(plain.FinalModel.Parameters.Values[i], secure.FinalModel.Parameters.Values[i], 3);
+        }
+
+        Assert.All(plain.Rounds, r => Assert.True(double.IsNaN(r.TrainLoss)));
+    }
+
+    [Fact]
+    public async Task Site_WithABudget_RefusesTheRoundThatWouldExceedIt()
+    {
+        const double Z = 6.0, Budget = 1.0;
+        int admitted = Enumerable.Range(1, 50).TakeWhile(k => ClientLevelAccounting.Epsilon(1.0, Z, k, 1e-5).Epsilon <= Budget).Count();
+        Assert.InRange(admitted, 1, 20);
+        FederatedDataset data = Some.ClassificationFederation(1);
+        using TempDirectory folder = new();
+        LifetimeBudget budget = new(Budget, 1e-5);
+        PrivacyBudgetLedger Open() => PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(folder.Path, "site.db"), Budget = budget }, TimeProvider.System);
+
+        using (PrivacyBudgetLedger ledger = Open())
+        using (SiteAgent agent = Agents(data, _ => ledger)[0])
+        {
+            for (int round = 1; round <= admitted; round++)
+            {
+                Assert.IsType<TrainingCompleted>(await agent.HandleAsync(Task(agent.Site, round, new ClientDpRound("job", 1.0, false, Z, 1.0, 1e-5)), TestContext.Current.CancellationToken));
+            }
+
+            Refused refused = Assert.IsType<Refused>(await agent.HandleAsync(Task(agent.Site, admitted + 1, new ClientDpRound("job", 1.0, false, Z, 1.0, 1e-5)), TestContext.Current.CancellationToken));
+            Assert.Equal("dp-budget", refused.Rule);
+            SitePrivacyReport report = Assert.IsType<SitePrivacyReport>(agent.Privacy);
+            Assert.Equal(admitted, report.Steps);
+            Assert.Equal(ClientLevelAccounting.Epsilon(1.0, Z, admitted, 1e-5).Epsilon, report.Epsilon, 9);
+        }
+
+        // After a restart the budget is still spent.
+        using (PrivacyBudgetLedger ledger = Open())
+        using (SiteAgent agent = Agents(data, _ => ledger)[0])
+        {
+            Assert.IsType<Refused>(await agent.HandleAsync(Task(agent.Site, 1, new ClientDpRound("job2", 1.0, false, Z, 1.0, 1e-5)), TestContext.Current.CancellationToken));
+        }
+    }
+
+    [Fact]
+    public async Task Simulation_HeartExample_WithSecureAggregation_ReportsTheJobsAndEachSitesEpsilon()
+    {
+        JobDefinition job = JobFile.Load(RepositoryPaths.Combine("examples", "heart-disease", "dp-fedavg-client.yaml"));
+        job = job with { Engine = job.Engine with { SecureAggregation = new SecureAggregationSettings { ClipRange = 10 } }, Baselines = null };
+        ClientDpSettings dp = Assert.IsType<ClientDpSettings>(job.ClientDp);
+
+        SimulationResult result = await FederatedSimulation.RunAsync(job, null, null, TestContext.Current.CancellationToken);
+
+        Assert.All(result.Federated.Rounds, r => Assert.True(r.Aggregated, r.AggregationFailure));
+        ClientDpCalibration privacy = Assert.IsType<ClientDpCalibration>(result.ClientPrivacy);
+        Assert.Equal(1.0, privacy.SampleRate);
+        Assert.Equal(4, privacy.TotalSites);
+        Assert.InRange(privacy.Epsilon, dp.Options.TargetEpsilon!.Value * 0.99, dp.Options.TargetEpsilon.Value);
+        Assert.Equal(4, result.Privacy.Count);
+        Assert.All(result.Privacy, p =>
+        {
+            Assert.Equal(job.Engine.Rounds, p.Steps);
+            Assert.Equal(privacy.Epsilon, p.Epsilon, 9); // q = 1: each site's own charge equals the job's ε
+            Assert.Equal(p.Epsilon, p.LifetimeEpsilon!.Value, 9);
+        });
+    }
+
+    [Fact]
+    public async Task Simulation_SiteBudgetBelowTheJobsEpsilon_RefusesLaterRoundsVisibly()
+    {
+        JobDefinition job = JobFile.Load(RepositoryPaths.Combine("examples", "heart-disease", "dp-fedavg-client.yaml"));
+        job = job with
+        {
+            Engine = job.Engine with { Rounds = 6 },
+            ClientDp = job.ClientDp! with { TotalRounds = 6, Options = job.ClientDp.Options with { TargetEpsilon = 3 } },
+            SiteBudget = new LifetimeBudget(1.5, 1e-5),
+            Baselines = null,
+        };
+
+        SimulationResult result = await FederatedSimulation.RunAsync(job, null, null, TestContext.Current.CancellationToken);
+
+        Assert.Contains(result.Federated.Rounds, r => r.Refusals.Any(x => x.Rule == "dp-budget"));
+        Assert.All(result.Privacy, p => Assert.True(p.LifetimeEpsilon <= 1.5));
+        Assert.False(result.Federated.Rounds[^1].Aggregated);
+    }
+}
