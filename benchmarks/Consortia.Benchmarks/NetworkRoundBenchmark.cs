@@ -36,7 +36,7 @@ namespace Consortia.Benchmarks;
 /// in process against the same round over gRPC with mutual TLS on loopback, for the Heart job (logistic,
 /// 14 parameters, FLamby's 4 hospitals) and for a 1,000,000-parameter model (every site sends 4 MB).
 /// </summary>
-public class NetworkRoundBenchmark
+public class NetworkRoundBenchmark : IDisposable
 {
     private RoundEngine _inProcess = null!;
     private RoundEngine _overGrpc = null!;
@@ -103,6 +103,12 @@ public class NetworkRoundBenchmark
     {
         _stop.Cancel();
         _app.StopAsync().GetAwaiter().GetResult();
+    }
+
+    public void Dispose()
+    {
+        _stop?.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     [Benchmark(Baseline = true)]

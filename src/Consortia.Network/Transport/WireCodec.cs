@@ -56,6 +56,19 @@ internal static class WireCodec
                     t.Dp = Encode(dp);
                 }
 
+                if (train.ClientDp is { } clientDp)
+                {
+                    t.ClientDp = new ClientDpSettings
+                    {
+                        JobId = clientDp.JobId,
+                        ClipNorm = clientDp.ClipNorm,
+                        ReportUnclippedBit = clientDp.ReportUnclippedBit,
+                        NoiseMultiplier = clientDp.NoiseMultiplier,
+                        SampleRate = clientDp.SampleRate,
+                        Delta = clientDp.Delta,
+                    };
+                }
+
                 header.Train = t;
                 break;
             case EvaluateTask evaluate:
@@ -91,7 +104,10 @@ internal static class WireCodec
                 header.Train.ControlVariate is null ? null : payload.Parameters(1),
                 header.Train.SecureSession is { } s ? Decode(s) : null,
                 header.Train.Dp is { } dp ? Decode(dp) : null)
-            { Participants = header.Train.Participants },
+            {
+                Participants = header.Train.Participants,
+                ClientDp = header.Train.ClientDp is { } clientDp ? Decode(clientDp) : null,
+            },
             TaskHeader.TaskOneofCase.Evaluate => new EvaluateTask(site, round, payload.Parameters(0)) { Contributors = header.Evaluate.Contributors },
             TaskHeader.TaskOneofCase.Secagg => new SecAggTask(site, round, Decode(header.Secagg)),
             _ => throw new InvalidDataException($"item {header.ItemId}: the task header names no task."),
@@ -118,6 +134,11 @@ internal static class WireCodec
                 if (completed.Update.ControlVariateDelta is { } c)
                 {
                     t.ControlVariateDelta = Add(payload, c);
+                }
+
+                if (completed.Update.UnclippedBit is { } bit)
+                {
+                    t.UnclippedBit = bit;
                 }
 
                 header.TrainingCompleted = t;
@@ -166,7 +187,10 @@ internal static class WireCodec
         {
             ReplyHeader.ReplyOneofCase.TrainingCompleted => new TrainingCompleted(site, round, new SiteUpdate(
                 site, payload.Parameters(0), header.TrainingCompleted.Weight, header.TrainingCompleted.TrainLoss, header.TrainingCompleted.Steps,
-                header.TrainingCompleted.ControlVariateDelta is null ? null : payload.Parameters(1))),
+                header.TrainingCompleted.ControlVariateDelta is null ? null : payload.Parameters(1))
+            {
+                UnclippedBit = header.TrainingCompleted.HasUnclippedBit ? Finite(header.TrainingCompleted.UnclippedBit, "training_completed.unclipped_bit") : null,
+            }),
             ReplyHeader.ReplyOneofCase.EvaluationCompleted => new EvaluationCompleted(site, round, new EvaluationReport(
                 site, header.EvaluationCompleted.Examples, [.. header.EvaluationCompleted.Metrics.Select(Decode)])),
             ReplyHeader.ReplyOneofCase.Refused => new Refused(site, round, Text(header.Refused.Rule, "refused.rule"), Text(header.Refused.Reason, "refused.reason")),
@@ -223,6 +247,21 @@ internal static class WireCodec
         };
         return Validated(options.Validate, options, "train.training");
     }
+
+    private static ClientDpRound Decode(ClientDpSettings d)
+    {
+        if (!(d.ClipNorm > 0) || !double.IsFinite(d.ClipNorm) || !(d.NoiseMultiplier >= 0) || !double.IsFinite(d.NoiseMultiplier)
+            || !(d.SampleRate > 0 && d.SampleRate <= 1) || !(d.Delta > 0 && d.Delta < 1))
+        {
+            throw new InvalidDataException("train.client_dp: expected clip_norm > 0, noise_multiplier ≥ 0, sample_rate in (0, 1] and delta in (0, 1).");
+        }
+
+        return new ClientDpRound(Text(d.JobId, "train.client_dp.job_id"), d.ClipNorm, d.ReportUnclippedBit, d.NoiseMultiplier, d.SampleRate, d.Delta);
+    }
+
+    private static double Finite(double value, string field) => double.IsFinite(value)
+        ? value
+        : throw new InvalidDataException($"{field}: expected a finite number, got {value}.");
 
     private static DpSettings Encode(SiteDpSettings dp)
     {
@@ -288,6 +327,7 @@ internal static class WireCodec
             RingBits = s.Quantization.RingBits,
             Participant = s.Participant,
             ControlVariates = s.ControlVariates,
+            UnclippedBit = s.UnclippedBit,
         };
         wire.Participants.AddRange(s.Session.Participants);
         return wire;
@@ -320,7 +360,7 @@ internal static class WireCodec
             throw new InvalidDataException($"train.secure_session.participant: expected 1..{session.ParticipantCount}, got {s.Participant}.");
         }
 
-        return new SecureTrainingSession(session, quantization, s.Participant, s.ControlVariates);
+        return new SecureTrainingSession(session, quantization, s.Participant, s.ControlVariates) { UnclippedBit = s.UnclippedBit };
     }
 
     // ---- secure aggregation messages ------------------------------------------------------------------

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Consortia.Federation.Strategies;
+using Consortia.Federation.Strategies.ClientDp;
 using Consortia.Federation.Strategies.Cyclic;
 using Consortia.Federation.Strategies.FedAvgM;
 using Consortia.Federation.Strategies.FedOpt;
@@ -36,7 +37,8 @@ public sealed class StrategyStateCodecTests
             from m in Floats(40) from v in Floats(40) select (StrategyState)new FedOptState(m, v),
             Floats(40).Select(v => (StrategyState)new FedAvgMState(v)),
             Vectors.Select(c => (StrategyState)new ScaffoldState(c)),
-            Gen.Choose(int.MinValue, int.MaxValue).ArrayOf().Select(o => (StrategyState)new CyclicState(o)))
+            Gen.Choose(int.MinValue, int.MaxValue).ArrayOf().Select(o => (StrategyState)new CyclicState(o)),
+            from m in Floats(20) from v in Floats(20) from clip in Gen.Choose(1, 1_000_000) select (StrategyState)new ClientDpState(new FedOptState(m, v), clip / 997.0))
         .Select(s => new StateSample(s))
         .ToArbitrary();
 
@@ -64,6 +66,10 @@ public sealed class StrategyStateCodecTests
                 Assert.Equal(a.Order, b.Order);
                 break;
             case (NoStrategyState, NoStrategyState):
+                break;
+            case (ClientDpState a, ClientDpState b):
+                Assert.Equal(BitConverter.DoubleToInt64Bits(a.ClipNorm), BitConverter.DoubleToInt64Bits(b.ClipNorm));
+                Assert.Equal(StrategyStateCodec.Encode(a.Inner), StrategyStateCodec.Encode(b.Inner));
                 break;
             default:
                 Assert.Fail($"unexpected pair {sample.State.GetType().Name} / {decoded.GetType().Name}");

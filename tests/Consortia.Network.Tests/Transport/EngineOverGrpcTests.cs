@@ -4,6 +4,8 @@ using Consortia.Federation.Engine;
 using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies;
+using Consortia.Federation.Strategies.ClientDp;
+using Consortia.Privacy.ClientLevel;
 using Consortia.Federation.Strategies.FedAvg;
 using Consortia.Federation.Strategies.Scaffold;
 using Consortia.Federation.Transport;
@@ -36,6 +38,8 @@ public sealed class EngineOverGrpcTests
         { "fedavg", false },
         { "scaffold", false },
         { "fedavg", true },
+        { "client-dp-adaptive", false },
+        { "client-dp-adaptive", true },
     };
 
     [Theory]
@@ -43,9 +47,15 @@ public sealed class EngineOverGrpcTests
     public async Task Job_OverGrpc_GivesTheInProcessModelBitForBit(string strategy, bool secure)
     {
         FederatedDataset data = Some.ClassificationFederation(4);
-        IStrategy Strategy() => strategy == "scaffold"
-            ? new ScaffoldStrategy(new ScaffoldOptions { Training = s_training })
-            : new FedAvgStrategy(new FedAvgOptions { Training = s_training });
+        IStrategy Strategy() => strategy switch
+        {
+            "scaffold" => new ScaffoldStrategy(new ScaffoldOptions { Training = s_training }),
+            "client-dp-adaptive" => new ClientDpStrategy(
+                new FedAvgStrategy(new FedAvgOptions { Training = s_training }),
+                new ClientDpSettings(new ClientLevelDpOptions { ClipNorm = 0.5, NoiseMultiplier = 0.3, Adaptive = new AdaptiveClippingOptions() }, "job", 3),
+                ClientDpStrategy.SeededNoise),
+            _ => new FedAvgStrategy(new FedAvgOptions { Training = s_training }),
+        };
         SecureAggregationSettings? settings = secure ? new SecureAggregationSettings { ClipRange = 1000 } : null;
         SiteAgent[] remote = Agents(data);
         await using LoopbackFederation federation = await LoopbackFederation.StartAsync([.. remote.Select(a => a.Site)]);
@@ -60,6 +70,7 @@ public sealed class EngineOverGrpcTests
         Assert.All(overGrpc.Rounds, r => Assert.True(r.Aggregated, r.AggregationFailure));
         Assert.True(local.FinalModel.Parameters.ContentEquals(overGrpc.FinalModel.Parameters));
         Assert.Equal(local.Rounds.Select(r => r.TrainLoss), overGrpc.Rounds.Select(r => r.TrainLoss));
+        Assert.Equal(local.Rounds.Select(r => r.Contributors.Count), overGrpc.Rounds.Select(r => r.Contributors.Count));
     }
 
     [Fact]

@@ -116,7 +116,8 @@ public sealed class HostileReplyTests
 
         RpcException refused = await Assert.ThrowsAsync<RpcException>(() => federation.Client(stranger.Issue(s_a.Value)).HeartbeatAsync(new HeartbeatRequest(), cancellationToken: TestContext.Current.CancellationToken).ResponseAsync);
 
-        Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+        // The TLS handshake fails: gRPC reports it as Unavailable or Internal depending on where it broke.
+        Assert.Contains(refused.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
     }
 
     private static ReplyFrame[] Failed(string item, long round) =>

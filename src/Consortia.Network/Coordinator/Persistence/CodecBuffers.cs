@@ -19,6 +19,21 @@ internal sealed class CodecWriter
 
     public void Byte(byte value) => _buffer.Write([value]);
 
+    /// <summary>A length-prefixed blob (a wrapped strategy's own sealed state).</summary>
+    public void Nested(ReadOnlySpan<byte> bytes)
+    {
+        UInt32((uint)bytes.Length);
+        Bytes(bytes);
+    }
+
+    /// <summary>A double, bit-exact (IEEE-754 little-endian).</summary>
+    public void Double(double value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteDoubleLittleEndian(bytes, value);
+        Bytes(bytes);
+    }
+
     public void UInt16(ushort value)
     {
         BinaryPrimitives.WriteUInt16LittleEndian(_buffer.GetSpan(2), value);
@@ -119,6 +134,10 @@ internal sealed class CodecReader(ReadOnlyMemory<byte> data)
     }
 
     public byte Byte() => Bytes(1)[0];
+
+    public ReadOnlySpan<byte> Nested() => Bytes(checked((int)UInt32()));
+
+    public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Bytes(8));
 
     public ushort UInt16() => BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2));
 

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Security.Cryptography;
 using Consortia.Federation.Strategies;
+using Consortia.Federation.Strategies.ClientDp;
 using Consortia.Federation.Strategies.Cyclic;
 using Consortia.Federation.Strategies.FedAvgM;
 using Consortia.Federation.Strategies.FedOpt;
@@ -43,6 +44,7 @@ public static class StrategyStateCodec
         Entry.For<FedAvgMState>("fedavgm", static (w, s) => w.Floats(s.Velocity), static r => new FedAvgMState(r.Floats())),
         Entry.For<ScaffoldState>("scaffold", static (w, s) => w.Vector(s.ControlVariate), static r => new ScaffoldState(r.Vector())),
         Entry.For<CyclicState>("cyclic", static (w, s) => w.Ints(s.Order), static r => new CyclicState(r.Ints())),
+        Entry.For<ClientDpState>("client-dp", static (w, s) => { w.Nested(Encode(s.Inner)); w.Double(s.ClipNorm); }, static r => new ClientDpState(Decode(r.Nested()), r.Double())),
     ];
 
     private static readonly FrozenDictionary<Type, Entry> s_byType = s_entries.ToFrozenDictionary(e => e.Type);
