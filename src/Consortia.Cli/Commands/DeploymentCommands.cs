@@ -105,18 +105,18 @@ internal static class DeploymentCommands
         {
             string jobId = parse.GetRequiredValue(id);
             JobStatus current = await client.GetAsync(jobId, ct).ConfigureAwait(false);
+            int shownRounds = 0;
             if (parse.GetValue(wait))
             {
                 using CancellationTokenSource limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 limit.CancelAfter(TimeSpan.FromSeconds(parse.GetValue(timeout)));
-                int shown = 0;
                 while (current.Status is "queued" or "running")
                 {
                     if (!parse.GetValue(statusJson))
                     {
-                        for (; shown < current.Rounds.Count; shown++)
+                        for (; shownRounds < current.Rounds.Count; shownRounds++)
                         {
-                            await output.WriteLineAsync(RoundLine(current.Rounds[shown], current.RoundsTotal)).ConfigureAwait(false);
+                            await output.WriteLineAsync(RoundLine(current.Rounds[shownRounds], current.RoundsTotal)).ConfigureAwait(false);
                         }
                     }
 
@@ -125,7 +125,25 @@ internal static class DeploymentCommands
                 }
             }
 
-            await output.WriteLineAsync(parse.GetValue(statusJson) ? Json(current) : Describe(current)).ConfigureAwait(false);
+            if (parse.GetValue(statusJson))
+            {
+                await output.WriteLineAsync(Json(current)).ConfigureAwait(false);
+            }
+            else if (parse.GetValue(wait))
+            {
+                // Rounds already printed while waiting are not printed again.
+                for (; shownRounds < current.Rounds.Count; shownRounds++)
+                {
+                    await output.WriteLineAsync(RoundLine(current.Rounds[shownRounds], current.RoundsTotal)).ConfigureAwait(false);
+                }
+
+                await output.WriteLineAsync(Describe(current).Split(Environment.NewLine)[0]).ConfigureAwait(false);
+            }
+            else
+            {
+                await output.WriteLineAsync(Describe(current)).ConfigureAwait(false);
+            }
+
             return current.Status is "completed" || !parse.GetValue(wait) ? 0 : 1;
         }));
 
