@@ -67,6 +67,7 @@ public class NetworkRoundBenchmark : IDisposable
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 4 << 20);
         builder.Services.AddSingleton(transport);
         builder.Services.AddSingleton(new NetworkMetrics());
+        builder.WebHost.ConfigureKestrel(k => Http2Tuning.Apply(k.Limits));
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
         {
             l.Protocols = HttpProtocols.Http2;
@@ -89,6 +90,7 @@ public class NetworkRoundBenchmark : IDisposable
             {
                 SslOptions = { ClientCertificates = [issue(agent.Site.Value)], EnabledSslProtocols = SslProtocols.Tls13, RemoteCertificateValidationCallback = (_, c, _, _) => c is X509Certificate2 s && Trusts(ca, s) },
             };
+            Http2Tuning.Apply(http); // as the node does (NodeIdentity)
             SiteNode node = new(new SiteGateway.SiteGatewayClient(GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = http })), new Handler(agent), new SiteNodeOptions(), TimeProvider.System, NullLogger.Instance);
             nodes.Add(node);
             _nodes.Add(Task.Run(() => node.RunAsync(_stop.Token)));

@@ -46,9 +46,8 @@ public static partial class CoordinatorHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = null; // streams, bounded per message by gRPC
-            // Pings find dead links (a cut cable does not close a TCP connection) so a lost site's stream ends.
-            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(10);
-            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(10);
+            // Wide flow-control windows for chunked models; pings find dead links (a cut cable does not close a TCP connection).
+            Http2Tuning.Apply(kestrel.Limits);
             kestrel.Listen(Address(sitesHost), sitesPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;

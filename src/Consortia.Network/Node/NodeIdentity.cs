@@ -1,5 +1,6 @@
 using Consortia.Network.Configuration;
 using Consortia.Network.Identity;
+using Consortia.Network.Transport;
 
 namespace Consortia.Network.Node;
 
@@ -27,9 +28,7 @@ public static class NodeIdentity
 
         SocketsHttpHandler handler = MutualTls.CreateSiteHandler(credentials, TimeProvider.System);
         handler.PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan;
-        handler.KeepAlivePingDelay = TimeSpan.FromSeconds(10);
-        handler.KeepAlivePingTimeout = TimeSpan.FromSeconds(10);
-        handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always;
+        Http2Tuning.Apply(handler);
         handler.ConnectTimeout = TimeSpan.FromSeconds(10);
         handler.EnableMultipleHttp2Connections = true;
         return handler;

@@ -49,7 +49,8 @@ internal static class VectorPayload
             for (int start = 0; start < part.Length; start += ChunkBytes)
             {
                 ReadOnlyMemory<byte> slice = part.Slice(start, Math.Min(ChunkBytes, part.Length - start));
-                yield return new Chunk { ItemId = itemId, Offset = offset, Data = ByteString.CopyFrom(slice.Span) };
+                // No copy: the payload arrays are private copies made by Bytes() and never written again.
+                yield return new Chunk { ItemId = itemId, Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(slice) };
                 offset += slice.Length;
             }
         }

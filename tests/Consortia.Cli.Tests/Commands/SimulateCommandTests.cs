@@ -166,6 +166,33 @@ public sealed class SimulateCommandTests
         Assert.Contains("dp-budget", refused[^1].GetProperty("problems")[0].GetProperty("outcome").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Simulate_SiteBudgetOfOne_RefusesTheRoundThatWouldExceedIt_AndEveryRoundAfterARestart()
+    {
+        using TempDirectory temp = new();
+        string job = temp.File("job.yaml");
+        string text = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "dp-sgd.yaml"), TestContext.Current.CancellationToken))
+            .Replace("path: ../../data/fed-heart-disease", "path: " + RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
+            .Replace("site_budget:          # simulation only: each simulated hospital's lifetime budget (real sites set it in their policy)\n    epsilon: 10", "site_budget:\n    epsilon: 1", StringComparison.Ordinal);
+        Assert.Contains("epsilon: 1\n", text, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(job, text, TestContext.Current.CancellationToken);
+
+        (int first, string firstOut, _) = await CliRunner.RunAsync("simulate", job, "--json", "--out", temp.File("out"));
+        (int second, string secondOut, _) = await CliRunner.RunAsync("simulate", job, "--json", "--out", temp.File("out"));
+
+        Assert.Equal([0, 0], [first, second]);
+        using JsonDocument a = JsonDocument.Parse(firstOut);
+        using JsonDocument b = JsonDocument.Parse(secondOut);
+        JsonElement[] rounds = [.. a.RootElement.GetProperty("rounds").EnumerateArray()];
+        int firstRefused = Array.FindIndex(rounds, r => !r.GetProperty("aggregated").GetBoolean());
+        Assert.True(firstRefused > 0, "the budget of 1 allows the first rounds of an ε = 4 job and refuses a later one");
+        Assert.Contains("dp-budget", rounds[firstRefused].GetProperty("problems")[0].GetProperty("outcome").GetString(), StringComparison.Ordinal);
+        Assert.All(a.RootElement.GetProperty("privacy").GetProperty("sites").EnumerateArray(), site => Assert.True(site.GetProperty("lifetime_epsilon").GetDouble() <= 1.0 + 1e-9));
+        JsonElement afterRestart = b.RootElement.GetProperty("rounds")[0];
+        Assert.False(afterRestart.GetProperty("aggregated").GetBoolean());
+        Assert.Contains("dp-budget", afterRestart.GetProperty("problems")[0].GetProperty("outcome").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("fedavg.yaml")]
     [InlineData("fedavg-secagg.yaml")]
