@@ -84,25 +84,7 @@ internal static class SimulationReport
                 w.WriteNumber("rounds", clientDp.TotalRounds);
                 w.WriteString("clipping", clientDp.Options.Adaptive is null ? "fixed" : "adaptive");
                 w.WriteNumber(clientDp.Options.Adaptive is null ? "clip" : "initial_clip", clientDp.Options.ClipNorm);
-                w.WriteStartArray("sites");
-                foreach (Federation.Sites.SitePrivacyReport p in result.Privacy)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("site", p.Site.Value);
-                    w.WriteNumber("epsilon", p.Epsilon);
-                    w.WriteNumber("noise_multiplier", p.NoiseMultiplier);
-                    w.WriteNumber("sample_rate", p.SampleRate);
-                    w.WriteNumber("rounds", p.Steps);
-                    if (p.LifetimeEpsilon is { } spent && p.LifetimeBudget is { } limit)
-                    {
-                        w.WriteNumber("lifetime_epsilon", spent);
-                        w.WriteNumber("lifetime_budget", limit);
-                    }
-
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
+                WritePrivacySites(w, result.Privacy, stepsName: "rounds"); // client level: a site's steps are its rounds
                 w.WriteEndObject();
             }
             else if (result.Privacy.Count > 0)
@@ -111,25 +93,7 @@ internal static class SimulationReport
                 w.WriteString("mode", "sample-level");
                 w.WriteNumber("job_epsilon", result.Privacy.Max(p => p.Epsilon));
                 w.WriteNumber("delta", result.Privacy[0].Delta);
-                w.WriteStartArray("sites");
-                foreach (Federation.Sites.SitePrivacyReport p in result.Privacy)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("site", p.Site.Value);
-                    w.WriteNumber("epsilon", p.Epsilon);
-                    w.WriteNumber("noise_multiplier", p.NoiseMultiplier);
-                    w.WriteNumber("sample_rate", p.SampleRate);
-                    w.WriteNumber("steps", p.Steps);
-                    if (p.LifetimeEpsilon is { } spent && p.LifetimeBudget is { } limit)
-                    {
-                        w.WriteNumber("lifetime_epsilon", spent);
-                        w.WriteNumber("lifetime_budget", limit);
-                    }
-
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
+                WritePrivacySites(w, result.Privacy, stepsName: "steps");
                 w.WriteEndObject();
             }
 
@@ -159,6 +123,30 @@ internal static class SimulationReport
         Missed => "missed the deadline",
         _ => reply.GetType().Name,
     };
+
+    /// <summary>Each site's privacy spend; <paramref name="stepsName"/> names the count of mechanism runs.</summary>
+    private static void WritePrivacySites(Utf8JsonWriter w, IReadOnlyList<Federation.Sites.SitePrivacyReport> privacy, string stepsName)
+    {
+        w.WriteStartArray("sites");
+        foreach (Federation.Sites.SitePrivacyReport p in privacy)
+        {
+            w.WriteStartObject();
+            w.WriteString("site", p.Site.Value);
+            w.WriteNumber("epsilon", p.Epsilon);
+            w.WriteNumber("noise_multiplier", p.NoiseMultiplier);
+            w.WriteNumber("sample_rate", p.SampleRate);
+            w.WriteNumber(stepsName, p.Steps);
+            if (p.LifetimeEpsilon is { } spent && p.LifetimeBudget is { } limit)
+            {
+                w.WriteNumber("lifetime_epsilon", spent);
+                w.WriteNumber("lifetime_budget", limit);
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
 
     private static void WriteSummary(Utf8JsonWriter w, MetricSummary summary)
     {

@@ -33,20 +33,9 @@ internal sealed class SimulationLedgers : IDisposable
         AuditLedger Open(string writer, LedgerRole role)
         {
             // A simulated writer's identity lives beside its ledger so a later run into the same folder appends
-            // to the same chain under the same key (a deployed node keeps its key in its identity folder).
-            string keyFile = Path.Combine(folder, writer + ".key.pem");
-            EcdsaLedgerSigner signer = File.Exists(keyFile) ? EcdsaLedgerSigner.FromPem(File.ReadAllText(keyFile)) : EcdsaLedgerSigner.Generate();
+            // to the same chain under the same key (a deployed node keeps its ledger key in its state folder).
+            EcdsaLedgerSigner signer = EcdsaLedgerSigner.LoadOrCreate(Path.Combine(folder, writer + ".key.pem"), Path.Combine(folder, writer + ".pub.pem"));
             owned.Add(signer);
-            if (!File.Exists(keyFile))
-            {
-                File.WriteAllText(keyFile, signer.ExportPrivateKeyPem());
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                }
-            }
-
-            File.WriteAllText(Path.Combine(folder, writer + ".pub.pem"), signer.PublicKey.ExportPem());
             AuditLedger ledger = AuditLedger.Open(Path.Combine(folder, writer + ".db"), writer, role, signer, TimeProvider.System);
             owned.Add(ledger);
             return ledger;

@@ -21,6 +21,31 @@ public sealed class EcdsaLedgerSigner : ILedgerSigner, IDisposable
     /// <inheritdoc/>
     public LedgerPublicKey PublicKey { get; }
 
+    /// <summary>
+    /// The writer's identity kept in <paramref name="keyFile"/> (PKCS#8 PEM, owner-only), generated there on first
+    /// use so that later runs extend the same chain under the same key; the public key is (re)written to
+    /// <paramref name="publicKeyFile"/> for <c>audit verify --public-key</c>.
+    /// </summary>
+    /// <param name="keyFile">The private key file.</param>
+    /// <param name="publicKeyFile">The public key file.</param>
+    /// <returns>The signer.</returns>
+    public static EcdsaLedgerSigner LoadOrCreate(string keyFile, string publicKeyFile)
+    {
+        bool exists = File.Exists(keyFile);
+        EcdsaLedgerSigner signer = exists ? FromPem(File.ReadAllText(keyFile)) : Generate();
+        if (!exists)
+        {
+            File.WriteAllText(keyFile, signer.ExportPrivateKeyPem());
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+
+        File.WriteAllText(publicKeyFile, signer.PublicKey.ExportPem());
+        return signer;
+    }
+
     /// <summary>Generates a new P-256 key.</summary>
     /// <returns>The signer.</returns>
     public static EcdsaLedgerSigner Generate() => new(ECDsa.Create(ECCurve.NamedCurves.nistP256));

@@ -107,7 +107,7 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
     private async Task RunAsync(JobRecord stored, CancellationToken cancellationToken)
     {
         JobDefinition job = JobFile.Parse(stored.YamlText, Path.Combine(services.Config.Home, "jobs", stored.Id + ".yaml"));
-        IReadOnlyList<SiteId> roster = services.Sites.ActiveSites();
+        IReadOnlyList<SiteId> roster = services.Identity.ActiveSites();
         services.Transport.BeginJob(stored.Id, stored.YamlText, roster);
         LogStarting(stored.Id, job.Name, roster.Count);
 

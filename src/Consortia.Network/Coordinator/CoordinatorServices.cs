@@ -16,12 +16,11 @@ namespace Consortia.Network.Coordinator;
 /// <summary>Everything the coordinator's endpoints and job loop share, opened from its configuration.</summary>
 internal sealed class CoordinatorServices : IDisposable
 {
-    private CoordinatorServices(CoordinatorConfig config, CoordinatorStore jobs, CoordinatorIdentity sites, AdminCredential admin, NetworkMetrics metrics, GrpcSiteTransport transport)
+    private CoordinatorServices(CoordinatorConfig config, CoordinatorStore jobs, CoordinatorIdentity identity, AdminCredential admin, NetworkMetrics metrics, GrpcSiteTransport transport)
     {
         Config = config;
         Jobs = jobs;
-        Sites = sites;
-        Identity = sites;
+        Identity = identity;
         AdminCredential = admin;
         Metrics = metrics;
         Transport = transport;
@@ -30,8 +29,6 @@ internal sealed class CoordinatorServices : IDisposable
     public CoordinatorConfig Config { get; }
 
     public CoordinatorStore Jobs { get; }
-
-    public CoordinatorIdentity Sites { get; }
 
     public CoordinatorIdentity Identity { get; }
 

@@ -1,6 +1,5 @@
-using System.Net.Security;
-using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Consortia.Network.Identity;
 using Consortia.Network.Protos;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -34,26 +33,7 @@ public sealed class JobAdminClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(address);
         X509Certificate2 ca = X509Certificate2.CreateFromPem(caCertificatePem);
-        SocketsHttpHandler handler = new()
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                EnabledSslProtocols = SslProtocols.Tls13,
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                {
-                    if (certificate is not X509Certificate2 server || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-                    {
-                        return false;
-                    }
-
-                    using X509Chain chain = new();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(server);
-                },
-            },
-        };
+        SocketsHttpHandler handler = MutualTls.CreatePinnedHandler(ca, TimeProvider.System);
         GrpcChannel channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler });
         return new JobAdminClient(channel, ca, adminToken.Trim());
     }

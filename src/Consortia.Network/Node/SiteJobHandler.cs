@@ -149,20 +149,8 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
 
     private AuditLedger Ledger()
     {
-        string keyFile = Path.Combine(_config.State, "ledger.key.pem");
-        EcdsaLedgerSigner signer = File.Exists(keyFile) ? EcdsaLedgerSigner.FromPem(File.ReadAllText(keyFile)) : EcdsaLedgerSigner.Generate();
+        EcdsaLedgerSigner signer = EcdsaLedgerSigner.LoadOrCreate(Path.Combine(_config.State, "ledger.key.pem"), Path.Combine(_config.State, "ledger.pub.pem"));
         _owned.Add(signer);
-        if (!File.Exists(keyFile))
-        {
-            File.WriteAllText(keyFile, signer.ExportPrivateKeyPem());
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            File.WriteAllText(Path.Combine(_config.State, "ledger.pub.pem"), signer.PublicKey.ExportPem());
-        }
-
         AuditLedger ledger = AuditLedger.Open(Path.Combine(_config.State, "ledger.db"), Site.Value, LedgerRole.Site, signer, _time);
         _owned.Add(ledger);
         return ledger;

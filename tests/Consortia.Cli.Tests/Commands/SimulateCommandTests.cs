@@ -143,16 +143,23 @@ public sealed class SimulateCommandTests
         });
     }
 
+    /// <summary>examples/heart-disease/dp-sgd.yaml with each simulated site's lifetime budget set to <paramref name="epsilon"/>.</summary>
+    private static async Task<string> DpSgdJobWithSiteBudgetAsync(TempDirectory temp, int epsilon)
+    {
+        string job = temp.File("job.yaml");
+        string text = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "dp-sgd.yaml"), TestContext.Current.CancellationToken))
+            .Replace("path: ../../data/fed-heart-disease", "path: " + RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
+            .Replace("site_budget:          # simulation only: each simulated hospital's lifetime budget (real sites set it in their policy)\n    epsilon: 10", $"site_budget:\n    epsilon: {epsilon}", StringComparison.Ordinal);
+        Assert.Contains($"site_budget:\n    epsilon: {epsilon}\n", text, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(job, text, TestContext.Current.CancellationToken);
+        return job;
+    }
+
     [Fact]
     public async Task Simulate_SiteBudgetSpent_RefusesTheRoundEvenAfterARestart()
     {
         using TempDirectory temp = new();
-        string job = temp.File("job.yaml");
-        string text = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "dp-sgd.yaml"), TestContext.Current.CancellationToken))
-            .Replace("path: ../../data/fed-heart-disease", "path: " + RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
-            .Replace("site_budget:          # simulation only: each simulated hospital's lifetime budget (real sites set it in their policy)\n    epsilon: 10", "site_budget:\n    epsilon: 5", StringComparison.Ordinal);
-        Assert.Contains("epsilon: 5", text, StringComparison.Ordinal);
-        await File.WriteAllTextAsync(job, text, TestContext.Current.CancellationToken);
+        string job = await DpSgdJobWithSiteBudgetAsync(temp, 5);
 
         (int first, string firstOut, _) = await CliRunner.RunAsync("simulate", job, "--json", "--out", temp.File("out"));
         (int second, string secondOut, _) = await CliRunner.RunAsync("simulate", job, "--json", "--out", temp.File("out"));
@@ -170,12 +177,7 @@ public sealed class SimulateCommandTests
     public async Task Simulate_SiteBudgetOfOne_RefusesTheRoundThatWouldExceedIt_AndEveryRoundAfterARestart()
     {
         using TempDirectory temp = new();
-        string job = temp.File("job.yaml");
-        string text = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "dp-sgd.yaml"), TestContext.Current.CancellationToken))
-            .Replace("path: ../../data/fed-heart-disease", "path: " + RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
-            .Replace("site_budget:          # simulation only: each simulated hospital's lifetime budget (real sites set it in their policy)\n    epsilon: 10", "site_budget:\n    epsilon: 1", StringComparison.Ordinal);
-        Assert.Contains("epsilon: 1\n", text, StringComparison.Ordinal);
-        await File.WriteAllTextAsync(job, text, TestContext.Current.CancellationToken);
+        string job = await DpSgdJobWithSiteBudgetAsync(temp, 1);
 
         (int first, string firstOut, _) = await CliRunner.RunAsync("simulate", job, "--json", "--out", temp.File("out"));
         (int second, string secondOut, _) = await CliRunner.RunAsync("simulate", job, "--json", "--out", temp.File("out"));
