@@ -95,4 +95,25 @@ public sealed record JobDefinition
         LearningTask.Survival => [MetricKind.ConcordanceIndex],
         _ => [MetricKind.Accuracy, MetricKind.RocAuc, MetricKind.LogLoss, MetricKind.BrierScore],
     };
+
+    /// <summary>
+    /// The job as a site policy sees it: the one description used by simulated sites, deployed nodes,
+    /// <c>consortia policy check</c> and reports, so that all of them reach the same verdict.
+    /// </summary>
+    /// <returns>What the site's policy evaluates.</returns>
+    public Governance.Policies.JobDescriptor Describe()
+    {
+        bool secure = Engine.SecureAggregation is not null;
+        Governance.Policies.DpDescriptor? dp = Engine.Dp is { } d
+            ? new Governance.Policies.DpDescriptor(Governance.Policies.DpMode.SampleLevel, d.Options.TargetEpsilon ?? double.PositiveInfinity, d.Options.Delta)
+            : ClientDp is { } c
+                ? new Governance.Policies.DpDescriptor(Governance.Policies.DpMode.ClientLevel, c.Options.TargetEpsilon ?? double.PositiveInfinity, c.Options.Delta)
+                : null;
+        string model = ModelKind switch { ModelKind.Logistic => "logistic", ModelKind.Mlp => "mlp", _ => "cox" };
+        return new Governance.Policies.JobDescriptor(
+            Name, Consortium, Owner, model, JobFile.NameOf(Strategy.Kind), secure, Engine.MinimumParticipants, dp,
+            [secure ? Governance.Policies.KnownNames.MaskedUpdates : Governance.Policies.KnownNames.PlainUpdates, Governance.Policies.KnownNames.AggregateMetrics],
+            Columns)
+        { Rounds = Engine.Rounds };
+    }
 }

@@ -176,26 +176,7 @@ public static class FederatedSimulation
         Governance.Policies.PolicyEvaluator evaluator = policies.TryGetValue(site, out string? path) || policies.TryGetValue("default", out path)
             ? Governance.Policies.PolicyEvaluator.FromFile(path)
             : new Governance.Policies.PolicyEvaluator(null); // listed policies but none for this site: refuse everything
-        return (evaluator, Describe(job), TimeProvider.System);
-    }
-
-    /// <summary>The job as a site policy sees it (simulated sites and deployed nodes describe a job the same way).</summary>
-    /// <param name="job">The job.</param>
-    /// <returns>What the site's policy evaluates.</returns>
-    public static Governance.Policies.JobDescriptor Describe(JobDefinition job)
-    {
-        bool secure = job.Engine.SecureAggregation is not null;
-        Governance.Policies.DpDescriptor? dp = job.Engine.Dp is { } d
-            ? new Governance.Policies.DpDescriptor(Governance.Policies.DpMode.SampleLevel, d.Options.TargetEpsilon ?? double.PositiveInfinity, d.Options.Delta)
-            : job.ClientDp is { } c
-                ? new Governance.Policies.DpDescriptor(Governance.Policies.DpMode.ClientLevel, c.Options.TargetEpsilon ?? double.PositiveInfinity, c.Options.Delta)
-                : null;
-        string model = job.ModelKind switch { ModelKind.Logistic => "logistic", ModelKind.Mlp => "mlp", _ => "cox" };
-        return new Governance.Policies.JobDescriptor(
-            job.Name, job.Consortium, job.Owner, model, JobFile.NameOf(job.Strategy.Kind), secure, job.Engine.MinimumParticipants, dp,
-            [secure ? Governance.Policies.KnownNames.MaskedUpdates : Governance.Policies.KnownNames.PlainUpdates, Governance.Policies.KnownNames.AggregateMetrics],
-            job.Columns)
-        { Rounds = job.Engine.Rounds };
+        return (evaluator, job.Describe(), TimeProvider.System);
     }
 
     /// <summary>Splits the pooled test set (site order, pooled preprocessing) back into per-site parts.</summary>

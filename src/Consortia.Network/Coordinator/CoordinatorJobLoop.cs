@@ -1,8 +1,9 @@
 using Consortia.Federation;
+using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
 using Consortia.Learning;
 using Consortia.Learning.Models;
-using Consortia.Network.Coordinator.Persistence;
+using Consortia.Federation.Jobs.Store;
 using Consortia.Network.Protos;
 using Consortia.Network.Transport;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,5 @@
 using Consortia.Federation;
-using Consortia.Network.Coordinator.Persistence;
+using Consortia.Federation.Jobs.Store;
 using Consortia.Network.Identity;
 using Consortia.Network.Configuration;
 using Consortia.Network.Protos;
@@ -16,7 +16,7 @@ namespace Consortia.Network.Coordinator;
 /// <summary>Everything the coordinator's endpoints and job loop share, opened from its configuration.</summary>
 internal sealed class CoordinatorServices : IDisposable
 {
-    private CoordinatorServices(CoordinatorConfig config, CoordinatorStore jobs, CoordinatorIdentity identity, AdminCredential admin, NetworkMetrics metrics, GrpcSiteTransport transport)
+    private CoordinatorServices(CoordinatorConfig config, IJobStore jobs, CoordinatorIdentity identity, AdminCredential admin, NetworkMetrics metrics, GrpcSiteTransport transport)
     {
         Config = config;
         Jobs = jobs;
@@ -28,7 +28,7 @@ internal sealed class CoordinatorServices : IDisposable
 
     public CoordinatorConfig Config { get; }
 
-    public CoordinatorStore Jobs { get; }
+    public IJobStore Jobs { get; }
 
     public CoordinatorIdentity Identity { get; }
 
@@ -42,7 +42,7 @@ internal sealed class CoordinatorServices : IDisposable
     public static CoordinatorServices Open(CoordinatorConfig config, TimeProvider time)
     {
         CoordinatorIdentity identity = CoordinatorIdentity.Open(config.Home, time);
-        CoordinatorStore jobs = CoordinatorStore.Open(new CoordinatorStoreOptions { Path = Path.Combine(config.Home, "coordinator.db") }, time);
+        SqliteJobStore jobs = SqliteJobStore.Open(new SqliteJobStoreOptions { Path = Path.Combine(config.Home, "coordinator.db") }, time);
         NetworkMetrics metrics = new();
         GrpcSiteTransport transport = new([], time, NullLogger.Instance, config.RoundTimeoutSpan, metrics);
         return new CoordinatorServices(config, jobs, identity, CoordinatorIdentity.AdminCredential(config.Home), metrics, transport);

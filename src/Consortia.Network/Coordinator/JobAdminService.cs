@@ -3,7 +3,7 @@ using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
 using Consortia.Federation.Sites;
 using Consortia.Learning.Metrics;
-using Consortia.Network.Coordinator.Persistence;
+using Consortia.Federation.Jobs.Store;
 using Consortia.Network.Protos;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;

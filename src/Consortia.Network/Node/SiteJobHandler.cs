@@ -84,7 +84,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
                 budget, new CryptographicNoiseSource())
             {
                 Audit = (ledger, job.Name),
-                Policy = (policy, Federation.Simulation.FederatedSimulation.Describe(job), _time),
+                Policy = (policy, job.Describe(), _time),
             };
             ReplaceCurrent(jobId, agent, own.Train.FeatureCount);
             LogPrepared(Site.Value, jobId, own.Train.Count, own.Test.Count);

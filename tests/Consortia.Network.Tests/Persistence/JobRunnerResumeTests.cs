@@ -2,7 +2,7 @@ using Consortia.Federation.Engine;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Transport;
 using Consortia.Network.Coordinator;
-using Consortia.Network.Coordinator.Persistence;
+using Consortia.Federation.Jobs.Store;
 using Consortia.TestKit;
 using Microsoft.Data.Sqlite;
 
@@ -30,7 +30,7 @@ public sealed class JobRunnerResumeTests
         ResumeFixture fixture = ResumeFixture.Create("scaffold");
         JobResult reference = await fixture.ReferenceAsync();
         using TempDirectory dir = new();
-        using CoordinatorStore store = ResumeFixture.OpenStore(dir.File("coordinator.db"));
+        using SqliteJobStore store = ResumeFixture.OpenStore(dir.File("coordinator.db"));
         string id = store.SubmitJob(JobSubmission.From(fixture.Job)).Id;
         List<int> progressed = [];
 
@@ -54,7 +54,7 @@ public sealed class JobRunnerResumeTests
         string id;
 
         // First coordinator: stopped while dispatching round k+1.
-        using (CoordinatorStore store = ResumeFixture.OpenStore(path))
+        using (SqliteJobStore store = ResumeFixture.OpenStore(path))
         {
             id = store.SubmitJob(JobSubmission.From(fixture.Job)).Id;
             using CancellationTokenSource host = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -71,7 +71,7 @@ public sealed class JobRunnerResumeTests
         }
 
         // Second coordinator: a new store and runner on the same file.
-        using (CoordinatorStore store = ResumeFixture.OpenStore(path))
+        using (SqliteJobStore store = ResumeFixture.OpenStore(path))
         {
             JobRecord interrupted = store.GetJob(id);
             Assert.Equal(JobState.Running, interrupted.State);
@@ -101,7 +101,7 @@ public sealed class JobRunnerResumeTests
         SiteAgent[] sites = fixture.Agents();
         string id;
         FaultingTransport first = new(new InProcessSiteTransport(sites));
-        using (CoordinatorStore store = ResumeFixture.OpenStore(path))
+        using (SqliteJobStore store = ResumeFixture.OpenStore(path))
         {
             id = store.SubmitJob(JobSubmission.From(fixture.Job)).Id;
             // The database refuses round k+1's commit: the round was computed (sites trained) but never committed.
@@ -117,7 +117,7 @@ public sealed class JobRunnerResumeTests
         }
 
         ExecuteRaw(path, "DROP TRIGGER crash;");
-        using (CoordinatorStore store = ResumeFixture.OpenStore(path))
+        using (SqliteJobStore store = ResumeFixture.OpenStore(path))
         {
             FaultingTransport second = new(new InProcessSiteTransport(sites));
             JobRunOutcome outcome = await fixture.Runner(store, second, id).RunAsync(null, TestContext.Current.CancellationToken);
@@ -155,7 +155,7 @@ public sealed class JobRunnerResumeTests
         {
             SiteAgent[] sites = fixture.Agents(budgets);
             string id;
-            using (CoordinatorStore store = ResumeFixture.OpenStore(path))
+            using (SqliteJobStore store = ResumeFixture.OpenStore(path))
             {
                 id = store.SubmitJob(JobSubmission.From(fixture.Job)).Id;
                 ExecuteRaw(path, "CREATE TRIGGER crash BEFORE INSERT ON rounds WHEN NEW.round = 3 BEGIN SELECT RAISE(ABORT, 'simulated crash before commit'); END;");
@@ -163,7 +163,7 @@ public sealed class JobRunnerResumeTests
             }
 
             ExecuteRaw(path, "DROP TRIGGER crash;");
-            using (CoordinatorStore store = ResumeFixture.OpenStore(path))
+            using (SqliteJobStore store = ResumeFixture.OpenStore(path))
             {
                 JobRunOutcome outcome = await fixture.Runner(store, new InProcessSiteTransport(sites), id).RunAsync(null, TestContext.Current.CancellationToken);
                 Assert.Equal(JobState.Completed, outcome.State);
@@ -193,7 +193,7 @@ public sealed class JobRunnerResumeTests
         using TempDirectory dir = new();
         string path = dir.File("coordinator.db");
         string id;
-        using (CoordinatorStore store = ResumeFixture.OpenStore(path))
+        using (SqliteJobStore store = ResumeFixture.OpenStore(path))
         {
             id = store.SubmitJob(JobSubmission.From(fixture.Job)).Id;
             ExecuteRaw(path, "CREATE TRIGGER crash BEFORE UPDATE OF status ON jobs WHEN NEW.status = 'completed' BEGIN SELECT RAISE(ABORT, 'simulated crash before completion'); END;");
@@ -202,7 +202,7 @@ public sealed class JobRunnerResumeTests
         }
 
         ExecuteRaw(path, "DROP TRIGGER crash;");
-        using (CoordinatorStore store = ResumeFixture.OpenStore(path))
+        using (SqliteJobStore store = ResumeFixture.OpenStore(path))
         {
             FaultingTransport transport = new(new InProcessSiteTransport(fixture.Agents()));
             JobRunOutcome outcome = await fixture.Runner(store, transport, id).RunAsync(null, TestContext.Current.CancellationToken);
@@ -228,7 +228,7 @@ public sealed class JobRunnerResumeTests
         string copy = dir.File("after-kill.db");
         SiteAgent[] sites = fixture.Agents();
         string id;
-        using (CoordinatorStore store = ResumeFixture.OpenStore(path))
+        using (SqliteJobStore store = ResumeFixture.OpenStore(path))
         {
             id = store.SubmitJob(JobSubmission.From(fixture.Job)).Id;
             await Assert.ThrowsAsync<IOException>(() => fixture.Runner(store, new FaultingTransport(new InProcessSiteTransport(sites), 3), id).RunAsync(null, TestContext.Current.CancellationToken));
@@ -236,7 +236,7 @@ public sealed class JobRunnerResumeTests
             CopyFilesWhileRound3IsHalfCommitted(path, copy, id);
         }
 
-        using (CoordinatorStore store = ResumeFixture.OpenStore(copy))
+        using (SqliteJobStore store = ResumeFixture.OpenStore(copy))
         {
             JobRecord record = store.GetJob(id);
             Assert.Equal(JobState.Running, record.State);
@@ -254,7 +254,7 @@ public sealed class JobRunnerResumeTests
     {
         ResumeFixture fixture = ResumeFixture.Create("fedavg");
         using TempDirectory dir = new();
-        using CoordinatorStore store = ResumeFixture.OpenStore(dir.File("coordinator.db"));
+        using SqliteJobStore store = ResumeFixture.OpenStore(dir.File("coordinator.db"));
         string id = store.SubmitJob(JobSubmission.From(fixture.Job)).Id;
         FaultingTransport transport = new(new InProcessSiteTransport(fixture.Agents()));
 
@@ -276,7 +276,7 @@ public sealed class JobRunnerResumeTests
     {
         ResumeFixture fixture = ResumeFixture.Create("fedavg");
         using TempDirectory dir = new();
-        using CoordinatorStore store = ResumeFixture.OpenStore(dir.File("coordinator.db"));
+        using SqliteJobStore store = ResumeFixture.OpenStore(dir.File("coordinator.db"));
         string id = store.SubmitJob(JobSubmission.From(fixture.Job)).Id;
         HangingTransport transport = new(new InProcessSiteTransport(fixture.Agents()), hangAtRound: 2);
 
@@ -297,7 +297,7 @@ public sealed class JobRunnerResumeTests
         ResumeFixture fixture = ResumeFixture.Create("fedavg");
         using TempDirectory dir = new();
         string path = dir.File("coordinator.db");
-        using CoordinatorStore store = ResumeFixture.OpenStore(path);
+        using SqliteJobStore store = ResumeFixture.OpenStore(path);
         string id = store.SubmitJob(JobSubmission.From(fixture.Job)).Id;
         HangingTransport transport = new(new InProcessSiteTransport(fixture.Agents()), hangAtRound: 1);
         Microsoft.Extensions.Time.Testing.FakeTimeProvider time = new();
@@ -305,7 +305,7 @@ public sealed class JobRunnerResumeTests
 
         Task<JobRunOutcome> run = fixture.Runner(store, transport, id, time, options).RunAsync(null, TestContext.Current.CancellationToken);
         await transport.Hanging.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-        using (CoordinatorStore other = ResumeFixture.OpenStore(path))
+        using (SqliteJobStore other = ResumeFixture.OpenStore(path))
         {
             other.RequestCancel(id); // another instance: no in-process signal reaches the runner
         }
@@ -324,7 +324,7 @@ public sealed class JobRunnerResumeTests
     {
         ResumeFixture fixture = ResumeFixture.Create("fedavg");
         using TempDirectory dir = new();
-        using CoordinatorStore store = ResumeFixture.OpenStore(dir.File("coordinator.db"));
+        using SqliteJobStore store = ResumeFixture.OpenStore(dir.File("coordinator.db"));
         string id = store.SubmitJob(JobSubmission.From(fixture.Job)).Id;
         JobRunnerOptions options = new() { MaxAttempts = 2 };
         for (int attempt = 0; attempt < 2; attempt++)
@@ -352,7 +352,7 @@ public sealed class JobRunnerResumeTests
         using TempDirectory dir = new();
         string path = dir.File("coordinator.db");
         string queued, interrupted, broken;
-        using (CoordinatorStore store = ResumeFixture.OpenStore(path))
+        using (SqliteJobStore store = ResumeFixture.OpenStore(path))
         {
             queued = store.SubmitJob(JobSubmission.From(fedavg.Job)).Id;
             interrupted = store.SubmitJob(JobSubmission.From(fedadam.Job)).Id;
@@ -361,7 +361,7 @@ public sealed class JobRunnerResumeTests
                 .RunAsync(null, TestContext.Current.CancellationToken));
         }
 
-        using (CoordinatorStore store = ResumeFixture.OpenStore(path))
+        using (SqliteJobStore store = ResumeFixture.OpenStore(path))
         {
             List<string> launched = [];
             IReadOnlyList<JobRunOutcome> outcomes = await JobRunner.ResumeIncompleteJobsAsync(

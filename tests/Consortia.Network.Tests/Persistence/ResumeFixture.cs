@@ -9,7 +9,7 @@ using Consortia.Learning;
 using Consortia.Learning.Metrics;
 using Consortia.Learning.Models;
 using Consortia.Network.Coordinator;
-using Consortia.Network.Coordinator.Persistence;
+using Consortia.Federation.Jobs.Store;
 using Consortia.TestKit;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -86,14 +86,14 @@ internal sealed class ResumeFixture
         new RoundEngine(new InProcessSiteTransport(Agents()), Job.CreateStrategy(), Job.Engine)
             .RunAsync(Initial, new RandomSource(Job.Seed), null, TestContext.Current.CancellationToken);
 
-    public static CoordinatorStore OpenStore(string path, int? keep = 5) =>
-        CoordinatorStore.Open(new CoordinatorStoreOptions { Path = path, CheckpointsToKeep = keep }, TimeProvider.System);
+    public static SqliteJobStore OpenStore(string path, int? keep = 5) =>
+        SqliteJobStore.Open(new SqliteJobStoreOptions { Path = path, CheckpointsToKeep = keep }, TimeProvider.System);
 
-    public JobRunner Runner(CoordinatorStore store, ISiteTransport transport, string jobId, TimeProvider? time = null, JobRunnerOptions? options = null) =>
+    public JobRunner Runner(SqliteJobStore store, ISiteTransport transport, string jobId, TimeProvider? time = null, JobRunnerOptions? options = null) =>
         new(store, transport, jobId, JobRunner.ParseStoredJob(store.GetJob(jobId)), Initial, time ?? TimeProvider.System, NullLogger.Instance, options);
 
     /// <summary>Asserts the stored history is rounds 1..R, once each, equal to the reference reports, and the final model is the reference's bit for bit.</summary>
-    public static void AssertSameAsReference(JobResult reference, CoordinatorStore store, string jobId, JobRunOutcome outcome)
+    public static void AssertSameAsReference(JobResult reference, SqliteJobStore store, string jobId, JobRunOutcome outcome)
     {
         Assert.Equal(JobState.Completed, outcome.State);
         Assert.True(reference.FinalModel.Parameters.ContentEquals(outcome.Model.Parameters), "final parameters differ from the uninterrupted run");

@@ -8,7 +8,7 @@ using Consortia.Federation.Strategies.FedAvgM;
 using Consortia.Federation.Strategies.FedOpt;
 using Consortia.Federation.Strategies.Scaffold;
 using Consortia.Learning;
-using Consortia.Network.Coordinator.Persistence;
+using Consortia.Federation.Jobs.Store;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

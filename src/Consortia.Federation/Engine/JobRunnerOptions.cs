@@ -1,4 +1,4 @@
-namespace Consortia.Network.Coordinator;
+namespace Consortia.Federation.Engine;
 
 /// <summary>How a <see cref="JobRunner"/> watches for cancellation and gives up on a job that keeps crashing.</summary>
 public sealed record JobRunnerOptions

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Consortia.Learning;
 
-namespace Consortia.Network.Coordinator.Persistence;
+namespace Consortia.Federation.Jobs.Store;
 
 /// <summary>Appends little-endian primitives to a growing buffer (the checkpoint codec's writer).</summary>
 internal sealed class CodecWriter

@@ -8,7 +8,7 @@ using Consortia.Federation.Strategies.FedOpt;
 using Consortia.Federation.Strategies.Scaffold;
 using Consortia.Learning;
 
-namespace Consortia.Network.Coordinator.Persistence;
+namespace Consortia.Federation.Jobs.Store;
 
 /// <summary>
 /// Versioned binary encoding of every <see cref="StrategyState"/> and of <see cref="ParameterVector"/> for checkpoints.

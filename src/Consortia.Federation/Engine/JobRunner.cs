@@ -1,13 +1,11 @@
-using Consortia.Federation;
-using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
 using Consortia.Federation.Strategies;
 using Consortia.Federation.Transport;
 using Consortia.Learning;
-using Consortia.Network.Coordinator.Persistence;
+using Consortia.Federation.Jobs.Store;
 using Microsoft.Extensions.Logging;
 
-namespace Consortia.Network.Coordinator;
+namespace Consortia.Federation.Engine;
 
 /// <summary>
 /// Runs a stored job round by round with <see cref="RoundEngine.RunRoundAsync"/>, committing every completed round
@@ -23,7 +21,7 @@ namespace Consortia.Network.Coordinator;
 /// </para>
 /// <para>
 /// Endings: every round committed → <see cref="JobState.Completed"/>. Operator cancellation
-/// (<see cref="CoordinatorStore.RequestCancel"/>), seen between rounds and, through cancellation, within a round →
+/// (<see cref="IJobStore.RequestCancel"/>), seen between rounds and, through cancellation, within a round →
 /// <see cref="JobState.Cancelled"/> (a round cut short is not committed). Unusable stored data (corrupt checkpoint,
 /// model layout mismatch, YAML that no longer parses) → <see cref="JobState.Failed"/>. Anything else — the caller's
 /// <see cref="CancellationToken"/> (host shutdown), a transport or database error — leaves the job running, noted with
@@ -33,7 +31,7 @@ namespace Consortia.Network.Coordinator;
 /// </remarks>
 public sealed partial class JobRunner
 {
-    private readonly CoordinatorStore _store;
+    private readonly IJobStore _store;
     private readonly ISiteTransport _transport;
     private readonly string _jobId;
     private readonly JobDefinition _job;
@@ -51,7 +49,7 @@ public sealed partial class JobRunner
     /// <param name="time">The clock (round timings, cancellation polling).</param>
     /// <param name="logger">The log.</param>
     /// <param name="options">Polling and retry limits; <see langword="null"/> for the defaults.</param>
-    public JobRunner(CoordinatorStore store, ISiteTransport transport, string jobId, JobDefinition job, GlobalModel initial, TimeProvider time, ILogger logger, JobRunnerOptions? options = null)
+    public JobRunner(IJobStore store, ISiteTransport transport, string jobId, JobDefinition job, GlobalModel initial, TimeProvider time, ILogger logger, JobRunnerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(transport);
@@ -77,7 +75,7 @@ public sealed partial class JobRunner
     /// <param name="cancellationToken">Host shutdown: stops the run and leaves the job running, to be resumed.</param>
     /// <returns>How the run ended.</returns>
     /// <exception cref="JobStateException">The job is already completed, failed or cancelled.</exception>
-    /// <exception cref="CoordinatorStoreException">The job's stored data is unusable (the job is marked failed first).</exception>
+    /// <exception cref="JobStoreException">The job's stored data is unusable (the job is marked failed first).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the job stays running).</exception>
     public async Task<JobRunOutcome> RunAsync(IProgress<RoundReport>? progress, CancellationToken cancellationToken)
     {
@@ -149,7 +147,7 @@ public sealed partial class JobRunner
             LogInterrupted(_jobId, "the coordinator is stopping");
             throw;
         }
-        catch (Exception error) when (error is not (JobStateException or CoordinatorStoreException))
+        catch (Exception error) when (error is not (JobStateException or JobStoreException))
         {
             // Left running on purpose: a transport or database failure, or a crash, is cured by resuming.
             LogInterrupted(_jobId, error.Message);
@@ -157,7 +155,7 @@ public sealed partial class JobRunner
             {
                 _store.NoteError(_jobId, $"interrupted: {error.GetType().Name}: {error.Message}");
             }
-            catch (Exception noteError) when (noteError is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException or InvalidOperationException)
+            catch (Exception noteError) when (noteError is System.Data.Common.DbException or ObjectDisposedException or InvalidOperationException)
             {
                 LogInterrupted(_jobId, $"could not record the error: {noteError.Message}");
             }
@@ -184,7 +182,7 @@ public sealed partial class JobRunner
     /// <param name="cancellationToken">Host shutdown: stops the current job (left running) and the loop.</param>
     /// <returns>How each job taken up ended; a job whose run threw (left running for the next start-up) is logged and absent.</returns>
     public static async Task<IReadOnlyList<JobRunOutcome>> ResumeIncompleteJobsAsync(
-        CoordinatorStore store, JobLauncher launch, IProgress<RoundReport>? progress, TimeProvider time, ILogger logger, JobRunnerOptions? options, CancellationToken cancellationToken)
+        IJobStore store, JobLauncher launch, IProgress<RoundReport>? progress, TimeProvider time, ILogger logger, JobRunnerOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(launch);
@@ -237,16 +235,16 @@ public sealed partial class JobRunner
         try
         {
             Checkpoint checkpoint = _store.LoadLatestCheckpoint(_jobId)
-                ?? throw new CoordinatorStoreException(_jobId, 0, "the job has no checkpoint although it was just started.", null);
+                ?? throw new JobStoreException(_jobId, 0, "the job has no checkpoint although it was just started.", null);
             if (!checkpoint.Parameters.Layout.Equals(_initial.Parameters.Layout))
             {
-                throw new CoordinatorStoreException(_jobId, checkpoint.Round.Value, $"the checkpoint's model layout ({checkpoint.Parameters.Layout}) differs from the job's model ({_initial.Parameters.Layout}).", null);
+                throw new JobStoreException(_jobId, checkpoint.Round.Value, $"the checkpoint's model layout ({checkpoint.Parameters.Layout}) differs from the job's model ({_initial.Parameters.Layout}).", null);
             }
 
             GlobalModel model = _initial with { Parameters = checkpoint.Parameters, Round = checkpoint.ModelRound };
             return (model, checkpoint.State, checkpoint.Round.Value);
         }
-        catch (CoordinatorStoreException error)
+        catch (JobStoreException error)
         {
             _store.MarkFailed(_jobId, error.Message);
             LogFailed(_log, _jobId, error.Message);

@@ -1,6 +1,6 @@
 using Consortia.Federation.Jobs;
 
-namespace Consortia.Network.Coordinator.Persistence;
+namespace Consortia.Federation.Jobs.Store;
 
 /// <summary>What the store keeps of a submitted job: its YAML source (re-parsed on restart) and the fields shown in listings.</summary>
 /// <param name="Name">The job name.</param>

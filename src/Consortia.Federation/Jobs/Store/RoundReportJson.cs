@@ -7,7 +7,7 @@ using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies;
 using Consortia.Learning.Metrics;
 
-namespace Consortia.Network.Coordinator.Persistence;
+namespace Consortia.Federation.Jobs.Store;
 
 /// <summary>
 /// The JSON form of a <see cref="RoundReport"/> in the <c>rounds</c> table. Doubles keep their exact value (shortest

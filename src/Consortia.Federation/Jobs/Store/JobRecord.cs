@@ -1,4 +1,4 @@
-namespace Consortia.Network.Coordinator.Persistence;
+namespace Consortia.Federation.Jobs.Store;
 
 /// <summary>A job as stored by the coordinator.</summary>
 /// <param name="Id">The job id (assigned at submission).</param>

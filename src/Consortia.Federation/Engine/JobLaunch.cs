@@ -1,9 +1,8 @@
-using Consortia.Federation;
 using Consortia.Federation.Jobs;
 using Consortia.Federation.Transport;
-using Consortia.Network.Coordinator.Persistence;
+using Consortia.Federation.Jobs.Store;
 
-namespace Consortia.Network.Coordinator;
+namespace Consortia.Federation.Engine;
 
 /// <summary>What the coordinator host supplies to run (or resume) a stored job: the way to its sites and its initial model.</summary>
 /// <param name="Transport">The transport to the job's sites.</param>

@@ -1,4 +1,4 @@
-namespace Consortia.Network.Coordinator.Persistence;
+namespace Consortia.Federation.Jobs.Store;
 
 /// <summary>Where a job is in its life: queued → running → completed | failed | cancelled (the last three are final).</summary>
 public enum JobState

@@ -1,16 +1,16 @@
-namespace Consortia.Network.Coordinator.Persistence;
+namespace Consortia.Federation.Jobs.Store;
 
 /// <summary>The coordinator store holds data it cannot use (corrupt, unknown or inconsistent), or a change would break its invariants.</summary>
-public sealed class CoordinatorStoreException : Exception
+public sealed class JobStoreException : Exception
 {
     /// <summary>Creates the exception.</summary>
-    public CoordinatorStoreException()
+    public JobStoreException()
     {
     }
 
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong.</param>
-    public CoordinatorStoreException(string message)
+    public JobStoreException(string message)
         : base(message)
     {
     }
@@ -18,7 +18,7 @@ public sealed class CoordinatorStoreException : Exception
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong.</param>
     /// <param name="innerException">The cause.</param>
-    public CoordinatorStoreException(string message, Exception innerException)
+    public JobStoreException(string message, Exception innerException)
         : base(message, innerException)
     {
     }
@@ -28,7 +28,7 @@ public sealed class CoordinatorStoreException : Exception
     /// <param name="round">The round, or <see langword="null"/>.</param>
     /// <param name="message">What is wrong.</param>
     /// <param name="innerException">The cause, or <see langword="null"/>.</param>
-    public CoordinatorStoreException(string jobId, int? round, string message, Exception? innerException)
+    public JobStoreException(string jobId, int? round, string message, Exception? innerException)
         : base(round is { } r ? $"job {jobId}, round {r}: {message}" : $"job {jobId}: {message}", innerException)
     {
         JobId = jobId;

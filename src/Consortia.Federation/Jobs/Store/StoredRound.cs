@@ -1,7 +1,7 @@
 using Consortia.Federation;
 using Consortia.Federation.Engine;
 
-namespace Consortia.Network.Coordinator.Persistence;
+namespace Consortia.Federation.Jobs.Store;
 
 /// <summary>A committed round of a job.</summary>
 /// <param name="Round">The round.</param>

@@ -6,14 +6,14 @@ using Consortia.Federation.Strategies.FedOpt;
 using Consortia.Learning;
 using Consortia.Learning.Metrics;
 using Consortia.Learning.Models;
-using Consortia.Network.Coordinator.Persistence;
+using Consortia.Federation.Jobs.Store;
 using Consortia.TestKit;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Consortia.Network.Tests.Persistence;
 
-public sealed class CoordinatorStoreTests : IDisposable
+public sealed class SqliteJobStoreTests : IDisposable
 {
     private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 3, []);
     private readonly TempDirectory _dir = new();
@@ -23,8 +23,8 @@ public sealed class CoordinatorStoreTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private CoordinatorStore Open(int? keep = 5) =>
-        CoordinatorStore.Open(new CoordinatorStoreOptions { Path = DbPath, CheckpointsToKeep = keep }, _time);
+    private SqliteJobStore Open(int? keep = 5) =>
+        SqliteJobStore.Open(new SqliteJobStoreOptions { Path = DbPath, CheckpointsToKeep = keep }, _time);
 
     private static JobSubmission Submission(string name = "job", int rounds = 3) => new(name, "alice", $"name: {name}\n", rounds);
 
@@ -46,13 +46,13 @@ public sealed class CoordinatorStoreTests : IDisposable
             true, TimeSpan.FromMilliseconds(1234.5678))
         { UpdateHashes = [new(new SiteId("a"), "00ff"), new(new SiteId("b"), "ee11")] };
 
-    private static void Commit(CoordinatorStore store, string id, int round) =>
+    private static void Commit(SqliteJobStore store, string id, int round) =>
         store.CommitRound(id, new RoundNumber(round), Model(round, round), State(round), Report(round));
 
     [Fact]
     public void Submit_List_Get_KeepTheJobAndItsYaml()
     {
-        using CoordinatorStore store = Open();
+        using SqliteJobStore store = Open();
         JobRecord first = store.SubmitJob(Submission("first", 4));
         _time.Advance(TimeSpan.FromMinutes(1));
         JobRecord second = store.SubmitJob(Submission("second"));
@@ -72,7 +72,7 @@ public sealed class CoordinatorStoreTests : IDisposable
     [Fact]
     public void Lifecycle_QueuedRunningCompleted_AndFinalStatesAreFinal()
     {
-        using CoordinatorStore store = Open();
+        using SqliteJobStore store = Open();
         string id = store.SubmitJob(Submission(rounds: 2)).Id;
         Assert.Throws<JobStateException>(() => Commit(store, id, 1)); // not running yet
         Assert.Throws<JobStateException>(() => store.MarkCompleted(id));
@@ -84,7 +84,7 @@ public sealed class CoordinatorStoreTests : IDisposable
         JobStateException early = Assert.Throws<JobStateException>(() => store.MarkCompleted(id));
         Assert.Contains("1 of 2 rounds", early.Message, StringComparison.Ordinal);
         Commit(store, id, 2);
-        Assert.Throws<CoordinatorStoreException>(() => Commit(store, id, 3)); // beyond the job's rounds
+        Assert.Throws<JobStoreException>(() => Commit(store, id, 3)); // beyond the job's rounds
 
         JobRecord completed = store.MarkCompleted(id);
         Assert.Equal(JobState.Completed, completed.State);
@@ -99,7 +99,7 @@ public sealed class CoordinatorStoreTests : IDisposable
     [Fact]
     public void RequestCancel_QueuedJobIsCancelledAtOnce_RunningJobIsFlagged()
     {
-        using CoordinatorStore store = Open();
+        using SqliteJobStore store = Open();
         string queued = store.SubmitJob(Submission("q")).Id;
         string running = store.SubmitJob(Submission("r")).Id;
         store.MarkRunning(running, Model(0), State(0));
@@ -119,7 +119,7 @@ public sealed class CoordinatorStoreTests : IDisposable
     [Fact]
     public void MarkFailed_FromQueuedOrRunning_KeepsTheMessage()
     {
-        using CoordinatorStore store = Open();
+        using SqliteJobStore store = Open();
         string queued = store.SubmitJob(Submission()).Id;
         JobRecord failed = store.MarkFailed(queued, "yaml no longer parses");
         Assert.Equal(JobState.Failed, failed.State);
@@ -130,16 +130,16 @@ public sealed class CoordinatorStoreTests : IDisposable
     [Fact]
     public void CommitRound_OutOfOrderOrTwice_IsRefused_AndLeavesNothing()
     {
-        using CoordinatorStore store = Open();
+        using SqliteJobStore store = Open();
         string id = store.SubmitJob(Submission(rounds: 5)).Id;
         store.MarkRunning(id, Model(0), State(0));
 
-        CoordinatorStoreException gap = Assert.Throws<CoordinatorStoreException>(() => Commit(store, id, 2));
+        JobStoreException gap = Assert.Throws<JobStoreException>(() => Commit(store, id, 2));
         Assert.Equal(id, gap.JobId);
         Assert.Equal(2, gap.Round);
         Commit(store, id, 1);
-        Assert.Throws<CoordinatorStoreException>(() => Commit(store, id, 1));
-        Assert.Throws<CoordinatorStoreException>(() => store.CommitRound(id, new RoundNumber(2), Model(2), State(2), Report(3)));
+        Assert.Throws<JobStoreException>(() => Commit(store, id, 1));
+        Assert.Throws<JobStoreException>(() => store.CommitRound(id, new RoundNumber(2), Model(2), State(2), Report(3)));
 
         Assert.Equal([1], store.GetRounds(id).Select(r => r.Round.Value));
         Assert.Equal(1, store.LoadLatestCheckpoint(id)!.Round.Value);
@@ -148,7 +148,7 @@ public sealed class CoordinatorStoreTests : IDisposable
     [Fact]
     public void PrimaryKey_RefusesASecondCopyOfARound_EvenBehindTheStoresBack()
     {
-        using CoordinatorStore store = Open();
+        using SqliteJobStore store = Open();
         string id = store.SubmitJob(Submission()).Id;
         store.MarkRunning(id, Model(0), State(0));
         Commit(store, id, 1);
@@ -161,7 +161,7 @@ public sealed class CoordinatorStoreTests : IDisposable
     [Fact]
     public void CommittedRound_RoundTripsReportModelAndState()
     {
-        using CoordinatorStore store = Open();
+        using SqliteJobStore store = Open();
         string id = store.SubmitJob(Submission()).Id;
         store.MarkRunning(id, Model(0), State(0));
         _time.Advance(TimeSpan.FromSeconds(5));
@@ -192,7 +192,7 @@ public sealed class CoordinatorStoreTests : IDisposable
     [Fact]
     public void MarkRunning_StoresTheInitialCheckpointOnce()
     {
-        using CoordinatorStore store = Open();
+        using SqliteJobStore store = Open();
         string id = store.SubmitJob(Submission()).Id;
         Assert.Null(store.LoadLatestCheckpoint(id));
         store.MarkRunning(id, Model(0.5f), State(0.5f));
@@ -210,7 +210,7 @@ public sealed class CoordinatorStoreTests : IDisposable
     [InlineData(null, 8)] // keep all: round 0 and rounds 1..7
     public void CheckpointRetention_KeepsTheNewestN(int? keep, int expected)
     {
-        using CoordinatorStore store = Open(keep);
+        using SqliteJobStore store = Open(keep);
         string id = store.SubmitJob(Submission(rounds: 7)).Id;
         store.MarkRunning(id, Model(0), State(0));
         for (int r = 1; r <= 7; r++)
@@ -231,7 +231,7 @@ public sealed class CoordinatorStoreTests : IDisposable
     public void CorruptCheckpoint_IsRejected_NamingJobAndRound(string column)
     {
         string id;
-        using (CoordinatorStore store = Open())
+        using (SqliteJobStore store = Open())
         {
             id = store.SubmitJob(Submission()).Id;
             store.MarkRunning(id, Model(0), State(0));
@@ -241,9 +241,9 @@ public sealed class CoordinatorStoreTests : IDisposable
 
         // Flip one byte in the middle of the stored blob.
         Raw($"UPDATE checkpoints SET {column} = CAST(substr({column}, 1, 20) || x'5A' || substr({column}, 22) AS BLOB) WHERE job_id = '{id}' AND round = 2;");
-        using (CoordinatorStore store = Open())
+        using (SqliteJobStore store = Open())
         {
-            CoordinatorStoreException error = Assert.Throws<CoordinatorStoreException>(() => store.LoadLatestCheckpoint(id));
+            JobStoreException error = Assert.Throws<JobStoreException>(() => store.LoadLatestCheckpoint(id));
             Assert.Equal(id, error.JobId);
             Assert.Equal(2, error.Round);
             Assert.Contains($"job {id}, round 2", error.Message, StringComparison.Ordinal);
@@ -255,16 +255,16 @@ public sealed class CoordinatorStoreTests : IDisposable
     public void CheckpointOfWrongSqlType_IsRejected_NamingJobAndRound()
     {
         string id;
-        using (CoordinatorStore store = Open())
+        using (SqliteJobStore store = Open())
         {
             id = store.SubmitJob(Submission()).Id;
             store.MarkRunning(id, Model(0), State(0));
         }
 
         Raw($"UPDATE checkpoints SET state = 'not a blob' WHERE job_id = '{id}';");
-        using (CoordinatorStore store = Open())
+        using (SqliteJobStore store = Open())
         {
-            CoordinatorStoreException error = Assert.Throws<CoordinatorStoreException>(() => store.LoadLatestCheckpoint(id));
+            JobStoreException error = Assert.Throws<JobStoreException>(() => store.LoadLatestCheckpoint(id));
             Assert.Contains($"job {id}, round 0", error.Message, StringComparison.Ordinal);
         }
     }
@@ -273,16 +273,16 @@ public sealed class CoordinatorStoreTests : IDisposable
     public void CheckpointHashMismatch_IsRejected()
     {
         string id;
-        using (CoordinatorStore store = Open())
+        using (SqliteJobStore store = Open())
         {
             id = store.SubmitJob(Submission()).Id;
             store.MarkRunning(id, Model(0), State(0));
         }
 
         Raw($"UPDATE checkpoints SET model_sha256 = 'deadbeef' WHERE job_id = '{id}';");
-        using (CoordinatorStore store = Open())
+        using (SqliteJobStore store = Open())
         {
-            CoordinatorStoreException error = Assert.Throws<CoordinatorStoreException>(() => store.LoadLatestCheckpoint(id));
+            JobStoreException error = Assert.Throws<JobStoreException>(() => store.LoadLatestCheckpoint(id));
             Assert.Contains("round 0", error.Message, StringComparison.Ordinal);
             Assert.Contains("deadbeef", error.Message, StringComparison.Ordinal);
         }
@@ -292,7 +292,7 @@ public sealed class CoordinatorStoreTests : IDisposable
     public void CorruptRoundReport_IsRejected_NamingJobAndRound()
     {
         string id;
-        using (CoordinatorStore store = Open())
+        using (SqliteJobStore store = Open())
         {
             id = store.SubmitJob(Submission()).Id;
             store.MarkRunning(id, Model(0), State(0));
@@ -300,9 +300,9 @@ public sealed class CoordinatorStoreTests : IDisposable
         }
 
         Raw($"UPDATE rounds SET report = '{{\"round\": 1, \"surprise\": true}}' WHERE job_id = '{id}';");
-        using (CoordinatorStore store = Open())
+        using (SqliteJobStore store = Open())
         {
-            CoordinatorStoreException error = Assert.Throws<CoordinatorStoreException>(() => store.GetRounds(id));
+            JobStoreException error = Assert.Throws<JobStoreException>(() => store.GetRounds(id));
             Assert.Contains($"job {id}, round 1", error.Message, StringComparison.Ordinal);
         }
     }
@@ -315,7 +315,7 @@ public sealed class CoordinatorStoreTests : IDisposable
         }
 
         Raw("UPDATE schema_version SET version = 2;");
-        CoordinatorStoreException newer = Assert.Throws<CoordinatorStoreException>(() => Open());
+        JobStoreException newer = Assert.Throws<JobStoreException>(() => Open());
         Assert.Contains("newer", newer.Message, StringComparison.Ordinal);
 
         string other = _dir.File("other.db");
@@ -327,13 +327,13 @@ public sealed class CoordinatorStoreTests : IDisposable
             create.ExecuteNonQuery();
         }
 
-        Assert.Throws<CoordinatorStoreException>(() => CoordinatorStore.Open(new CoordinatorStoreOptions { Path = other }, _time));
+        Assert.Throws<JobStoreException>(() => SqliteJobStore.Open(new SqliteJobStoreOptions { Path = other }, _time));
     }
 
     [Fact]
     public void Open_UsesWalAndForeignKeys()
     {
-        using CoordinatorStore store = Open();
+        using SqliteJobStore store = Open();
         Assert.Equal("wal", QueryText("PRAGMA journal_mode;"));
         Assert.Equal([1L], Query("SELECT version FROM schema_version;"));
     }

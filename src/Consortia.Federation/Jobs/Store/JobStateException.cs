@@ -1,4 +1,4 @@
-namespace Consortia.Network.Coordinator.Persistence;
+namespace Consortia.Federation.Jobs.Store;
 
 /// <summary>A job state change that the lifecycle does not allow (e.g. cancelling a completed job).</summary>
 public sealed class JobStateException : InvalidOperationException

@@ -2,7 +2,7 @@ using Consortia.Federation;
 using Consortia.Federation.Strategies;
 using Consortia.Learning;
 
-namespace Consortia.Network.Coordinator.Persistence;
+namespace Consortia.Federation.Jobs.Store;
 
 /// <summary>What a job resumes from: the model and strategy state after a committed round.</summary>
 /// <param name="JobId">The job.</param>

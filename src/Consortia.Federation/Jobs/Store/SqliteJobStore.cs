@@ -7,7 +7,7 @@ using Consortia.Federation.Strategies;
 using Consortia.Learning;
 using Microsoft.Data.Sqlite;
 
-namespace Consortia.Network.Coordinator.Persistence;
+namespace Consortia.Federation.Jobs.Store;
 
 /// <summary>
 /// The coordinator's durable state in one SQLite file: jobs, their committed rounds and their checkpoints.
@@ -26,7 +26,7 @@ namespace Consortia.Network.Coordinator.Persistence;
 /// </para>
 /// <para>Thread-safe: calls are serialised on the instance. Synchronous, because the store is a local file.</para>
 /// </remarks>
-public sealed class CoordinatorStore : IDisposable
+public sealed class SqliteJobStore : IJobStore
 {
     /// <summary>The schema version this build creates and reads.</summary>
     public const int SchemaVersion = 1;
@@ -42,7 +42,7 @@ public sealed class CoordinatorStore : IDisposable
     private readonly Dictionary<string, List<Action>> _cancelWatchers = new(StringComparer.Ordinal);
     private bool _disposed;
 
-    private CoordinatorStore(SqliteConnection connection, CoordinatorStoreOptions options, TimeProvider time)
+    private SqliteJobStore(SqliteConnection connection, SqliteJobStoreOptions options, TimeProvider time)
     {
         _connection = connection;
         _time = time;
@@ -60,8 +60,8 @@ public sealed class CoordinatorStore : IDisposable
     /// <param name="options">The file and the checkpoint retention.</param>
     /// <param name="time">The clock for timestamps.</param>
     /// <returns>The open store.</returns>
-    /// <exception cref="CoordinatorStoreException">The file is not a coordinator store, or of a newer schema version.</exception>
-    public static CoordinatorStore Open(CoordinatorStoreOptions options, TimeProvider time)
+    /// <exception cref="JobStoreException">The file is not a coordinator store, or of a newer schema version.</exception>
+    public static SqliteJobStore Open(SqliteJobStoreOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -79,7 +79,7 @@ public sealed class CoordinatorStore : IDisposable
             connection.Open();
             Execute(connection, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
             EnsureSchema(connection, options.Path, time);
-            return new CoordinatorStore(connection, options, time);
+            return new SqliteJobStore(connection, options, time);
         }
         catch
         {
@@ -113,7 +113,7 @@ public sealed class CoordinatorStore : IDisposable
             insert.Parameters.AddWithValue("$rounds", submission.TotalRounds);
             insert.Parameters.AddWithValue("$now", FormatTime(now));
             insert.ExecuteNonQuery();
-            return ReadJob(null, id) ?? throw new CoordinatorStoreException(id, null, "the job vanished right after it was inserted.", null);
+            return ReadJob(null, id) ?? throw new JobStoreException(id, null, "the job vanished right after it was inserted.", null);
         }
     }
 
@@ -154,16 +154,11 @@ public sealed class CoordinatorStore : IDisposable
         }
     }
 
-    /// <summary>Gets a job.</summary>
-    /// <param name="jobId">The job id.</param>
-    /// <returns>The job.</returns>
-    /// <exception cref="KeyNotFoundException">There is no job with that id.</exception>
-    public JobRecord GetJob(string jobId) => FindJob(jobId) ?? throw new KeyNotFoundException($"There is no job {jobId}.");
 
     /// <summary>The committed rounds of a job, in order (1..n).</summary>
     /// <param name="jobId">The job id.</param>
     /// <returns>The rounds.</returns>
-    /// <exception cref="CoordinatorStoreException">A stored report cannot be read (named with its round).</exception>
+    /// <exception cref="JobStoreException">A stored report cannot be read (named with its round).</exception>
     public IReadOnlyList<StoredRound> GetRounds(string jobId)
     {
         ArgumentNullException.ThrowIfNull(jobId);
@@ -184,12 +179,12 @@ public sealed class CoordinatorStore : IDisposable
                 }
                 catch (Exception error) when (error is JsonException or FormatException or NotSupportedException)
                 {
-                    throw new CoordinatorStoreException(jobId, round, $"the stored round report cannot be read: {error.Message}", error);
+                    throw new JobStoreException(jobId, round, $"the stored round report cannot be read: {error.Message}", error);
                 }
 
                 if (report.Round.Value != round)
                 {
-                    throw new CoordinatorStoreException(jobId, round, $"the stored report is for round {report.Round.Value}.", null);
+                    throw new JobStoreException(jobId, round, $"the stored report is for round {report.Round.Value}.", null);
                 }
 
                 rounds.Add(new StoredRound(new RoundNumber(round), report, ParseTime(reader.GetString(2))));
@@ -269,7 +264,7 @@ public sealed class CoordinatorStore : IDisposable
     /// <param name="report">The round's report (for <paramref name="round"/>).</param>
     /// <exception cref="KeyNotFoundException">There is no such job.</exception>
     /// <exception cref="JobStateException">The job is not running.</exception>
-    /// <exception cref="CoordinatorStoreException">The round is not the next one (already committed, or a gap), or the report is for another round.</exception>
+    /// <exception cref="JobStoreException">The round is not the next one (already committed, or a gap), or the report is for another round.</exception>
     public void CommitRound(string jobId, RoundNumber round, GlobalModel model, StrategyState state, RoundReport report)
     {
         ArgumentNullException.ThrowIfNull(jobId);
@@ -278,7 +273,7 @@ public sealed class CoordinatorStore : IDisposable
         ArgumentNullException.ThrowIfNull(report);
         if (report.Round != round)
         {
-            throw new CoordinatorStoreException(jobId, round.Value, $"the report is for round {report.Round.Value}.", null);
+            throw new JobStoreException(jobId, round.Value, $"the report is for round {report.Round.Value}.", null);
         }
 
         byte[] modelBlob = StrategyStateCodec.EncodeVector(model.Parameters);
@@ -297,12 +292,12 @@ public sealed class CoordinatorStore : IDisposable
 
             if (round.Value != job.RoundsCompleted + 1)
             {
-                throw new CoordinatorStoreException(jobId, round.Value, $"cannot be committed: the last committed round is {job.RoundsCompleted}, so the next must be {job.RoundsCompleted + 1}.", null);
+                throw new JobStoreException(jobId, round.Value, $"cannot be committed: the last committed round is {job.RoundsCompleted}, so the next must be {job.RoundsCompleted + 1}.", null);
             }
 
             if (round.Value > job.TotalRounds)
             {
-                throw new CoordinatorStoreException(jobId, round.Value, $"cannot be committed: the job has {job.TotalRounds} rounds.", null);
+                throw new JobStoreException(jobId, round.Value, $"cannot be committed: the job has {job.TotalRounds} rounds.", null);
             }
 
             string now = FormatTime(_time.GetUtcNow());
@@ -354,7 +349,7 @@ public sealed class CoordinatorStore : IDisposable
     /// <summary>Loads the newest checkpoint of a job, checking its hashes.</summary>
     /// <param name="jobId">The job id.</param>
     /// <returns>The checkpoint, or <see langword="null"/> if the job has none (never started).</returns>
-    /// <exception cref="CoordinatorStoreException">The checkpoint is corrupt, of an unknown state type, or does not match the job's committed rounds (named with job and round).</exception>
+    /// <exception cref="JobStoreException">The checkpoint is corrupt, of an unknown state type, or does not match the job's committed rounds (named with job and round).</exception>
     public Checkpoint? LoadLatestCheckpoint(string jobId)
     {
         ArgumentNullException.ThrowIfNull(jobId);
@@ -372,7 +367,7 @@ public sealed class CoordinatorStore : IDisposable
             {
                 if (job.RoundsCompleted > 0)
                 {
-                    throw new CoordinatorStoreException(jobId, job.RoundsCompleted, "the job has committed rounds but no checkpoint.", null);
+                    throw new JobStoreException(jobId, job.RoundsCompleted, "the job has committed rounds but no checkpoint.", null);
                 }
 
                 return null;
@@ -381,7 +376,7 @@ public sealed class CoordinatorStore : IDisposable
             int round = reader.GetInt32(0);
             if (round != job.RoundsCompleted)
             {
-                throw new CoordinatorStoreException(jobId, round, $"the newest checkpoint does not match the last committed round ({job.RoundsCompleted}).", null);
+                throw new JobStoreException(jobId, round, $"the newest checkpoint does not match the last committed round ({job.RoundsCompleted}).", null);
             }
 
             string storedType = reader.GetString(4);
@@ -394,18 +389,18 @@ public sealed class CoordinatorStore : IDisposable
             }
             catch (InvalidDataException error)
             {
-                throw new CoordinatorStoreException(jobId, round, $"the checkpoint cannot be read: {error.Message}", error);
+                throw new JobStoreException(jobId, round, $"the checkpoint cannot be read: {error.Message}", error);
             }
 
             string hash = UpdateHash.Of(parameters.Values);
             if (!string.Equals(hash, reader.GetString(3), StringComparison.Ordinal))
             {
-                throw new CoordinatorStoreException(jobId, round, $"the checkpoint's model hash {hash} differs from the stored {reader.GetString(3)}.", null);
+                throw new JobStoreException(jobId, round, $"the checkpoint's model hash {hash} differs from the stored {reader.GetString(3)}.", null);
             }
 
             if (!string.Equals(storedType, StrategyStateCodec.TagOf(state), StringComparison.Ordinal))
             {
-                throw new CoordinatorStoreException(jobId, round, $"the checkpoint's state is '{StrategyStateCodec.TagOf(state)}' but is recorded as '{storedType}'.", null);
+                throw new JobStoreException(jobId, round, $"the checkpoint's state is '{StrategyStateCodec.TagOf(state)}' but is recorded as '{storedType}'.", null);
             }
 
             return new Checkpoint(jobId, new RoundNumber(round), new RoundNumber(reader.GetInt32(1)), parameters, state, hash);
@@ -481,13 +476,9 @@ public sealed class CoordinatorStore : IDisposable
         return after;
     }
 
-    /// <summary>Whether an operator asked to cancel the job.</summary>
-    /// <param name="jobId">The job id.</param>
-    /// <returns><see langword="true"/> if cancellation was requested.</returns>
-    public bool IsCancelRequested(string jobId) => GetJob(jobId).CancelRequested;
 
-    /// <summary>Calls <paramref name="onCancel"/> when <see cref="RequestCancel"/> is called for the job on this instance (the runner's in-process signal; other processes are seen by polling).</summary>
-    internal IDisposable WatchCancel(string jobId, Action onCancel)
+    /// <inheritdoc />
+    public IDisposable WatchCancel(string jobId, Action onCancel)
     {
         lock (_gate)
         {
@@ -547,8 +538,8 @@ public sealed class CoordinatorStore : IDisposable
         }
     }
 
-    /// <summary>Records the last error of a job that stays running (to be resumed), without changing its state.</summary>
-    internal void NoteError(string jobId, string message)
+    /// <inheritdoc />
+    public void NoteError(string jobId, string message)
     {
         lock (_gate)
         {
@@ -587,7 +578,7 @@ public sealed class CoordinatorStore : IDisposable
                 "completed" => JobState.Completed,
                 "failed" => JobState.Failed,
                 "cancelled" => JobState.Cancelled,
-                _ => throw new CoordinatorStoreException(id, null, $"unknown job status '{status}'.", null),
+                _ => throw new JobStoreException(id, null, $"unknown job status '{status}'.", null),
             };
             jobs.Add(new JobRecord(
                 id, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), reader.GetInt32(5), state,
@@ -667,12 +658,12 @@ public sealed class CoordinatorStore : IDisposable
             }
             catch (SqliteException error)
             {
-                throw new CoordinatorStoreException($"'{path}' is not a coordinator store (it has no schema_version table).", error);
+                throw new JobStoreException($"'{path}' is not a coordinator store (it has no schema_version table).", error);
             }
 
             if (found != SchemaVersion)
             {
-                throw new CoordinatorStoreException(found > SchemaVersion
+                throw new JobStoreException(found > SchemaVersion
                     ? $"'{path}' has schema version {found}, newer than this Consortia reads ({SchemaVersion}); upgrade the coordinator."
                     : $"'{path}' has schema version {found}; this Consortia reads version {SchemaVersion}.");
             }
@@ -701,7 +692,7 @@ public sealed class CoordinatorStore : IDisposable
 
     private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
-    private sealed class Unwatch(CoordinatorStore store, string jobId, Action action) : IDisposable
+    private sealed class Unwatch(SqliteJobStore store, string jobId, Action action) : IDisposable
     {
         public void Dispose()
         {

@@ -1,7 +1,7 @@
-namespace Consortia.Network.Coordinator.Persistence;
+namespace Consortia.Federation.Jobs.Store;
 
 /// <summary>Where the coordinator keeps its state and how many checkpoints it keeps.</summary>
-public sealed record CoordinatorStoreOptions
+public sealed record SqliteJobStoreOptions
 {
     /// <summary>The SQLite file (created with its schema if missing).</summary>
     public required string Path { get; init; }

@@ -1,7 +1,6 @@
-using Consortia.Federation;
-using Consortia.Network.Coordinator.Persistence;
+using Consortia.Federation.Jobs.Store;
 
-namespace Consortia.Network.Coordinator;
+namespace Consortia.Federation.Engine;
 
 /// <summary>How a <see cref="JobRunner"/> run ended.</summary>
 /// <param name="JobId">The job.</param>
