@@ -209,14 +209,14 @@ public static class FederatedSimulation
             Strategy = strategy,
             RoundStarting = clock.EnterRound,
         };
-        long start = clock.GetTimestamp();
         JobRunOutcome outcome = await runner.RunAsync(progress, cancellationToken).ConfigureAwait(false);
         if (outcome.State != JobState.Completed)
         {
             throw new InvalidOperationException($"The simulated job '{job.Name}' ended {outcome.State.ToString().ToLowerInvariant()}: {outcome.Message}");
         }
 
-        return new JobResult(outcome.Model, [.. store.GetRounds(id).Select(r => r.Report)], clock.GetElapsedTime(start));
+        // The job's duration on the virtual timeline (rounds × step), the same for a resumed run as for an uninterrupted one.
+        return new JobResult(outcome.Model, [.. store.GetRounds(id).Select(r => r.Report)], clock.GetUtcNow() - clock.Start);
     }
 
     /// <summary>What the store keeps as the job's text (its YAML; a job built in code has none and is named instead).</summary>
