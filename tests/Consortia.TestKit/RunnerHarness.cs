@@ -14,6 +14,25 @@ namespace Consortia.TestKit;
 /// <summary>Runs a strategy over a transport the only way rounds are run: a <see cref="JobRunner"/> over an in-memory store.</summary>
 public static class RunnerHarness
 {
+    /// <summary>A job with <paramref name="engine"/>'s rounds and settings and <paramref name="seed"/> (its data and training are never read: pass the strategy to the runner).</summary>
+    /// <param name="engine">Rounds, evaluation, secure aggregation, DP.</param>
+    /// <param name="seed">The job seed.</param>
+    /// <returns>The job, with YAML source text so that it can be stored.</returns>
+    public static JobDefinition JobFor(RoundEngineOptions engine, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        return new JobDefinition
+        {
+            Name = engine.JobName,
+            Seed = seed,
+            Data = new DataSourceOptions { Format = DataFormat.Csv, Path = "unused.csv" },
+            ModelKind = ModelKind.Logistic,
+            Engine = engine,
+            Training = new LocalTrainingOptions(),
+            SourceText = $"name: {engine.JobName}\n",
+        };
+    }
+
     /// <summary>Runs every round of a job made of <paramref name="strategy"/> and <paramref name="engine"/>.</summary>
     /// <param name="transport">The sites.</param>
     /// <param name="strategy">The strategy.</param>
@@ -24,18 +43,8 @@ public static class RunnerHarness
     /// <returns>The final model and every committed round's report, as the store gives them back.</returns>
     public static async Task<JobResult> RunAsync(ISiteTransport transport, IStrategy strategy, RoundEngineOptions engine, GlobalModel initial, ulong seed, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(initial);
-        JobDefinition job = new()
-        {
-            Name = engine.JobName,
-            Seed = seed,
-            Data = new DataSourceOptions { Format = DataFormat.Csv, Path = "unused.csv" },
-            ModelKind = ModelKind.Logistic,
-            Engine = engine,
-            Training = new LocalTrainingOptions(),
-            SourceText = $"name: {engine.JobName}\n",
-        };
+        JobDefinition job = JobFor(engine, seed);
         using InMemoryJobStore store = new(TimeProvider.System);
         string id = store.SubmitJob(JobSubmission.From(job)).Id;
         JobRunner runner = new(store, transport, id, job, initial, TimeProvider.System, NullLogger.Instance) { Strategy = strategy };
