@@ -15,7 +15,7 @@ public sealed class RoundLoopArchitectureTests
         || string.Equals(member, "CommitRound", StringComparison.Ordinal);
 
     /// <summary>The round-loop members an assembly's code calls (its member references: a method is referenced only where it is used).</summary>
-    private static IReadOnlyList<string> RoundLoopCalls(string assemblyPath)
+    private static List<string> RoundLoopCalls(string assemblyPath)
     {
         using FileStream file = File.OpenRead(assemblyPath);
         using PEReader pe = new(file);
@@ -51,7 +51,7 @@ public sealed class RoundLoopArchitectureTests
     [Fact]
     public void Network_HasNoRoundLoop_ItNeitherRunsRoundsNorCommitsThem()
     {
-        IReadOnlyList<string> calls = RoundLoopCalls(AssemblyPath("Consortia.Network"));
+        List<string> calls = RoundLoopCalls(AssemblyPath("Consortia.Network"));
 
         Assert.True(calls.Count == 0, "Consortia.Network advances rounds itself (only Federation's JobRunner may): " + string.Join(", ", calls));
     }
@@ -60,7 +60,7 @@ public sealed class RoundLoopArchitectureTests
     public void TheCheck_SeesARoundLoop_WhereOneIsWritten()
     {
         // The check is not blind: this test assembly holds a small round loop (never run), and the check finds both calls.
-        IReadOnlyList<string> calls = RoundLoopCalls(typeof(RoundLoopArchitectureTests).Assembly.Location);
+        List<string> calls = RoundLoopCalls(typeof(RoundLoopArchitectureTests).Assembly.Location);
 
         Assert.Contains("Consortia.Federation.Jobs.Store.IJobStore.CommitRound", calls);
         Assert.Contains("Consortia.Federation.Engine.RoundEngine.RunRoundAsync", calls);

@@ -102,7 +102,7 @@ public sealed class JobRunnerLedgerTests : IDisposable
     /// <summary>A store that commits round <c>crashAfter</c> and then fails, as a process killed right after the commit.</summary>
     private sealed class CrashAfterCommitStore(IJobStore inner, int crashAfter) : IJobStore
     {
-        public void CommitRound(string jobId, RoundNumber round, GlobalModel model, Strategies.StrategyState state, RoundReport report)
+        public void CommitRound(string jobId, RoundNumber round, GlobalModel model, StrategyState state, RoundReport report)
         {
             inner.CommitRound(jobId, round, model, state, report);
             if (round.Value == crashAfter)
