@@ -33,7 +33,7 @@ public class EngineOverheadBenchmark
         ParameterVector parameters = new(spec.CreateLayout());
         _model = new GlobalModel(spec, parameters, new RoundNumber(0));
         InstantTransport transport = new([.. Enumerable.Range(0, Sites).Select(i => new SiteId($"site{i}"))], parameters);
-        _engine = new RoundEngine(transport, new FedAvgStrategy(new FedAvgOptions()), new RoundEngineOptions { Rounds = 1 });
+        _engine = new RoundEngine(transport, new FedAvgStrategy(new FedAvgOptions()), new RoundEngineOptions { Rounds = 1 }, TimeProvider.System);
         _random = new RandomSource(1);
     }
 

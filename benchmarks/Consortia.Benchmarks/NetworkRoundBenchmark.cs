@@ -56,7 +56,7 @@ public class NetworkRoundBenchmark : IDisposable
             : (new ModelSpec(ModelKind.Mlp, 999, [1000]), Synthetic(999), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 1 });
         _model = new GlobalModel(spec, new ParameterVector(spec.CreateLayout()), new RoundNumber(0));
         FedAvgStrategy strategy = new(new FedAvgOptions { Training = training });
-        _inProcess = new RoundEngine(new InProcessSiteTransport(Agents(spec, data)), strategy, new RoundEngineOptions { Rounds = 1 });
+        _inProcess = new RoundEngine(new InProcessSiteTransport(Agents(spec, data)), strategy, new RoundEngineOptions { Rounds = 1 }, TimeProvider.System);
 
         _stop = new CancellationTokenSource();
         (X509Certificate2 ca, X509Certificate2 server, Func<string, X509Certificate2> issue) = Pki();
@@ -96,7 +96,7 @@ public class NetworkRoundBenchmark : IDisposable
             _nodes.Add(Task.Run(() => node.RunAsync(_stop.Token)));
         }
 
-        _overGrpc = new RoundEngine(transport, strategy, new RoundEngineOptions { Rounds = 1 });
+        _overGrpc = new RoundEngine(transport, strategy, new RoundEngineOptions { Rounds = 1 }, TimeProvider.System);
         OverGrpc().GetAwaiter().GetResult(); // warm: every node connected, TLS sessions up
     }
 

@@ -39,6 +39,17 @@ public sealed class LoopbackDeploymentTests
         Assert.All(rounds, r => Assert.Equal(4, r.GetProperty("participants").GetInt32()));
         double accuracy = rounds[^1].GetProperty("metrics").EnumerateArray().Single(m => m.GetProperty("kind").GetString() == "accuracy").GetProperty("mean").GetDouble();
         Assert.Equal(expected, accuracy, 12);
+
+        // The coordinator audits itself: its ledger (written by the job runner) agrees with every hospital's on every
+        // masked input of every round.
+        string coordinatorLedger = Path.Combine(consortium.Home, "ledgers", "coordinator.db");
+        foreach (string hospital in s_hospitals)
+        {
+            string siteLedger = Path.Combine(consortium.Root, "sites", hospital, "state", "ledger.db");
+            (int code, string output) = await consortium.RunAsync(["audit", "cross-check", "--coordinator-ledger", coordinatorLedger, "--site-ledger", siteLedger]);
+            Assert.True(code == 0, $"cross-check with {hospital}: {output}");
+            Assert.Contains("15 update hash", output, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -11,40 +11,89 @@ using Spectre.Console;
 
 namespace Consortia.Cli.Commands;
 
-/// <summary><c>consortia simulate JOB.yaml [--seed N] [--out DIR] [--json]</c>: runs a job with every site in this process.</summary>
+/// <summary>
+/// <c>consortia simulate JOB.yaml [--seed N] [--out DIR] [--json]</c>: runs a job with every site in this process;
+/// <c>consortia simulate --resume DIR</c> finishes a run into DIR that was interrupted.
+/// </summary>
 internal static class SimulateCommand
 {
     public static Command Create()
     {
-        Argument<FileInfo> job = new("job") { Description = "The job file (YAML; see docs/job-file.md)." };
+        Argument<FileInfo?> job = new("job") { Description = "The job file (YAML; see docs/job-file.md).", Arity = ArgumentArity.ZeroOrOne };
         Option<ulong?> seed = new("--seed") { Description = "Overrides the job's seed." };
         Option<DirectoryInfo?> output = new("--out") { Description = "Writes the final model (model.json) and a Markdown summary (summary.md) here." };
         Option<bool> json = new("--json") { Description = "Prints one JSON document with per-round and final per-site metrics instead of the live display." };
+        // Resume (checkpoints in --out DIR): --resume DIR instead of a job file; the hidden --stop-after-round is the
+        // tests' way to interrupt a run at a chosen round (as Ctrl-C or a kill would, but deterministically).
+        Option<DirectoryInfo?> resume = new("--resume") { Description = "Finishes the interrupted run whose --out folder is DIR (same job, seed and result as an uninterrupted run)." };
+        Option<int?> stopAfter = new("--stop-after-round") { Description = "Stops the run after this round is committed, as an interruption would (for tests).", Hidden = true };
         Command command = new("simulate", "Runs a federated job on one machine: one in-process site per data partition, the real engine and strategy.")
         {
-            job, seed, output, json,
+            job, seed, output, json, resume, stopAfter,
         };
+        command.Validators.Add(result =>
+        {
+            bool hasJob = result.GetValue(job) is not null, hasResume = result.GetValue(resume) is not null;
+            if (hasJob == hasResume)
+            {
+                result.AddError("simulate: give either a job file or --resume DIR (not both).");
+            }
+            else if (hasResume && (result.GetValue(output) is not null || result.GetValue(seed) is not null))
+            {
+                result.AddError("simulate --resume DIR: the run's folder, seed and outputs are those of the interrupted run; --out and --seed do not apply.");
+            }
+        });
         command.SetAction((parse, cancellationToken) => RunAsync(
-            parse.GetRequiredValue(job), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(json),
+            parse.GetValue(job), parse.GetValue(seed), parse.GetValue(resume) ?? parse.GetValue(output), parse.GetValue(resume) is not null, parse.GetValue(json), parse.GetValue(stopAfter),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo jobFile, ulong? seed, DirectoryInfo? outDir, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo? jobArgument, ulong? seed, DirectoryInfo? outDir, bool resume, bool json, int? stopAfter, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         SimulationResult result;
+        string jobName = jobArgument?.Name ?? outDir!.Name;
+        using CancellationTokenSource interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            JobDefinition job = JobFile.Load(jobFile.FullName);
-            if (seed is { } s)
+            JobDefinition? job = null;
+            if (!resume)
             {
-                job = job with { Seed = s };
+                job = JobFile.Load(jobArgument!.FullName);
+                if (seed is { } s)
+                {
+                    job = job with { Seed = s };
+                }
             }
 
+            IProgress<RoundReport> Progress(Action<RoundReport>? show) => new SyncProgress<RoundReport>(r =>
+            {
+                show?.Invoke(r);
+                if (r.Round.Value == stopAfter)
+                {
+                    interrupt.Cancel();
+                }
+            });
+
             bool live = !json && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-            result = live
-                ? await RunLiveAsync(job, outDir?.FullName, cancellationToken).ConfigureAwait(false)
-                : await FederatedSimulation.RunAsync(job, json ? null : new SyncProgress<RoundReport>(r => stdout.WriteLine(ProgressLine(r, job.Engine.Rounds))), outDir?.FullName, cancellationToken).ConfigureAwait(false);
+            if (resume)
+            {
+                result = await FederatedSimulation.ResumeAsync(outDir!.FullName, Progress(json ? null : r => stdout.WriteLine(ProgressLine(r, 0))), interrupt.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                JobDefinition fresh = job!;
+                result = live
+                    ? await RunLiveAsync(fresh, outDir?.FullName, interrupt.Token).ConfigureAwait(false)
+                    : await FederatedSimulation.RunAsync(fresh, Progress(json ? null : r => stdout.WriteLine(ProgressLine(r, fresh.Engine.Rounds))), outDir?.FullName, interrupt.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            await stderr.WriteLineAsync(outDir is null
+                ? "interrupted."
+                : $"interrupted; the job is checkpointed in {outDir.FullName}: finish it with `consortia simulate --resume {outDir.FullName}`.").ConfigureAwait(false);
+            return 3;
         }
         catch (JobFileException error)
         {
@@ -53,12 +102,12 @@ internal static class SimulateCommand
         }
         catch (DataConfigurationException error)
         {
-            await stderr.WriteLineAsync($"error: {jobFile.Name}: data: {error.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"error: {jobName}: data: {error.Message}").ConfigureAwait(false);
             return 2;
         }
         catch (IOException error)
         {
-            await stderr.WriteLineAsync($"error: {jobFile.Name}: cannot read the data: {error.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"error: {jobName}: cannot read the data: {error.Message}").ConfigureAwait(false);
             return 2;
         }
         catch (DataValidationException error)
@@ -77,7 +126,7 @@ internal static class SimulateCommand
             {
                 ComplianceReport report = ComplianceReportBuilder.Build(new ComplianceReportInput(
                     result.Job.SourceText ?? result.Job.Name,
-                    jobFile.Name,
+                    Path.GetFileName(result.Job.SourcePath) ?? jobName,
                     Path.Combine(ledgers, "coordinator.db"),
                     [.. result.Final.Sites.Select(s => Path.Combine(ledgers, s.Site.Value + ".db"))],
                     TimeProvider.System.GetUtcNow()) { JobId = result.Job.Name });
@@ -130,6 +179,7 @@ internal static class SimulateCommand
         string problems = r.Refusals.Count + r.Failures.Count > 0
             ? "  problems: " + string.Join("; ", r.Refusals.Cast<SiteReply>().Concat(r.Failures).Select(p => $"{p.Site} {SimulationReport.Describe(p)}"))
             : "";
-        return $"round {r.Round.Value}/{rounds}  sites {r.Contributors.Count}  loss {SimulationReport.Format(r.TrainLoss)}  {metrics}  {r.Elapsed.TotalMilliseconds:F0} ms{problems}";
+        string of = rounds > 0 ? $"/{rounds}" : "";
+        return $"round {r.Round.Value}{of}  sites {r.Contributors.Count}  loss {SimulationReport.Format(r.TrainLoss)}  {metrics}{problems}";
     }
 }

@@ -1,8 +1,11 @@
 using Consortia.Federation.Jobs;
+using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies;
 using Consortia.Federation.Transport;
 using Consortia.Learning;
 using Consortia.Federation.Jobs.Store;
+using Consortia.Governance.Audit;
+using Consortia.Governance.Audit.Events;
 using Microsoft.Extensions.Logging;
 
 namespace Consortia.Federation.Engine;
@@ -27,6 +30,12 @@ namespace Consortia.Federation.Engine;
 /// <see cref="CancellationToken"/> (host shutdown), a transport or database error — leaves the job running, noted with
 /// the error, and is rethrown: the job resumes at the next start-up, up to <see cref="JobRunnerOptions.MaxAttempts"/>
 /// starts.
+/// </para>
+/// <para>
+/// The coordinator's audit ledger (<see cref="Ledger"/>) is written here and nowhere else: job-received at the job's
+/// first start, round-completed (the update or masked-input hashes received) for every committed round, and
+/// model-released before the job is marked completed. At every start the ledger is reconciled with the store first, so
+/// a crash between a commit and its ledger entry neither loses nor duplicates an entry.
 /// </para>
 /// </remarks>
 public sealed partial class JobRunner
@@ -70,6 +79,16 @@ public sealed partial class JobRunner
         _options = options;
     }
 
+    /// <summary>The coordinator's audit ledger, or <see langword="null"/> to keep none. Entries name the job by its name (as sites' ledgers do).</summary>
+    public AuditLedger? Ledger { get; init; }
+
+    /// <summary>The strategy to run; <see langword="null"/> for the job's own (<see cref="JobDefinition.CreateStrategy()"/>).</summary>
+    /// <remarks>Simulation passes one whose central noise is seeded from the job, so that runs are reproducible.</remarks>
+    public IStrategy? Strategy { get; init; }
+
+    /// <summary>Called before each round starts (simulation advances its virtual clock here), or <see langword="null"/>.</summary>
+    public Action<RoundNumber>? RoundStarting { get; init; }
+
     /// <summary>Runs (or resumes) the job until it completes, is cancelled or fails.</summary>
     /// <param name="progress">Receives each round's report once the round is committed.</param>
     /// <param name="cancellationToken">Host shutdown: stops the run and leaves the job running, to be resumed.</param>
@@ -99,9 +118,10 @@ public sealed partial class JobRunner
             return new JobRunOutcome(_jobId, record.State, _initial, record.RoundsCompleted, message);
         }
 
-        IStrategy strategy = _job.CreateStrategy();
+        IStrategy strategy = Strategy ?? _job.CreateStrategy();
         record = _store.MarkRunning(_jobId, _initial, strategy.InitialState(_initial));
         (GlobalModel model, StrategyState state, int last) = Restore();
+        Reconcile(record);
         if (last > 0)
         {
             LogResuming(_jobId, last, record.TotalRounds, record.Attempts);
@@ -126,12 +146,21 @@ public sealed partial class JobRunner
                 cancellationToken.ThrowIfCancellationRequested();
                 bool evaluate = r % _job.Engine.EvaluateEvery == 0 || r == _job.Engine.Rounds;
                 RoundNumber number = new(r);
+                RoundStarting?.Invoke(number);
                 (GlobalModel nextModel, StrategyState nextState, RoundReport report) =
                     await engine.RunRoundAsync(number, model, state, random, evaluate, round.Token).ConfigureAwait(false);
                 _store.CommitRound(_jobId, number, nextModel, nextState, report);
+                Ledger?.Append(RoundCompleted(record.Name, report));
                 (model, state) = (nextModel, nextState);
                 LogRoundCommitted(_jobId, r, record.TotalRounds, report.Aggregated, report.Contributors.Count);
                 progress?.Report(report);
+            }
+
+            // Released before the job is marked completed: a crash in between resumes with every round committed and
+            // finds the release in the ledger (Reconcile), so the entry is written exactly once.
+            if (Ledger is { } ledger && !HasRelease(ledger, record.Name))
+            {
+                ledger.Append(new ModelReleasedEvent(record.Name, UpdateHash.Of(model.Parameters.Values), "model.json"));
             }
 
             JobRecord done = _store.MarkCompleted(_jobId);
@@ -250,6 +279,68 @@ public sealed partial class JobRunner
             LogFailed(_log, _jobId, error.Message);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Brings the coordinator's ledger in step with the store before any round runs: job-received if absent (first
+    /// start), then round-completed for every committed round the ledger lacks (a crash between commit and append).
+    /// </summary>
+    private void Reconcile(JobRecord record)
+    {
+        if (Ledger is not { } ledger)
+        {
+            return;
+        }
+
+        // Entries are named by the job's name (sites know no coordinator id), and a ledger may hold earlier jobs of the
+        // same name: this run's entries are those after its job-received. The first start always writes one.
+        IReadOnlyList<LedgerEntry> entries = ledger.ReadEntries();
+        int received = -1;
+        for (int i = entries.Count - 1; i >= 0 && record.Attempts > 1; i--)
+        {
+            if (entries[i].Event is JobReceivedEvent j && string.Equals(j.JobId, record.Name, StringComparison.Ordinal))
+            {
+                received = i;
+                break;
+            }
+        }
+
+        if (received < 0)
+        {
+            ledger.Append(new JobReceivedEvent(record.Name, Sha256Hex.OfText(record.YamlText), _job.Consortium, _job.Owner));
+            entries = [];
+        }
+
+        HashSet<int> recorded = [.. entries.Skip(received + 1).Select(e => e.Event).OfType<RoundCompletedEvent>().Where(e => string.Equals(e.JobId, record.Name, StringComparison.Ordinal)).Select(e => e.Round)];
+        if (recorded.Count == record.RoundsCompleted)
+        {
+            return;
+        }
+
+        foreach (StoredRound stored in _store.GetRounds(_jobId).Where(r => !recorded.Contains(r.Round.Value)))
+        {
+            ledger.Append(RoundCompleted(record.Name, stored.Report));
+        }
+    }
+
+    private static RoundCompletedEvent RoundCompleted(string jobName, RoundReport report) =>
+        new(jobName, report.Round.Value, [.. report.UpdateHashes.Select(h => new SiteUpdateHash(h.Key.Value, h.Value))]);
+
+    /// <summary>Whether this run of the job (the entries after its last job-received) already released its model.</summary>
+    private static bool HasRelease(AuditLedger ledger, string jobName)
+    {
+        foreach (LedgerEntry entry in ledger.ReadEntries().Reverse())
+        {
+            switch (entry.Event)
+            {
+                case ModelReleasedEvent m when string.Equals(m.JobId, jobName, StringComparison.Ordinal):
+                    return true;
+                case JobReceivedEvent j when string.Equals(j.JobId, jobName, StringComparison.Ordinal):
+                    return false;
+            }
+        }
+
+        return false;
     }
 
     private JobRunOutcome Cancelled(GlobalModel model, int rounds)

@@ -11,7 +11,8 @@ using Consortia.SecureAggregation.Quantization;
 namespace Consortia.Federation.Engine;
 
 /// <summary>
-/// Owns the federated loop: plan → dispatch → collect → aggregate → evaluate → report, for every round.
+/// Executes one round: plan → dispatch → collect → aggregate → evaluate → report. It does not loop, store or
+/// audit: <see cref="JobRunner"/> is the only code that advances rounds (and checkpoints and audits each one).
 /// </summary>
 /// <remarks>
 /// Deterministic: replies are re-ordered into the roster's canonical order before any floating-point
@@ -29,43 +30,18 @@ public sealed class RoundEngine
     /// <param name="transport">The way to the sites.</param>
     /// <param name="strategy">The federated strategy.</param>
     /// <param name="options">Round count and evaluation schedule.</param>
-    /// <param name="time">The time source for elapsed-time reports.</param>
-    public RoundEngine(ISiteTransport transport, IStrategy strategy, RoundEngineOptions options, TimeProvider? time = null)
+    /// <param name="time">The time source for elapsed-time reports (the virtual clock in simulation).</param>
+    public RoundEngine(ISiteTransport transport, IStrategy strategy, RoundEngineOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(strategy);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
         options.Validate();
         _transport = transport;
         _strategy = strategy;
         _options = options;
-        _time = time ?? TimeProvider.System;
-    }
-
-    /// <summary>Runs every round from <paramref name="initial"/>.</summary>
-    /// <param name="initial">The initial global model.</param>
-    /// <param name="random">The job's random source.</param>
-    /// <param name="progress">Receives each round's report as it completes.</param>
-    /// <param name="cancellationToken">Cancels the run between and within rounds.</param>
-    /// <returns>The final model and the round history.</returns>
-    public async Task<JobResult> RunAsync(GlobalModel initial, RandomSource random, IProgress<RoundReport>? progress, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(initial);
-        ArgumentNullException.ThrowIfNull(random);
-        long start = _time.GetTimestamp();
-        GlobalModel model = initial;
-        StrategyState state = _strategy.InitialState(initial);
-        List<RoundReport> reports = new(_options.Rounds);
-        for (int r = 1; r <= _options.Rounds; r++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            bool evaluate = r % _options.EvaluateEvery == 0 || r == _options.Rounds;
-            (model, state, RoundReport report) = await RunRoundAsync(new RoundNumber(r), model, state, random, evaluate, cancellationToken).ConfigureAwait(false);
-            reports.Add(report);
-            progress?.Report(report);
-        }
-
-        return new JobResult(model, reports, _time.GetElapsedTime(start));
+        _time = time;
     }
 
     /// <summary>Runs one round.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Consortia.Data;
 using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
+using Consortia.Federation.Jobs.Store;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies;
 using Consortia.Federation.Strategies.FedAvg;
@@ -13,41 +14,84 @@ using Consortia.Learning.Models;
 using Consortia.Learning.Training;
 using Consortia.Privacy.Budget;
 using Consortia.Privacy.Mechanisms;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Consortia.Federation.Simulation;
 
-/// <summary>Runs a job on one machine: one in-process <see cref="SiteAgent"/> per site, the real engine and strategy.</summary>
+/// <summary>
+/// Runs a job on one machine: one in-process <see cref="SiteAgent"/> per site, and the deployed coordinator's
+/// <see cref="JobRunner"/> (the only code that advances rounds) over the in-process transport, on a
+/// <see cref="VirtualClock"/>.
+/// </summary>
+/// <remarks>
+/// With a state directory (<c>simulate --out DIR</c>) the job store is SQLite in <c>DIR/jobs.db</c>, so an interrupted run
+/// resumes with <see cref="ResumeAsync"/>; the coordinator's and the sites' ledgers live in <c>DIR/ledgers</c>, the
+/// sites' privacy budgets in <c>DIR/budgets</c>. Without one the store is in memory.
+/// </remarks>
 public static class FederatedSimulation
 {
+    /// <summary>The job store's file in a state directory.</summary>
+    public const string StoreFileName = "jobs.db";
+
+    /// <summary>The file in a state directory that says which job file and seed a resumed run must use.</summary>
+    public const string ResumeFileName = "resume.json";
+
     /// <summary>Loads the job's data and runs the federated job and its baselines.</summary>
     /// <param name="job">The job.</param>
     /// <param name="progress">Receives each round's report.</param>
-    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <param name="stateDirectory">Where the run keeps what outlives it (job store, ledgers, privacy budget ledgers); <see langword="null"/> for memory and a temporary folder.</param>
+    /// <param name="cancellationToken">Cancels the run; with a state directory the job stays running in its store, to be resumed.</param>
     /// <returns>The result.</returns>
-    /// <param name="stateDirectory">Where the sites keep state that outlives the run (privacy budget ledgers); <see langword="null"/> for a temporary folder.</param>
     public static Task<SimulationResult> RunAsync(JobDefinition job, IProgress<RoundReport>? progress, string? stateDirectory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        string baseDirectory = job.SourcePath is { } path ? Path.GetDirectoryName(path) ?? "." : Directory.GetCurrentDirectory();
-        FederatedDataset data = FederatedDataLoader.Load(job.Data, baseDirectory);
-        return RunAsync(job, data, progress, stateDirectory, cancellationToken);
+        return RunAsync(job, LoadData(job), progress, stateDirectory, cancellationToken);
     }
 
     /// <summary>Runs the federated job and its baselines on already-loaded data.</summary>
     /// <param name="job">The job.</param>
     /// <param name="data">The per-site data.</param>
     /// <param name="progress">Receives each round's report.</param>
-    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <param name="stateDirectory">Where the run keeps what outlives it (job store, ledgers, privacy budget ledgers); <see langword="null"/> for memory and a temporary folder.</param>
+    /// <param name="cancellationToken">Cancels the run; with a state directory the job stays running in its store, to be resumed.</param>
     /// <returns>The result.</returns>
-    /// <param name="stateDirectory">Where the sites keep state that outlives the run (privacy budget ledgers); <see langword="null"/> for a temporary folder.</param>
-    public static async Task<SimulationResult> RunAsync(JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, CancellationToken cancellationToken)
+    public static Task<SimulationResult> RunAsync(JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(data);
+        return RunCoreAsync(job, data, progress, stateDirectory, resume: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Finishes a run into <paramref name="stateDirectory"/> that was interrupted (process killed or cancelled): the job
+    /// continues after its last committed round and ends with the result of an uninterrupted run.
+    /// </summary>
+    /// <param name="stateDirectory">The <c>--out</c> folder of the interrupted run.</param>
+    /// <param name="progress">Receives each remaining round's report.</param>
+    /// <param name="cancellationToken">Cancels the run (it can be resumed again).</param>
+    /// <returns>The result of the whole job.</returns>
+    /// <exception cref="JobFileException">The folder holds no interrupted run, or its job file changed since the run started.</exception>
+    public static async Task<SimulationResult> ResumeAsync(string stateDirectory, IProgress<RoundReport>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stateDirectory);
+        SimulationResumeInfo info = SimulationResumeInfo.Read(stateDirectory);
+        JobDefinition job = JobFile.Load(info.JobFile) with { Seed = info.Seed };
+        return await RunCoreAsync(job, LoadData(job), progress, stateDirectory, resume: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static FederatedDataset LoadData(JobDefinition job)
+    {
+        string baseDirectory = job.SourcePath is { } path ? Path.GetDirectoryName(path) ?? "." : Directory.GetCurrentDirectory();
+        return FederatedDataLoader.Load(job.Data, baseDirectory);
+    }
+
+    private static async Task<SimulationResult> RunCoreAsync(JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, bool resume, CancellationToken cancellationToken)
+    {
         ModelSpec spec = job.ModelFor(data.Sites[0].Train.FeatureCount);
         spec.Validate();
         IReadOnlyList<MetricKind> metrics = job.MetricsFor(data.Task);
         RandomSource random = new(job.Seed);
+        VirtualClock clock = new();
 
         string? temporary = null;
         if (job.SiteBudget is not null && stateDirectory is null)
@@ -55,13 +99,16 @@ public static class FederatedSimulation
             temporary = stateDirectory = Path.Combine(Path.GetTempPath(), "consortia-sim-" + Guid.NewGuid().ToString("N"));
         }
 
+        bool durable = stateDirectory is not null && temporary is null;
+
+        // --- Sites: budgets, audit ledgers, agents (the one site composition goes here). ---
         PrivacyBudgetLedger?[] budgets = [.. data.Sites.Select(site => job.SiteBudget is { } budget
-            ? PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(Directory.CreateDirectory(Path.Combine(stateDirectory!, "budgets")).FullName, site.Name + ".db"), Budget = budget }, TimeProvider.System)
+            ? PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(Directory.CreateDirectory(Path.Combine(stateDirectory!, "budgets")).FullName, site.Name + ".db"), Budget = budget }, clock)
             : null)];
 
         // Audit ledgers (coordinator and every site) when the run has a state directory: the same events a
         // deployment records, so that `consortia audit verify/cross-check` and the compliance report work on them.
-        SimulationLedgers? ledgers = stateDirectory is not null && temporary is null ? SimulationLedgers.Create(stateDirectory, job, data.Sites.Select(s => s.Name)) : null;
+        SimulationLedgers? ledgers = durable ? SimulationLedgers.Create(stateDirectory!, job, data.Sites.Select(s => s.Name), clock, siteJobReceived: !resume) : null;
 
         // Simulation draws DP noise from the job seed so runs are reproducible; deployed sites use the cryptographic source.
         SiteAgent[] agents = [.. data.Sites.Select((site, i) => new SiteAgent(
@@ -69,24 +116,18 @@ public static class FederatedSimulation
             budgets[i], new SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i)))
         {
             Audit = ledgers is null ? null : (ledgers.Sites[i], job.Name),
-            Policy = PolicyFor(job, site.Name),
+            Policy = PolicyFor(job, site.Name, clock),
         })];
-        if (ledgers is not null)
-        {
-            IProgress<RoundReport>? outer = progress;
-            progress = new RoundAudit(ledgers, job.Name, outer);
-        }
-        InProcessSiteTransport transport = new(agents);
+        // --- end of sites ---
+
         // Client-level DP: the coordinator's noise is seeded from the job in simulation (cryptographic when deployed).
         IStrategy strategy = job.CreateStrategy(Strategies.ClientDp.ClientDpStrategy.SeededNoise);
-        RoundEngine engine = new(transport, strategy, job.Engine);
-
         ParameterVector initial = new(spec.CreateLayout());
         spec.CreateModel(1).Initialize(initial.Values, random.Derive("init"));
         JobResult federated;
         try
         {
-            federated = await engine.RunAsync(new GlobalModel(spec, initial, new RoundNumber(0)), random, progress, cancellationToken).ConfigureAwait(false);
+            federated = await RunJobAsync(job, new InProcessSiteTransport(agents), strategy, new GlobalModel(spec, initial, new RoundNumber(0)), clock, ledgers?.Coordinator, durable ? stateDirectory : null, resume, progress, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -94,10 +135,10 @@ public static class FederatedSimulation
             {
                 agent.Dispose();
             }
+
+            ledgers?.Dispose();
         }
 
-        ledgers?.Release(job.Name, federated.FinalModel.Parameters);
-        ledgers?.Dispose();
         SitePrivacyReport[] privacy = [.. agents.Select(a => a.Privacy).OfType<SitePrivacyReport>()];
         foreach (PrivacyBudgetLedger? ledger in budgets)
         {
@@ -123,6 +164,63 @@ public static class FederatedSimulation
             ClientPrivacy = (strategy as Strategies.ClientDp.ClientDpStrategy)?.Calibration,
         };
     }
+
+    /// <summary>
+    /// The coordinator half: submits the job (or finds the interrupted one) in the run's store and lets the
+    /// <see cref="JobRunner"/> run it; the result's rounds are the store's committed history.
+    /// </summary>
+    private static async Task<JobResult> RunJobAsync(
+        JobDefinition job, InProcessSiteTransport transport, IStrategy strategy, GlobalModel initial, VirtualClock clock,
+        Governance.Audit.AuditLedger? ledger, string? stateDirectory, bool resume, IProgress<RoundReport>? progress, CancellationToken cancellationToken)
+    {
+        using IJobStore store = stateDirectory is null
+            ? new InMemoryJobStore(clock)
+            : SqliteJobStore.Open(new SqliteJobStoreOptions { Path = Path.Combine(stateDirectory, StoreFileName) }, clock);
+        string id;
+        if (resume)
+        {
+            id = SimulationResumeInfo.Read(stateDirectory!).JobId;
+            JobRecord record = store.FindJob(id) ?? throw new JobFileException($"{Path.Combine(stateDirectory!, StoreFileName)}: job {id} is not in the store.");
+            if (record.IsFinal)
+            {
+                throw new JobFileException($"{stateDirectory}: the job '{record.Name}' is already {record.State.ToString().ToLowerInvariant()}; there is nothing to resume.");
+            }
+
+            if (!string.Equals(record.YamlText, StoredText(job), StringComparison.Ordinal))
+            {
+                throw new JobFileException($"{job.SourcePath}: the job file changed since the run in {stateDirectory} started; resume needs the same job.");
+            }
+
+            // Resume runs the remaining rounds in the same virtual timeline: the clock stands where the last committed round left it.
+            clock.EnterRound(new RoundNumber(record.RoundsCompleted));
+        }
+        else
+        {
+            id = store.SubmitJob(new JobSubmission(job.Name, job.Owner, StoredText(job), job.Engine.Rounds)).Id;
+            if (stateDirectory is not null)
+            {
+                SimulationResumeInfo.Write(stateDirectory, new SimulationResumeInfo(id, job.SourcePath ?? "", job.Seed));
+            }
+        }
+
+        JobRunner runner = new(store, transport, id, job, initial, clock, NullLogger.Instance)
+        {
+            Ledger = ledger,
+            Strategy = strategy,
+            RoundStarting = clock.EnterRound,
+        };
+        JobRunOutcome outcome = await runner.RunAsync(progress, cancellationToken).ConfigureAwait(false);
+        if (outcome.State != JobState.Completed)
+        {
+            throw new InvalidOperationException($"The simulated job '{job.Name}' ended {outcome.State.ToString().ToLowerInvariant()}: {outcome.Message}");
+        }
+
+        // The job's duration on the virtual timeline (rounds × step), the same for a resumed run as for an uninterrupted one.
+        return new JobResult(outcome.Model, [.. store.GetRounds(id).Select(r => r.Report)], clock.GetUtcNow() - clock.Start);
+    }
+
+    /// <summary>What the store keeps as the job's text (its YAML; a job built in code has none and is named instead).</summary>
+    private static string StoredText(JobDefinition job) => job.SourceText ?? job.Name;
 
     /// <summary>Trains and evaluates the non-federated baselines: one model per site (local) and one on pooled data.</summary>
     /// <param name="job">The job (model, metrics and seed).</param>
@@ -166,7 +264,7 @@ public static class FederatedSimulation
     /// <c>default</c> entry; without a <c>policies:</c> section the simulation runs unpoliced (a deployed node
     /// without a policy file refuses everything).
     /// </summary>
-    private static (Governance.Policies.PolicyEvaluator, Governance.Policies.JobDescriptor, TimeProvider)? PolicyFor(JobDefinition job, string site)
+    private static (Governance.Policies.PolicyEvaluator, Governance.Policies.JobDescriptor, TimeProvider)? PolicyFor(JobDefinition job, string site, TimeProvider clock)
     {
         if (job.Policies is not { } policies)
         {
@@ -176,7 +274,7 @@ public static class FederatedSimulation
         Governance.Policies.PolicyEvaluator evaluator = policies.TryGetValue(site, out string? path) || policies.TryGetValue("default", out path)
             ? Governance.Policies.PolicyEvaluator.FromFile(path)
             : new Governance.Policies.PolicyEvaluator(null); // listed policies but none for this site: refuse everything
-        return (evaluator, job.Describe(), TimeProvider.System);
+        return (evaluator, job.Describe(), clock);
     }
 
     /// <summary>Splits the pooled test set (site order, pooled preprocessing) back into per-site parts.</summary>

@@ -2,11 +2,10 @@ using Consortia.Federation.Jobs;
 using Consortia.Federation.Sites;
 using Consortia.Governance.Audit;
 using Consortia.Governance.Audit.Events;
-using Consortia.Learning;
 
 namespace Consortia.Federation.Simulation;
 
-/// <summary>The signed, hash-chained audit ledgers of a simulated run: <c>ledgers/coordinator.db</c> and one per site.</summary>
+/// <summary>Opens the signed, hash-chained audit ledgers of a simulated run: <c>ledgers/coordinator.db</c> (written by the <see cref="Engine.JobRunner"/>) and one per site.</summary>
 /// <remarks>
 /// Each writer gets a fresh ECDSA P-256 identity; its public key is written beside its ledger
 /// (<c>NAME.pub.pem</c>) so that <c>consortia audit verify --public-key</c> can pin it; the private key is kept
@@ -26,7 +25,7 @@ internal sealed class SimulationLedgers : IDisposable
 
     public AuditLedger[] Sites { get; }
 
-    public static SimulationLedgers Create(string directory, JobDefinition job, IEnumerable<string> siteNames)
+    public static SimulationLedgers Create(string directory, JobDefinition job, IEnumerable<string> siteNames, TimeProvider clock, bool siteJobReceived)
     {
         string folder = Directory.CreateDirectory(Path.Combine(directory, "ledgers")).FullName;
         List<IDisposable> owned = [];
@@ -36,7 +35,7 @@ internal sealed class SimulationLedgers : IDisposable
             // to the same chain under the same key (a deployed node keeps its ledger key in its state folder).
             EcdsaLedgerSigner signer = EcdsaLedgerSigner.LoadOrCreate(Path.Combine(folder, writer + ".key.pem"), Path.Combine(folder, writer + ".pub.pem"));
             owned.Add(signer);
-            AuditLedger ledger = AuditLedger.Open(Path.Combine(folder, writer + ".db"), writer, role, signer, TimeProvider.System);
+            AuditLedger ledger = AuditLedger.Open(Path.Combine(folder, writer + ".db"), writer, role, signer, clock);
             owned.Add(ledger);
             return ledger;
         }
@@ -44,18 +43,20 @@ internal sealed class SimulationLedgers : IDisposable
         string manifest = Sha256Hex.OfText(job.SourceText ?? job.Name);
         AuditLedger coordinator = Open("coordinator", LedgerRole.Coordinator);
         AuditLedger[] sites = [.. siteNames.Select(name => Open(name, LedgerRole.Site))];
-        foreach (AuditLedger ledger in sites.Prepend(coordinator))
+        // The coordinator's own entries are the runner's; a site records the job when it first receives it (a
+        // resumed run's sites already have), as a node does.
+        if (siteJobReceived)
         {
-            ledger.Append(new JobReceivedEvent(job.Name, manifest, job.Consortium, job.Owner));
+            foreach (AuditLedger ledger in sites)
+            {
+                ledger.Append(new JobReceivedEvent(job.Name, manifest, job.Consortium, job.Owner));
+            }
         }
 
         SimulationLedgers result = new(coordinator, sites);
         result._owned.AddRange(owned);
         return result;
     }
-
-    public void Release(string jobId, ParameterVector model) =>
-        Coordinator.Append(new ModelReleasedEvent(jobId, UpdateHash.Of(model.Values), "model.json"));
 
     public void Dispose()
     {

@@ -4,7 +4,7 @@ namespace Consortia.Federation.Strategies;
 
 /// <summary>
 /// A federated strategy: Flower's four verbs, typed and pure. Strategies never drive rounds, wait for
-/// sites or touch I/O; the <see cref="Engine.RoundEngine"/> owns the loop.
+/// sites or touch I/O; the <see cref="Engine.JobRunner"/> owns the loop and <see cref="Engine.RoundEngine"/> runs each round.
 /// </summary>
 /// <remarks>
 /// Strategies hold no hidden mutable state: whatever must survive a round (server moments, control

@@ -13,19 +13,19 @@ public sealed class InProcessSiteTransport : ISiteTransport
 {
     private readonly Dictionary<SiteId, SiteAgent> _agents;
     private readonly int _parallelism;
-    private readonly TimeProvider _time;
+    private readonly TimeProvider? _time;
 
     /// <summary>Creates a transport over the given agents.</summary>
     /// <param name="agents">The site agents, in canonical order.</param>
     /// <param name="parallelism">How many sites work at once; defaults to the processor count.</param>
-    /// <param name="time">The time source for deadlines.</param>
+    /// <param name="time">The time source for deadlines; <see langword="null"/>: no deadline cuts a site short (every site answers; simulation's virtual clock does not move within a round either).</param>
     public InProcessSiteTransport(IReadOnlyList<SiteAgent> agents, int? parallelism = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(agents);
         _agents = agents.ToDictionary(a => a.Site);
         Roster = [.. agents.Select(a => a.Site)];
         _parallelism = Math.Max(1, parallelism ?? Environment.ProcessorCount);
-        _time = time ?? TimeProvider.System;
+        _time = time;
     }
 
     /// <inheritdoc />
@@ -41,7 +41,7 @@ public sealed class InProcessSiteTransport : ISiteTransport
             yield break;
         }
 
-        using CancellationTokenSource expiry = deadline is { } d
+        using CancellationTokenSource expiry = deadline is { } d && _time is not null
             ? new CancellationTokenSource(d, _time)
             : new CancellationTokenSource();
         using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);

@@ -144,7 +144,7 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
         RandomSource random = new(job.Seed);
         ParameterVector initial = new(spec.CreateLayout());
         spec.CreateModel(1).Initialize(initial.Values, random.Derive("init")); // the simulation's initial model
-        JobRunner runner = new(services.Jobs, services.Transport, stored.Id, job, new GlobalModel(spec, initial, new RoundNumber(0)), time, log);
+        JobRunner runner = new(services.Jobs, services.Transport, stored.Id, job, new GlobalModel(spec, initial, new RoundNumber(0)), time, log) { Ledger = services.Ledger };
         JobRunOutcome outcome = await runner.RunAsync(new RoundMetrics(services.Metrics), cancellationToken).ConfigureAwait(false);
         LogEnded(stored.Id, outcome.State, outcome.RoundsCompleted);
     }

@@ -1,5 +1,6 @@
 using Consortia.Federation;
 using Consortia.Federation.Jobs.Store;
+using Consortia.Governance.Audit;
 using Consortia.Network.Identity;
 using Consortia.Network.Configuration;
 using Consortia.Network.Protos;
@@ -16,8 +17,10 @@ namespace Consortia.Network.Coordinator;
 /// <summary>Everything the coordinator's endpoints and job loop share, opened from its configuration.</summary>
 internal sealed class CoordinatorServices : IDisposable
 {
-    private CoordinatorServices(CoordinatorConfig config, IJobStore jobs, CoordinatorIdentity identity, AdminCredential admin, NetworkMetrics metrics, GrpcSiteTransport transport)
+    private CoordinatorServices(CoordinatorConfig config, IJobStore jobs, CoordinatorIdentity identity, AdminCredential admin, NetworkMetrics metrics, GrpcSiteTransport transport, CoordinatorLedger ledger)
     {
+        Ledger = ledger.Ledger;
+        _ledger = ledger;
         Config = config;
         Jobs = jobs;
         Identity = identity;
@@ -26,7 +29,12 @@ internal sealed class CoordinatorServices : IDisposable
         Transport = transport;
     }
 
+    private readonly CoordinatorLedger _ledger;
+
     public CoordinatorConfig Config { get; }
+
+    /// <summary>The coordinator's audit ledger (<c>HOME/ledgers/coordinator.db</c>), written by the job runner.</summary>
+    public AuditLedger Ledger { get; }
 
     public IJobStore Jobs { get; }
 
@@ -45,7 +53,8 @@ internal sealed class CoordinatorServices : IDisposable
         SqliteJobStore jobs = SqliteJobStore.Open(new SqliteJobStoreOptions { Path = Path.Combine(config.Home, "coordinator.db") }, time);
         NetworkMetrics metrics = new();
         GrpcSiteTransport transport = new([], time, NullLogger.Instance, config.RoundTimeoutSpan, metrics);
-        return new CoordinatorServices(config, jobs, identity, CoordinatorIdentity.AdminCredential(config.Home), metrics, transport);
+        CoordinatorLedger ledger = CoordinatorLedger.Open(config.Home, time);
+        return new CoordinatorServices(config, jobs, identity, CoordinatorIdentity.AdminCredential(config.Home), metrics, transport, ledger);
     }
 
     /// <summary>Registers the shared services for dependency injection.</summary>
@@ -66,7 +75,38 @@ internal sealed class CoordinatorServices : IDisposable
 
     public void Dispose()
     {
+        _ledger.Dispose();
         Jobs.Dispose();
         Identity.Dispose();
+    }
+}
+
+/// <summary>
+/// The coordinator's audit ledger and its signing key, in its home: <c>ledgers/coordinator.db</c>, with the key in
+/// <c>ledger.key.pem</c> (owner-only) and <c>ledger.pub.pem</c> beside the home's other secrets, created at first start.
+/// </summary>
+internal sealed class CoordinatorLedger(AuditLedger ledger, EcdsaLedgerSigner signer) : IDisposable
+{
+    public AuditLedger Ledger { get; } = ledger;
+
+    public static CoordinatorLedger Open(string home, TimeProvider time)
+    {
+        EcdsaLedgerSigner signer = EcdsaLedgerSigner.LoadOrCreate(Path.Combine(home, "ledger.key.pem"), Path.Combine(home, "ledger.pub.pem"));
+        try
+        {
+            string folder = Directory.CreateDirectory(Path.Combine(home, "ledgers")).FullName;
+            return new CoordinatorLedger(AuditLedger.Open(Path.Combine(folder, "coordinator.db"), "coordinator", LedgerRole.Coordinator, signer, time), signer);
+        }
+        catch
+        {
+            signer.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Ledger.Dispose();
+        signer.Dispose();
     }
 }

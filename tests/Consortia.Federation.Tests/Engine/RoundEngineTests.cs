@@ -24,8 +24,7 @@ public sealed class RoundEngineTests
     private static GlobalModel Initial() => new(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0));
 
     private static Task<JobResult> Run(ISiteTransport transport, int rounds = 5, int minimum = 1) =>
-        new RoundEngine(transport, new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new RoundEngineOptions { Rounds = rounds, MinimumParticipants = minimum })
-            .RunAsync(Initial(), new RandomSource(9), null, TestContext.Current.CancellationToken);
+        RunnerHarness.RunAsync(transport, new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new RoundEngineOptions { Rounds = rounds, MinimumParticipants = minimum }, Initial(), 9, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task RunAsync_SameSeed_BitIdenticalModelsWhateverTheParallelism()

@@ -24,8 +24,7 @@ public sealed class SecureRoundTests
         [.. data.Sites.Select((s, i) => new SiteAgent(new SiteId(s.Name), s_spec, s.Train, s.Test, [MetricKind.Accuracy], new RandomSource(5).Derive((ulong)i), 8))];
 
     private static Task<JobResult> Run(ISiteTransport transport, SecureAggregationSettings? secure, IStrategy? strategy = null, int rounds = 3) =>
-        new RoundEngine(transport, strategy ?? new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new RoundEngineOptions { Rounds = rounds, SecureAggregation = secure })
-            .RunAsync(new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), new RandomSource(9), null, TestContext.Current.CancellationToken);
+        RunnerHarness.RunAsync(transport, strategy ?? new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new RoundEngineOptions { Rounds = rounds, SecureAggregation = secure }, new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), 9, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task SecureRounds_GiveThePlainModelWithinQuantisationError()

@@ -81,10 +81,9 @@ internal sealed class ResumeFixture
             budgets?[i], budgets is null ? null : new Consortia.Privacy.Mechanisms.SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i))))];
     }
 
-    /// <summary>The uninterrupted run: the engine's own loop, no store.</summary>
+    /// <summary>The uninterrupted run: the runner over an in-memory store.</summary>
     public Task<JobResult> ReferenceAsync() =>
-        new RoundEngine(new InProcessSiteTransport(Agents()), Job.CreateStrategy(), Job.Engine)
-            .RunAsync(Initial, new RandomSource(Job.Seed), null, TestContext.Current.CancellationToken);
+        RunnerHarness.RunAsync(new InProcessSiteTransport(Agents()), Job.CreateStrategy(), Job.Engine, Initial, Job.Seed, TestContext.Current.CancellationToken);
 
     public static SqliteJobStore OpenStore(string path, int? keep = 5) =>
         SqliteJobStore.Open(new SqliteJobStoreOptions { Path = path, CheckpointsToKeep = keep }, TimeProvider.System);

@@ -30,8 +30,7 @@ public sealed class EngineOverGrpcTests
         [.. data.Sites.Select((s, i) => new SiteAgent(new SiteId(s.Name), s_spec, s.Train, s.Test, [MetricKind.Accuracy], new RandomSource(5).Derive((ulong)i), 8))];
 
     private static Task<JobResult> Run(ISiteTransport transport, IStrategy strategy, SecureAggregationSettings? secure) =>
-        new RoundEngine(transport, strategy, new RoundEngineOptions { Rounds = 3, SecureAggregation = secure })
-            .RunAsync(new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), new RandomSource(9), null, TestContext.Current.CancellationToken);
+        RunnerHarness.RunAsync(transport, strategy, new RoundEngineOptions { Rounds = 3, SecureAggregation = secure }, new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), 9, TestContext.Current.CancellationToken);
 
     public static TheoryData<string, bool> Cases => new()
     {

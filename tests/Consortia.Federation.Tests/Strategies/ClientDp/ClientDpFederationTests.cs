@@ -32,8 +32,7 @@ public sealed class ClientDpFederationTests
         new(new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new ClientDpSettings(options, "job", rounds), ClientDpStrategy.SeededNoise);
 
     private static Task<JobResult> Run(ISiteTransport transport, IStrategy strategy, SecureAggregationSettings? secure, int rounds) =>
-        new RoundEngine(transport, strategy, new RoundEngineOptions { Rounds = rounds, SecureAggregation = secure })
-            .RunAsync(new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), new RandomSource(9), null, TestContext.Current.CancellationToken);
+        RunnerHarness.RunAsync(transport, strategy, new RoundEngineOptions { Rounds = rounds, SecureAggregation = secure }, new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), 9, TestContext.Current.CancellationToken);
 
     private static TrainTask Task(SiteId site, int round, ClientDpRound dp) =>
         new(site, new RoundNumber(round), new ParameterVector(s_spec.CreateLayout()), s_training) { ClientDp = dp };
