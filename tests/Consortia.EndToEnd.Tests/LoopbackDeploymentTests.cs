@@ -30,7 +30,7 @@ public sealed class LoopbackDeploymentTests
         string jobId = await consortium.SubmitAsync(jobFile);
         using JsonDocument status = await consortium.WaitForJobAsync(jobId, TimeSpan.FromMinutes(5));
 
-        SimulationResult simulated = await FederatedSimulation.RunAsync(JobFile.Load(jobFile), null, null, TestContext.Current.CancellationToken);
+        SimulationResult simulated = await FederatedSimulation.RunAsync(JobFile.Load(jobFile), null, null, TimeProvider.System, TestContext.Current.CancellationToken);
         double expected = simulated.Final.Mean.Single(m => m.Kind == MetricKind.Accuracy).Value;
         JsonElement root = status.RootElement;
         Assert.Equal("completed", root.GetProperty("status").GetString());
@@ -89,7 +89,7 @@ public sealed class LoopbackDeploymentTests
         Assert.Contains("resuming after round", consortium.Coordinator.Output, StringComparison.Ordinal);
 
         // Resumed from its checkpoint, the job ends exactly where an uninterrupted run ends.
-        SimulationResult simulated = await FederatedSimulation.RunAsync(JobFile.Load(jobFile), null, null, TestContext.Current.CancellationToken);
+        SimulationResult simulated = await FederatedSimulation.RunAsync(JobFile.Load(jobFile), null, null, TimeProvider.System, TestContext.Current.CancellationToken);
         double expected = simulated.Final.Mean.Single(m => m.Kind == MetricKind.Accuracy).Value;
         double accuracy = root.GetProperty("rounds").EnumerateArray().Last().GetProperty("metrics").EnumerateArray().Single(m => m.GetProperty("kind").GetString() == "accuracy").GetProperty("mean").GetDouble();
         Assert.Equal(expected, accuracy, 12);

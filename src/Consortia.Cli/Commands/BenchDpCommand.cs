@@ -87,7 +87,7 @@ internal static class BenchDpCommand
                         EvaluateEvery = baseJob.Engine.Rounds,
                     },
                 };
-                SimulationResult result = await FederatedSimulation.RunAsync(job, data, null, null, cancellationToken).ConfigureAwait(false);
+                SimulationResult result = await FederatedSimulation.RunAsync(job, data, null, null, TimeProvider.System, cancellationToken).ConfigureAwait(false);
                 sum += result.Final.Mean[0].Value;
             }
 
@@ -106,7 +106,7 @@ internal static class BenchDpCommand
                     ClientDp = epsilon is { } e ? clientDp with { Options = clientDp.Options with { TargetEpsilon = e, NoiseMultiplier = null } } : null,
                     Engine = clientJob.Engine with { EvaluateEvery = clientJob.Engine.Rounds },
                 };
-                SimulationResult result = await FederatedSimulation.RunAsync(job, clientData, null, null, cancellationToken).ConfigureAwait(false);
+                SimulationResult result = await FederatedSimulation.RunAsync(job, clientData, null, null, TimeProvider.System, cancellationToken).ConfigureAwait(false);
                 sum += result.Final.Mean[0].Value;
             }
 

@@ -80,7 +80,7 @@ internal static class BenchFlambyCommand
         }
 
         FlambyPublishedResults published = FlambyPublishedResults.Load(Path.Combine(folder, "flamby-results"));
-        FlambyBenchmarkResult result = await FlambyBenchmark.RunAsync(recipe, data, published, seeds, extra, cancellationToken).ConfigureAwait(false);
+        FlambyBenchmarkResult result = await FlambyBenchmark.RunAsync(recipe, data, published, seeds, extra, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         await stdout.WriteLineAsync(json ? ToJson(result) : ToTable(result)).ConfigureAwait(false);
         return 0;
     }

@@ -44,7 +44,7 @@ internal static class SimulateCommand
             bool live = !json && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             result = live
                 ? await RunLiveAsync(job, outDir?.FullName, cancellationToken).ConfigureAwait(false)
-                : await FederatedSimulation.RunAsync(job, json ? null : new SyncProgress<RoundReport>(r => stdout.WriteLine(ProgressLine(r, job.Engine.Rounds))), outDir?.FullName, cancellationToken).ConfigureAwait(false);
+                : await FederatedSimulation.RunAsync(job, json ? null : new SyncProgress<RoundReport>(r => stdout.WriteLine(ProgressLine(r, job.Engine.Rounds))), outDir?.FullName, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
         catch (JobFileException error)
         {
@@ -117,6 +117,7 @@ internal static class SimulateCommand
                         task.Increment(1);
                     }),
                     stateDirectory,
+                    TimeProvider.System,
                     cancellationToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
         return result ?? throw new InvalidOperationException("The simulation produced no result.");

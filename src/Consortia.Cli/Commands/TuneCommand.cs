@@ -79,7 +79,7 @@ internal static class TuneCommand
                 candidates.Add(new TuningCandidate(combination, candidate, data));
             }
 
-            ranked = await FederatedCrossValidation.RankAsync(candidates, folds, repeats, seed, cancellationToken).ConfigureAwait(false);
+            ranked = await FederatedCrossValidation.RankAsync(candidates, folds, repeats, seed, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (error is JobFileException or DataConfigurationException or DataValidationException or IOException or ArgumentException)
         {

@@ -24,6 +24,7 @@ public static class FlambyBenchmark
     /// Additional rows (e.g. tuned job files) run with the same seeds, each on its own loading of the dataset (its
     /// job's preprocessing, e.g. <c>data.standardization</c>), which must hold the same train/test split.
     /// </param>
+    /// <param name="time">The clock of the simulated sites (policy checks, budget ledgers).</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The table.</returns>
     /// <exception cref="ArgumentException">An extra row's dataset has another split (sites, row counts or labels).</exception>
@@ -33,6 +34,7 @@ public static class FlambyBenchmark
         FlambyPublishedResults published,
         IReadOnlyList<ulong> seeds,
         IReadOnlyList<(string Name, JobDefinition Job, FederatedDataset Data)> extraJobs,
+        TimeProvider time,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(recipe);
@@ -53,7 +55,7 @@ public static class FlambyBenchmark
             foreach (ulong seed in seeds)
             {
                 JobDefinition job = JobFor(recipe, method, seed, metric);
-                work.Add((method.Name, seed, async () => results[(method.Name, seed)] = await RunFederatedAsync(job, data, cancellationToken).ConfigureAwait(false)));
+                work.Add((method.Name, seed, async () => results[(method.Name, seed)] = await RunFederatedAsync(job, data, time, cancellationToken).ConfigureAwait(false)));
             }
         }
 
@@ -67,7 +69,7 @@ public static class FlambyBenchmark
             foreach (ulong seed in seeds)
             {
                 JobDefinition seeded = job with { Seed = seed, Metrics = [metric], Engine = job.Engine with { EvaluateEvery = job.Engine.Rounds }, Baselines = null };
-                work.Add((name, seed, async () => results[(name, seed)] = await RunFederatedAsync(seeded, jobData, cancellationToken).ConfigureAwait(false)));
+                work.Add((name, seed, async () => results[(name, seed)] = await RunFederatedAsync(seeded, jobData, time, cancellationToken).ConfigureAwait(false)));
             }
         }
 
@@ -133,9 +135,9 @@ public static class FlambyBenchmark
         Metrics = [metric],
     };
 
-    private static async Task<double[]> RunFederatedAsync(JobDefinition job, FederatedDataset data, CancellationToken cancellationToken)
+    private static async Task<double[]> RunFederatedAsync(JobDefinition job, FederatedDataset data, TimeProvider time, CancellationToken cancellationToken)
     {
-        SimulationResult result = await FederatedSimulation.RunAsync(job, data, null, null, cancellationToken).ConfigureAwait(false);
+        SimulationResult result = await MeasurementPolicy.RunAsync(job, data, time, cancellationToken).ConfigureAwait(false);
         return [.. result.Final.Sites.Select(s => s.Metrics[0].Value)];
     }
 

@@ -25,12 +25,13 @@ public static class FederatedSimulation
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The result.</returns>
     /// <param name="stateDirectory">Where the sites keep state that outlives the run (privacy budget ledgers); <see langword="null"/> for a temporary folder.</param>
-    public static Task<SimulationResult> RunAsync(JobDefinition job, IProgress<RoundReport>? progress, string? stateDirectory, CancellationToken cancellationToken)
+    /// <param name="time">The run's clock: site policies' schedules, budget and audit ledgers.</param>
+    public static Task<SimulationResult> RunAsync(JobDefinition job, IProgress<RoundReport>? progress, string? stateDirectory, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         string baseDirectory = job.SourcePath is { } path ? Path.GetDirectoryName(path) ?? "." : Directory.GetCurrentDirectory();
         FederatedDataset data = FederatedDataLoader.Load(job.Data, baseDirectory);
-        return RunAsync(job, data, progress, stateDirectory, cancellationToken);
+        return RunAsync(job, data, progress, stateDirectory, time, cancellationToken);
     }
 
     /// <summary>Runs the federated job and its baselines on already-loaded data.</summary>
@@ -40,75 +41,44 @@ public static class FederatedSimulation
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The result.</returns>
     /// <param name="stateDirectory">Where the sites keep state that outlives the run (privacy budget ledgers); <see langword="null"/> for a temporary folder.</param>
-    public static async Task<SimulationResult> RunAsync(JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, CancellationToken cancellationToken)
+    /// <param name="time">The run's clock: site policies' schedules, budget and audit ledgers.</param>
+    /// <remarks>Each site enforces its policy from the job's <c>policies:</c> section; a site without one refuses every round.</remarks>
+    public static Task<SimulationResult> RunAsync(JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, TimeProvider time, CancellationToken cancellationToken) =>
+        RunAsync(job, data, progress, stateDirectory, time, null, cancellationToken);
+
+    /// <summary>As the public overload, with each site's policy given by <paramref name="policies"/> instead of the job's <c>policies:</c> section.</summary>
+    internal static async Task<SimulationResult> RunAsync(
+        JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, TimeProvider time, Func<string, Governance.Policies.PolicyEvaluator?>? policies, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(time);
         ModelSpec spec = job.ModelFor(data.Sites[0].Train.FeatureCount);
         spec.Validate();
         IReadOnlyList<MetricKind> metrics = job.MetricsFor(data.Task);
         RandomSource random = new(job.Seed);
 
-        string? temporary = null;
-        if (job.SiteBudget is not null && stateDirectory is null)
-        {
-            temporary = stateDirectory = Path.Combine(Path.GetTempPath(), "consortia-sim-" + Guid.NewGuid().ToString("N"));
-        }
-
-        PrivacyBudgetLedger?[] budgets = [.. data.Sites.Select(site => job.SiteBudget is { } budget
-            ? PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(Directory.CreateDirectory(Path.Combine(stateDirectory!, "budgets")).FullName, site.Name + ".db"), Budget = budget }, TimeProvider.System)
-            : null)];
-
         // Audit ledgers (coordinator and every site) when the run has a state directory: the same events a
         // deployment records, so that `consortia audit verify/cross-check` and the compliance report work on them.
-        SimulationLedgers? ledgers = stateDirectory is not null && temporary is null ? SimulationLedgers.Create(stateDirectory, job, data.Sites.Select(s => s.Name)) : null;
-
-        // Simulation draws DP noise from the job seed so runs are reproducible; deployed sites use the cryptographic source.
-        SiteAgent[] agents = [.. data.Sites.Select((site, i) => new SiteAgent(
-            new SiteId(site.Name), spec, site.Train, site.Test, metrics, random.Derive("site").Derive((ulong)i), job.Training.BatchSize,
-            budgets[i], new SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i)))
-        {
-            Audit = ledgers is null ? null : (ledgers.Sites[i], job.Name),
-            Policy = PolicyFor(job, site.Name),
-        })];
+        SimulationLedgers? ledgers = stateDirectory is not null ? SimulationLedgers.Create(stateDirectory, job, data.Sites.Select(s => s.Name), time) : null;
+        using SimulatedSites sites = SimulatedSites.Create(job, data, stateDirectory, ledgers, time, policies);
         if (ledgers is not null)
         {
             IProgress<RoundReport>? outer = progress;
             progress = new RoundAudit(ledgers, job.Name, outer);
         }
-        InProcessSiteTransport transport = new(agents);
+        InProcessSiteTransport transport = new(sites.Agents);
         // Client-level DP: the coordinator's noise is seeded from the job in simulation (cryptographic when deployed).
         IStrategy strategy = job.CreateStrategy(Strategies.ClientDp.ClientDpStrategy.SeededNoise);
         RoundEngine engine = new(transport, strategy, job.Engine);
 
         ParameterVector initial = new(spec.CreateLayout());
         spec.CreateModel(1).Initialize(initial.Values, random.Derive("init"));
-        JobResult federated;
-        try
-        {
-            federated = await engine.RunAsync(new GlobalModel(spec, initial, new RoundNumber(0)), random, progress, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            foreach (SiteAgent agent in agents)
-            {
-                agent.Dispose();
-            }
-        }
+        JobResult federated = await engine.RunAsync(new GlobalModel(spec, initial, new RoundNumber(0)), random, progress, cancellationToken).ConfigureAwait(false);
 
         ledgers?.Release(job.Name, federated.FinalModel.Parameters);
         ledgers?.Dispose();
-        SitePrivacyReport[] privacy = [.. agents.Select(a => a.Privacy).OfType<SitePrivacyReport>()];
-        foreach (PrivacyBudgetLedger? ledger in budgets)
-        {
-            ledger?.Dispose();
-        }
-
-        if (temporary is not null)
-        {
-            Directory.Delete(temporary, recursive: true);
-        }
-
+        SitePrivacyReport[] privacy = sites.Privacy;
         MetricSummary final = federated.Rounds[^1].Evaluation
             ?? Evaluate(spec, federated.FinalModel.Parameters, data.Sites.Select(s => (s.Name, s.Test)).ToArray(), metrics);
         List<BaselineResult> baselines = [];
@@ -159,24 +129,6 @@ public static class FederatedSimulation
         }
 
         return results;
-    }
-
-    /// <summary>
-    /// The policy a simulated site enforces: its entry in the job's <c>policies:</c> section, else the
-    /// <c>default</c> entry; without a <c>policies:</c> section the simulation runs unpoliced (a deployed node
-    /// without a policy file refuses everything).
-    /// </summary>
-    private static (Governance.Policies.PolicyEvaluator, Governance.Policies.JobDescriptor, TimeProvider)? PolicyFor(JobDefinition job, string site)
-    {
-        if (job.Policies is not { } policies)
-        {
-            return null;
-        }
-
-        Governance.Policies.PolicyEvaluator evaluator = policies.TryGetValue(site, out string? path) || policies.TryGetValue("default", out path)
-            ? Governance.Policies.PolicyEvaluator.FromFile(path)
-            : new Governance.Policies.PolicyEvaluator(null); // listed policies but none for this site: refuse everything
-        return (evaluator, job.Describe(), TimeProvider.System);
     }
 
     /// <summary>Splits the pooled test set (site order, pooled preprocessing) back into per-site parts.</summary>

@@ -26,7 +26,7 @@ internal sealed class SimulationLedgers : IDisposable
 
     public AuditLedger[] Sites { get; }
 
-    public static SimulationLedgers Create(string directory, JobDefinition job, IEnumerable<string> siteNames)
+    public static SimulationLedgers Create(string directory, JobDefinition job, IEnumerable<string> siteNames, TimeProvider time)
     {
         string folder = Directory.CreateDirectory(Path.Combine(directory, "ledgers")).FullName;
         List<IDisposable> owned = [];
@@ -36,7 +36,7 @@ internal sealed class SimulationLedgers : IDisposable
             // to the same chain under the same key (a deployed node keeps its ledger key in its state folder).
             EcdsaLedgerSigner signer = EcdsaLedgerSigner.LoadOrCreate(Path.Combine(folder, writer + ".key.pem"), Path.Combine(folder, writer + ".pub.pem"));
             owned.Add(signer);
-            AuditLedger ledger = AuditLedger.Open(Path.Combine(folder, writer + ".db"), writer, role, signer, TimeProvider.System);
+            AuditLedger ledger = AuditLedger.Open(Path.Combine(folder, writer + ".db"), writer, role, signer, time);
             owned.Add(ledger);
             return ledger;
         }

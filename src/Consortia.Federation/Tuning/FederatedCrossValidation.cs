@@ -91,6 +91,7 @@ public static class FederatedCrossValidation
     /// <param name="folds">k ≥ 2.</param>
     /// <param name="repeats">How many fold splits (r ≥ 1); repeat r splits with, and trains with, seed <c>seed + r</c>.</param>
     /// <param name="seed">The seed of repeat 0.</param>
+    /// <param name="time">The clock of the simulated sites (policy checks, budget ledgers).</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The candidates ranked by their mean score (best first; ties keep the candidates' order).</returns>
     /// <exception cref="ArgumentException">No candidate, or the candidates' datasets differ in rows or labels.</exception>
@@ -99,6 +100,7 @@ public static class FederatedCrossValidation
         int folds,
         int repeats,
         ulong seed,
+        TimeProvider time,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(candidates);
@@ -140,7 +142,7 @@ public static class FederatedCrossValidation
                 for (int f = 0; f < split.Count; f++)
                 {
                     ulong runSeed = unchecked(seed + (ulong)(f / folds));
-                    SimulationResult run = await FederatedSimulation.RunAsync(job with { Seed = runSeed }, split[f], null, null, ct).ConfigureAwait(false);
+                    SimulationResult run = await MeasurementPolicy.RunAsync(job with { Seed = runSeed }, split[f], time, ct).ConfigureAwait(false);
                     scores[f] = run.Final.Sites.Select(s => s.Metrics[0].Value).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
                 }
 

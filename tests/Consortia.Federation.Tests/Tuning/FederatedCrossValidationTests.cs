@@ -93,8 +93,8 @@ public sealed class FederatedCrossValidationTests
         TuningCandidate untrained = Candidate("rounds=1", data, rounds: 1, learningRate: 1e-6f);
         TuningCandidate trained = Candidate("rounds=10", data, rounds: 10, learningRate: 0.1f);
 
-        IReadOnlyList<CrossValidationResult> first = await FederatedCrossValidation.RankAsync([untrained, trained], 3, 2, 42, TestContext.Current.CancellationToken);
-        IReadOnlyList<CrossValidationResult> again = await FederatedCrossValidation.RankAsync([untrained, trained], 3, 2, 42, TestContext.Current.CancellationToken);
+        IReadOnlyList<CrossValidationResult> first = await FederatedCrossValidation.RankAsync([untrained, trained], 3, 2, 42, TimeProvider.System, TestContext.Current.CancellationToken);
+        IReadOnlyList<CrossValidationResult> again = await FederatedCrossValidation.RankAsync([untrained, trained], 3, 2, 42, TimeProvider.System, TestContext.Current.CancellationToken);
 
         Assert.Equal("rounds=10", first[0].Settings[0].Value);
         Assert.True(first[0].Score > first[1].Score + 0.1, $"{first[0].Score} vs {first[1].Score}");
@@ -110,7 +110,7 @@ public sealed class FederatedCrossValidationTests
         TuningCandidate a = Candidate("a", Some.ClassificationFederation(sites: 3, seed: 1), rounds: 1, learningRate: 0.1f);
         TuningCandidate b = Candidate("b", Some.ClassificationFederation(sites: 3, seed: 2), rounds: 1, learningRate: 0.1f);
 
-        await Assert.ThrowsAsync<ArgumentException>(() => FederatedCrossValidation.RankAsync([a, b], 3, 1, 42, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<ArgumentException>(() => FederatedCrossValidation.RankAsync([a, b], 3, 1, 42, TimeProvider.System, TestContext.Current.CancellationToken));
     }
 
     [Fact]

@@ -122,7 +122,7 @@ public sealed class ClientDpFederationTests
         job = job with { Engine = job.Engine with { SecureAggregation = new SecureAggregationSettings { ClipRange = 10 } }, Baselines = null };
         ClientDpSettings dp = Assert.IsType<ClientDpSettings>(job.ClientDp);
 
-        SimulationResult result = await FederatedSimulation.RunAsync(job, null, null, TestContext.Current.CancellationToken);
+        SimulationResult result = await FederatedSimulation.RunAsync(job, null, null, TimeProvider.System, TestContext.Current.CancellationToken);
 
         Assert.All(result.Federated.Rounds, r => Assert.True(r.Aggregated, r.AggregationFailure));
         ClientDpCalibration privacy = Assert.IsType<ClientDpCalibration>(result.ClientPrivacy);
@@ -150,7 +150,7 @@ public sealed class ClientDpFederationTests
             Baselines = null,
         };
 
-        SimulationResult result = await FederatedSimulation.RunAsync(job, null, null, TestContext.Current.CancellationToken);
+        SimulationResult result = await FederatedSimulation.RunAsync(job, null, null, TimeProvider.System, TestContext.Current.CancellationToken);
 
         Assert.Contains(result.Federated.Rounds, r => r.Refusals.Any(x => x.Rule == "dp-budget"));
         Assert.All(result.Privacy, p => Assert.True(p.LifetimeEpsilon <= 1.5));
