@@ -24,7 +24,7 @@ public abstract class SiteTransportContractTests
     private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 5, []);
 
     private static SiteAgent[] Agents(FederatedDataset data) =>
-        [.. data.Sites.Select((s, i) => new SiteAgent(new SiteId(s.Name), s_spec, s.Train, s.Test, [MetricKind.Accuracy], new RandomSource((ulong)i), 8))];
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource((ulong)i));
 
     private static ParameterVector Zero() => new(s_spec.CreateLayout());
 

@@ -26,7 +26,7 @@ public sealed class ClientDpFederationTests
     private static readonly LocalTrainingOptions s_training = new() { BatchSize = 8, LocalSteps = 10, Optimizer = new() { LearningRate = 0.1f } };
 
     private static SiteAgent[] Agents(FederatedDataset data, Func<int, PrivacyBudgetLedger?>? budget = null) =>
-        [.. data.Sites.Select((s, i) => new SiteAgent(new SiteId(s.Name), s_spec, s.Train, s.Test, [MetricKind.Accuracy], new RandomSource(5).Derive((ulong)i), 8, budget?.Invoke(i)))];
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), budget);
 
     private static ClientDpStrategy Strategy(ClientLevelDpOptions options, int rounds) =>
         new(new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new ClientDpSettings(options, "job", rounds), ClientDpStrategy.SeededNoise);
