@@ -33,7 +33,7 @@ public abstract class SiteTransportContractTests
     {
         FederatedDataset data = Some.ClassificationFederation();
         ISiteTransport transport = CreateTransport(Agents(data));
-        SiteTask[] tasks = [.. transport.Roster.Select(s => (SiteTask)new TrainTask(s, new RoundNumber(1), Zero(), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 3 }))];
+        SiteTask[] tasks = [.. transport.Roster.Select(s => (SiteTask)new TrainTask(s, new RoundNumber(1), Zero(), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 3 }) { Participants = transport.Roster.Count })];
 
         List<SiteReply> replies = await Collect(transport, tasks);
 

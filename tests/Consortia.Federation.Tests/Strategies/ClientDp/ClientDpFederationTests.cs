@@ -36,7 +36,7 @@ public sealed class ClientDpFederationTests
             .RunAsync(new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), new RandomSource(9), null, TestContext.Current.CancellationToken);
 
     private static TrainTask Task(SiteId site, int round, ClientDpRound dp) =>
-        new(site, new RoundNumber(round), new ParameterVector(s_spec.CreateLayout()), s_training) { ClientDp = dp };
+        new(site, new RoundNumber(round), new ParameterVector(s_spec.CreateLayout()), s_training) { ClientDp = dp, Participants = 4 };
 
     [Theory]
     [InlineData(0.01)]
@@ -48,7 +48,7 @@ public sealed class ClientDpFederationTests
         using SiteAgent plainAgent = Agents(data)[1];
         using SiteAgent dpAgent = Agents(data)[1];
 
-        SiteReply plain = await plainAgent.HandleAsync(new TrainTask(plainAgent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), s_training), TestContext.Current.CancellationToken);
+        SiteReply plain = await plainAgent.HandleAsync(new TrainTask(plainAgent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), s_training) { Participants = 4 }, TestContext.Current.CancellationToken);
         SiteReply reply = await dpAgent.HandleAsync(Task(dpAgent.Site, 1, new ClientDpRound("job", clip, true, 1.0, 1.0, 1e-5)), TestContext.Current.CancellationToken);
 
         SiteUpdate update = Assert.IsType<TrainingCompleted>(reply).Update;
