@@ -8,6 +8,7 @@ using Consortia.Federation;
 using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
 using Consortia.Governance.Policies;
+using Consortia.Federation.Simulation;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies;
 using Consortia.Federation.Strategies.FedAvg;
@@ -141,17 +142,7 @@ public class NetworkRoundBenchmark : IDisposable
             Metrics = [MetricKind.Accuracy],
             Columns = data[0].Train.FeatureNames,
         };
-        PolicyEvaluator policy = new(new SitePolicy
-        {
-            Version = 1,
-            Consortia = [job.Consortium],
-            Owners = [job.Owner],
-            ModelKinds = ["logistic"],
-            Strategies = ["fedavg"],
-            Protections = new ProtectionPolicy(false, 1, null),
-            Outputs = new OutputPolicy(MaskedUpdates: true, PlainUpdates: true, AggregateMetrics: true, MinCellCount: 1),
-            Columns = job.Columns,
-        });
+        PolicyEvaluator policy = MeasurementPolicy.Accepting(job.Describe());
         return [.. data.Select((s, i) => new SiteBuilder
         {
             Job = job,

@@ -2,6 +2,7 @@ using Consortia.Data;
 using Consortia.Federation;
 using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
+using Consortia.Federation.Simulation;
 using Consortia.Federation.Sites;
 using Consortia.Governance.Policies;
 using Consortia.Learning;
@@ -36,24 +37,13 @@ public static class TestSites
         Columns = columns,
     };
 
-    /// <summary>A site policy that accepts exactly <paramref name="job"/>, with or without secure aggregation or DP, in aggregates of any size, and releases every metric.</summary>
+    /// <summary>A site policy that accepts exactly <paramref name="job"/> (<see cref="MeasurementPolicy.Accepting"/>).</summary>
     /// <param name="job">The job.</param>
     /// <returns>The evaluator.</returns>
     public static PolicyEvaluator Accepting(JobDefinition job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        JobDescriptor described = job.Describe();
-        return new PolicyEvaluator(new SitePolicy
-        {
-            Version = 1,
-            Consortia = [described.Consortium],
-            Owners = [described.Owner],
-            ModelKinds = [described.ModelKind],
-            Strategies = [described.Strategy],
-            Protections = new ProtectionPolicy(false, 1, null),
-            Outputs = new OutputPolicy(MaskedUpdates: true, PlainUpdates: true, AggregateMetrics: true, MinCellCount: 1),
-            Columns = described.Columns,
-        });
+        return MeasurementPolicy.Accepting(job.Describe());
     }
 
     /// <summary>One agent per site of <paramref name="data"/>, each under a policy accepting the test job.</summary>

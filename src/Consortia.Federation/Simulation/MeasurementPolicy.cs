@@ -5,13 +5,14 @@ using Consortia.Governance.Policies;
 namespace Consortia.Federation.Simulation;
 
 /// <summary>
-/// The policy of a measurement's sites (the FLamby benchmark, cross-validated tuning): the researcher's own machine and public data, so the
-/// sites accept exactly the measured job and release every metric. Written out, never implied: a simulated site
-/// without a policy still refuses everything.
+/// The policy of a measurement's sites (the FLamby benchmark, cross-validated tuning, benchmarks and tests): the
+/// researcher's own machine and data, so the sites accept exactly the measured job, in aggregates of the size it promises, with
+/// or without secure aggregation or DP, and release every metric. Written out, never implied: a site without a
+/// policy still refuses everything.
 /// </summary>
-internal static class MeasurementPolicy
+public static class MeasurementPolicy
 {
-    /// <summary>A policy accepting <paramref name="job"/> (which must declare its columns) and nothing else.</summary>
+    /// <summary>A policy accepting <paramref name="job"/> (which must declare its columns: a policy allows only listed columns) and nothing else.</summary>
     /// <param name="job">The measured job, as a policy sees it.</param>
     /// <returns>The evaluator.</returns>
     public static PolicyEvaluator Accepting(JobDescriptor job) => new(new SitePolicy
@@ -33,7 +34,7 @@ internal static class MeasurementPolicy
     /// <param name="time">The run's clock.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The result.</returns>
-    public static Task<SimulationResult> RunAsync(JobDefinition job, FederatedDataset data, TimeProvider time, CancellationToken cancellationToken)
+    internal static Task<SimulationResult> RunAsync(JobDefinition job, FederatedDataset data, TimeProvider time, CancellationToken cancellationToken)
     {
         job = job with { Columns = data.Sites[0].Train.FeatureNames };
         PolicyEvaluator policy = Accepting(job.Describe());
