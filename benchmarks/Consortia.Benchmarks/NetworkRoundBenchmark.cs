@@ -6,6 +6,9 @@ using BenchmarkDotNet.Attributes;
 using Consortia.Data;
 using Consortia.Federation;
 using Consortia.Federation.Engine;
+using Consortia.Federation.Jobs;
+using Consortia.Governance.Policies;
+using Consortia.Federation.Simulation;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies;
 using Consortia.Federation.Strategies.FedAvg;
@@ -125,8 +128,33 @@ public class NetworkRoundBenchmark : IDisposable
         return model;
     }
 
-    private static SiteAgent[] Agents(ModelSpec spec, IReadOnlyList<SiteData> data) =>
-        [.. data.Select((s, i) => new SiteAgent(new SiteId(s.Name), spec, s.Train, s.Test, [MetricKind.Accuracy], new RandomSource(7).Derive((ulong)i), 8))];
+    private static SiteAgent[] Agents(ModelSpec spec, IReadOnlyList<SiteData> data)
+    {
+        // The benchmark's sites accept its one job: a policy written out, as every site needs one.
+        JobDefinition job = new()
+        {
+            Name = "network-round-benchmark",
+            Seed = 7,
+            Data = new DataSourceOptions { Format = DataFormat.Csv, Path = "." },
+            ModelKind = spec.Kind,
+            Engine = new RoundEngineOptions(),
+            Training = new LocalTrainingOptions { BatchSize = 8 },
+            Metrics = [MetricKind.Accuracy],
+            Columns = data[0].Train.FeatureNames,
+        };
+        PolicyEvaluator policy = MeasurementPolicy.Accepting(job.Describe());
+        return [.. data.Select((s, i) => new SiteBuilder
+        {
+            Job = job,
+            Site = new SiteId(s.Name),
+            Train = s.Train,
+            Test = s.Test,
+            Task = LearningTask.BinaryClassification,
+            Random = new RandomSource(7).Derive((ulong)i),
+            Time = TimeProvider.System,
+            Policy = policy,
+        }.Build())];
+    }
 
     private static SiteData[] Synthetic(int features)
     {

@@ -24,7 +24,7 @@ public abstract class SiteTransportContractTests
     private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 5, []);
 
     private static SiteAgent[] Agents(FederatedDataset data) =>
-        [.. data.Sites.Select((s, i) => new SiteAgent(new SiteId(s.Name), s_spec, s.Train, s.Test, [MetricKind.Accuracy], new RandomSource((ulong)i), 8))];
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource((ulong)i));
 
     private static ParameterVector Zero() => new(s_spec.CreateLayout());
 
@@ -33,7 +33,7 @@ public abstract class SiteTransportContractTests
     {
         FederatedDataset data = Some.ClassificationFederation();
         ISiteTransport transport = CreateTransport(Agents(data));
-        SiteTask[] tasks = [.. transport.Roster.Select(s => (SiteTask)new TrainTask(s, new RoundNumber(1), Zero(), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 3 }))];
+        SiteTask[] tasks = [.. transport.Roster.Select(s => (SiteTask)new TrainTask(s, new RoundNumber(1), Zero(), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 3 }) { Participants = transport.Roster.Count })];
 
         List<SiteReply> replies = await Collect(transport, tasks);
 

@@ -135,7 +135,7 @@ public static class FlambyBenchmark
 
     private static async Task<double[]> RunFederatedAsync(JobDefinition job, FederatedDataset data, CancellationToken cancellationToken)
     {
-        SimulationResult result = await FederatedSimulation.RunAsync(job, data, null, null, cancellationToken).ConfigureAwait(false);
+        SimulationResult result = await MeasurementPolicy.RunAsync(job, data, cancellationToken).ConfigureAwait(false);
         return [.. result.Final.Sites.Select(s => s.Metrics[0].Value)];
     }
 

@@ -55,11 +55,17 @@ public static class FederatedSimulation
     /// <param name="stateDirectory">Where the run keeps what outlives it (job store, ledgers, privacy budget ledgers); <see langword="null"/> for memory and a temporary folder.</param>
     /// <param name="cancellationToken">Cancels the run; with a state directory the job stays running in its store, to be resumed.</param>
     /// <returns>The result.</returns>
-    public static Task<SimulationResult> RunAsync(JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, CancellationToken cancellationToken)
+    /// <remarks>Each site enforces its policy from the job's <c>policies:</c> section; a site without one refuses every round.</remarks>
+    public static Task<SimulationResult> RunAsync(JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, CancellationToken cancellationToken) =>
+        RunAsync(job, data, progress, stateDirectory, null, cancellationToken);
+
+    /// <summary>As the public overload, with each site's policy given by <paramref name="policies"/> instead of the job's <c>policies:</c> section.</summary>
+    internal static Task<SimulationResult> RunAsync(
+        JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, Func<string, Governance.Policies.PolicyEvaluator?>? policies, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(data);
-        return RunCoreAsync(job, data, progress, stateDirectory, resume: false, cancellationToken);
+        return RunCoreAsync(job, data, progress, stateDirectory, policies, resume: false, cancellationToken);
     }
 
     /// <summary>
@@ -76,7 +82,7 @@ public static class FederatedSimulation
         ArgumentNullException.ThrowIfNull(stateDirectory);
         SimulationResumeInfo info = SimulationResumeInfo.Read(stateDirectory);
         JobDefinition job = JobFile.Load(info.JobFile) with { Seed = info.Seed };
-        return await RunCoreAsync(job, LoadData(job), progress, stateDirectory, resume: true, cancellationToken).ConfigureAwait(false);
+        return await RunCoreAsync(job, LoadData(job), progress, stateDirectory, null, resume: true, cancellationToken).ConfigureAwait(false);
     }
 
     private static FederatedDataset LoadData(JobDefinition job)
@@ -85,7 +91,8 @@ public static class FederatedSimulation
         return FederatedDataLoader.Load(job.Data, baseDirectory);
     }
 
-    private static async Task<SimulationResult> RunCoreAsync(JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, bool resume, CancellationToken cancellationToken)
+    private static async Task<SimulationResult> RunCoreAsync(
+        JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, Func<string, Governance.Policies.PolicyEvaluator?>? policies, bool resume, CancellationToken cancellationToken)
     {
         ModelSpec spec = job.ModelFor(data.Sites[0].Train.FeatureCount);
         spec.Validate();
@@ -93,61 +100,26 @@ public static class FederatedSimulation
         RandomSource random = new(job.Seed);
         VirtualClock clock = new();
 
-        string? temporary = null;
-        if (job.SiteBudget is not null && stateDirectory is null)
-        {
-            temporary = stateDirectory = Path.Combine(Path.GetTempPath(), "consortia-sim-" + Guid.NewGuid().ToString("N"));
-        }
-
-        bool durable = stateDirectory is not null && temporary is null;
-
-        // --- Sites: budgets, audit ledgers, agents (the one site composition goes here). ---
-        PrivacyBudgetLedger?[] budgets = [.. data.Sites.Select(site => job.SiteBudget is { } budget
-            ? PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(Directory.CreateDirectory(Path.Combine(stateDirectory!, "budgets")).FullName, site.Name + ".db"), Budget = budget }, clock)
-            : null)];
-
         // Audit ledgers (coordinator and every site) when the run has a state directory: the same events a
         // deployment records, so that `consortia audit verify/cross-check` and the compliance report work on them.
-        SimulationLedgers? ledgers = durable ? SimulationLedgers.Create(stateDirectory!, job, data.Sites.Select(s => s.Name), clock, siteJobReceived: !resume) : null;
-
-        // Simulation draws DP noise from the job seed so runs are reproducible; deployed sites use the cryptographic source.
-        SiteAgent[] agents = [.. data.Sites.Select((site, i) => new SiteAgent(
-            new SiteId(site.Name), spec, site.Train, site.Test, metrics, random.Derive("site").Derive((ulong)i), job.Training.BatchSize,
-            budgets[i], new SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i)))
-        {
-            Audit = ledgers is null ? null : (ledgers.Sites[i], job.Name),
-            Policy = PolicyFor(job, site.Name, clock),
-        })];
-        // --- end of sites ---
+        SimulationLedgers? ledgers = stateDirectory is not null ? SimulationLedgers.Create(stateDirectory, job, data.Sites.Select(s => s.Name), clock, siteJobReceived: !resume) : null;
+        SimulatedSites sites = SimulatedSites.Create(job, data, stateDirectory, ledgers, clock, policies);
 
         // Client-level DP: the coordinator's noise is seeded from the job in simulation (cryptographic when deployed).
         IStrategy strategy = job.CreateStrategy(Strategies.ClientDp.ClientDpStrategy.SeededNoise);
         ParameterVector initial = new(spec.CreateLayout());
         spec.CreateModel(1).Initialize(initial.Values, random.Derive("init"));
         JobResult federated;
+        SitePrivacyReport[] privacy;
         try
         {
-            federated = await RunJobAsync(job, new InProcessSiteTransport(agents), strategy, new GlobalModel(spec, initial, new RoundNumber(0)), clock, ledgers?.Coordinator, durable ? stateDirectory : null, resume, progress, cancellationToken).ConfigureAwait(false);
+            federated = await RunJobAsync(job, new InProcessSiteTransport(sites.Agents), strategy, new GlobalModel(spec, initial, new RoundNumber(0)), clock, ledgers?.Coordinator, stateDirectory, resume, progress, cancellationToken).ConfigureAwait(false);
+            privacy = sites.Privacy;
         }
         finally
         {
-            foreach (SiteAgent agent in agents)
-            {
-                agent.Dispose();
-            }
-
+            sites.Dispose();
             ledgers?.Dispose();
-        }
-
-        SitePrivacyReport[] privacy = [.. agents.Select(a => a.Privacy).OfType<SitePrivacyReport>()];
-        foreach (PrivacyBudgetLedger? ledger in budgets)
-        {
-            ledger?.Dispose();
-        }
-
-        if (temporary is not null)
-        {
-            Directory.Delete(temporary, recursive: true);
         }
 
         MetricSummary final = federated.Rounds[^1].Evaluation
@@ -257,24 +229,6 @@ public static class FederatedSimulation
         }
 
         return results;
-    }
-
-    /// <summary>
-    /// The policy a simulated site enforces: its entry in the job's <c>policies:</c> section, else the
-    /// <c>default</c> entry; without a <c>policies:</c> section the simulation runs unpoliced (a deployed node
-    /// without a policy file refuses everything).
-    /// </summary>
-    private static (Governance.Policies.PolicyEvaluator, Governance.Policies.JobDescriptor, TimeProvider)? PolicyFor(JobDefinition job, string site, TimeProvider clock)
-    {
-        if (job.Policies is not { } policies)
-        {
-            return null;
-        }
-
-        Governance.Policies.PolicyEvaluator evaluator = policies.TryGetValue(site, out string? path) || policies.TryGetValue("default", out path)
-            ? Governance.Policies.PolicyEvaluator.FromFile(path)
-            : new Governance.Policies.PolicyEvaluator(null); // listed policies but none for this site: refuse everything
-        return (evaluator, job.Describe(), clock);
     }
 
     /// <summary>Splits the pooled test set (site order, pooled preprocessing) back into per-site parts.</summary>

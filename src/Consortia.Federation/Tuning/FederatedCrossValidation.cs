@@ -140,7 +140,7 @@ public static class FederatedCrossValidation
                 for (int f = 0; f < split.Count; f++)
                 {
                     ulong runSeed = unchecked(seed + (ulong)(f / folds));
-                    SimulationResult run = await FederatedSimulation.RunAsync(job with { Seed = runSeed }, split[f], null, null, ct).ConfigureAwait(false);
+                    SimulationResult run = await MeasurementPolicy.RunAsync(job with { Seed = runSeed }, split[f], ct).ConfigureAwait(false);
                     scores[f] = run.Final.Sites.Select(s => s.Metrics[0].Value).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
                 }
 

@@ -72,20 +72,24 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
             }
 
             SiteData own = dataset.Sites[index];
-            ModelSpec spec = job.ModelFor(own.Train.FeatureCount);
-            spec.Validate();
-            RandomSource random = new(job.Seed);
             PrivacyBudgetLedger? budget = Budget(job);
             AuditLedger ledger = Ledger();
             ledger.Append(new JobReceivedEvent(job.Name, Sha256Hex.OfText(jobYaml), job.Consortium, job.Owner));
-            PolicyEvaluator policy = _config.Policy is { } path ? PolicyEvaluator.FromFile(path) : new PolicyEvaluator(null);
-            SiteAgent agent = new(
-                Site, spec, own.Train, own.Test, job.MetricsFor(dataset.Task), random.Derive("site").Derive((ulong)index), job.Training.BatchSize,
-                budget, new CryptographicNoiseSource())
+            // The same composition as a simulated site; no policy file means the site refuses every job.
+            SiteAgent agent = new SiteBuilder
             {
-                Audit = (ledger, job.Name),
-                Policy = (policy, job.Describe(), _time),
-            };
+                Job = job,
+                Site = Site,
+                Train = own.Train,
+                Test = own.Test,
+                Task = dataset.Task,
+                Random = new RandomSource(job.Seed).Derive("site").Derive((ulong)index),
+                Time = _time,
+                Policy = _config.Policy is { } path ? PolicyEvaluator.FromFile(path) : null,
+                Budget = budget,
+                Audit = ledger,
+                Noise = new CryptographicNoiseSource(),
+            }.Build();
             ReplaceCurrent(jobId, agent, own.Train.FeatureCount);
             LogPrepared(Site.Value, jobId, own.Train.Count, own.Test.Count);
             return ValueTask.FromResult(new JobReadiness(true, own.Train.FeatureCount));

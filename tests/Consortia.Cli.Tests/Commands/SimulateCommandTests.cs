@@ -149,6 +149,7 @@ public sealed class SimulateCommandTests
         string job = temp.File("job.yaml");
         string text = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "dp-sgd.yaml"), TestContext.Current.CancellationToken))
             .Replace("path: ../../data/fed-heart-disease", "path: " + RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
+            .Replace("default: ../policies/", "default: " + RepositoryPaths.Combine("examples", "policies") + Path.DirectorySeparatorChar, StringComparison.Ordinal)
             .Replace("site_budget:          # simulation only: each simulated hospital's lifetime budget (real sites set it in their policy)\n    epsilon: 10", $"site_budget:\n    epsilon: {epsilon}", StringComparison.Ordinal);
         Assert.Contains($"site_budget:\n    epsilon: {epsilon}\n", text, StringComparison.Ordinal);
         await File.WriteAllTextAsync(job, text, TestContext.Current.CancellationToken);

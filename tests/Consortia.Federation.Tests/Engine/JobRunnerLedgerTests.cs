@@ -32,7 +32,7 @@ public sealed class JobRunnerLedgerTests : IDisposable
     }
 
     private static InProcessSiteTransport Sites(FederatedDataset data) =>
-        new([.. data.Sites.Select((s, i) => new SiteAgent(new SiteId(s.Name), s_spec, s.Train, s.Test, [MetricKind.Accuracy], new RandomSource(3).Derive((ulong)i), 8))]);
+        new(TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(3).Derive((ulong)i)));
 
     private static GlobalModel Initial() => new(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0));
 

@@ -21,7 +21,7 @@ public sealed class SecureRoundTests
     private static readonly LocalTrainingOptions s_training = new() { BatchSize = 8, LocalSteps = 10, Optimizer = new() { LearningRate = 0.1f } };
 
     private static SiteAgent[] Agents(FederatedDataset data) =>
-        [.. data.Sites.Select((s, i) => new SiteAgent(new SiteId(s.Name), s_spec, s.Train, s.Test, [MetricKind.Accuracy], new RandomSource(5).Derive((ulong)i), 8))];
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i));
 
     private static Task<JobResult> Run(ISiteTransport transport, SecureAggregationSettings? secure, IStrategy? strategy = null, int rounds = 3) =>
         RunnerHarness.RunAsync(transport, strategy ?? new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new RoundEngineOptions { Rounds = rounds, SecureAggregation = secure }, new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), 9, TestContext.Current.CancellationToken);

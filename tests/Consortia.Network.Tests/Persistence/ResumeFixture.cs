@@ -76,9 +76,21 @@ internal sealed class ResumeFixture
     public SiteAgent[] Agents(IReadOnlyList<Consortia.Privacy.Budget.PrivacyBudgetLedger>? budgets = null)
     {
         RandomSource random = new(Job.Seed);
-        return [.. Data.Sites.Select((s, i) => new SiteAgent(
-            new SiteId(s.Name), Initial.Spec, s.Train, s.Test, [MetricKind.Accuracy, MetricKind.LogLoss], random.Derive("site").Derive((ulong)i), Job.Training.BatchSize,
-            budgets?[i], budgets is null ? null : new Consortia.Privacy.Mechanisms.SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i))))];
+        JobDefinition job = Job with { Columns = Data.Sites[0].Train.FeatureNames };
+        Consortia.Governance.Policies.PolicyEvaluator policy = TestSites.Accepting(job);
+        return [.. Data.Sites.Select((s, i) => new SiteBuilder
+        {
+            Job = job,
+            Site = new SiteId(s.Name),
+            Train = s.Train,
+            Test = s.Test,
+            Task = Data.Task,
+            Random = random.Derive("site").Derive((ulong)i),
+            Time = TimeProvider.System,
+            Policy = policy,
+            Budget = budgets?[i],
+            Noise = budgets is null ? null : new Consortia.Privacy.Mechanisms.SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i)),
+        }.Build())];
     }
 
     /// <summary>The uninterrupted run: the runner over an in-memory store.</summary>

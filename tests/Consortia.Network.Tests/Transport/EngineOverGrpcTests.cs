@@ -27,7 +27,7 @@ public sealed class EngineOverGrpcTests
     private static readonly LocalTrainingOptions s_training = new() { BatchSize = 8, LocalSteps = 5, Optimizer = new() { LearningRate = 0.1f } };
 
     private static SiteAgent[] Agents(FederatedDataset data) =>
-        [.. data.Sites.Select((s, i) => new SiteAgent(new SiteId(s.Name), s_spec, s.Train, s.Test, [MetricKind.Accuracy], new RandomSource(5).Derive((ulong)i), 8))];
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i));
 
     private static Task<JobResult> Run(ISiteTransport transport, IStrategy strategy, SecureAggregationSettings? secure) =>
         RunnerHarness.RunAsync(transport, strategy, new RoundEngineOptions { Rounds = 3, SecureAggregation = secure }, new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), 9, TestContext.Current.CancellationToken);

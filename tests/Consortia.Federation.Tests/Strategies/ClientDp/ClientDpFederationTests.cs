@@ -26,7 +26,7 @@ public sealed class ClientDpFederationTests
     private static readonly LocalTrainingOptions s_training = new() { BatchSize = 8, LocalSteps = 10, Optimizer = new() { LearningRate = 0.1f } };
 
     private static SiteAgent[] Agents(FederatedDataset data, Func<int, PrivacyBudgetLedger?>? budget = null) =>
-        [.. data.Sites.Select((s, i) => new SiteAgent(new SiteId(s.Name), s_spec, s.Train, s.Test, [MetricKind.Accuracy], new RandomSource(5).Derive((ulong)i), 8, budget?.Invoke(i)))];
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), budget);
 
     private static ClientDpStrategy Strategy(ClientLevelDpOptions options, int rounds) =>
         new(new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new ClientDpSettings(options, "job", rounds), ClientDpStrategy.SeededNoise);
@@ -35,7 +35,7 @@ public sealed class ClientDpFederationTests
         RunnerHarness.RunAsync(transport, strategy, new RoundEngineOptions { Rounds = rounds, SecureAggregation = secure }, new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), 9, TestContext.Current.CancellationToken);
 
     private static TrainTask Task(SiteId site, int round, ClientDpRound dp) =>
-        new(site, new RoundNumber(round), new ParameterVector(s_spec.CreateLayout()), s_training) { ClientDp = dp };
+        new(site, new RoundNumber(round), new ParameterVector(s_spec.CreateLayout()), s_training) { ClientDp = dp, Participants = 4 };
 
     [Theory]
     [InlineData(0.01)]
@@ -47,7 +47,7 @@ public sealed class ClientDpFederationTests
         using SiteAgent plainAgent = Agents(data)[1];
         using SiteAgent dpAgent = Agents(data)[1];
 
-        SiteReply plain = await plainAgent.HandleAsync(new TrainTask(plainAgent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), s_training), TestContext.Current.CancellationToken);
+        SiteReply plain = await plainAgent.HandleAsync(new TrainTask(plainAgent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), s_training) { Participants = 4 }, TestContext.Current.CancellationToken);
         SiteReply reply = await dpAgent.HandleAsync(Task(dpAgent.Site, 1, new ClientDpRound("job", clip, true, 1.0, 1.0, 1e-5)), TestContext.Current.CancellationToken);
 
         SiteUpdate update = Assert.IsType<TrainingCompleted>(reply).Update;

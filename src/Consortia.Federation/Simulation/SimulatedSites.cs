@@ -1,0 +1,99 @@
+using Consortia.Data;
+using Consortia.Federation.Jobs;
+using Consortia.Federation.Sites;
+using Consortia.Governance.Policies;
+using Consortia.Learning;
+using Consortia.Privacy.Budget;
+using Consortia.Privacy.Mechanisms;
+
+namespace Consortia.Federation.Simulation;
+
+/// <summary>
+/// The sites of a simulated run, each composed by <see cref="SiteBuilder"/> exactly as a deployed node composes
+/// its own: the site's policy from the job's <c>policies:</c> section (none means the site refuses everything),
+/// its budget ledger, its audit ledger, and seeded randomness and noise so that a run reproduces.
+/// </summary>
+internal sealed class SimulatedSites : IDisposable
+{
+    private readonly PrivacyBudgetLedger?[] _budgets;
+    private readonly string? _temporary;
+
+    private SimulatedSites(SiteAgent[] agents, PrivacyBudgetLedger?[] budgets, string? temporary)
+    {
+        Agents = agents;
+        _budgets = budgets;
+        _temporary = temporary;
+    }
+
+    public SiteAgent[] Agents { get; }
+
+    /// <summary>What DP has cost each site that used it.</summary>
+    public SitePrivacyReport[] Privacy => [.. Agents.Select(a => a.Privacy).OfType<SitePrivacyReport>()];
+
+    /// <summary>Builds one agent per site of <paramref name="data"/>.</summary>
+    /// <param name="job">The job.</param>
+    /// <param name="data">The per-site data.</param>
+    /// <param name="stateDirectory">Where budget ledgers outlive the run (<c>budgets/SITE.db</c>); <see langword="null"/> for a temporary folder.</param>
+    /// <param name="ledgers">The run's audit ledgers, or <see langword="null"/>.</param>
+    /// <param name="time">The clock of the run (policy schedules and budget ledgers).</param>
+    /// <param name="policies">Each site's policy; <see langword="null"/> reads the job's <c>policies:</c> section.</param>
+    public static SimulatedSites Create(JobDefinition job, FederatedDataset data, string? stateDirectory, SimulationLedgers? ledgers, TimeProvider time, Func<string, PolicyEvaluator?>? policies = null)
+    {
+        RandomSource random = new(job.Seed);
+        string? temporary = null;
+        if (job.SiteBudget is not null && stateDirectory is null)
+        {
+            temporary = stateDirectory = Path.Combine(Path.GetTempPath(), "consortia-sim-" + Guid.NewGuid().ToString("N"));
+        }
+
+        PrivacyBudgetLedger?[] budgets = [.. data.Sites.Select(site => job.SiteBudget is { } budget
+            ? PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(Directory.CreateDirectory(Path.Combine(stateDirectory!, "budgets")).FullName, site.Name + ".db"), Budget = budget }, time)
+            : null)];
+        policies ??= site => PolicyFor(job, site);
+
+        // Simulation draws DP noise from the job seed so runs are reproducible; deployed sites use the cryptographic source.
+        SiteAgent[] agents = [.. data.Sites.Select((site, i) => new SiteBuilder
+        {
+            Job = job,
+            Site = new SiteId(site.Name),
+            Train = site.Train,
+            Test = site.Test,
+            Task = data.Task,
+            Random = random.Derive("site").Derive((ulong)i),
+            Time = time,
+            Policy = policies(site.Name),
+            Budget = budgets[i],
+            Audit = ledgers?.Sites[i],
+            Noise = new SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i)),
+        }.Build())];
+        return new SimulatedSites(agents, budgets, temporary);
+    }
+
+    /// <summary>
+    /// The policy a simulated site enforces: its entry in the job's <c>policies:</c> section, else the
+    /// <c>default</c> entry; a site with neither (or a job without the section) has no policy and refuses
+    /// everything, as a deployed node without a policy file does.
+    /// </summary>
+    public static PolicyEvaluator? PolicyFor(JobDefinition job, string site) =>
+        job.Policies is { } policies && (policies.TryGetValue(site, out string? path) || policies.TryGetValue("default", out path))
+            ? PolicyEvaluator.FromFile(path)
+            : null;
+
+    public void Dispose()
+    {
+        foreach (SiteAgent agent in Agents)
+        {
+            agent.Dispose();
+        }
+
+        foreach (PrivacyBudgetLedger? ledger in _budgets)
+        {
+            ledger?.Dispose();
+        }
+
+        if (_temporary is not null)
+        {
+            Directory.Delete(_temporary, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using Consortia.Governance.Policies;
+using Consortia.Learning.Metrics;
+using Consortia.Privacy.Budget;
+
+namespace Consortia.Federation.Sites.Guards;
+
+/// <summary>
+/// The site's policy at the door: the job when its first training task arrives, then every round, before any
+/// computation; and the output rules on every metric the site releases. Every decision goes to the site's ledger.
+/// </summary>
+/// <remarks>An evaluator without a policy refuses everything: a site without a policy takes part in nothing.</remarks>
+internal sealed class PolicyGuard : ISiteGuard
+{
+    private readonly SiteId _site;
+    private readonly PolicyEvaluator _evaluator;
+    private readonly JobDescriptor _job;
+    private readonly TimeProvider _time;
+    private readonly PrivacyBudgetLedger? _budget;
+    private readonly SiteAudit _audit;
+    private PolicyDecision? _jobDecision;
+
+    /// <summary>Creates the guard.</summary>
+    /// <param name="site">The site.</param>
+    /// <param name="evaluator">The site's policy.</param>
+    /// <param name="job">The job as the policy sees it.</param>
+    /// <param name="time">The clock for the policy's schedule.</param>
+    /// <param name="budget">The site's budget ledger (the ε already spent), or <see langword="null"/>.</param>
+    /// <param name="audit">The site's ledger.</param>
+    public PolicyGuard(SiteId site, PolicyEvaluator evaluator, JobDescriptor job, TimeProvider time, PrivacyBudgetLedger? budget, SiteAudit audit)
+    {
+        _site = site;
+        _evaluator = evaluator;
+        _job = job;
+        _time = time;
+        _budget = budget;
+        _audit = audit;
+    }
+
+    public Refused? Check(TrainTask task)
+    {
+        if (_jobDecision is null)
+        {
+            _jobDecision = _evaluator.Evaluate(_job, _time.GetUtcNow(), _budget?.GetSpent().Epsilon ?? 0);
+            _audit.PolicyInForce(_jobDecision);
+            _audit.PolicyDecision(null, _jobDecision);
+        }
+
+        PolicyDecision decision = _jobDecision;
+        if (decision.Accepted)
+        {
+            decision = _evaluator.EvaluateRound(new RoundDescriptor(_job.JobId, task.Round.Value, task.Participants), _time.GetUtcNow());
+            if (!decision.Accepted)
+            {
+                _audit.PolicyDecision(task.Round.Value, decision);
+            }
+        }
+
+        if (decision.Accepted)
+        {
+            return null;
+        }
+
+        RuleResult first = decision.FailedRules.First();
+        return new Refused(_site, task.Round, first.Rule, first.Reason);
+    }
+
+    /// <summary>A metric as the site may release it: withheld (NaN, left out of the means) when the policy's output rules forbid it.</summary>
+    /// <param name="kind">The metric.</param>
+    /// <param name="value">Its value at the site.</param>
+    /// <param name="records">The number of test records it was computed over.</param>
+    /// <returns>The metric to report.</returns>
+    public MetricValue Release(MetricKind kind, double value, int records) =>
+        _evaluator.SuppressMetric(kind.ReportName(), value, records).Suppressed
+            ? new MetricValue(kind, double.NaN)
+            : new MetricValue(kind, value);
+}

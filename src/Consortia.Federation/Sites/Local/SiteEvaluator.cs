@@ -1,0 +1,41 @@
+using Consortia.Federation.Sites.Guards;
+using Consortia.Learning;
+using Consortia.Learning.Evaluation;
+using Consortia.Learning.Metrics;
+using Consortia.Learning.Models;
+
+namespace Consortia.Federation.Sites.Local;
+
+/// <summary>Evaluates parameters on the site's local test data and releases the aggregate metrics its policy allows.</summary>
+internal sealed class SiteEvaluator
+{
+    private readonly SiteId _site;
+    private readonly IModel _model;
+    private readonly Dataset _test;
+    private readonly IReadOnlyList<MetricKind> _metrics;
+    private readonly PolicyGuard _policy;
+    private readonly SiteAudit _audit;
+
+    public SiteEvaluator(SiteId site, IModel model, Dataset test, IReadOnlyList<MetricKind> metrics, PolicyGuard policy, SiteAudit audit)
+    {
+        _site = site;
+        _model = model;
+        _test = test;
+        _metrics = metrics;
+        _policy = policy;
+        _audit = audit;
+    }
+
+    public EvaluationCompleted Evaluate(EvaluateTask task)
+    {
+        if (task.Round.Value > 0)
+        {
+            // The model to evaluate is the round's aggregate: the site records exactly what it received.
+            _audit.AggregateReceived(task.Round, task.Parameters.Values, task.Contributors);
+        }
+
+        IReadOnlyList<(MetricKind Kind, double Value)> values = ModelEvaluator.Evaluate(_model, task.Parameters.Values, _test, _metrics);
+        MetricValue[] metrics = [.. values.Select(v => _policy.Release(v.Kind, v.Value, _test.Count))];
+        return new EvaluationCompleted(_site, task.Round, new EvaluationReport(_site, _test.Count, metrics));
+    }
+}

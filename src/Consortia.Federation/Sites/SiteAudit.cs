@@ -1,0 +1,59 @@
+using Consortia.Governance.Audit;
+using Consortia.Governance.Audit.Events;
+using Consortia.Governance.Policies;
+
+namespace Consortia.Federation.Sites;
+
+/// <summary>What a site writes to its own audit ledger for one job; without a ledger every call does nothing.</summary>
+/// <remarks>Every component of the site writes through this one class, so the events and their fields stay in one place.</remarks>
+internal sealed class SiteAudit
+{
+    private readonly AuditLedger? _ledger;
+
+    /// <summary>Creates the site's audit for <paramref name="jobId"/>.</summary>
+    /// <param name="ledger">The site's ledger, or <see langword="null"/> when none is kept.</param>
+    /// <param name="jobId">The job the entries belong to.</param>
+    public SiteAudit(AuditLedger? ledger, string jobId)
+    {
+        _ledger = ledger;
+        JobId = jobId;
+    }
+
+    public string JobId { get; }
+
+    public void PolicyDecision(int? round, Governance.Policies.PolicyDecision decision) =>
+        _ledger?.Append(PolicyDecisionEvent.From(JobId, round, decision));
+
+    /// <summary>Writes a configuration-change entry when the policy in force differs from the last one this ledger saw.</summary>
+    public void PolicyInForce(Governance.Policies.PolicyDecision decision)
+    {
+        if (_ledger is null || decision.PolicySha256 is not { } current)
+        {
+            return;
+        }
+
+        string? previous = _ledger.ReadEntries()
+            .Select(e => e.Event)
+            .OfType<ConfigurationChangeEvent>()
+            .LastOrDefault(e => e.Item == "site-policy")?.NewSha256;
+        if (previous != current)
+        {
+            _ledger.Append(new ConfigurationChangeEvent("site-policy", previous, current, $"site policy version {decision.PolicyVersion} in force"));
+        }
+    }
+
+    public void PrivacyCharge(RoundNumber round, DpMode mode, double jobEpsilon, double delta) =>
+        _ledger?.Append(new PrivacyChargeEvent(JobId, round.Value, mode, jobEpsilon, delta));
+
+    public void RoundTrained(RoundNumber round, long examplesSeen) =>
+        _ledger?.Append(new RoundTrainedEvent(JobId, round.Value, examplesSeen));
+
+    public void PlainUpdateSent(RoundNumber round, ReadOnlySpan<float> update) =>
+        _ledger?.Append(new UpdateSentEvent(JobId, round.Value, UpdateHash.Of(update), update.Length * sizeof(float), UpdateKind.Plain));
+
+    public void MaskedUpdateSent(RoundNumber round, ReadOnlySpan<uint> masked) =>
+        _ledger?.Append(new UpdateSentEvent(JobId, round.Value, UpdateHash.Of(masked), masked.Length * sizeof(uint), UpdateKind.Masked));
+
+    public void AggregateReceived(RoundNumber round, ReadOnlySpan<float> aggregate, int contributors) =>
+        _ledger?.Append(new AggregateReceivedEvent(JobId, round.Value, UpdateHash.Of(aggregate), contributors));
+}

@@ -1,0 +1,88 @@
+using Consortia.Data;
+using Consortia.Federation.Jobs;
+using Consortia.Federation.Sites;
+using Consortia.Governance.Audit;
+using Consortia.Governance.Audit.Events;
+using Consortia.Governance.Policies;
+using Consortia.Learning;
+using Consortia.Learning.Metrics;
+using Consortia.Learning.Models;
+using Consortia.Learning.Training;
+using Consortia.TestKit;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Consortia.Federation.Tests.Sites;
+
+public sealed class SiteBuilderTests
+{
+    private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 5, []);
+
+    private static SiteBuilder Builder(FederatedDataset data, JobDefinition job, TimeProvider time) => new()
+    {
+        Job = job,
+        Site = new SiteId(data.Sites[0].Name),
+        Train = data.Sites[0].Train,
+        Test = data.Sites[0].Test,
+        Task = data.Task,
+        Random = new RandomSource(1),
+        Time = time,
+    };
+
+    private static TrainTask Train(SiteAgent agent) =>
+        new(agent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 2 }) { Participants = 4 };
+
+    [Fact]
+    public async Task Build_WithoutAPolicy_RefusesEveryRoundAndReleasesNoMetric()
+    {
+        FederatedDataset data = Some.ClassificationFederation();
+        JobDefinition job = TestSites.Job(s_spec, 8, [MetricKind.Accuracy], data.Sites[0].Train.FeatureNames);
+        using SiteAgent agent = Builder(data, job, new FakeTimeProvider()).Build();
+
+        SiteReply train = await agent.HandleAsync(Train(agent), TestContext.Current.CancellationToken);
+        SiteReply evaluate = await agent.HandleAsync(new EvaluateTask(agent.Site, new RoundNumber(0), new ParameterVector(s_spec.CreateLayout())), TestContext.Current.CancellationToken);
+
+        Assert.Equal(PolicyRules.Policy, Assert.IsType<Refused>(train).Rule);
+        Assert.All(Assert.IsType<EvaluationCompleted>(evaluate).Report.Metrics, m => Assert.True(double.IsNaN(m.Value)));
+    }
+
+    [Fact]
+    public async Task Build_WithAnAcceptingPolicy_SendsTheUpdateWeightedByTheLocalExamples()
+    {
+        FederatedDataset data = Some.ClassificationFederation();
+        JobDefinition job = TestSites.Job(s_spec, 8, [MetricKind.Accuracy], data.Sites[0].Train.FeatureNames);
+        using SiteAgent policed = new SiteBuilder
+        {
+            Job = job, Site = new SiteId(data.Sites[0].Name), Train = data.Sites[0].Train, Test = data.Sites[0].Test, Task = data.Task,
+            Random = new RandomSource(1), Time = new FakeTimeProvider(), Policy = TestSites.Accepting(job),
+        }.Build();
+
+        TrainingCompleted completed = Assert.IsType<TrainingCompleted>(await policed.HandleAsync(Train(policed), TestContext.Current.CancellationToken));
+
+        Assert.Equal(data.Sites[0].Train.Count, completed.Update.Weight);
+        Assert.Equal(2, completed.Update.Steps);
+    }
+
+    [Fact]
+    public async Task Build_TheSitesLedgerEntriesCarryTheGivenClocksTime()
+    {
+        using TempDirectory temp = new();
+        FederatedDataset data = Some.ClassificationFederation();
+        JobDefinition job = TestSites.Job(s_spec, 8, [MetricKind.Accuracy], data.Sites[0].Train.FeatureNames);
+        DateTimeOffset now = new(2031, 5, 6, 7, 8, 9, TimeSpan.Zero);
+        FakeTimeProvider time = new(now);
+        using EcdsaLedgerSigner signer = EcdsaLedgerSigner.Generate();
+        using AuditLedger ledger = AuditLedger.Open(temp.File("site.db"), "site0", LedgerRole.Site, signer, time);
+        using SiteAgent agent = new SiteBuilder
+        {
+            Job = job, Site = new SiteId("site0"), Train = data.Sites[0].Train, Test = data.Sites[0].Test, Task = data.Task,
+            Random = new RandomSource(1), Time = time, Policy = TestSites.Accepting(job), Audit = ledger,
+        }.Build();
+
+        Assert.IsType<TrainingCompleted>(await agent.HandleAsync(Train(agent), TestContext.Current.CancellationToken));
+
+        IReadOnlyList<LedgerEntry> entries = [.. ledger.ReadEntries()];
+        Assert.Contains(entries, e => e.Type == LedgerEventType.PolicyDecision);
+        Assert.Contains(entries, e => e.Type == LedgerEventType.UpdateSent);
+        Assert.All(entries, e => Assert.Equal(now, e.Timestamp));
+    }
+}

@@ -1,0 +1,80 @@
+using Consortia.Data;
+using Consortia.Federation;
+using Consortia.Federation.Engine;
+using Consortia.Federation.Jobs;
+using Consortia.Federation.Simulation;
+using Consortia.Federation.Sites;
+using Consortia.Governance.Policies;
+using Consortia.Learning;
+using Consortia.Learning.Metrics;
+using Consortia.Learning.Models;
+using Consortia.Learning.Training;
+using Consortia.Privacy.Budget;
+using Consortia.Privacy.Mechanisms;
+
+namespace Consortia.TestKit;
+
+/// <summary>Site agents for tests, composed by <see cref="SiteBuilder"/> as simulation and nodes compose theirs, under an explicit policy.</summary>
+public static class TestSites
+{
+    /// <summary>A job for test agents: the model of <paramref name="spec"/>, the batch size and metrics, and the columns it reads.</summary>
+    /// <param name="spec">The model.</param>
+    /// <param name="batchSize">The largest local batch.</param>
+    /// <param name="metrics">The evaluation metrics.</param>
+    /// <param name="columns">The data columns the job declares.</param>
+    /// <returns>The job.</returns>
+    public static JobDefinition Job(ModelSpec spec, int batchSize, IReadOnlyList<MetricKind> metrics, IReadOnlyList<string> columns) => new()
+    {
+        Name = "test-job",
+        Seed = 0,
+        Data = new DataSourceOptions { Format = DataFormat.Csv, Path = "." },
+        ModelKind = spec.Kind,
+        HiddenLayers = spec.HiddenLayers,
+        L2 = spec.L2,
+        Engine = new RoundEngineOptions(),
+        Training = new LocalTrainingOptions { BatchSize = batchSize },
+        Metrics = metrics,
+        Columns = columns,
+    };
+
+    /// <summary>A site policy that accepts exactly <paramref name="job"/> (<see cref="MeasurementPolicy.Accepting"/>).</summary>
+    /// <param name="job">The job.</param>
+    /// <returns>The evaluator.</returns>
+    public static PolicyEvaluator Accepting(JobDefinition job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return MeasurementPolicy.Accepting(job.Describe());
+    }
+
+    /// <summary>One agent per site of <paramref name="data"/>, each under a policy accepting the test job.</summary>
+    /// <param name="data">The per-site data.</param>
+    /// <param name="spec">The model.</param>
+    /// <param name="metrics">The evaluation metrics.</param>
+    /// <param name="batchSize">The largest local batch.</param>
+    /// <param name="random">Each site's random source, by site index.</param>
+    /// <param name="budget">Each site's budget ledger, by site index, or <see langword="null"/>.</param>
+    /// <param name="noise">Each site's DP noise, by site index; default the cryptographic source.</param>
+    /// <returns>The agents.</returns>
+    public static SiteAgent[] Agents(
+        FederatedDataset data, ModelSpec spec, IReadOnlyList<MetricKind> metrics, int batchSize, Func<int, RandomSource> random,
+        Func<int, PrivacyBudgetLedger?>? budget = null, Func<int, INoiseSource>? noise = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(random);
+        JobDefinition job = Job(spec, batchSize, metrics, data.Sites[0].Train.FeatureNames);
+        PolicyEvaluator policy = Accepting(job);
+        return [.. data.Sites.Select((s, i) => new SiteBuilder
+        {
+            Job = job,
+            Site = new SiteId(s.Name),
+            Train = s.Train,
+            Test = s.Test,
+            Task = data.Task,
+            Random = random(i),
+            Time = TimeProvider.System,
+            Policy = policy,
+            Budget = budget?.Invoke(i),
+            Noise = noise?.Invoke(i),
+        }.Build())];
+    }
+}
