@@ -78,6 +78,7 @@ internal static class SimulateCommand
                 ComplianceReport report = ComplianceReportBuilder.Build(new ComplianceReportInput(
                     result.Job.SourceText ?? result.Job.Name,
                     jobFile.Name,
+                    result.Job.Describe(),
                     Path.Combine(ledgers, "coordinator.db"),
                     [.. result.Final.Sites.Select(s => Path.Combine(ledgers, s.Site.Value + ".db"))],
                     TimeProvider.System.GetUtcNow()) { JobId = result.Job.Name });
