@@ -19,12 +19,13 @@ internal static class ArchitectureTable
     public static FrozenDictionary<string, string[]> DependsOn { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         // project                          may reference
+        ["Consortia.Yaml"] =                [],
         ["Consortia.Learning"] =            [],
-        ["Consortia.Data"] =                ["Consortia.Learning"],
+        ["Consortia.Data"] =                ["Consortia.Learning", "Consortia.Yaml"],
         ["Consortia.Privacy"] =             ["Consortia.Learning"],
         ["Consortia.SecureAggregation"] =   [],
         ["Consortia.Federation"] =          ["Consortia.Learning", "Consortia.Data", "Consortia.Privacy", "Consortia.SecureAggregation", "Consortia.Governance"],
-        ["Consortia.Governance"] =          [],
+        ["Consortia.Governance"] =          ["Consortia.Yaml"],
         ["Consortia.Assurance"] =           ["Consortia.Learning", "Consortia.Data", "Consortia.Privacy"],
         ["Consortia.Network"] =             ["Consortia.Federation"],
         ["Consortia.Cli"] =                 [AllProjects],

@@ -24,7 +24,7 @@ public sealed class ArchitectureTableTests
     [Theory]
     [InlineData("Consortia.Learning")]
     [InlineData("Consortia.SecureAggregation")]
-    [InlineData("Consortia.Governance")]
+    [InlineData("Consortia.Yaml")]
     public void AllowedReferences_FoundationProjects_AreEmpty(string project)
     {
         Assert.Empty(ArchitectureTable.AllowedReferences(project));
@@ -36,7 +36,7 @@ public sealed class ArchitectureTableTests
         IReadOnlySet<string> allowed = ArchitectureTable.AllowedReferences("Consortia.Network");
 
         Assert.Equal(
-            ["Consortia.Data", "Consortia.Federation", "Consortia.Governance", "Consortia.Learning", "Consortia.Privacy", "Consortia.SecureAggregation"],
+            ["Consortia.Data", "Consortia.Federation", "Consortia.Governance", "Consortia.Learning", "Consortia.Privacy", "Consortia.SecureAggregation", "Consortia.Yaml"],
             allowed.Order(StringComparer.Ordinal));
     }
 

@@ -12,6 +12,7 @@ namespace Consortia.EndToEnd.Tests;
 /// one-time tokens and train the Heart job over gRPC with mutual TLS, secure aggregation and their policies.
 /// </summary>
 [Collection(EndToEndGroup.Name)]
+[Trait("Category", "Slow")]
 public sealed class LoopbackDeploymentTests
 {
     private static readonly string[] s_hospitals = ["cleveland", "hungarian", "switzerland", "va"];

@@ -12,6 +12,7 @@ namespace Consortia.EndToEnd.Tests;
 /// hospital rejoins by itself when its link returns. Namespaces are removed whatever happens.
 /// </summary>
 [Collection(EndToEndGroup.Name)]
+[Trait("Category", "Slow")]
 public sealed class NetworkNamespaceTests
 {
     private static readonly string[] s_hospitals = ["cleveland", "hungarian", "switzerland", "va"];

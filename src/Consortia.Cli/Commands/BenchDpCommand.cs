@@ -1,18 +1,11 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Consortia.Cli.Output;
 using Consortia.Data;
+using Consortia.Federation.Benchmarking;
 using Consortia.Federation.Jobs;
-using Consortia.Federation.Simulation;
-using Consortia.Federation.Sites;
-using Consortia.Learning;
-using Consortia.Learning.Models;
-using Consortia.Learning.Training;
-using Consortia.Privacy.DpSgd;
-using Consortia.Privacy.Mechanisms;
 
 namespace Consortia.Cli.Commands;
 
@@ -22,8 +15,6 @@ namespace Consortia.Cli.Commands;
 /// </summary>
 internal static class BenchDpCommand
 {
-    private static readonly double?[] s_epsilons = [0.5, 1, 2, 4, 8, null];
-
     public static Command Create()
     {
         Option<string> dataset = new("--dataset") { Description = "heart-disease (the job examples/heart-disease/dp-sgd.yaml is the base).", DefaultValueFactory = _ => "heart-disease" };
@@ -60,113 +51,25 @@ internal static class BenchDpCommand
             return 2;
         }
 
-        if (baseJob.Engine.Dp is not { } dp)
+        if (baseJob.Engine.Dp is null)
         {
             await stderr.WriteLineAsync($"error: {jobFile.Name}: the job has no privacy.dp section to vary.").ConfigureAwait(false);
             return 2;
         }
 
-        if (clientJob.ClientDp is not { } clientDp)
+        if (clientJob.ClientDp is null)
         {
             await stderr.WriteLineAsync($"error: {clientJobFile.Name}: the job has no privacy.dp section with mode: client-level to vary.").ConfigureAwait(false);
             return 2;
         }
 
-        List<(string Mode, double? Epsilon, double Accuracy)> utility = [];
-        foreach (double? epsilon in s_epsilons)
-        {
-            double sum = 0;
-            foreach (ulong seed in seeds)
-            {
-                JobDefinition job = baseJob with
-                {
-                    Seed = seed,
-                    Engine = baseJob.Engine with
-                    {
-                        Dp = epsilon is { } e ? dp with { Options = dp.Options with { TargetEpsilon = e, NoiseMultiplier = null } } : null,
-                        EvaluateEvery = baseJob.Engine.Rounds,
-                    },
-                };
-                SimulationResult result = await FederatedSimulation.RunAsync(job, data, null, null, cancellationToken).ConfigureAwait(false);
-                sum += result.Final.Mean[0].Value;
-            }
-
-            utility.Add(("sample-level", epsilon, sum / seeds.Length));
-        }
-
-        // Client-level DP-FedAvg: z calibrated for q = sites sampled / sites and the job's rounds; ∞ is the same job without DP.
-        foreach (double? epsilon in s_epsilons)
-        {
-            double sum = 0;
-            foreach (ulong seed in seeds)
-            {
-                JobDefinition job = clientJob with
-                {
-                    Seed = seed,
-                    ClientDp = epsilon is { } e ? clientDp with { Options = clientDp.Options with { TargetEpsilon = e, NoiseMultiplier = null } } : null,
-                    Engine = clientJob.Engine with { EvaluateEvery = clientJob.Engine.Rounds },
-                };
-                SimulationResult result = await FederatedSimulation.RunAsync(job, clientData, null, null, cancellationToken).ConfigureAwait(false);
-                sum += result.Final.Mean[0].Value;
-            }
-
-            utility.Add(("client-level", epsilon, sum / seeds.Length));
-        }
-
-        List<(string Model, double Dp, double Plain)> throughput = skipThroughput ? [] : [Throughput("30-64-1", 30, 64), Throughput("1000-256-1", 1000, 256)];
+        IReadOnlyList<DpUtilityRow> utility = await DpBenchmark.MeasureUtilityAsync(baseJob, data, clientJob, clientData, seeds, cancellationToken).ConfigureAwait(false);
+        List<DpThroughputRow> throughput = skipThroughput ? [] : [DpBenchmark.MeasureThroughput("30-64-1", 30, 64), DpBenchmark.MeasureThroughput("1000-256-1", 1000, 256)];
         await stdout.WriteLineAsync(json ? ToJson(utility, throughput) : ToTable(utility, throughput, seeds)).ConfigureAwait(false);
         return 0;
     }
 
-    /// <summary>Examples per second of DP-SGD (Poisson, σ = 1, C = 1) and of plain SGD, batch 64, measured back to back.</summary>
-    private static (string, double, double) Throughput(string name, int features, int hidden)
-    {
-        ModelSpec spec = new(ModelKind.Mlp, features, [hidden]);
-        RandomSource random = new(1);
-        int rows = 6400;
-        float[] x = new float[rows * features];
-        float[] y = new float[rows];
-        for (int i = 0; i < x.Length; i++)
-        {
-            x[i] = (float)random.NextGaussian();
-        }
-
-        for (int r = 0; r < rows; r++)
-        {
-            y[r] = x[r * features] > 0 ? 1f : 0f;
-        }
-
-        Dataset data = new([.. Enumerable.Range(0, features).Select(i => $"f{i}")], x, y);
-        LocalTrainingOptions options = new() { BatchSize = 64, LocalEpochs = 1, Optimizer = new() { LearningRate = 0.01f } };
-        float[] parameters = new float[spec.CreateLayout().Length];
-        LocalTrainer plain = new(spec, 64);
-        DpSgdTrainer dp = new(spec);
-        SeededNoiseSource noise = new(random.Derive("noise"));
-        int repeats = features > 100 ? 3 : 30;
-
-        // Warm up both paths (tiered JIT), then time them alternately so load on the shared machine hits both alike.
-        for (int i = 0; i < (features > 100 ? 2 : 20); i++)
-        {
-            plain.Train(parameters, data, options, random);
-            dp.Train(parameters, data, options, 1.0, 1.0, BatchSampling.Poisson, random, noise);
-        }
-
-        TimeSpan plainTime = TimeSpan.Zero, dpTime = TimeSpan.Zero;
-        long plainExamples = 0, dpExamples = 0;
-        for (int i = 0; i < repeats; i++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            plainExamples += plain.Train(parameters, data, options, random).ExamplesSeen;
-            plainTime += Stopwatch.GetElapsedTime(start);
-            start = Stopwatch.GetTimestamp();
-            dpExamples += dp.Train(parameters, data, options, 1.0, 1.0, BatchSampling.Poisson, random, noise).ExamplesSeen;
-            dpTime += Stopwatch.GetElapsedTime(start);
-        }
-
-        return (name, dpExamples / dpTime.TotalSeconds, plainExamples / plainTime.TotalSeconds);
-    }
-
-    private static string ToJson(List<(string Mode, double? Epsilon, double Accuracy)> utility, List<(string Model, double Dp, double Plain)> throughput)
+    private static string ToJson(IReadOnlyList<DpUtilityRow> utility, List<DpThroughputRow> throughput)
     {
         using MemoryStream stream = new();
         using (Utf8JsonWriter w = new(stream, new JsonWriterOptions { Indented = true }))
@@ -208,7 +111,7 @@ internal static class BenchDpCommand
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string ToTable(List<(string Mode, double? Epsilon, double Accuracy)> utility, List<(string Model, double Dp, double Plain)> throughput, ulong[] seeds)
+    private static string ToTable(IReadOnlyList<DpUtilityRow> utility, List<DpThroughputRow> throughput, ulong[] seeds)
     {
         CultureInfo c = CultureInfo.InvariantCulture;
         StringBuilder table = new();

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
+using Consortia.Federation.Jobs;
 using Consortia.Governance.Audit;
-using Consortia.Governance.Manifests;
 using Consortia.Governance.Policies;
 using Consortia.Governance.Reports;
 using Consortia.Governance.Verification;
@@ -107,14 +107,16 @@ internal static class GovernanceCommands
         try
         {
             evaluator = PolicyEvaluator.FromFile(policyPath);
-            job = JobManifestReader.Load(jobPath);
+
+            // The job as the engine reads it and a site evaluates it: the same verdict as a simulated or deployed site.
+            job = JobFile.Load(jobPath).Describe();
         }
         catch (PolicyFileException error)
         {
             stderr.WriteLine($"error: {error.Message}");
             return BadInput;
         }
-        catch (JobManifestException error)
+        catch (JobFileException error)
         {
             stderr.WriteLine($"error: {error.Message}");
             return BadInput;
@@ -244,8 +246,9 @@ internal static class GovernanceCommands
         try
         {
             manifest = File.ReadAllText(jobPath);
+            JobDescriptor job = JobFile.Parse(manifest, jobPath).Describe();
             report = ComplianceReportBuilder.Build(new ComplianceReportInput(
-                manifest, Path.GetFileName(jobPath), coordinators[0], ledgers.Select(l => l.Path).Where(p => p != coordinators[0]).ToList(), timeProvider.GetUtcNow())
+                manifest, Path.GetFileName(jobPath), job, coordinators[0], ledgers.Select(l => l.Path).Where(p => p != coordinators[0]).ToList(), timeProvider.GetUtcNow())
             {
                 JobId = jobId,
             });
@@ -255,7 +258,7 @@ internal static class GovernanceCommands
             stderr.WriteLine($"error: --job-file {jobPath}: {error.Message}");
             return BadInput;
         }
-        catch (JobManifestException error)
+        catch (JobFileException error)
         {
             stderr.WriteLine($"error: {error.Message}");
             return BadInput;

@@ -1,15 +1,9 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
-using System.Numerics.Tensors;
 using System.Text;
 using System.Text.Json;
-
-using Consortia.SecureAggregation;
-using Consortia.SecureAggregation.Aggregation;
-using Consortia.SecureAggregation.Crypto;
+using Consortia.Federation.Benchmarking;
 using Consortia.SecureAggregation.Protocol;
-using Consortia.SecureAggregation.Quantization;
 using Consortia.SecureAggregation.Simulation;
 
 namespace Consortia.Cli.Commands;
@@ -58,109 +52,16 @@ internal static class SecAggBenchCommand
             return 2;
         }
 
-        BenchResult result = Measure(settings);
+        SecAggBenchmarkResult result = SecAggBenchmark.Measure(settings.ToBenchmark());
         stdout.Write(json ? ToJson(settings, result) : ToTable(settings, result));
         return result.SumCorrect ? 0 : 1;
     }
 
-    private static BenchResult Measure(BenchSettings settings)
-    {
-        int n = settings.Sites;
-        int d = settings.Dim;
-        Random statistics = new(unchecked((int)(settings.Seed ?? 1)));
-        using DeterministicSecureRandom? deterministic = settings.Seed is ulong s ? new DeterministicSecureRandom(s) : null;
-        ISecureRandom rounding = deterministic is null ? SystemSecureRandom.Instance : deterministic.Derive(ulong.MaxValue);
-
-        // Site updates in [−1.2, 1.2], clipped to [−1, 1] and quantised with headroom for n summands.
-        float[][] updates = [.. Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, d).Select(_ => (float)((statistics.NextDouble() * 2.4) - 1.2)).ToArray())];
-        FixedPointCodec codec = new(new FixedPointOptions { ClipRange = 1.0, MaxSummands = n });
-        uint[][] encoded = new uint[n][];
-        long quantiseTicks = 0;
-        for (int i = 0; i < n; i++)
-        {
-            encoded[i] = new uint[d];
-            long started = Stopwatch.GetTimestamp();
-            codec.Quantize(updates[i], encoded[i], rounding);
-            quantiseTicks += Stopwatch.GetTimestamp() - started;
-        }
-
-        int droppedCount = (int)Math.Round(settings.Dropout * n, MidpointRounding.AwayFromZero);
-        HashSet<ParticipantIndex> dropped = [.. Enumerable.Range(1, n).OrderBy(_ => statistics.Next()).Take(droppedCount).Select(p => new ParticipantIndex(p))];
-        SecAggSessionOptions session = new()
-        {
-            JobId = "bench-secagg",
-            RoundNumber = 1,
-            Participants = [.. Enumerable.Range(1, n).Select(i => "site-" + i.ToString("D6", CultureInfo.InvariantCulture))],
-            VectorLength = d,
-            Threshold = settings.Threshold,
-            Neighbours = settings.Neighbours,
-        };
-        SecAggSimulationOptions options = new()
-        {
-            Session = session,
-            Seed = settings.Seed,
-            Dropouts = settings.DropoutPhase == BeforeMasking ? new DropoutPlan { BeforeMasking = dropped } : new DropoutPlan { BeforeUnmasking = dropped },
-        };
-
-        SecAggSimulationResult round = SecAggRoundSimulator.Run(options, [.. encoded.Select(e => (ReadOnlyMemory<uint>)e)]);
-
-        int[] contributors = [.. Enumerable.Range(1, n).Where(p => settings.DropoutPhase != BeforeMasking || !dropped.Contains(new ParticipantIndex(p)))];
-        bool correct = false;
-        long decodeTicks = 0;
-        if (round.Outcome is SecureAggregationOutcome.Succeeded succeeded)
-        {
-            uint[] expected = new uint[d];
-            foreach (int p in contributors)
-            {
-                TensorPrimitives.Add(expected, encoded[p - 1], expected);
-            }
-
-            float[] decoded = new float[d];
-            long started = Stopwatch.GetTimestamp();
-            codec.DecodeSum(succeeded.Result.Sum, decoded);
-            decodeTicks = Stopwatch.GetTimestamp() - started;
-            correct = succeeded.Result.Sum.AsSpan().SequenceEqual(expected)
-                && succeeded.Result.Contributors.Select(c => c.Value).SequenceEqual(contributors);
-        }
-
-        TimeSpan plain = PlainRound(updates, contributors);
-        MaskThroughput throughput = MaskThroughputProbe.Measure(d, TimeSpan.FromMilliseconds(300));
-        return new BenchResult(
-            round,
-            correct,
-            Stopwatch.GetElapsedTime(0, quantiseTicks / n),
-            Stopwatch.GetElapsedTime(0, decodeTicks),
-            plain,
-            throughput,
-            round.Outcome is SecureAggregationOutcome.Failed failed ? failed.Failure : null);
-    }
-
-    /// <summary>The same round without secure aggregation: the server sums the contributors' float vectors (best of 5).</summary>
-    private static TimeSpan PlainRound(float[][] updates, int[] contributors)
-    {
-        float[] sum = new float[updates[0].Length];
-        TimeSpan best = TimeSpan.MaxValue;
-        for (int repeat = 0; repeat < 5; repeat++)
-        {
-            long started = Stopwatch.GetTimestamp();
-            Array.Clear(sum);
-            foreach (int p in contributors)
-            {
-                TensorPrimitives.Add(sum, updates[p - 1], sum);
-            }
-
-            TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
-            best = elapsed < best ? elapsed : best;
-        }
-
-        return best;
-    }
-
-    private static string ToTable(BenchSettings settings, BenchResult result)
+    private static string ToTable(BenchSettings settings, SecAggBenchmarkResult result)
     {
         CultureInfo c = CultureInfo.InvariantCulture;
         StringBuilder text = new();
-        text.AppendLine(c, $"SecAgg bench: n = {settings.Sites}, D = {settings.Dim}, {(settings.Neighbours is int k ? $"SecAgg+ k = {k}" : "complete graph")}, t = {settings.Threshold}, dropout {settings.Dropout:P0} {settings.DropoutPhase}");
+        text.AppendLine(c, $"SecAgg bench: n = {settings.Sites}, D = {settings.Dim}, {(settings.Neighbours is int k ? $"SecAgg+ k = {k}" : "complete graph")}, t = {settings.ToBenchmark().Threshold}, dropout {settings.Dropout:P0} {settings.DropoutPhase}");
         text.AppendLine(c, $"{"phase",-22}{"sites",7}{"mean/site ms",14}{"max/site ms",13}{"server ms",11}{"bytes/site",12}");
         foreach (SecAggPhaseTiming phase in result.Round.Phases)
         {
@@ -175,7 +76,7 @@ internal static class SecAggBenchCommand
         return text.ToString();
     }
 
-    private static string ToJson(BenchSettings settings, BenchResult result)
+    private static string ToJson(BenchSettings settings, SecAggBenchmarkResult result)
     {
         using MemoryStream buffer = new();
         using (Utf8JsonWriter writer = new(buffer))
@@ -201,8 +102,7 @@ internal static class SecAggBenchCommand
 
     private sealed record BenchSettings(int Sites, int Dim, double Dropout, int? Neighbours, string DropoutPhase, ulong? Seed)
     {
-        /// <summary>The semi-honest default ⌊m/2⌋ + 1 for m holders (n, or k + 1 with SecAgg+).</summary>
-        public int Threshold => ((Neighbours is int k ? k + 1 : Sites) / 2) + 1;
+        public SecAggBenchmarkSettings ToBenchmark() => new(Sites, Dim, Dropout, Neighbours, DropoutPhase == BeforeMasking, Seed);
 
         public string? Validate()
         {
@@ -229,13 +129,4 @@ internal static class SecAggBenchCommand
             return null;
         }
     }
-
-    private sealed record BenchResult(
-        SecAggSimulationResult Round,
-        bool SumCorrect,
-        TimeSpan QuantisePerSite,
-        TimeSpan Decode,
-        TimeSpan Plain,
-        MaskThroughput Throughput,
-        SecAggFailure? Failure);
 }

@@ -127,6 +127,7 @@ internal static class SimulateCommand
                 ComplianceReport report = ComplianceReportBuilder.Build(new ComplianceReportInput(
                     result.Job.SourceText ?? result.Job.Name,
                     Path.GetFileName(result.Job.SourcePath) ?? jobName,
+                    result.Job.Describe(),
                     Path.Combine(ledgers, "coordinator.db"),
                     [.. result.Final.Sites.Select(s => Path.Combine(ledgers, s.Site.Value + ".db"))],
                     TimeProvider.System.GetUtcNow()) { JobId = result.Job.Name });

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Consortia.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -17,27 +18,10 @@ internal static class DataContractYaml
 
     public static DataContract Read(string yaml, string file)
     {
-        YamlStream stream = new();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            throw new DataConfigurationException(file, LineOf(e.Start), "yaml", $"not valid YAML: {e.Message}");
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new DataConfigurationException(file, null, "yaml", $"not valid YAML: {e.Message}");
-        }
-
-        if (stream.Documents.Count != 1)
-        {
-            throw new DataConfigurationException(file, null, "yaml", string.Create(CultureInfo.InvariantCulture, $"expected one YAML document, found {stream.Documents.Count}."));
-        }
-
+        // Parsing (size limit, one document, a mapping at the top) is Consortia.Yaml's; the fields are read here.
+        YamlMappingNode root = YamlText.LoadMapping(file, yaml, (path, line, _, field, problem) =>
+            new DataConfigurationException(path, line is { } l ? (int)Math.Clamp(l, 0, int.MaxValue) : null, field.Length == 0 ? "yaml" : field, problem));
         var reader = new NodeReader(file);
-        YamlMappingNode root = reader.Mapping(stream.Documents[0].RootNode, "contract");
         reader.CheckKeys(root, s_contractKeys, "contract");
 
         string name = reader.RequiredString(root, "name", "name");

@@ -10,7 +10,7 @@ using Consortia.Learning.Metrics;
 using Consortia.Learning.Models;
 using Consortia.Learning.Optimization;
 using Consortia.Learning.Training;
-using YamlDotNet.Core;
+using Consortia.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Consortia.Federation.Jobs;
@@ -95,21 +95,9 @@ public static class JobFile
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(path);
-        YamlStream stream = new();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException error)
-        {
-            throw new JobFileException(path, (int)error.Start.Line, (int)error.Start.Column, "", $"not valid YAML: {error.Message}", error);
-        }
-
-        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            throw new JobFileException(path, 1, 1, "", "expected one YAML document holding a mapping (name:, data:, model:, …).");
-        }
-
+        // Parsing (size limit, one document, a mapping at the top) is Consortia.Yaml's; the fields are read here.
+        YamlMappingNode root = YamlText.LoadMapping(path, text, (file, line, column, field, problem) =>
+            new JobFileException(file, (int)(line ?? 0), (int)(column ?? 0), field, problem));
         YamlSection job = new(path, "", root);
         int? version = job.Int("version", 1);
         if (version is > 1)

@@ -11,7 +11,7 @@ public sealed class JobFileException : Exception
     /// <param name="problem">What is wrong and what was expected.</param>
     /// <param name="inner">The underlying error, if any.</param>
     public JobFileException(string file, int line, int column, string field, string problem, Exception? inner = null)
-        : base(Format(file, line, column, field, problem), inner)
+        : base(Consortia.Yaml.YamlText.FormatError(file, line, column, field, problem), inner)
     {
         File = file;
         Line = line;
@@ -55,10 +55,4 @@ public sealed class JobFileException : Exception
 
     /// <summary>What is wrong and what was expected.</summary>
     public string Problem { get; }
-
-    private static string Format(string file, int line, int column, string field, string problem)
-    {
-        string where = line > 0 ? $"{file}:{line}:{column}" : file;
-        return string.IsNullOrEmpty(field) ? $"{where}: {problem}" : $"{where}: {field}: {problem}";
-    }
 }

@@ -1,3 +1,4 @@
+using Consortia.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Consortia.Federation.Jobs;
@@ -13,18 +14,17 @@ public static class JobOverrides
     /// <param name="text">The job YAML.</param>
     /// <param name="overrides">Dotted keys and their new scalar values; lists are written as <c>[a, b]</c>.</param>
     /// <returns>The new YAML text.</returns>
-    /// <exception cref="ArgumentException">The text is not a YAML mapping or a key descends into a non-mapping.</exception>
+    /// <exception cref="ArgumentException">The text is not YAML holding a mapping, or a key descends into a non-mapping.</exception>
     public static string Apply(string text, IEnumerable<KeyValuePair<string, string>> overrides)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(overrides);
-        YamlStream stream = new();
-        stream.Load(new StringReader(text));
-        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            throw new ArgumentException("The job is not a YAML mapping.", nameof(text));
-        }
+        return YamlText.Edit("the job", text, (file, line, column, field, problem) =>
+            new ArgumentException(YamlText.FormatError(file, line, column, field, problem), nameof(text)), root => Set(root, overrides));
+    }
 
+    private static void Set(YamlMappingNode root, IEnumerable<KeyValuePair<string, string>> overrides)
+    {
         foreach ((string key, string value) in overrides)
         {
             string[] path = key.Split('.');
@@ -45,9 +45,5 @@ public static class JobOverrides
                 ? new YamlSequenceNode(value.Trim('[', ']').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(v => new YamlScalarNode(v)))
                 : new YamlScalarNode(value);
         }
-
-        using StringWriter writer = new();
-        stream.Save(writer, assignAnchors: false);
-        return writer.ToString();
     }
 }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Consortia.Yaml;
 
 namespace Consortia.Governance.Policies;
 
@@ -12,7 +12,7 @@ public sealed class PolicyFileException : Exception
     /// <param name="field">The dotted field path (empty for the whole file).</param>
     /// <param name="problem">What is wrong and what was expected.</param>
     public PolicyFileException(string filePath, long? line, long? column, string field, string problem)
-        : base(Format(filePath, line, column, field, problem))
+        : base(YamlText.FormatError(filePath, line, column, field, problem))
     {
         FilePath = filePath;
         Line = line;
@@ -35,12 +35,4 @@ public sealed class PolicyFileException : Exception
 
     /// <summary>What is wrong, without the location.</summary>
     public string Problem { get; }
-
-    internal static string Format(string filePath, long? line, long? column, string field, string problem)
-    {
-        string location = line is { } l
-            ? string.Create(CultureInfo.InvariantCulture, $"{filePath}:{l}:{column ?? 1}")
-            : filePath;
-        return field.Length == 0 ? $"{location}: {problem}" : $"{location}: {field}: {problem}";
-    }
 }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Consortia.Governance.Yaml;
+using Consortia.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Consortia.Governance.Policies;
@@ -27,7 +27,7 @@ public static class SitePolicyLoader
                 throw new PolicyFileException(path, null, null, string.Empty, "the policy file does not exist");
             }
 
-            if (info.Length > YamlSection.MaxFileChars * 4L)
+            if (info.Length > YamlText.MaxFileChars * 4L)
             {
                 throw new PolicyFileException(path, null, null, string.Empty, "the policy file is too large");
             }

@@ -1,6 +1,5 @@
 using Consortia.Governance.Audit;
 using Consortia.Governance.Audit.Events;
-using Consortia.Governance.Manifests;
 using Consortia.Governance.Policies;
 using Consortia.Governance.Verification;
 
@@ -14,15 +13,14 @@ namespace Consortia.Governance.Reports;
 public static class ComplianceReportBuilder
 {
     /// <summary>Builds the report.</summary>
-    /// <param name="input">The manifest, ledgers and generation time.</param>
+    /// <param name="input">The manifest, the job read from it, ledgers and generation time.</param>
     /// <returns>The report.</returns>
-    /// <exception cref="JobManifestException">The manifest cannot be read.</exception>
     public static ComplianceReport Build(ComplianceReportInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        JobDescriptor job = JobManifestReader.Parse(input.ManifestText, input.ManifestName);
+        JobDescriptor job = input.Job;
         string jobId = input.JobId ?? job.JobId;
-        string manifestSha256 = JobManifestReader.ComputeSha256(input.ManifestText);
+        string manifestSha256 = Sha256Hex.OfText(input.ManifestText);
 
         LedgerVerification coordinator = VerifyWithKnownKey(input.CoordinatorLedgerPath, input.Keys);
         LedgerContents? coordinatorContents = coordinator.IsValid ? LedgerReader.Read(input.CoordinatorLedgerPath) : null;

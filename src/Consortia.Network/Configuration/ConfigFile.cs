@@ -1,4 +1,5 @@
 using System.Globalization;
+using Consortia.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -25,6 +26,7 @@ public sealed class ConfigurationException : Exception
 }
 
 /// <summary>Reads the hosts' YAML configuration files (snake_case keys; unknown keys are errors).</summary>
+/// <remarks>Typed deserialisation suits these flat host files; errors use the message form of every YAML reader (<see cref="YamlText.FormatError"/>).</remarks>
 internal static class ConfigFile
 {
     private static readonly IDeserializer s_yaml = new DeserializerBuilder()
@@ -47,7 +49,7 @@ internal static class ConfigFile
         catch (YamlException e)
         {
             string detail = e.InnerException?.Message ?? e.Message;
-            throw new ConfigurationException(string.Create(CultureInfo.InvariantCulture, $"{path}:{e.Start.Line}:{e.Start.Column}: {detail}"), e);
+            throw new ConfigurationException(YamlText.FormatError(path, e.Start.Line, e.Start.Column, string.Empty, detail), e);
         }
     }
 

@@ -34,6 +34,7 @@ public sealed class BenchCommandsTests
         Assert.Contains("mnist", error, StringComparison.Ordinal);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task BenchDp_Json_ReportsUtilityPerEpsilonAndThroughput()
     {
@@ -98,6 +99,7 @@ public sealed class BenchCommandsTests
         Assert.Contains("--repeats", error, StringComparison.Ordinal);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task BenchFlamby_TunedRow_ReadsItsOwnPreprocessing()
     {

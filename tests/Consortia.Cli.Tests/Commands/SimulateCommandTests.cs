@@ -23,6 +23,7 @@ public sealed class SimulateCommandTests
         Assert.Contains(json.RootElement.GetProperty("baselines").EnumerateArray(), b => b.GetProperty("name").GetString() == "pooled");
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Simulate_TcgaBrcaJson_ReachesTargetConcordance()
     {
@@ -35,6 +36,7 @@ public sealed class SimulateCommandTests
         Assert.Equal(6, json.RootElement.GetProperty("final").GetProperty("sites").GetArrayLength());
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Simulate_SameSeedTwice_WritesIdenticalModels()
     {
@@ -105,6 +107,7 @@ public sealed class SimulateCommandTests
         Assert.All(b.RootElement.GetProperty("rounds").EnumerateArray(), r => Assert.True(r.GetProperty("aggregated").GetBoolean()));
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Simulate_DpSgdAtEpsilon4_ReportsEpsilonPerSiteAndStaysNearThePlainAccuracy()
     {
@@ -156,6 +159,7 @@ public sealed class SimulateCommandTests
         return job;
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Simulate_SiteBudgetSpent_RefusesTheRoundEvenAfterARestart()
     {
@@ -174,6 +178,7 @@ public sealed class SimulateCommandTests
         Assert.Contains("dp-budget", refused[^1].GetProperty("problems")[0].GetProperty("outcome").GetString(), StringComparison.Ordinal);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Simulate_SiteBudgetOfOne_RefusesTheRoundThatWouldExceedIt_AndEveryRoundAfterARestart()
     {
@@ -196,6 +201,7 @@ public sealed class SimulateCommandTests
         Assert.Contains("dp-budget", afterRestart.GetProperty("problems")[0].GetProperty("outcome").GetString(), StringComparison.Ordinal);
     }
 
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData("fedavg.yaml")]
     [InlineData("fedavg-secagg.yaml")]
@@ -224,6 +230,7 @@ public sealed class SimulateCommandTests
         Assert.Contains("heart-disease", report, StringComparison.Ordinal);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Simulate_PolicedJob_AcceptedByEveryHospitalPolicy_TrainsAndRecordsTheDecisions()
     {
@@ -287,6 +294,7 @@ public sealed class SimulateCommandTests
         Assert.All(problems.EnumerateArray(), p => Assert.StartsWith("refused (policy)", p.GetProperty("outcome").GetString(), StringComparison.Ordinal));
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Simulate_MinimumCellCount_SuppressesMetricsOfSmallTestSets()
     {

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Consortia.Cli.Commands;
+using Consortia.Federation.Jobs;
 using Consortia.Governance.Audit;
 using Consortia.Governance.Audit.Events;
-using Consortia.Governance.Manifests;
 using Consortia.Governance.Policies;
 using Microsoft.Extensions.Time.Testing;
 
@@ -38,11 +38,15 @@ public sealed class GovernanceCliFixture : IDisposable
             end_hour_utc: 24
         """;
 
+    // A real job file: policy check reads it with the engine's own reader, as a site does.
     public const string JobYaml = """
+        version: 1
         name: heart-fedavg
         consortium: heart-consortium
         owner: alice@lead.example.org
         data:
+          format: flamby-heart-disease
+          path: data
           columns: [age, sex, chol, target]
         model:
           kind: logistic
@@ -50,11 +54,10 @@ public sealed class GovernanceCliFixture : IDisposable
           kind: fedavg
         training:
           rounds: 2
+          min_participants: 2
         privacy:
           secure_aggregation: true
-          dp: {mode: client-level, epsilon: 2.0, delta: 1.0e-6}
-        min_sites: 2
-        outputs: [aggregate-metrics]
+          dp: {mode: client-level, epsilon: 2.0, delta: 1.0e-6, clip: 0.5}
         """;
 
     public static readonly DateTimeOffset Now = new(2025, 1, 15, 20, 0, 0, TimeSpan.Zero);
@@ -126,9 +129,9 @@ public sealed class GovernanceCliFixture : IDisposable
     private void WriteLedgers()
     {
         FakeTimeProvider time = new(Now) { AutoAdvanceAmount = TimeSpan.FromSeconds(10) };
-        string manifestHash = JobManifestReader.ComputeSha256(JobYaml);
+        string manifestHash = Sha256Hex.OfText(JobYaml);
         PolicyEvaluator evaluator = new(SitePolicyLoader.Parse(PolicyYaml, "site.yaml"));
-        JobDescriptor job = JobManifestReader.Parse(JobYaml, "job.yaml");
+        JobDescriptor job = JobFile.Parse(JobYaml, "job.yaml").Describe();
         string[] sites = ["budapest", "cleveland"];
 
         using EcdsaLedgerSigner coordinatorKey = EcdsaLedgerSigner.Generate();

@@ -35,7 +35,7 @@ public sealed class GovernanceCommandsTests : IClassFixture<GovernanceCliFixture
         string job = Path.Combine(_fixture.Root, "bad-job-" + Guid.NewGuid().ToString("N") + ".yaml");
         File.WriteAllText(job, GovernanceCliFixture.JobYaml
             .Replace("[age, sex, chol, target]", "[age, sex, chol, target, patient_name]", StringComparison.Ordinal)
-            .Replace("kind: logistic", "kind: mlp", StringComparison.Ordinal));
+            .Replace("kind: logistic", "kind: mlp\n  hidden: [8]", StringComparison.Ordinal));
 
         (int code, string output, _) = GovernanceCliFixture.Run("policy", "check", "--policy", _fixture.PolicyPath, job);
 

@@ -7,6 +7,7 @@ namespace Consortia.EndToEnd.Tests.Deployment;
 /// deploy/k8s/overlays/coordinator as `kubectl kustomize` renders it: one writer on a persistent home, the
 /// sites' ports exposed, the admin API internal only, health probes on the plain-HTTP port.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class CoordinatorManifestTests(RenderedOverlays overlays) : IClassFixture<RenderedOverlays>
 {
     private const string Home = "/var/lib/consortia";

@@ -4,6 +4,7 @@ using YamlDotNet.RepresentationModel;
 namespace Consortia.EndToEnd.Tests.Deployment;
 
 /// <summary>What every workload of every overlay must do: non-root, read-only root filesystem, no capabilities, bounded memory.</summary>
+[Trait("Category", "Slow")]
 public sealed class HardeningTests(RenderedOverlays overlays) : IClassFixture<RenderedOverlays>
 {
     public static TheoryData<string> Overlays => new(Directory.GetDirectories(Path.Combine(RenderedOverlays.K8sRoot, "overlays")).Select(Path.GetFileName).Order(StringComparer.Ordinal)!);

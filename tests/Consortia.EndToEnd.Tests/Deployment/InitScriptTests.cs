@@ -8,6 +8,7 @@ namespace Consortia.EndToEnd.Tests.Deployment;
 /// The init containers' shell scripts, taken from the rendered manifests and run with /bin/sh against a
 /// temporary folder standing in for the volumes, with a stand-in `consortia` that records its arguments.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class InitScriptTests(RenderedOverlays overlays) : IClassFixture<RenderedOverlays>
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);

@@ -10,6 +10,7 @@ namespace Consortia.EndToEnd.Tests.Deployment;
 /// token Secret, keeps its identity and state on a claim, reads its data read-only, listens on nothing but its
 /// health port, and may only reach DNS and the coordinator.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class SiteNodeManifestTests(RenderedOverlays overlays) : IClassFixture<RenderedOverlays>
 {
     private const string StateMount = "/var/lib/consortia";

@@ -9,6 +9,7 @@ namespace Consortia.EndToEnd.Tests.Deployment;
 /// and the optional patch for a coordinator outside the cluster must leave only DNS and the coordinator's
 /// address reachable.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class SiteOverlayCopyTests(RenderedOverlays overlays) : IClassFixture<RenderedOverlays>
 {
     [Fact]

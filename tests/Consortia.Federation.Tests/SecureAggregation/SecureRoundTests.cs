@@ -87,6 +87,7 @@ public sealed class SecureRoundTests
         Assert.True(result.FinalModel.Parameters.ContentEquals(new ParameterVector(s_spec.CreateLayout())));
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task SecureRound_CoordinatorNeverReceivesAPlainUpdate()
     {

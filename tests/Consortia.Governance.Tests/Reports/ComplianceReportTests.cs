@@ -1,5 +1,4 @@
 using Consortia.Governance.Audit;
-using Consortia.Governance.Manifests;
 using Consortia.Governance.Reports;
 using Consortia.Governance.Tests.Support;
 
@@ -13,7 +12,7 @@ public sealed class ComplianceReportTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     private static ComplianceReport Build(LedgerScenario scenario, string manifest = Some.JobYaml) =>
-        ComplianceReportBuilder.Build(new ComplianceReportInput(manifest, "job.yaml", scenario.CoordinatorPath, scenario.SitePaths.Values.Order().ToList(), s_generated)
+        ComplianceReportBuilder.Build(new ComplianceReportInput(manifest, "job.yaml", Some.Job(), scenario.CoordinatorPath, scenario.SitePaths.Values.Order().ToList(), s_generated)
         {
             Keys = scenario.Keys,
         });
@@ -26,7 +25,7 @@ public sealed class ComplianceReportTests : IDisposable
         ComplianceReport report = Build(scenario);
 
         Assert.Equal(LedgerScenario.JobId, report.JobId);
-        Assert.Equal(JobManifestReader.ComputeSha256(Some.JobYaml), report.ManifestSha256);
+        Assert.Equal(Sha256Hex.OfText(Some.JobYaml), report.ManifestSha256);
         Assert.True(report.AllLedgersValid);
         Assert.True(report.CrossChecksConsistent);
         Assert.True(report.ManifestMatches);
@@ -115,7 +114,7 @@ public sealed class ComplianceReportTests : IDisposable
     {
         using LedgerScenario scenario = LedgerScenario.Write(_dir.Path, ["cleveland", "budapest", "zurich"], rounds: 1);
 
-        ComplianceReport report = ComplianceReportBuilder.Build(new ComplianceReportInput(Some.JobYaml, "job.yaml", scenario.CoordinatorPath, [scenario.SitePaths["cleveland"]], s_generated));
+        ComplianceReport report = ComplianceReportBuilder.Build(new ComplianceReportInput(Some.JobYaml, "job.yaml", Some.Job(), scenario.CoordinatorPath, [scenario.SitePaths["cleveland"]], s_generated));
         string md = ComplianceReportRenderer.RenderMarkdown(report);
 
         Assert.Equal(["budapest", "cleveland", "zurich"], report.Sites.Select(s => s.SiteId));

@@ -1,6 +1,5 @@
 using Consortia.Governance.Audit;
 using Consortia.Governance.Audit.Events;
-using Consortia.Governance.Manifests;
 using Consortia.Governance.Policies;
 using Microsoft.Extensions.Time.Testing;
 
@@ -44,7 +43,7 @@ public sealed class LedgerScenario : IDisposable
         LedgerScenario scenario = new(directory);
         coordinatorView ??= UpdateHash;
         FakeTimeProvider time = new(new DateTimeOffset(2025, 1, 15, 18, 0, 0, TimeSpan.Zero)) { AutoAdvanceAmount = TimeSpan.FromSeconds(30) };
-        string manifestHash = JobManifestReader.ComputeSha256(Some.JobYaml);
+        string manifestHash = Sha256Hex.OfText(Some.JobYaml);
         PolicyEvaluator evaluator = new(Some.Policy());
 
         EcdsaLedgerSigner coordinatorKey = scenario.NewSigner("coordinator");

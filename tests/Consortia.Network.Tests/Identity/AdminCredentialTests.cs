@@ -31,6 +31,7 @@ public sealed class AdminCredentialTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task AdminEndpoint_RefusesMissingAndWrongCredential_AcceptsTheRightOne()
     {
         await using IdentityTestHost host = await IdentityTestHost.StartAsync();

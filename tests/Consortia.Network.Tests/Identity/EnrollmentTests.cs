@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Consortia.Network.Tests.Identity;
 
+[Trait("Category", "Slow")]
 public sealed class EnrollmentTests
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;

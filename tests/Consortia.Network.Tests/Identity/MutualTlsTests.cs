@@ -14,6 +14,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Consortia.Network.Tests.Identity;
 
+[Trait("Category", "Slow")]
 public sealed class MutualTlsTests
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;

@@ -21,6 +21,7 @@ namespace Consortia.Network.Tests.Transport;
 /// One engine, two transports: the same job over gRPC (mutual TLS, loopback) gives the bit-identical model
 /// of the in-process run, with plain updates, SCAFFOLD control variates and secure aggregation.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class EngineOverGrpcTests
 {
     private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 5, []);

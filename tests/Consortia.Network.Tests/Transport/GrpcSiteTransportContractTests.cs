@@ -5,6 +5,7 @@ using Consortia.TestKit;
 namespace Consortia.Network.Tests.Transport;
 
 /// <summary>The gRPC transport passes the same contract suite as the in-process one, over real mutual-TLS sockets.</summary>
+[Trait("Category", "Slow")]
 public sealed class GrpcSiteTransportContractTests : SiteTransportContractTests, IAsyncLifetime
 {
     private readonly List<LoopbackFederation> _federations = [];

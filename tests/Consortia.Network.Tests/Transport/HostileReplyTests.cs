@@ -12,6 +12,7 @@ namespace Consortia.Network.Tests.Transport;
 /// Replies that are forged, malformed, late or repeated are refused with a reason and never complete a task;
 /// the coordinator keeps serving the honest sites.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class HostileReplyTests
 {
     private static readonly SiteId s_a = new("site-a");

@@ -137,6 +137,7 @@ public sealed class ClientDpFederationTests
         });
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Simulation_SiteBudgetBelowTheJobsEpsilon_RefusesLaterRoundsVisibly()
     {

@@ -2,17 +2,14 @@ using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Consortia.Governance.Yaml;
+namespace Consortia.Yaml;
 
 /// <summary>
 /// A mapping node of a YAML file with its dotted path, giving typed access to its fields and errors that
 /// name the file, the line and the field.
 /// </summary>
-internal sealed class YamlSection
+public sealed class YamlSection
 {
-    /// <summary>Files larger than this are refused before parsing (policy and job files are a few kilobytes).</summary>
-    public const int MaxFileChars = 1 << 20;
-
     private const int MaxSequenceItems = 10_000;
 
     private readonly YamlMappingNode _node;
@@ -37,66 +34,52 @@ internal sealed class YamlSection
         }
     }
 
+    /// <summary>The file, named in errors.</summary>
     public string FilePath { get; }
 
+    /// <summary>The dotted path of this mapping (empty at the top).</summary>
     public string Path { get; }
 
+    /// <summary>The keys present in this mapping.</summary>
     public IEnumerable<string> Keys => _fields.Keys;
 
     /// <summary>Parses <paramref name="text"/> and returns its root mapping.</summary>
-    public static YamlSection LoadRoot(string filePath, string text, YamlErrorFactory error)
-    {
-        if (text.Length > MaxFileChars)
-        {
-            throw error(filePath, null, null, string.Empty, $"the file is larger than {MaxFileChars} characters");
-        }
+    /// <param name="filePath">The file, named in errors.</param>
+    /// <param name="text">The YAML text.</param>
+    /// <param name="error">Creates the caller's exception for a located problem.</param>
+    /// <returns>The root section.</returns>
+    public static YamlSection LoadRoot(string filePath, string text, YamlErrorFactory error) =>
+        new(filePath, string.Empty, YamlText.LoadMapping(filePath, text, error), error);
 
-        YamlStream stream = new();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException yaml)
-        {
-            throw error(filePath, yaml.Start.Line, yaml.Start.Column, string.Empty, $"not valid YAML: {yaml.Message}");
-        }
-        catch (Exception other) when (other is InvalidOperationException or ArgumentException or FormatException or NotSupportedException)
-        {
-            // The scanner reports some malformed inputs with general exceptions; they are still bad input, not bugs.
-            throw error(filePath, null, null, string.Empty, $"not valid YAML: {other.Message}");
-        }
-
-        if (stream.Documents.Count == 0)
-        {
-            throw error(filePath, null, null, string.Empty, "the file is empty; expected a mapping of fields");
-        }
-
-        if (stream.Documents.Count > 1)
-        {
-            throw error(filePath, stream.Documents[1].RootNode.Start.Line, stream.Documents[1].RootNode.Start.Column, string.Empty, "expected a single YAML document");
-        }
-
-        YamlNode root = stream.Documents[0].RootNode;
-        if (root is not YamlMappingNode mapping)
-        {
-            throw error(filePath, root.Start.Line, root.Start.Column, string.Empty, "expected a mapping of fields at the top level");
-        }
-
-        return new YamlSection(filePath, string.Empty, mapping, error);
-    }
-
+    /// <summary>The caller's exception for a problem at <paramref name="node"/>.</summary>
+    /// <param name="node">Where the problem is.</param>
+    /// <param name="field">The dotted field path.</param>
+    /// <param name="problem">What is wrong and what was expected.</param>
+    /// <returns>The exception to throw.</returns>
     public Exception Error(YamlNode node, string field, string problem) =>
         _error(FilePath, node.Start.Line, node.Start.Column, field, problem);
 
+    /// <summary>The caller's exception for a problem with the value of <paramref name="key"/> (or this mapping when absent).</summary>
+    /// <param name="key">The key in this mapping.</param>
+    /// <param name="problem">What is wrong and what was expected.</param>
+    /// <returns>The exception to throw.</returns>
     public Exception Error(string key, string problem) =>
         _fields.TryGetValue(key, out KeyValuePair<YamlNode, YamlNode> pair)
             ? Error(pair.Value, FieldPath(key), problem)
             : _error(FilePath, _node.Start.Line, _node.Start.Column, FieldPath(key), problem);
 
+    /// <summary>The dotted path of <paramref name="key"/> in this mapping.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The path.</returns>
     public string FieldPath(string key) => Path.Length == 0 ? key : Path + "." + key;
 
+    /// <summary>Whether <paramref name="key"/> is present with a non-null value.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns><see langword="true"/> when present.</returns>
     public bool Has(string key) => _fields.TryGetValue(key, out KeyValuePair<YamlNode, YamlNode> pair) && !IsNull(pair.Value);
 
+    /// <summary>Throws on the first key not in <paramref name="known"/> (usually a typo).</summary>
+    /// <param name="known">The keys this mapping may hold.</param>
     public void RejectUnknownKeys(params string[] known)
     {
         foreach (KeyValuePair<string, KeyValuePair<YamlNode, YamlNode>> field in _fields)
@@ -108,9 +91,15 @@ internal sealed class YamlSection
         }
     }
 
+    /// <summary>The value node of <paramref name="key"/>, or <see langword="null"/> when absent or null.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The node.</returns>
     public YamlNode? Node(string key) =>
         _fields.TryGetValue(key, out KeyValuePair<YamlNode, YamlNode> pair) && !IsNull(pair.Value) ? pair.Value : null;
 
+    /// <summary>The mapping under <paramref name="key"/>, or <see langword="null"/> when absent.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The section.</returns>
     public YamlSection? OptionalSection(string key)
     {
         YamlNode? node = Node(key);
@@ -122,9 +111,15 @@ internal sealed class YamlSection
         };
     }
 
+    /// <summary>The mapping under <paramref name="key"/>; an error when absent.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The section.</returns>
     public YamlSection RequiredSection(string key) =>
         OptionalSection(key) ?? throw Missing(key, "a mapping of fields");
 
+    /// <summary>The trimmed, non-empty string under <paramref name="key"/>, or <see langword="null"/> when absent.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The value.</returns>
     public string? OptionalString(string key)
     {
         YamlNode? node = Node(key);
@@ -137,8 +132,16 @@ internal sealed class YamlSection
         };
     }
 
+    /// <summary>The trimmed, non-empty string under <paramref name="key"/>; an error when absent.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The value.</returns>
     public string RequiredString(string key) => OptionalString(key) ?? throw Missing(key, "a string");
 
+    /// <summary>The integer in [<paramref name="min"/>, <paramref name="max"/>] under <paramref name="key"/>, or <see langword="null"/> when absent.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="min">The smallest allowed value.</param>
+    /// <param name="max">The largest allowed value.</param>
+    /// <returns>The value.</returns>
     public long? OptionalInteger(string key, long min, long max)
     {
         YamlNode? node = Node(key);
@@ -161,9 +164,19 @@ internal sealed class YamlSection
         return value;
     }
 
+    /// <summary>The integer in [<paramref name="min"/>, <paramref name="max"/>] under <paramref name="key"/>; an error when absent.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="min">The smallest allowed value.</param>
+    /// <param name="max">The largest allowed value.</param>
+    /// <returns>The value.</returns>
     public long RequiredInteger(string key, long min, long max) =>
         OptionalInteger(key, min, max) ?? throw Missing(key, "an integer");
 
+    /// <summary>The finite number in (<paramref name="minExclusive"/>, <paramref name="max"/>] under <paramref name="key"/>, or <see langword="null"/> when absent.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="minExclusive">The value must be greater than this.</param>
+    /// <param name="max">The largest allowed value.</param>
+    /// <returns>The value.</returns>
     public double? OptionalNumber(string key, double minExclusive, double max)
     {
         YamlNode? node = Node(key);
@@ -186,17 +199,32 @@ internal sealed class YamlSection
         return value;
     }
 
+    /// <summary>The finite number in (<paramref name="minExclusive"/>, <paramref name="max"/>] under <paramref name="key"/>; an error when absent.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="minExclusive">The value must be greater than this.</param>
+    /// <param name="max">The largest allowed value.</param>
+    /// <returns>The value.</returns>
     public double RequiredNumber(string key, double minExclusive, double max) =>
         OptionalNumber(key, minExclusive, max) ?? throw Missing(key, "a number");
 
+    /// <summary>The boolean (true/false, yes/no) under <paramref name="key"/>, or <see langword="null"/> when absent.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The value.</returns>
     public bool? OptionalBoolean(string key)
     {
         YamlNode? node = Node(key);
         return node is null ? null : ParseBoolean(node, FieldPath(key));
     }
 
+    /// <summary>The boolean (true/false, yes/no) under <paramref name="key"/>; an error when absent.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The value.</returns>
     public bool RequiredBoolean(string key) => OptionalBoolean(key) ?? throw Missing(key, "true or false");
 
+    /// <summary>Reads <paramref name="node"/> as a boolean (true/false, yes/no).</summary>
+    /// <param name="node">The node.</param>
+    /// <param name="field">The dotted field path, for errors.</param>
+    /// <returns>The value.</returns>
     public bool ParseBoolean(YamlNode node, string field)
     {
         if (node is YamlScalarNode { Value: { } raw })
@@ -219,10 +247,14 @@ internal sealed class YamlSection
     }
 
     /// <summary>Reads a list of strings; a single scalar is accepted as a one-item list.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The values, or <see langword="null"/> when absent.</returns>
     public IReadOnlyList<string>? OptionalStringList(string key) =>
         OptionalStringItems(key)?.Select(item => item.Value).ToList();
 
     /// <summary>Reads a list of strings with each item's node (for errors that point at one item).</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The items, or <see langword="null"/> when absent.</returns>
     public IReadOnlyList<(string Value, YamlNode Node, string Field)>? OptionalStringItems(string key)
     {
         YamlNode? node = Node(key);
@@ -262,6 +294,9 @@ internal sealed class YamlSection
         return items;
     }
 
+    /// <summary>The non-empty list of strings under <paramref name="key"/>, each with its node and field path; an error when absent or empty.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The items.</returns>
     public IReadOnlyList<(string Value, YamlNode Node, string Field)> RequiredNonEmptyStringItems(string key)
     {
         IReadOnlyList<(string Value, YamlNode Node, string Field)> list = OptionalStringItems(key) ?? throw Missing(key, "a non-empty list of strings");
@@ -273,6 +308,9 @@ internal sealed class YamlSection
         return list;
     }
 
+    /// <summary>The list of mappings under <paramref name="key"/>, or <see langword="null"/> when absent.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The sections.</returns>
     public IReadOnlyList<YamlSection>? OptionalSectionList(string key)
     {
         YamlNode? node = Node(key);
