@@ -80,7 +80,6 @@ public sealed partial class SiteNode
     private readonly Dictionary<string, JobQueue> _jobs = new(StringComparer.Ordinal);
     private readonly List<Task> _workers = [];
     private readonly Dictionary<Task, string> _ending = [];
-    private readonly SemaphoreSlim _slots;
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly Queue<string> _seenOrder = new();
     private readonly Lock _gate = new();
@@ -99,7 +98,6 @@ public sealed partial class SiteNode
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentTasks, 1);
-        _slots = new SemaphoreSlim(options.MaxConcurrentTasks, options.MaxConcurrentTasks);
         _client = client;
         _handler = handler;
         _options = options;
@@ -120,6 +118,8 @@ public sealed partial class SiteNode
     /// <param name="cancellationToken">Stops the node (graceful shutdown).</param>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // The node's task slots, shared by the jobs' workers.
+        using SemaphoreSlim slots = new(_options.MaxConcurrentTasks, _options.MaxConcurrentTasks);
         Task heartbeat = HeartbeatAsync(cancellationToken);
         int failures = 0;
         while (!cancellationToken.IsCancellationRequested)
@@ -133,7 +133,7 @@ public sealed partial class SiteNode
                 Volatile.Write(ref _open, 1);
                 LogConnected(_handler.Site.Value);
                 Connected?.Invoke(this, EventArgs.Empty);
-                await ReadAsync(call.ResponseStream, cancellationToken).ConfigureAwait(false);
+                await ReadAsync(call.ResponseStream, slots, cancellationToken).ConfigureAwait(false);
                 LogStreamEnded(_handler.Site.Value);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RpcException or IOException or HttpRequestException or InvalidDataException)
@@ -176,7 +176,7 @@ public sealed partial class SiteNode
         await Task.WhenAll([.. workers, heartbeat]).ConfigureAwait(false);
     }
 
-    private async Task ReadAsync(IAsyncStreamReader<WorkFrame> frames, CancellationToken cancellationToken)
+    private async Task ReadAsync(IAsyncStreamReader<WorkFrame> frames, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
         TaskHeader? header = null;
         PayloadAssembler? payload = null;
@@ -186,10 +186,10 @@ public sealed partial class SiteNode
             switch (frame.KindCase)
             {
                 case WorkFrame.KindOneofCase.Job:
-                    Enqueue(frame.Job.JobId, new WorkItem(frame.Job.ItemId, frame.Job.JobId, frame.Job, null), cancellationToken);
+                    Enqueue(frame.Job.JobId, new WorkItem(frame.Job.ItemId, frame.Job.JobId, frame.Job, null), slots, cancellationToken);
                     break;
                 case WorkFrame.KindOneofCase.ActiveJobs:
-                    EndJobsExcept([.. frame.ActiveJobs.JobIds]);
+                    EndJobsExcept(new HashSet<string>(frame.ActiveJobs.JobIds, StringComparer.Ordinal));
                     break;
                 case WorkFrame.KindOneofCase.Task when header is null:
                     header = frame.Task;
@@ -206,7 +206,7 @@ public sealed partial class SiteNode
             {
                 if (FirstTime(header.ItemId))
                 {
-                    Enqueue(header.JobId, new WorkItem(header.ItemId, header.JobId, null, WireCodec.Decode(header, payload, _handler.Site)), cancellationToken);
+                    Enqueue(header.JobId, new WorkItem(header.ItemId, header.JobId, null, WireCodec.Decode(header, payload, _handler.Site)), slots, cancellationToken);
                 }
 
                 header = null;
@@ -216,7 +216,7 @@ public sealed partial class SiteNode
     }
 
     /// <summary>Queues an item behind the earlier work of its job, starting the job's worker on its first item.</summary>
-    private void Enqueue(string jobId, WorkItem item, CancellationToken cancellationToken)
+    private void Enqueue(string jobId, WorkItem item, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -226,7 +226,7 @@ public sealed partial class SiteNode
                 Task previous = _workers.LastOrDefault(w => !w.IsCompleted && _ending.TryGetValue(w, out string? ended) && ended == jobId) ?? Task.CompletedTask;
                 queue = new JobQueue(jobId, CancellationTokenSource.CreateLinkedTokenSource(cancellationToken));
                 _jobs[jobId] = queue;
-                Task worker = Task.Run(() => WorkAsync(queue, previous), CancellationToken.None);
+                Task worker = Task.Run(() => WorkAsync(queue, previous, slots), CancellationToken.None);
                 _workers.RemoveAll(w => w.IsCompleted);
                 _workers.Add(worker);
                 queue.Worker = worker;
@@ -252,7 +252,7 @@ public sealed partial class SiteNode
         }
     }
 
-    private async Task WorkAsync(JobQueue queue, Task previous)
+    private async Task WorkAsync(JobQueue queue, Task previous, SemaphoreSlim slots)
     {
         await previous.ConfigureAwait(false);
         CancellationToken cancellationToken = queue.Ended.Token;
@@ -267,7 +267,7 @@ public sealed partial class SiteNode
 
                 try
                 {
-                    await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -284,7 +284,7 @@ public sealed partial class SiteNode
                 }
                 finally
                 {
-                    _slots.Release();
+                    slots.Release();
                 }
             }
         }

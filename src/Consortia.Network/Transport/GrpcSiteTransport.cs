@@ -30,7 +30,7 @@ internal sealed class GrpcSiteTransport : ISiteTransport
     private readonly ConcurrentDictionary<string, PendingItem> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, JobSession> _jobs = new(StringComparer.Ordinal);
     private readonly Lock _jobsGate = new();
-    private readonly JobSession _anonymous;
+    private readonly ISiteTransport _anonymous; // a JobSession that lives as long as the transport
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly TimeSpan? _defaultDeadline;
@@ -49,8 +49,9 @@ internal sealed class GrpcSiteTransport : ISiteTransport
         _log = log;
         _defaultDeadline = defaultDeadline;
         _metrics = metrics;
-        _anonymous = new JobSession(this, string.Empty, string.Empty, roster);
-        _jobs[string.Empty] = _anonymous;
+        JobSession anonymous = new(this, string.Empty, string.Empty, roster);
+        _jobs[string.Empty] = anonymous;
+        _anonymous = anonymous;
     }
 
     /// <inheritdoc />
