@@ -237,7 +237,7 @@ public sealed partial class SiteNode
     }
 
     /// <summary>Ends the jobs the coordinator no longer runs: their queued and running work is dropped.</summary>
-    private void EndJobsExcept(IReadOnlySet<string> active)
+    private void EndJobsExcept(HashSet<string> active)
     {
         lock (_gate)
         {

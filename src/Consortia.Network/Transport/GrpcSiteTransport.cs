@@ -30,7 +30,6 @@ internal sealed class GrpcSiteTransport : ISiteTransport
     private readonly ConcurrentDictionary<string, PendingItem> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, JobSession> _jobs = new(StringComparer.Ordinal);
     private readonly Lock _jobsGate = new();
-    private readonly ISiteTransport _anonymous; // a JobSession that lives as long as the transport
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly TimeSpan? _defaultDeadline;
@@ -49,13 +48,11 @@ internal sealed class GrpcSiteTransport : ISiteTransport
         _log = log;
         _defaultDeadline = defaultDeadline;
         _metrics = metrics;
-        JobSession anonymous = new(this, string.Empty, string.Empty, roster);
-        _jobs[string.Empty] = anonymous;
-        _anonymous = anonymous;
+        _jobs[string.Empty] = new JobSession(this, string.Empty, string.Empty, roster); // lives as long as the transport
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<SiteId> Roster => _anonymous.Roster;
+    public IReadOnlyList<SiteId> Roster => Anonymous.Roster;
 
     /// <summary>The sites with an open work stream now.</summary>
     public IReadOnlyList<SiteId> Connected => [.. _links.Where(l => l.Value.IsOpen).Select(l => l.Key).OrderBy(s => s.Value, StringComparer.Ordinal)];
@@ -96,7 +93,10 @@ internal sealed class GrpcSiteTransport : ISiteTransport
 
     /// <inheritdoc />
     public IAsyncEnumerable<SiteReply> DispatchAsync(IReadOnlyList<SiteTask> tasks, TimeSpan? deadline, CancellationToken cancellationToken) =>
-        _anonymous.DispatchAsync(tasks, deadline, cancellationToken);
+        Anonymous.DispatchAsync(tasks, deadline, cancellationToken);
+
+    /// <summary>The session of the anonymous job (id ""), which is never ended.</summary>
+    private JobSession Anonymous => _jobs[string.Empty];
 
     /// <summary>Ends a job: cancels its open items and tells every connected node which jobs remain.</summary>
     private void EndJob(JobSession session)
