@@ -45,8 +45,8 @@ public sealed class ConcurrentJobsTests
         a.Hold("job-1", a.Started("job-2"));
         for (int round = 1; round <= 3; round++)
         {
-            Task<List<SiteReply>> first = CollectAsync(one, round, value: 1 + round);
-            Task<List<SiteReply>> second = CollectAsync(two, round, value: 100 + round);
+            Task<List<SiteReply>> first = CollectAsync(one, round, value: 1 + round, Cancel);
+            Task<List<SiteReply>> second = CollectAsync(two, round, value: 100 + round, Cancel);
             List<SiteReply>[] replies = await Task.WhenAll(first, second).WaitAsync(s_wait, Cancel);
 
             AssertEchoed(replies[0], 1 + round);
@@ -115,7 +115,7 @@ public sealed class ConcurrentJobsTests
         one.Dispose(); // the coordinator ends job 1 on the wire
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuck);
 
-        List<SiteReply>[] rounds = [await CollectAsync(two, 1, value: 7), await CollectAsync(two, 2, value: 8)];
+        List<SiteReply>[] rounds = [await CollectAsync(two, 1, value: 7, Cancel), await CollectAsync(two, 2, value: 8, Cancel)];
         await Task.WhenAll(a.Released("job-1"), b.Released("job-1")).WaitAsync(s_wait, Cancel);
 
         AssertEchoed(rounds[0], 7);
@@ -125,13 +125,13 @@ public sealed class ConcurrentJobsTests
         Assert.DoesNotContain("job-2", b.Ended);
     }
 
-    private static async Task<List<SiteReply>> CollectAsync(GrpcSiteTransport.JobSession job, int round, float value, CancellationToken cancellationToken = default)
+    private static async Task<List<SiteReply>> CollectAsync(GrpcSiteTransport.JobSession job, int round, float value, CancellationToken cancellationToken)
     {
         ParameterVector global = new(s_layout);
-        global.Values.AsSpan().Fill(value);
+        global.Values.Fill(value);
         List<SiteReply> replies = [];
         SiteTask[] tasks = [.. job.Roster.Select(site => new TrainTask(site, new RoundNumber(round), global, s_training))];
-        await foreach (SiteReply reply in job.DispatchAsync(tasks, s_wait, cancellationToken == default ? Cancel : cancellationToken))
+        await foreach (SiteReply reply in job.DispatchAsync(tasks, s_wait, cancellationToken))
         {
             replies.Add(reply);
         }
@@ -142,7 +142,7 @@ public sealed class ConcurrentJobsTests
     private static void AssertEchoed(List<SiteReply> replies, float value)
     {
         Assert.Equal(2, replies.Count);
-        Assert.All(replies, r => Assert.All(Assert.IsType<TrainingCompleted>(r).Update.WeightedDelta.Values, v => Assert.Equal(value, v)));
+        Assert.All(replies, r => Assert.All(Assert.IsType<TrainingCompleted>(r).Update.WeightedDelta.Values.ToArray(), v => Assert.Equal(value, v)));
     }
 
     private static ReplyFrame[] Failed(string item, string job) =>
