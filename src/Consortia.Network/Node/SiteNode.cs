@@ -254,7 +254,7 @@ public sealed partial class SiteNode
 
     private async Task WorkAsync(JobQueue queue, Task previous, SemaphoreSlim slots)
     {
-        await previous.ConfigureAwait(false);
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // its own failure was its job's, not this one's
         CancellationToken cancellationToken = queue.Ended.Token;
         try
         {
