@@ -169,8 +169,10 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
             {
                 features = counts[0];
 
-                // The job's sites are those that accepted it: its tasks and replies are theirs alone.
-                session.Restrict(ready.Where(r => r.Value.Accepted).Select(r => r.Key));
+                // A site that declined the job is out of it: no task goes to it and its replies are refused. A site
+                // that has not answered yet (still reconnecting, e.g. after a coordinator restart) stays in: it
+                // gets the announcement when it connects, and its tasks wait for it, as in the simulation.
+                session.Restrict(enrolled.Where(s => !ready.TryGetValue(s, out JobReadiness? answer) || answer.Accepted));
                 break;
             }
 
