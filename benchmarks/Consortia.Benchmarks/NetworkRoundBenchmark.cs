@@ -236,6 +236,10 @@ public class NetworkRoundBenchmark : IDisposable
 
         public ValueTask<JobReadiness> PrepareJobAsync(string jobId, string jobYaml, CancellationToken cancellationToken) => ValueTask.FromResult(new JobReadiness(true, 0));
 
-        public ValueTask<SiteReply> HandleAsync(SiteTask task, CancellationToken cancellationToken) => agent.HandleAsync(task, cancellationToken);
+        public ValueTask<SiteReply> HandleAsync(string jobId, SiteTask task, CancellationToken cancellationToken) => agent.HandleAsync(task, cancellationToken);
+
+        public void EndJob(string jobId)
+        {
+        }
     }
 }

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Consortia.Network.Configuration;
 using Consortia.Network.Coordinator;
 using Consortia.Network.Node;
-using Consortia.Network.Protos;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -92,7 +91,7 @@ internal static class DeploymentCommands
                 throw new ConfigurationException($"{path.FullName}: no such file.");
             }
 
-            JobStatus status = await client.SubmitAsync(await File.ReadAllTextAsync(path.FullName, ct).ConfigureAwait(false), path.Name, ct).ConfigureAwait(false);
+            JobOverview status = await client.SubmitAsync(await File.ReadAllTextAsync(path.FullName, ct).ConfigureAwait(false), path.Name, ct).ConfigureAwait(false);
             await output.WriteLineAsync(parse.GetValue(json) ? Json(status) : status.JobId).ConfigureAwait(false);
         }));
 
@@ -104,13 +103,13 @@ internal static class DeploymentCommands
         status.SetAction((parse, ct) => WithClient(parse, statusUrl, statusHome, async (client, output) =>
         {
             string jobId = parse.GetRequiredValue(id);
-            JobStatus current = await client.GetAsync(jobId, ct).ConfigureAwait(false);
+            JobOverview current = await client.GetAsync(jobId, ct).ConfigureAwait(false);
             int shownRounds = 0;
             if (parse.GetValue(wait))
             {
                 using CancellationTokenSource limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 limit.CancelAfter(TimeSpan.FromSeconds(parse.GetValue(timeout)));
-                while (current.Status is "queued" or "running")
+                while (current.IsActive)
                 {
                     if (!parse.GetValue(statusJson))
                     {
@@ -151,16 +150,16 @@ internal static class DeploymentCommands
         AddConnection(list, out Option<string> listUrl, out Option<DirectoryInfo?> listHome, out Option<bool> listJson);
         list.SetAction((parse, ct) => WithClient(parse, listUrl, listHome, async (client, output) =>
         {
-            IReadOnlyList<JobStatus> jobs = await client.ListAsync(ct).ConfigureAwait(false);
+            IReadOnlyList<JobOverview> jobs = await client.ListAsync(ct).ConfigureAwait(false);
             if (parse.GetValue(listJson))
             {
                 await output.WriteLineAsync("[" + string.Join(",", jobs.Select(Json)) + "]").ConfigureAwait(false);
                 return;
             }
 
-            foreach (JobStatus j in jobs)
+            foreach (JobOverview j in jobs)
             {
-                await output.WriteLineAsync(string.Create(s_invariant, $"{j.JobId}  {j.Status,-9}  {j.RoundsCompleted}/{j.RoundsTotal} rounds  {j.Name}  submitted {j.SubmittedAt}")).ConfigureAwait(false);
+                await output.WriteLineAsync(string.Create(s_invariant, $"{j.JobId}  {j.Status,-9}  {j.RoundsCompleted}/{j.RoundsTotal} rounds  {j.Name}  submitted {j.SubmittedAt:O}")).ConfigureAwait(false);
             }
         }));
 
@@ -169,7 +168,7 @@ internal static class DeploymentCommands
         AddConnection(cancel, out Option<string> cancelUrl, out Option<DirectoryInfo?> cancelHome, out Option<bool> cancelJson);
         cancel.SetAction((parse, ct) => WithClient(parse, cancelUrl, cancelHome, async (client, output) =>
         {
-            JobStatus s = await client.CancelAsync(parse.GetRequiredValue(cancelId), ct).ConfigureAwait(false);
+            JobOverview s = await client.CancelAsync(parse.GetRequiredValue(cancelId), ct).ConfigureAwait(false);
             await output.WriteLineAsync(parse.GetValue(cancelJson) ? Json(s) : Describe(s)).ConfigureAwait(false);
         }));
 
@@ -236,21 +235,65 @@ internal static class DeploymentCommands
         }
     }
 
-    private static string Describe(JobStatus s)
+    private static string Describe(JobOverview s)
     {
         List<string> lines = [string.Create(s_invariant, $"job {s.JobId} ({s.Name}): {s.Status}, {s.RoundsCompleted}/{s.RoundsTotal} rounds{(string.IsNullOrEmpty(s.Message) ? "" : " — " + s.Message)}")];
         lines.AddRange(s.Rounds.Select(r => RoundLine(r, s.RoundsTotal)));
         return string.Join(Environment.NewLine, lines);
     }
 
-    private static string RoundLine(RoundSummary r, int total) =>
+    private static string RoundLine(RoundOverview r, int total) =>
         string.Create(s_invariant, $"round {r.Round}/{total}: {r.Participants} participants{(r.Aggregated ? "" : ", not aggregated")}")
         + string.Concat(r.Metrics.Select(m => string.Create(s_invariant, $", {m.Kind} {m.Mean:F4}")))
         + (r.Problems.Count > 0 ? "; " + string.Join("; ", r.Problems) : "");
 
-    private static readonly Google.Protobuf.JsonFormatter s_json = new(Google.Protobuf.JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+    /// <summary>A job as one JSON object (the admin API's field names, camelCase).</summary>
+    private static string Json(JobOverview s)
+    {
+        using MemoryStream buffer = new();
+        using (Utf8JsonWriter w = new(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("jobId", s.JobId);
+            w.WriteString("name", s.Name);
+            w.WriteString("status", s.Status);
+            w.WriteString("message", s.Message);
+            w.WriteNumber("roundsCompleted", s.RoundsCompleted);
+            w.WriteNumber("roundsTotal", s.RoundsTotal);
+            w.WriteStartArray("rounds");
+            foreach (RoundOverview r in s.Rounds)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("round", r.Round);
+                w.WriteNumber("participants", r.Participants);
+                w.WriteBoolean("aggregated", r.Aggregated);
+                w.WriteStartArray("metrics");
+                foreach (MetricMean m in r.Metrics)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("kind", m.Kind);
+                    w.WriteNumber("mean", m.Mean);
+                    w.WriteEndObject();
+                }
 
-    private static string Json(JobStatus s) => s_json.Format(s);
+                w.WriteEndArray();
+                w.WriteStartArray("problems");
+                foreach (string problem in r.Problems)
+                {
+                    w.WriteStringValue(problem);
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteString("submittedAt", s.SubmittedAt.ToString("O", s_invariant));
+            w.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
 
     private static Option<string> LogFormatOption() => new("--log-format")
     {

@@ -15,6 +15,12 @@ public sealed class CoordinatorConfig
     /// <summary>How long a job waits for its sites to confirm they can run it before trying again.</summary>
     public string JobStartTimeout { get; set; } = "2m";
 
+    /// <summary>
+    /// How many jobs run at once (each with its own sites and rounds); later submissions wait in the queue
+    /// until one ends. Every running job holds its model and its sites' replies in memory.
+    /// </summary>
+    public int MaxConcurrentJobs { get; set; } = 4;
+
     /// <summary><see cref="RoundTimeout"/> as a duration.</summary>
     public TimeSpan RoundTimeoutSpan => ConfigFile.Duration(RoundTimeout, "round_timeout");
 
@@ -31,6 +37,11 @@ public sealed class CoordinatorConfig
         {
             _ = config.RoundTimeoutSpan;
             _ = config.JobStartTimeoutSpan;
+            if (config.MaxConcurrentJobs is < 1 or > 256)
+            {
+                throw new ConfigurationException($"max_concurrent_jobs: expected a number from 1 to 256, got {config.MaxConcurrentJobs}.");
+            }
+
             int[] ports =
             [
                 ConfigFile.Endpoint(config.Listen.Sites, "listen.sites").Port,

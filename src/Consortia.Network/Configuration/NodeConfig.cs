@@ -21,6 +21,12 @@ public sealed class NodeConfig
     /// <summary>Health, readiness and metrics endpoint (plain HTTP), e.g. <c>0.0.0.0:9090</c>; none when empty.</summary>
     public string? Health { get; set; }
 
+    /// <summary>
+    /// How many tasks the node works on at once. Tasks of one job always run one after another (a job's site
+    /// agent is not thread-safe), so this is concurrency across jobs.
+    /// </summary>
+    public int MaxConcurrentTasks { get; set; } = 2;
+
     /// <summary>Where the site's local data is.</summary>
     public NodeDataConfig Data { get; set; } = new();
 
@@ -44,6 +50,11 @@ public sealed class NodeConfig
         if (config.Budget is { } budget && (!(budget.Epsilon > 0) || !double.IsFinite(budget.Epsilon) || !(budget.Delta > 0 && budget.Delta < 1)))
         {
             throw new ConfigurationException($"{path}: budget: expected epsilon > 0 and delta in (0, 1), got {budget.Epsilon} and {budget.Delta}.");
+        }
+
+        if (config.MaxConcurrentTasks is < 1 or > 64)
+        {
+            throw new ConfigurationException($"{path}: max_concurrent_tasks: expected a number from 1 to 64, got {config.MaxConcurrentTasks}.");
         }
 
         config.Identity = ConfigFile.Resolve(path, config.Identity);

@@ -39,20 +39,23 @@ public sealed class JobAdminClient : IDisposable
     }
 
     /// <summary>Submits a job file.</summary>
-    public async Task<JobStatus> SubmitAsync(string jobYaml, string fileName, CancellationToken cancellationToken) =>
-        await _client.SubmitJobAsync(new SubmitJobRequest { JobYaml = jobYaml, FileName = fileName }, _credential, cancellationToken: cancellationToken).ConfigureAwait(false);
+    /// <exception cref="RpcException">The coordinator refused the file (InvalidArgument, with the loader's message) or could not be reached.</exception>
+    public async Task<JobOverview> SubmitAsync(string jobYaml, string fileName, CancellationToken cancellationToken) =>
+        JobOverview.FromWire(await _client.SubmitJobAsync(new SubmitJobRequest { JobYaml = jobYaml, FileName = fileName }, _credential, cancellationToken: cancellationToken).ConfigureAwait(false));
 
     /// <summary>A job's status and round history.</summary>
-    public async Task<JobStatus> GetAsync(string jobId, CancellationToken cancellationToken) =>
-        await _client.GetJobAsync(new JobRequest { JobId = jobId }, _credential, cancellationToken: cancellationToken).ConfigureAwait(false);
+    /// <exception cref="RpcException">No such job (NotFound), or the coordinator could not be reached.</exception>
+    public async Task<JobOverview> GetAsync(string jobId, CancellationToken cancellationToken) =>
+        JobOverview.FromWire(await _client.GetJobAsync(new JobRequest { JobId = jobId }, _credential, cancellationToken: cancellationToken).ConfigureAwait(false));
 
-    /// <summary>All jobs, newest first.</summary>
-    public async Task<IReadOnlyList<JobStatus>> ListAsync(CancellationToken cancellationToken) =>
-        (await _client.ListJobsAsync(new ListJobsRequest(), _credential, cancellationToken: cancellationToken).ConfigureAwait(false)).Jobs;
+    /// <summary>All jobs in submission order, whatever their state, without their round history.</summary>
+    public async Task<IReadOnlyList<JobOverview>> ListAsync(CancellationToken cancellationToken) =>
+        [.. (await _client.ListJobsAsync(new ListJobsRequest(), _credential, cancellationToken: cancellationToken).ConfigureAwait(false)).Jobs.Select(JobOverview.FromWire)];
 
-    /// <summary>Asks the coordinator to cancel a job (it stops at the next safe point).</summary>
-    public async Task<JobStatus> CancelAsync(string jobId, CancellationToken cancellationToken) =>
-        await _client.CancelJobAsync(new JobRequest { JobId = jobId }, _credential, cancellationToken: cancellationToken).ConfigureAwait(false);
+    /// <summary>Asks the coordinator to cancel a job (it stops at the next safe point; other jobs go on).</summary>
+    /// <exception cref="RpcException">No such job (NotFound), or the coordinator could not be reached.</exception>
+    public async Task<JobOverview> CancelAsync(string jobId, CancellationToken cancellationToken) =>
+        JobOverview.FromWire(await _client.CancelJobAsync(new JobRequest { JobId = jobId }, _credential, cancellationToken: cancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public void Dispose()

@@ -10,7 +10,7 @@ namespace Consortia.Network.Identity;
 /// for a site certificate (<see cref="CoordinatorIdentity.Enroll"/>). Every refusal is logged and answered
 /// with PermissionDenied (token, site) or InvalidArgument (malformed token or CSR, wrong key type).
 /// </summary>
-public sealed partial class EnrollmentService(CoordinatorIdentity identity, ILogger<EnrollmentService> logger) : Enrollment.EnrollmentBase
+internal sealed partial class EnrollmentService(CoordinatorIdentity identity, ILogger<EnrollmentService> logger) : Enrollment.EnrollmentBase
 {
     /// <inheritdoc />
     public override Task<CaCertificateReply> GetCaCertificate(CaCertificateRequest request, ServerCallContext context) =>

@@ -34,7 +34,7 @@ public static partial class NodeHost
             MaxReceiveMessageSize = 8 << 20,
         });
         using SiteJobHandler handler = new(config, TimeProvider.System, log);
-        SiteNode node = new(new SiteGateway.SiteGatewayClient(channel), handler, new SiteNodeOptions(), TimeProvider.System, log);
+        SiteNode node = new(new SiteGateway.SiteGatewayClient(channel), handler, new SiteNodeOptions { MaxConcurrentTasks = config.MaxConcurrentTasks }, TimeProvider.System, log);
 
         CollectorRegistry registry = Metrics.NewCustomRegistry();
         MetricFactory metrics = Metrics.WithCustomRegistry(registry);
@@ -75,7 +75,7 @@ public static partial class NodeHost
         WebApplication app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", () => node.IsConnected
-            ? Results.Text($"ready: connected {node.Connections} time(s); job {handler.CurrentJob ?? "none"}\n")
+            ? Results.Text($"ready: connected {node.Connections} time(s); jobs {(handler.Jobs.Count == 0 ? "none" : string.Join(", ", handler.Jobs))}\n")
             : Results.Text("not connected to the coordinator\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapMetrics("/metrics", registry);
         return app;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Consortia.Data;
 using Consortia.Federation;
 using Consortia.Federation.Jobs;
@@ -20,6 +21,8 @@ namespace Consortia.Network.Node;
 /// policy file, audit ledger and privacy budget, and answers the job's tasks with it.
 /// </summary>
 /// <remarks>
+/// Several jobs may be prepared at once, one agent each (kept until the coordinator ends the job); they
+/// share the site's one audit ledger and privacy budget, which serialise their own writes.
 /// The agent's random stream is derived from the job seed and the site's position in the dataset exactly as
 /// in <c>consortia simulate</c>, so a deployment on the shipped data reproduces the simulation. Noise for
 /// differential privacy comes from the cryptographic source, as it must outside simulation.
@@ -30,7 +33,10 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly List<IDisposable> _owned = [];
-    private (string JobId, SiteAgent Agent, int FeatureCount)? _current;
+    private readonly ConcurrentDictionary<string, (SiteAgent Agent, int FeatureCount)> _jobs = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<LifetimeBudget, PrivacyBudgetLedger> _budgets = [];
+    private AuditLedger? _ledger;
 
     /// <summary>Creates the handler for a node's configuration.</summary>
     /// <param name="config">The node's configuration.</param>
@@ -48,15 +54,15 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
     /// <inheritdoc />
     public SiteId Site { get; }
 
-    /// <summary>The job the node is working on, if any.</summary>
-    public string? CurrentJob => _current?.JobId;
+    /// <summary>The jobs the node has prepared and not yet released, in order.</summary>
+    public IReadOnlyList<string> Jobs => [.. _jobs.Keys.Order(StringComparer.Ordinal)];
 
     /// <inheritdoc />
     public ValueTask<JobReadiness> PrepareJobAsync(string jobId, string jobYaml, CancellationToken cancellationToken)
     {
-        if (_current is { } current && string.Equals(current.JobId, jobId, StringComparison.Ordinal))
+        if (_jobs.TryGetValue(jobId, out (SiteAgent Agent, int FeatureCount) prepared))
         {
-            return ValueTask.FromResult(new JobReadiness(true, current.FeatureCount));
+            return ValueTask.FromResult(new JobReadiness(true, prepared.FeatureCount));
         }
 
         try
@@ -90,7 +96,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
                 Audit = ledger,
                 Noise = new CryptographicNoiseSource(),
             }.Build();
-            ReplaceCurrent(jobId, agent, own.Train.FeatureCount);
+            Keep(jobId, agent, own.Train.FeatureCount);
             LogPrepared(Site.Value, jobId, own.Train.Count, own.Test.Count);
             return ValueTask.FromResult(new JobReadiness(true, own.Train.FeatureCount));
         }
@@ -103,17 +109,17 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask<SiteReply> HandleAsync(SiteTask task, CancellationToken cancellationToken)
+    public async ValueTask<SiteReply> HandleAsync(string jobId, SiteTask task, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);
-        if (_current is not { } current)
+        if (!_jobs.TryGetValue(jobId, out (SiteAgent Agent, int FeatureCount) prepared))
         {
-            return new Failed(task.Site, task.Round, "no-job", "The site has no prepared job for this task.");
+            return new Failed(task.Site, task.Round, "no-job", $"The site has not prepared job '{jobId}'.");
         }
 
         try
         {
-            return await current.Agent.HandleAsync(task, cancellationToken).ConfigureAwait(false);
+            return await prepared.Agent.HandleAsync(task, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -123,19 +129,35 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
     }
 
     /// <inheritdoc />
+    public void EndJob(string jobId)
+    {
+        if (_jobs.TryRemove(jobId, out (SiteAgent Agent, int FeatureCount) prepared))
+        {
+            prepared.Agent.Dispose();
+            LogReleased(Site.Value, jobId);
+        }
+    }
+
+    /// <inheritdoc />
     public void Dispose()
     {
-        _current?.Agent.Dispose();
+        foreach (string jobId in _jobs.Keys)
+        {
+            EndJob(jobId);
+        }
+
         foreach (IDisposable owned in Enumerable.Reverse(_owned))
         {
             owned.Dispose();
         }
     }
 
-    private void ReplaceCurrent(string jobId, SiteAgent agent, int featureCount)
+    private void Keep(string jobId, SiteAgent agent, int featureCount)
     {
-        _current?.Agent.Dispose();
-        _current = (jobId, agent, featureCount);
+        if (!_jobs.TryAdd(jobId, (agent, featureCount)))
+        {
+            agent.Dispose(); // prepared twice at once: the first one stays
+        }
     }
 
     private PrivacyBudgetLedger? Budget(JobDefinition job)
@@ -146,18 +168,35 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
             return null;
         }
 
-        PrivacyBudgetLedger ledger = PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(_config.State, "privacy-budget.db"), Budget = lifetime }, _time);
-        _owned.Add(ledger);
-        return ledger;
+        // One ledger object per file and budget: concurrent jobs book through it, and it serialises them.
+        lock (_gate)
+        {
+            if (!_budgets.TryGetValue(lifetime, out PrivacyBudgetLedger? ledger))
+            {
+                ledger = PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(_config.State, "privacy-budget.db"), Budget = lifetime }, _time);
+                _owned.Add(ledger);
+                _budgets[lifetime] = ledger;
+            }
+
+            return ledger;
+        }
     }
 
     private AuditLedger Ledger()
     {
-        EcdsaLedgerSigner signer = EcdsaLedgerSigner.LoadOrCreate(Path.Combine(_config.State, "ledger.key.pem"), Path.Combine(_config.State, "ledger.pub.pem"));
-        _owned.Add(signer);
-        AuditLedger ledger = AuditLedger.Open(Path.Combine(_config.State, "ledger.db"), Site.Value, LedgerRole.Site, signer, _time);
-        _owned.Add(ledger);
-        return ledger;
+        // One ledger object for all jobs: it keeps the chain's head in memory, so a second one would fork the chain.
+        lock (_gate)
+        {
+            if (_ledger is null)
+            {
+                EcdsaLedgerSigner signer = EcdsaLedgerSigner.LoadOrCreate(Path.Combine(_config.State, "ledger.key.pem"), Path.Combine(_config.State, "ledger.pub.pem"));
+                _owned.Add(signer);
+                _ledger = AuditLedger.Open(Path.Combine(_config.State, "ledger.db"), Site.Value, LedgerRole.Site, signer, _time);
+                _owned.Add(_ledger);
+            }
+
+            return _ledger;
+        }
     }
 
     private static string Code(Exception e) => e switch
@@ -170,6 +209,9 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "site {Site}: ready for job {Job} ({Train} training and {Test} test rows)")]
     private partial void LogPrepared(string site, string job, int train, int test);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "site {Site}: released job {Job}")]
+    private partial void LogReleased(string site, string job);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "site {Site}: cannot prepare job {Job}")]
     private partial void LogPrepareFailed(string site, string job, Exception error);

@@ -28,11 +28,16 @@ public interface ISiteWorkHandler
     /// <returns>Whether the node takes the job.</returns>
     public ValueTask<JobReadiness> PrepareJobAsync(string jobId, string jobYaml, CancellationToken cancellationToken);
 
-    /// <summary>Answers one task of the current job.</summary>
+    /// <summary>Answers one task of a prepared job. Tasks of one job come one at a time; tasks of different jobs may overlap.</summary>
+    /// <param name="jobId">The job the task is part of.</param>
     /// <param name="task">The task.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>The reply (failures are values, not exceptions).</returns>
-    public ValueTask<SiteReply> HandleAsync(SiteTask task, CancellationToken cancellationToken);
+    public ValueTask<SiteReply> HandleAsync(string jobId, SiteTask task, CancellationToken cancellationToken);
+
+    /// <summary>Releases what was prepared for a job that has ended (called once no task of it is running).</summary>
+    /// <param name="jobId">The job's id.</param>
+    public void EndJob(string jobId);
 }
 
 /// <summary>How a node connects and retries.</summary>
@@ -47,6 +52,9 @@ public sealed record SiteNodeOptions
     /// <summary>How often the node tells the coordinator it is alive.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How many tasks run at once; tasks of one job always run one after another, so this is concurrency across jobs.</summary>
+    public int MaxConcurrentTasks { get; init; } = 2;
+
     /// <summary>The node software version reported to the coordinator.</summary>
     public string Version { get; init; } = typeof(SiteNode).Assembly.GetName().Version?.ToString() ?? "0";
 }
@@ -56,8 +64,11 @@ public sealed record SiteNodeOptions
 /// work, answers it with the handler, and reconnects by itself with exponential backoff when the link drops.
 /// </summary>
 /// <remarks>
-/// Work runs one item at a time in arrival order (a site agent handles one task at a time); answers are
-/// pushed on separate calls and retried across reconnections while the coordinator still waits for them.
+/// Each job's work runs one item at a time in arrival order (a site agent handles one task at a time); the
+/// work of different jobs runs side by side, up to <see cref="SiteNodeOptions.MaxConcurrentTasks"/> items at
+/// once. Answers are pushed on separate calls and retried across reconnections while the coordinator still
+/// waits for them. When the coordinator's list of running jobs no longer names a job, its queued work is
+/// dropped and the handler releases it.
 /// </remarks>
 public sealed partial class SiteNode
 {
@@ -66,7 +77,9 @@ public sealed partial class SiteNode
     private readonly SiteNodeOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
-    private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, JobQueue> _jobs = new(StringComparer.Ordinal);
+    private readonly List<Task> _workers = [];
+    private readonly Dictionary<Task, string> _ending = [];
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly Queue<string> _seenOrder = new();
     private readonly Lock _gate = new();
@@ -79,11 +92,12 @@ public sealed partial class SiteNode
     /// <param name="options">Backoff and heartbeat settings.</param>
     /// <param name="time">The clock for backoff and heartbeats.</param>
     /// <param name="log">The node's log (the full detail of local failures stays here).</param>
-    public SiteNode(SiteGateway.SiteGatewayClient client, ISiteWorkHandler handler, SiteNodeOptions options, TimeProvider time, ILogger log)
+    internal SiteNode(SiteGateway.SiteGatewayClient client, ISiteWorkHandler handler, SiteNodeOptions options, TimeProvider time, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentTasks, 1);
         _client = client;
         _handler = handler;
         _options = options;
@@ -104,7 +118,8 @@ public sealed partial class SiteNode
     /// <param name="cancellationToken">Stops the node (graceful shutdown).</param>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        Task worker = WorkAsync(cancellationToken);
+        // The node's task slots, shared by the jobs' workers.
+        using SemaphoreSlim slots = new(_options.MaxConcurrentTasks, _options.MaxConcurrentTasks);
         Task heartbeat = HeartbeatAsync(cancellationToken);
         int failures = 0;
         while (!cancellationToken.IsCancellationRequested)
@@ -118,7 +133,7 @@ public sealed partial class SiteNode
                 Volatile.Write(ref _open, 1);
                 LogConnected(_handler.Site.Value);
                 Connected?.Invoke(this, EventArgs.Empty);
-                await ReadAsync(call.ResponseStream, cancellationToken).ConfigureAwait(false);
+                await ReadAsync(call.ResponseStream, slots, cancellationToken).ConfigureAwait(false);
                 LogStreamEnded(_handler.Site.Value);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RpcException or IOException or HttpRequestException or InvalidDataException)
@@ -147,11 +162,21 @@ public sealed partial class SiteNode
             }
         }
 
-        _work.Writer.TryComplete();
-        await Task.WhenAll(worker, heartbeat).ConfigureAwait(false);
+        Task[] workers;
+        lock (_gate)
+        {
+            foreach (JobQueue queue in _jobs.Values)
+            {
+                queue.Items.Writer.TryComplete();
+            }
+
+            workers = [.. _workers];
+        }
+
+        await Task.WhenAll([.. workers, heartbeat]).ConfigureAwait(false);
     }
 
-    private async Task ReadAsync(IAsyncStreamReader<WorkFrame> frames, CancellationToken cancellationToken)
+    private async Task ReadAsync(IAsyncStreamReader<WorkFrame> frames, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
         TaskHeader? header = null;
         PayloadAssembler? payload = null;
@@ -161,7 +186,10 @@ public sealed partial class SiteNode
             switch (frame.KindCase)
             {
                 case WorkFrame.KindOneofCase.Job:
-                    _work.Writer.TryWrite(new WorkItem(frame.Job.ItemId, frame.Job, null));
+                    Enqueue(frame.Job.JobId, new WorkItem(frame.Job.ItemId, frame.Job.JobId, frame.Job, null), slots, cancellationToken);
+                    break;
+                case WorkFrame.KindOneofCase.ActiveJobs:
+                    EndJobsExcept(new HashSet<string>(frame.ActiveJobs.JobIds, StringComparer.Ordinal));
                     break;
                 case WorkFrame.KindOneofCase.Task when header is null:
                     header = frame.Task;
@@ -178,7 +206,7 @@ public sealed partial class SiteNode
             {
                 if (FirstTime(header.ItemId))
                 {
-                    _work.Writer.TryWrite(new WorkItem(header.ItemId, null, WireCodec.Decode(header, payload, _handler.Site)));
+                    Enqueue(header.JobId, new WorkItem(header.ItemId, header.JobId, null, WireCodec.Decode(header, payload, _handler.Site)), slots, cancellationToken);
                 }
 
                 header = null;
@@ -187,40 +215,113 @@ public sealed partial class SiteNode
         }
     }
 
-    private async Task WorkAsync(CancellationToken cancellationToken)
+    /// <summary>Queues an item behind the earlier work of its job, starting the job's worker on its first item.</summary>
+    private void Enqueue(string jobId, WorkItem item, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
-        await foreach (WorkItem item in _work.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        lock (_gate)
         {
-            if (cancellationToken.IsCancellationRequested)
+            if (!_jobs.TryGetValue(jobId, out JobQueue? queue))
             {
-                return;
+                // A job ended and begun again (the coordinator retried it) waits until its old worker has released it.
+                Task previous = _workers.LastOrDefault(w => !w.IsCompleted && _ending.TryGetValue(w, out string? ended) && ended == jobId) ?? Task.CompletedTask;
+                queue = new JobQueue(jobId, CancellationTokenSource.CreateLinkedTokenSource(cancellationToken));
+                _jobs[jobId] = queue;
+                Task worker = Task.Run(() => WorkAsync(queue, previous, slots), CancellationToken.None);
+                _workers.RemoveAll(w => w.IsCompleted);
+                _workers.Add(worker);
+                queue.Worker = worker;
             }
 
-            try
+            queue.Items.Writer.TryWrite(item);
+        }
+    }
+
+    /// <summary>Ends the jobs the coordinator no longer runs: their queued and running work is dropped.</summary>
+    private void EndJobsExcept(HashSet<string> active)
+    {
+        lock (_gate)
+        {
+            foreach (JobQueue queue in _jobs.Values.Where(q => !active.Contains(q.JobId)).ToList())
             {
-                if (item.Job is { } job)
+                _jobs.Remove(queue.JobId);
+                _ending[queue.Worker!] = queue.JobId;
+                queue.Items.Writer.TryComplete();
+                queue.Ended.Cancel();
+                LogJobEnded(_handler.Site.Value, queue.JobId);
+            }
+        }
+    }
+
+    private async Task WorkAsync(JobQueue queue, Task previous, SemaphoreSlim slots)
+    {
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // its own failure was its job's, not this one's
+        CancellationToken cancellationToken = queue.Ended.Token;
+        try
+        {
+            await foreach (WorkItem item in queue.Items.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                if (cancellationToken.IsCancellationRequested)
                 {
-                    JobReadiness readiness = await _handler.PrepareJobAsync(job.JobId, job.JobYaml, cancellationToken).ConfigureAwait(false);
-                    if (!string.IsNullOrEmpty(item.Id))
-                    {
-                        ReplyHeader header = new()
-                        {
-                            ItemId = item.Id,
-                            JobReady = new JobReadyProto { JobId = job.JobId, Accepted = readiness.Accepted, FeatureCount = readiness.FeatureCount, Code = readiness.Code, Message = readiness.Message },
-                        };
-                        await PushAsync(new WireItem<ReplyHeader>(header, []), cancellationToken).ConfigureAwait(false);
-                    }
+                    continue; // the job ended (or the node stops): its queued work is dropped
                 }
-                else
+
+                try
                 {
-                    SiteReply reply = await _handler.HandleAsync(item.Task!, cancellationToken).ConfigureAwait(false);
-                    await PushAsync(WireCodec.Encode(reply, item.Id), cancellationToken).ConfigureAwait(false);
+                    await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await WorkAsync(item, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or RpcException)
+                {
+                    // The job ended or the node stops while this item ran.
+                }
+                finally
+                {
+                    slots.Release();
                 }
             }
-            catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or RpcException)
+        }
+        finally
+        {
+            _handler.EndJob(queue.JobId);
+            lock (_gate)
             {
-                return;
+                _ending.Remove(queue.Worker!);
             }
+
+            queue.Ended.Dispose();
+        }
+    }
+
+    private async Task WorkAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        if (item.Job is { } job)
+        {
+            JobReadiness readiness = await _handler.PrepareJobAsync(job.JobId, job.JobYaml, cancellationToken).ConfigureAwait(false);
+            if (!string.IsNullOrEmpty(item.Id))
+            {
+                ReplyHeader header = new()
+                {
+                    ItemId = item.Id,
+                    JobId = job.JobId,
+                    JobReady = new JobReadyProto { JobId = job.JobId, Accepted = readiness.Accepted, FeatureCount = readiness.FeatureCount, Code = readiness.Code, Message = readiness.Message },
+                };
+                await PushAsync(new WireItem<ReplyHeader>(header, []), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            SiteReply reply = await _handler.HandleAsync(item.JobId, item.Task!, cancellationToken).ConfigureAwait(false);
+            WireItem<ReplyHeader> wire = WireCodec.Encode(reply, item.Id);
+            wire.Header.JobId = item.JobId;
+            await PushAsync(wire, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -300,7 +401,22 @@ public sealed partial class SiteNode
         }
     }
 
-    private sealed record WorkItem(string Id, JobAnnouncement? Job, SiteTask? Task);
+    private sealed record WorkItem(string Id, string JobId, JobAnnouncement? Job, SiteTask? Task);
+
+    /// <summary>One job's work in arrival order, and the signal that the job has ended.</summary>
+    private sealed class JobQueue(string jobId, CancellationTokenSource ended)
+    {
+        public string JobId { get; } = jobId;
+
+        public Channel<WorkItem> Items { get; } = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+
+        public CancellationTokenSource Ended { get; } = ended;
+
+        public Task? Worker { get; set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "site {Site}: job {Job} ended at the coordinator; released")]
+    private partial void LogJobEnded(string site, string job);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "site {Site}: connected to the coordinator")]
     private partial void LogConnected(string site);

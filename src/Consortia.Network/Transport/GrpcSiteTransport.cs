@@ -4,94 +4,132 @@ using System.Threading.Channels;
 using Consortia.Federation;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Transport;
+using Consortia.Network.Node;
 using Consortia.Network.Protos;
 using Microsoft.Extensions.Logging;
 
 namespace Consortia.Network.Transport;
 
 /// <summary>
-/// The coordinator's <see cref="ISiteTransport"/> over gRPC. Nodes dial in and hold a work stream open
-/// (<see cref="Coordinator.SiteGatewayService"/>); tasks wait in the site's queue until its stream takes them, and
-/// replies come back on separate calls, matched to their task by an item id that only that site's
-/// certificate may answer.
+/// The coordinator's connection to its sites over gRPC, shared by every job it runs. Nodes dial in and hold
+/// one work stream open (<see cref="Coordinator.SiteGatewayService"/>) that carries the work of all jobs;
+/// tasks wait in the site's queue until its stream takes them, and replies come back on separate calls,
+/// matched to their task by an item id that only that site's certificate may answer, for the job the task
+/// was part of. Each running job is a <see cref="JobSession"/> (an <see cref="ISiteTransport"/> of its own,
+/// with its own roster); the transport itself is the session of an anonymous job over the constructor's
+/// roster, for hosts and tests that run a single engine.
 /// </summary>
 /// <remarks>
-/// A node that loses its connection and comes back gets the job announcement and every task still
-/// unanswered again; a reply that arrives after the round's deadline, or twice, is refused and logged.
+/// A node that loses its connection and comes back gets the list of running jobs, the announcement of each of
+/// its jobs and every task still unanswered again; a reply that arrives after the round's deadline, twice,
+/// for another job than its item's, or for a job the site is not part of, is refused and logged.
 /// </remarks>
 internal sealed class GrpcSiteTransport : ISiteTransport
 {
     private readonly ConcurrentDictionary<SiteId, SiteLink> _links = new();
     private readonly ConcurrentDictionary<string, PendingItem> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, JobSession> _jobs = new(StringComparer.Ordinal);
+    private readonly Lock _jobsGate = new();
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly TimeSpan? _defaultDeadline;
     private readonly NetworkMetrics? _metrics;
     private long _nextItem;
-    private (string JobId, string Yaml)? _job;
-    private IReadOnlyList<SiteId> _roster;
 
     /// <summary>Creates a transport.</summary>
-    /// <param name="roster">The sites that may take part, in canonical order.</param>
+    /// <param name="roster">The sites that may take part in the anonymous job, in canonical order.</param>
     /// <param name="time">Deadlines are measured on this clock.</param>
     /// <param name="log">Where refusals of hostile or late messages are logged.</param>
     /// <param name="defaultDeadline">The deadline of dispatches that give none (a deployed round must not wait forever).</param>
     /// <param name="metrics">Byte and latency counters, or <see langword="null"/>.</param>
     public GrpcSiteTransport(IReadOnlyList<SiteId> roster, TimeProvider time, ILogger log, TimeSpan? defaultDeadline = null, NetworkMetrics? metrics = null)
     {
-        _roster = roster;
         _time = time;
         _log = log;
         _defaultDeadline = defaultDeadline;
         _metrics = metrics;
+        _jobs[string.Empty] = new JobSession(this, string.Empty, string.Empty, roster); // lives as long as the transport
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<SiteId> Roster => _roster;
+    public IReadOnlyList<SiteId> Roster => Anonymous.Roster;
 
     /// <summary>The sites with an open work stream now.</summary>
     public IReadOnlyList<SiteId> Connected => [.. _links.Where(l => l.Value.IsOpen).Select(l => l.Key).OrderBy(s => s.Value, StringComparer.Ordinal)];
 
-    /// <summary>The job whose tasks follow; nodes receive its announcement before any of its tasks.</summary>
-    /// <param name="jobId">The job's id.</param>
+    /// <summary>The ids of the jobs begun and not yet ended, in order.</summary>
+    public IReadOnlyList<string> ActiveJobs => [.. _jobs.Keys.Where(k => k.Length > 0).Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Begins a job: its roster's nodes receive its announcement before any of its tasks. Dispose the session
+    /// when the job ends (its late replies are refused from then on, and the nodes release the job).
+    /// </summary>
+    /// <param name="jobId">The job's id (unique among running jobs).</param>
     /// <param name="yaml">The job file as submitted.</param>
-    /// <param name="roster">The sites of the job, in canonical order.</param>
-    public void BeginJob(string jobId, string yaml, IReadOnlyList<SiteId> roster)
+    /// <param name="roster">The sites asked to take part, in canonical order.</param>
+    /// <exception cref="InvalidOperationException">A job with this id is running already.</exception>
+    public JobSession BeginJob(string jobId, string yaml, IReadOnlyList<SiteId> roster)
     {
-        _job = (jobId, yaml);
-        _roster = roster;
-        foreach (SiteLink link in _links.Values)
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        JobSession session = new(this, jobId, yaml, roster);
+        lock (_jobsGate)
         {
-            link.TrySend(Announcement(jobId, yaml));
+            if (!_jobs.TryAdd(jobId, session))
+            {
+                throw new InvalidOperationException($"Job '{jobId}' is running already.");
+            }
+
+            foreach (SiteId site in roster)
+            {
+                if (_links.TryGetValue(site, out SiteLink? link))
+                {
+                    link.TrySend(Announcement(jobId, yaml));
+                }
+            }
         }
+
+        return session;
     }
 
-    /// <summary>Clears the current job (its late replies are refused from now on).</summary>
-    public void EndJob()
+    /// <inheritdoc />
+    public IAsyncEnumerable<SiteReply> DispatchAsync(IReadOnlyList<SiteTask> tasks, TimeSpan? deadline, CancellationToken cancellationToken) =>
+        Anonymous.DispatchAsync(tasks, deadline, cancellationToken);
+
+    /// <summary>The session of the anonymous job (id ""), which is never ended.</summary>
+    private JobSession Anonymous => _jobs[string.Empty];
+
+    /// <summary>Ends a job: cancels its open items and tells every connected node which jobs remain.</summary>
+    private void EndJob(JobSession session)
     {
-        _job = null;
-        foreach (PendingItem item in _pending.Values)
+        lock (_jobsGate)
         {
-            if (_pending.TryRemove(item.Id, out _))
+            if (!_jobs.TryRemove(new KeyValuePair<string, JobSession>(session.JobId, session)))
             {
-                item.Reply.TrySetCanceled();
+                return;
+            }
+
+            foreach (PendingItem item in _pending.Values.Where(p => ReferenceEquals(p.Job, session)))
+            {
+                if (_pending.TryRemove(item.Id, out _))
+                {
+                    item.Reply.TrySetCanceled();
+                    item.Ready.TrySetCanceled();
+                }
+            }
+
+            WorkFrame active = ActiveJobsFrame();
+            foreach (SiteLink link in _links.Values)
+            {
+                link.TrySend(active);
             }
         }
     }
 
-    /// <summary>
-    /// Asks every roster site whether its local data can run the job; completes when each has answered or
-    /// the deadline passes. The answers carry the sites' feature counts (no data values).
-    /// </summary>
-    public async Task<IReadOnlyDictionary<SiteId, JobReadyProto>> PrepareJobAsync(TimeSpan deadline, CancellationToken cancellationToken)
+    /// <summary>Asks the roster whether each site's local data can run the job (see <see cref="JobSession.PrepareAsync"/>).</summary>
+    private async Task<IReadOnlyDictionary<SiteId, JobReadiness>> PrepareAsync(JobSession job, TimeSpan deadline, CancellationToken cancellationToken)
     {
-        if (_job is not { } job)
-        {
-            throw new InvalidOperationException("No job has begun.");
-        }
-
-        Dictionary<SiteId, JobReadyProto> ready = [];
-        List<PendingItem> items = [.. _roster.Select(site => Register(site, new RoundNumber(0), NextId(site), frames: null))];
+        Dictionary<SiteId, JobReadiness> ready = [];
+        List<PendingItem> items = [.. job.Roster.Select(site => Register(job, site, new RoundNumber(0), NextId(site), frames: null))];
         using CancellationTokenSource timeout = new(deadline, _time);
         using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         foreach (PendingItem item in items)
@@ -103,7 +141,8 @@ internal sealed class GrpcSiteTransport : ISiteTransport
         {
             try
             {
-                ready[item.Site] = await item.Ready.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+                JobReadyProto answer = await item.Ready.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+                ready[item.Site] = new JobReadiness(answer.Accepted, answer.FeatureCount, answer.Code, answer.Message);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -118,21 +157,20 @@ internal sealed class GrpcSiteTransport : ISiteTransport
         return ready;
     }
 
-    /// <inheritdoc />
-    public async IAsyncEnumerable<SiteReply> DispatchAsync(IReadOnlyList<SiteTask> tasks, TimeSpan? deadline, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<SiteReply> DispatchAsync(JobSession job, IReadOnlyList<SiteTask> tasks, TimeSpan? deadline, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (tasks.Count == 0)
         {
             yield break;
         }
 
-        string jobId = _job?.JobId ?? "none";
         Channel<SiteReply> replies = Channel.CreateUnbounded<SiteReply>();
         List<PendingItem> items = [];
         int expected = 0;
+        IReadOnlyList<SiteId> roster = job.Roster;
         foreach (SiteTask task in tasks)
         {
-            if (!_roster.Contains(task.Site))
+            if (!roster.Contains(task.Site))
             {
                 replies.Writer.TryWrite(new Failed(task.Site, task.Round, "unknown-site", $"No site named '{task.Site}' is in the job's roster."));
                 expected++;
@@ -140,9 +178,9 @@ internal sealed class GrpcSiteTransport : ISiteTransport
             }
 
             string id = NextId(task.Site);
-            WireItem<TaskHeader> wire = WireCodec.Encode(task, id, jobId);
+            WireItem<TaskHeader> wire = WireCodec.Encode(task, id, job.JobId);
             WorkFrame[] frames = [new WorkFrame { Task = wire.Header }, .. VectorPayload.Chunks(id, wire.Payload).Select(c => new WorkFrame { Chunk = c })];
-            PendingItem item = Register(task.Site, task.Round, id, frames);
+            PendingItem item = Register(job, task.Site, task.Round, id, frames);
             items.Add(item);
             expected++;
             _ = ForwardAsync(item, replies.Writer);
@@ -182,25 +220,32 @@ internal sealed class GrpcSiteTransport : ISiteTransport
     internal ChannelReader<object> Open(SiteId site)
     {
         SiteLink link = _links.GetOrAdd(site, s => new SiteLink(s));
-        ChannelReader<object> reader = link.Open();
-        _metrics?.SetConnected(_links.Values.Count(l => l.IsOpen));
-        PendingItem[] owed = [.. _pending.Values.Where(p => p.Site == site).OrderBy(p => p.Frames is null ? 0 : 1).ThenBy(p => p.Sequence)];
-        if (_job is { } job)
+        ChannelReader<object> reader;
+        lock (_jobsGate)
         {
-            // The announcement goes first: with the item id of an open preparation, so that the node answers it.
-            PendingItem? preparation = owed.FirstOrDefault(p => p.Frames is null);
-            if (preparation is not null || _roster.Contains(site))
+            reader = link.Open();
+            PendingItem[] owed = [.. _pending.Values.Where(p => p.Site == site).OrderBy(p => p.Frames is null ? 0 : 1).ThenBy(p => p.Sequence)];
+
+            // First the running jobs (the node releases any other it still holds), then the announcement of each
+            // of the site's jobs: with the item id of an open preparation, so that the node answers it.
+            link.TrySend(ActiveJobsFrame());
+            foreach (JobSession job in _jobs.Values.Where(j => j.JobId.Length > 0).OrderBy(j => j.JobId, StringComparer.Ordinal))
             {
-                link.TrySend(Announcement(job.JobId, job.Yaml, preparation?.Id));
+                PendingItem? preparation = owed.FirstOrDefault(p => p.Frames is null && ReferenceEquals(p.Job, job));
+                if (preparation is not null || job.Roster.Contains(site))
+                {
+                    link.TrySend(Announcement(job.JobId, job.Yaml, preparation?.Id));
+                }
+            }
+
+            // Everything this site still owes an answer to goes again: the old stream may have broken mid-item.
+            foreach (PendingItem item in owed.Where(p => p.Frames is not null))
+            {
+                link.TrySend(item);
             }
         }
 
-        // Everything this site still owes an answer to goes again: the old stream may have broken mid-item.
-        foreach (PendingItem item in owed.Where(p => p.Frames is not null))
-        {
-            link.TrySend(item);
-        }
-
+        _metrics?.SetConnected(_links.Values.Count(l => l.IsOpen));
         return reader;
     }
 
@@ -233,10 +278,23 @@ internal sealed class GrpcSiteTransport : ISiteTransport
     /// <summary>Records that the site is alive.</summary>
     internal void Touch(SiteId site) => _links.GetOrAdd(site, s => new SiteLink(s)).LastSeen = _time.GetUtcNow();
 
-    /// <summary>Completes the item a reply answers, after checking that <paramref name="site"/> owns it.</summary>
+    /// <summary>
+    /// Completes the item a reply answers, after checking that the reply's job is running, that
+    /// <paramref name="site"/> is part of it, and that the item is that site's, of that job.
+    /// </summary>
     /// <returns><see langword="null"/> when accepted; otherwise why not.</returns>
     internal string? Complete(SiteId site, ReplyHeader header, PayloadAssembler payload)
     {
+        if (!_jobs.TryGetValue(header.JobId, out JobSession? job))
+        {
+            return $"item '{header.ItemId}' names job '{header.JobId}', which is not running";
+        }
+
+        if (!job.Roster.Contains(site))
+        {
+            return $"site '{site}' is not part of job '{header.JobId}'";
+        }
+
         if (!_pending.TryGetValue(header.ItemId, out PendingItem? item))
         {
             return $"no open item '{header.ItemId}' (unknown, already answered, or past its deadline)";
@@ -247,11 +305,16 @@ internal sealed class GrpcSiteTransport : ISiteTransport
             return $"item '{header.ItemId}' belongs to another site";
         }
 
+        if (!ReferenceEquals(item.Job, job))
+        {
+            return $"item '{header.ItemId}' is of job '{item.Job.JobId}', the reply says job '{header.JobId}'";
+        }
+
         if (header.ReplyCase == ReplyHeader.ReplyOneofCase.JobReady)
         {
-            if (item.Frames is not null || !string.Equals(header.JobReady.JobId, _job?.JobId, StringComparison.Ordinal))
+            if (item.Frames is not null || !string.Equals(header.JobReady.JobId, job.JobId, StringComparison.Ordinal))
             {
-                return $"item '{header.ItemId}' is not the announcement of the current job";
+                return $"item '{header.ItemId}' is not the announcement of job '{header.JobReady.JobId}'";
             }
 
             if (_pending.TryRemove(item.Id, out _))
@@ -297,9 +360,9 @@ internal sealed class GrpcSiteTransport : ISiteTransport
         replies.TryWrite(reply);
     }
 
-    private PendingItem Register(SiteId site, RoundNumber round, string id, WorkFrame[]? frames)
+    private PendingItem Register(JobSession job, SiteId site, RoundNumber round, string id, WorkFrame[]? frames)
     {
-        PendingItem item = new(id, site, round, frames, Interlocked.Increment(ref _nextItem), _time.GetTimestamp());
+        PendingItem item = new(id, job, site, round, frames, Interlocked.Increment(ref _nextItem), _time.GetTimestamp());
         _pending[id] = item;
         return item;
     }
@@ -309,8 +372,10 @@ internal sealed class GrpcSiteTransport : ISiteTransport
     private static WorkFrame Announcement(string jobId, string yaml, string? itemId = null) =>
         new() { Job = new JobAnnouncement { JobId = jobId, JobYaml = yaml, ItemId = itemId ?? string.Empty } };
 
-    /// <summary>One unanswered task (or job announcement, when <see cref="Frames"/> is null).</summary>
-    internal sealed record PendingItem(string Id, SiteId Site, RoundNumber Round, WorkFrame[]? Frames, long Sequence, long Started)
+    private WorkFrame ActiveJobsFrame() => new() { ActiveJobs = new ActiveJobs { JobIds = { _jobs.Keys.Order(StringComparer.Ordinal) } } };
+
+    /// <summary>One unanswered task (or job announcement, when <see cref="Frames"/> is null) of <see cref="Job"/>.</summary>
+    internal sealed record PendingItem(string Id, JobSession Job, SiteId Site, RoundNumber Round, WorkFrame[]? Frames, long Sequence, long Started)
     {
         public TaskCompletionSource<SiteReply> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -377,5 +442,53 @@ internal sealed class GrpcSiteTransport : ISiteTransport
                 _current?.Writer.TryWrite(item);
             }
         }
+    }
+
+    /// <summary>
+    /// One running job's view of the transport: its own roster, preparation and rounds. The job's runner
+    /// dispatches through it; disposing it ends the job on the wire.
+    /// </summary>
+    internal sealed class JobSession : ISiteTransport, IDisposable
+    {
+        private readonly GrpcSiteTransport _transport;
+        private IReadOnlyList<SiteId> _roster;
+
+        internal JobSession(GrpcSiteTransport transport, string jobId, string yaml, IReadOnlyList<SiteId> roster)
+        {
+            _transport = transport;
+            JobId = jobId;
+            Yaml = yaml;
+            _roster = roster;
+        }
+
+        /// <summary>The job's id ("" for the transport's anonymous job).</summary>
+        public string JobId { get; }
+
+        /// <summary>The job file as submitted.</summary>
+        public string Yaml { get; }
+
+        /// <inheritdoc />
+        public IReadOnlyList<SiteId> Roster => Volatile.Read(ref _roster);
+
+        /// <summary>
+        /// Asks every roster site whether its local data can run the job; completes when each has answered or
+        /// the deadline passes. The answers carry the sites' feature counts (no data values).
+        /// </summary>
+        public Task<IReadOnlyDictionary<SiteId, JobReadiness>> PrepareAsync(TimeSpan deadline, CancellationToken cancellationToken) =>
+            _transport.PrepareAsync(this, deadline, cancellationToken);
+
+        /// <summary>Narrows the roster to <paramref name="sites"/> (those that accepted the job), keeping its order.</summary>
+        public void Restrict(IEnumerable<SiteId> sites)
+        {
+            HashSet<SiteId> keep = [.. sites];
+            Volatile.Write(ref _roster, [.. _roster.Where(keep.Contains)]);
+        }
+
+        /// <inheritdoc />
+        public IAsyncEnumerable<SiteReply> DispatchAsync(IReadOnlyList<SiteTask> tasks, TimeSpan? deadline, CancellationToken cancellationToken) =>
+            _transport.DispatchAsync(this, tasks, deadline, cancellationToken);
+
+        /// <summary>Ends the job on the wire.</summary>
+        public void Dispose() => _transport.EndJob(this);
     }
 }

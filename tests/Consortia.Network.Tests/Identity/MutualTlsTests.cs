@@ -75,12 +75,14 @@ public sealed class MutualTlsTests
         await stream.ResponseHeadersAsync; // the stream is open at the coordinator
         SiteId[] roster = [new("hospital-1")];
 
-        host.Transport.BeginJob("job-1", "name: one", roster);
+        Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
+        Assert.Equal(WorkFrame.KindOneofCase.ActiveJobs, stream.ResponseStream.Current.KindCase); // sent as the stream opens
+        using GrpcSiteTransport.JobSession first = host.Transport.BeginJob("job-1", "name: one", roster);
         Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
         Assert.Equal(WorkFrame.KindOneofCase.Job, stream.ResponseStream.Current.KindCase);
 
         host.Identity.Revoke("hospital-1");
-        host.Transport.BeginJob("job-2", "name: two", roster);
+        using GrpcSiteTransport.JobSession second = host.Transport.BeginJob("job-2", "name: two", roster);
         RpcException refused = await Assert.ThrowsAsync<RpcException>(() => stream.ResponseStream.MoveNext(timeout.Token));
 
         Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);

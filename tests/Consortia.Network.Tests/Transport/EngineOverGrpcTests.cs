@@ -107,7 +107,11 @@ public sealed class EngineOverGrpcTests
         public ValueTask<Node.JobReadiness> PrepareJobAsync(string jobId, string jobYaml, CancellationToken cancellationToken) =>
             ValueTask.FromResult(new Node.JobReadiness(true, 1));
 
-        public ValueTask<SiteReply> HandleAsync(SiteTask task, CancellationToken cancellationToken) =>
+        public ValueTask<SiteReply> HandleAsync(string jobId, SiteTask task, CancellationToken cancellationToken) =>
             ValueTask.FromResult<SiteReply>(new TrainingCompleted(site, task.Round, new SiteUpdate(site, ((TrainTask)task).GlobalParameters.Clone(), 1, 0, 1)));
+
+        public void EndJob(string jobId)
+        {
+        }
     }
 }

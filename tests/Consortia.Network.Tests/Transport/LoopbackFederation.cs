@@ -130,5 +130,9 @@ internal sealed class AgentHandler(SiteAgent agent, int featureCount = 5) : ISit
     public ValueTask<JobReadiness> PrepareJobAsync(string jobId, string jobYaml, CancellationToken cancellationToken) =>
         ValueTask.FromResult(new JobReadiness(true, featureCount));
 
-    public ValueTask<SiteReply> HandleAsync(SiteTask task, CancellationToken cancellationToken) => agent.HandleAsync(task, cancellationToken);
+    public ValueTask<SiteReply> HandleAsync(string jobId, SiteTask task, CancellationToken cancellationToken) => agent.HandleAsync(task, cancellationToken);
+
+    public void EndJob(string jobId)
+    {
+    }
 }
