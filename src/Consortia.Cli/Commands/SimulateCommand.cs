@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Consortia.Cli.Deployment;
 using Consortia.Cli.Output;
 using Consortia.Data;
 using Consortia.Federation.Engine;
@@ -11,26 +12,41 @@ using Spectre.Console;
 
 namespace Consortia.Cli.Commands;
 
-/// <summary><c>consortia simulate JOB.yaml [--seed N] [--out DIR] [--json]</c>: runs a job with every site in this process.</summary>
+/// <summary>
+/// <c>consortia simulate JOB.yaml [--seed N] [--out DIR] [--json] [--transport inprocess|grpc]</c>: runs a job with every
+/// site in this process, or (<c>grpc</c>) on a throw-away consortium of real processes on loopback.
+/// </summary>
 internal static class SimulateCommand
 {
+    private const string Inprocess = "inprocess";
+    private const string Grpc = "grpc";
+
     public static Command Create()
     {
         Argument<FileInfo> job = new("job") { Description = "The job file (YAML; see docs/job-file.md)." };
         Option<ulong?> seed = new("--seed") { Description = "Overrides the job's seed." };
         Option<DirectoryInfo?> output = new("--out") { Description = "Writes the final model (model.json) and a Markdown summary (summary.md) here." };
         Option<bool> json = new("--json") { Description = "Prints one JSON document with per-round and final per-site metrics instead of the live display." };
-        Command command = new("simulate", "Runs a federated job on one machine: one in-process site per data partition, the real engine and strategy.")
+        Option<string> transport = new("--transport")
         {
-            job, seed, output, json,
+            Description = "inprocess: every site in this process (default); grpc: a throw-away consortium on loopback — coordinator and one node per site as separate processes, mutual TLS.",
+            DefaultValueFactory = _ => Inprocess,
+        };
+        transport.AcceptOnlyFromAmong(Inprocess, Grpc);
+        Option<int> timeout = new("--timeout") { Description = "With --transport grpc: give up after this many seconds (every process is stopped).", DefaultValueFactory = _ => 3600 };
+        Command command = new("simulate", "Runs a federated job on one machine: one site per data partition, the real engine and strategy, in process or over gRPC.")
+        {
+            job, seed, output, json, transport, timeout,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetRequiredValue(job), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(json),
+            parse.GetValue(transport) == Grpc ? TimeSpan.FromSeconds(parse.GetValue(timeout)) : null,
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo jobFile, ulong? seed, DirectoryInfo? outDir, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    /// <param name="grpcTimeout">Set: run over gRPC on a local consortium, within this time; <see langword="null"/>: in process.</param>
+    private static async Task<int> RunAsync(FileInfo jobFile, ulong? seed, DirectoryInfo? outDir, bool json, TimeSpan? grpcTimeout, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         SimulationResult result;
         try
@@ -41,10 +57,22 @@ internal static class SimulateCommand
                 job = job with { Seed = s };
             }
 
-            bool live = !json && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-            result = live
-                ? await RunLiveAsync(job, outDir?.FullName, cancellationToken).ConfigureAwait(false)
-                : await FederatedSimulation.RunAsync(job, json ? null : new SyncProgress<RoundReport>(r => stdout.WriteLine(ProgressLine(r, job.Engine.Rounds))), outDir?.FullName, cancellationToken).ConfigureAwait(false);
+            if (grpcTimeout is { } limit)
+            {
+                result = await DeployedSimulation.RunAsync(job, json ? null : new SyncProgress<string>(stdout.WriteLine), outDir?.FullName, limit, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                bool live = !json && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+                result = live
+                    ? await RunLiveAsync(job, outDir?.FullName, cancellationToken).ConfigureAwait(false)
+                    : await FederatedSimulation.RunAsync(job, json ? null : new SyncProgress<RoundReport>(r => stdout.WriteLine(ProgressLine(r, job.Engine.Rounds))), outDir?.FullName, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (LocalDeploymentException error)
+        {
+            await stderr.WriteLineAsync($"error: {jobFile.Name} over gRPC: {error.Message}").ConfigureAwait(false);
+            return 1;
         }
         catch (JobFileException error)
         {
