@@ -161,12 +161,18 @@ internal static class DeployedSimulation
                 $"job {jobId} did not end within {timeout.TotalSeconds:F0} s ({status.RoundsCompleted}/{status.RoundsTotal} rounds).\n{Tail(consortium.Coordinator?.Output ?? "")}"));
         }
 
-        if (status.Status != "completed")
+        // A job that completed without aggregating any round trained nothing: every site refused or failed every round.
+        if (status.Status != "completed" || status.Rounds.All(r => !r.Aggregated))
         {
-            IEnumerable<string> problems = status.Rounds.SelectMany(r => r.Problems.Select(p => string.Create(CultureInfo.InvariantCulture, $"  round {r.Round}: {p}"))).Distinct(StringComparer.Ordinal).Take(20);
+            string outcome = status.Status == "completed" ? "completed without aggregating any round" : status.Status;
+            IEnumerable<string> problems = status.Rounds
+                .SelectMany(r => r.Problems.Select(p => (r.Round, Problem: p)))
+                .GroupBy(p => p.Problem, StringComparer.Ordinal)
+                .Take(12)
+                .Select(g => string.Create(CultureInfo.InvariantCulture, $"\n  {g.Key} (round {g.First().Round}{(g.Count() > 1 ? $" and {g.Count() - 1} more" : "")})"));
             throw new LocalDeploymentException(string.Create(CultureInfo.InvariantCulture,
-                $"job {jobId} {status.Status} after {status.RoundsCompleted}/{status.RoundsTotal} rounds: {status.Message}")
-                + string.Concat(problems.Select(p => "\n" + p)));
+                $"job {jobId} {outcome} after {status.RoundsCompleted}/{status.RoundsTotal} rounds{(status.Message.Length > 0 ? ": " + status.Message : "")}")
+                + string.Concat(problems));
         }
 
         return jobId;
