@@ -106,7 +106,7 @@ internal static class DeployedSimulation
         if (job.Policies is not { } policies)
         {
             throw new LocalDeploymentException(
-                $"{job.SourcePath}: the job has no policies: section; a deployed node without a policy refuses every job, so --transport grpc "
+                "the job has no policies: section; a deployed node without a policy refuses every job, so --transport grpc "
                 + "needs each site's policy file (policies: with a site's name or default; see docs/policy.md).");
         }
 
