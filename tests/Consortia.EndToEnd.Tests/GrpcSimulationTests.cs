@@ -1,6 +1,9 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Consortia.Cli;
+using Consortia.Cli.Deployment;
 using Consortia.EndToEnd.Tests.Deployment;
 using Consortia.TestKit;
 
@@ -88,6 +91,29 @@ public sealed class GrpcSimulationTests
         Assert.Empty(result.Output);
         Assert.Empty(ProcessesMentioning(tmp));
         Assert.Empty(Directory.GetFileSystemEntries(tmp, "consortia-grpc-*"));
+    }
+
+    [Fact]
+    public async Task SimulateOverGrpc_InterruptedMidJob_StopsEveryProcess()
+    {
+        using TempDirectory temp = new();
+        string tmp = Directory.CreateDirectory(temp.File("tmp")).FullName;
+        string job = RepositoryPaths.Combine("examples", "heart-disease", "fedavg-policed.yaml");
+        await using ConsortiaProcess simulate = ConsortiaProcess.Start(
+            "simulate", ["simulate", job, "--transport", "grpc"], temp.Path, environment: new Dictionary<string, string> { ["TMPDIR"] = tmp + "/" });
+        await simulate.WaitForLineAsync(l => l.StartsWith("round 2/", StringComparison.Ordinal), s_timeout, "printing round 2", TestContext.Current.CancellationToken);
+        Assert.True(ProcessesMentioning(tmp).Count >= 5, "the coordinator and four nodes run:\n" + string.Join('\n', ProcessesMentioning(tmp)));
+
+        // SIGINT to the command alone (as Ctrl+C, but its children do not get it): it must stop them itself.
+        using (Process interrupt = Process.Start("kill", ["-INT", simulate.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await interrupt.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
+        int exit = await simulate.WaitForExitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(0, exit);
+        Assert.Empty(ProcessesMentioning(tmp));
     }
 
     [Fact]

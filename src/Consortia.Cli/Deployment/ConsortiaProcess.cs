@@ -47,9 +47,9 @@ internal sealed class ConsortiaProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <c>consortia ARGS</c>. <paramref name="wrapper"/> is a command the child runs under (for example
-    /// <c>ip netns exec NS</c>); empty to start it directly.
+    /// <c>ip netns exec NS</c>); empty to start it directly. <paramref name="environment"/> adds to the inherited variables.
     /// </summary>
-    public static ConsortiaProcess Start(string name, IEnumerable<string> args, string workingDirectory, IReadOnlyList<string>? wrapper = null)
+    public static ConsortiaProcess Start(string name, IEnumerable<string> args, string workingDirectory, IReadOnlyList<string>? wrapper = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         (string program, IReadOnlyList<string> leading) = ConsortiaExecutable.Resolve();
         List<string> command = [.. wrapper ?? [], program, .. leading, .. args];
@@ -68,6 +68,11 @@ internal sealed class ConsortiaProcess : IAsyncDisposable
 
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         Process process = new() { StartInfo = start, EnableRaisingEvents = true };
         ConsortiaProcess wrapped = new(process, name);
         process.OutputDataReceived += (_, e) => wrapped.Append(e.Data);

@@ -59,6 +59,10 @@ internal static class DeployedSimulation
             DeleteRootOnDispose = true,
         };
         await using LocalConsortium consortium = await LocalConsortium.ProvisionAsync(options, cancellationToken).ConfigureAwait(false);
+
+        // Ctrl+C or SIGTERM: the command line gives the action only a moment before the process exits, so the
+        // children are killed right in the cancellation callback rather than stopped gracefully afterwards.
+        using CancellationTokenRegistration killOnCancel = cancellationToken.Register(consortium.Kill);
         string jobId;
         try
         {
@@ -145,6 +149,7 @@ internal static class DeployedSimulation
                     break;
                 }
 
+                cancellationToken.ThrowIfCancellationRequested(); // a Ctrl+C in a terminal also stops the children: not their failure
                 if (consortium.FirstExited() is { } ended)
                 {
                     throw new LocalDeploymentException(string.Create(CultureInfo.InvariantCulture,

@@ -233,6 +233,15 @@ internal sealed class LocalConsortium : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills every process still running, at once and synchronously (for a cancellation that cannot wait).</summary>
+    public void Kill()
+    {
+        foreach (ConsortiaProcess process in _processes.ToArray())
+        {
+            process.Kill();
+        }
+    }
+
     /// <summary>Kills every process still running and, when asked to, deletes the root folder.</summary>
     public async ValueTask DisposeAsync()
     {
