@@ -116,32 +116,6 @@ public sealed class GrpcSimulationTests
         Assert.Empty(ProcessesMentioning(tmp));
     }
 
-    [Fact]
-    public async Task SimulateOverGrpc_JobWithoutPolicies_IsRefusedBeforeAnyProcessStarts()
-    {
-        using TempDirectory temp = new();
-        string job = temp.File("unpoliced.yaml");
-        await File.WriteAllTextAsync(job, string.Join('\n',
-            "version: 1",
-            "name: unpoliced",
-            "data:",
-            "  format: flamby-heart-disease",
-            $"  path: {RepositoryPaths.Combine("data", "fed-heart-disease")}",
-            "model:",
-            "  kind: logistic",
-            "training:",
-            "  rounds: 1",
-            "strategy:",
-            "  kind: fedavg",
-            ""), TestContext.Current.CancellationToken);
-
-        (int exit, string output, string error) = await InvokeAsync("simulate", job, "--transport", "grpc");
-
-        Assert.Equal(1, exit);
-        Assert.Empty(output);
-        Assert.Contains("no policies: section", error, StringComparison.Ordinal);
-    }
-
     /// <summary>Runs the built <c>consortia</c> as its own process, with its temporary folder in <paramref name="tmp"/>.</summary>
     private static Task<ProcessResult> RunConsortiaAsync(string tmp, params string[] args) =>
         ChildProcess.RunAsync(

@@ -10,6 +10,7 @@ using Consortia.Federation.Strategies.ClientDp;
 using Consortia.Learning.Models;
 using Consortia.Network.Coordinator;
 using Consortia.Network.Protos;
+using Grpc.Core;
 
 namespace Consortia.Cli.Deployment;
 
@@ -80,6 +81,10 @@ internal static class DeployedSimulation
         {
             throw new LocalDeploymentException(e.Message, e);
         }
+        catch (RpcException e)
+        {
+            throw new LocalDeploymentException($"the coordinator's admin API refused or failed ({e.StatusCode}): {e.Status.Detail}", e);
+        }
         finally
         {
             // Stopped gracefully before the store and ledgers are read: every write is then on disk.
@@ -97,7 +102,8 @@ internal static class DeployedSimulation
         IReadOnlyList<BaselineResult> baselines = job.Baselines is { } b
             ? await Task.Run(() => FederatedSimulation.RunBaselines(job, data, b), cancellationToken).ConfigureAwait(false)
             : [];
-        return new SimulationResult(job, data.Task, spec, federated, final, baselines)
+        // The text the coordinator and the sites hashed into their ledgers (it differs from the file under --seed).
+        return new SimulationResult(job with { SourceText = text }, data.Task, spec, federated, final, baselines)
         {
             // The calibration depends on the job alone; the coordinator computed the same.
             ClientPrivacy = (job.CreateStrategy(ClientDpStrategy.SeededNoise) as ClientDpStrategy)?.Calibration,
