@@ -26,6 +26,9 @@ namespace Consortia.Cli.Deployment;
 /// </remarks>
 internal static class DeployedSimulation
 {
+    /// <summary>How long a round waits for its sites: generous, since every site is a local process and a slow one is only slow, not gone.</summary>
+    private const string RoundTimeout = "300s";
+
     private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Sets up the consortium, runs the job on it, collects the result and stops every process.</summary>
@@ -67,7 +70,7 @@ internal static class DeployedSimulation
         string jobId;
         try
         {
-            await consortium.StartCoordinatorAsync("300s", cancellationToken).ConfigureAwait(false);
+            await consortium.StartCoordinatorAsync(RoundTimeout, cancellationToken).ConfigureAwait(false);
             progress?.Report(string.Create(CultureInfo.InvariantCulture, $"coordinator ready (pid {consortium.Coordinator?.Id}, sites port {consortium.SitesPort})"));
             foreach (LocalSite site in sites)
             {
