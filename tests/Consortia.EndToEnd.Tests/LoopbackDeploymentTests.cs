@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Consortia.Cli.Deployment;
 using Consortia.EndToEnd.Tests.Support;
 using Consortia.Federation.Jobs;
 using Consortia.Federation.Simulation;
@@ -72,8 +73,8 @@ public sealed class LoopbackDeploymentTests
 
         // Revoked certificate: the connected node loses its stream and every new call is refused.
         await consortium.RunOkAsync(["site", "revoke", "cleveland", "--home", consortium.Home]);
-        await cleveland.WaitForLineAsync(l => l.Contains("PermissionDenied", StringComparison.Ordinal) || l.Contains("revoked", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(60), "showing the refusal of its revoked certificate");
-        await consortium.Coordinator!.WaitForLineAsync(l => l.Contains("revoked", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(30), "logging the revoked site's refusal");
+        await cleveland.WaitForLineAsync(l => l.Contains("PermissionDenied", StringComparison.Ordinal) || l.Contains("revoked", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(60), "showing the refusal of its revoked certificate", TestContext.Current.CancellationToken);
+        await consortium.Coordinator!.WaitForLineAsync(l => l.Contains("revoked", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(30), "logging the revoked site's refusal", TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -88,9 +89,9 @@ public sealed class LoopbackDeploymentTests
 
         string jobFile = Path.Combine(RepositoryPaths.Root, "examples", "heart-disease", "fedavg-policed.yaml");
         string jobId = await consortium.SubmitAsync(jobFile);
-        await consortium.Coordinator!.WaitForLineAsync(l => l.Contains("round 5 of 15 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(3), "committing round 5");
+        await consortium.Coordinator!.WaitForLineAsync(l => l.Contains("round 5 of 15 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(3), "committing round 5", TestContext.Current.CancellationToken);
         consortium.Coordinator.Kill(); // SIGKILL: no shutdown code runs
-        await consortium.Coordinator.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        await consortium.Coordinator.WaitForExitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         await consortium.StartCoordinatorAsync();
         using JsonDocument status = await consortium.WaitForJobAsync(jobId, TimeSpan.FromMinutes(5));

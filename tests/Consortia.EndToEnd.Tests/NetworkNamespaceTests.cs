@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Consortia.Cli.Deployment;
 using Consortia.EndToEnd.Tests.Support;
 using Consortia.TestKit;
 
@@ -35,10 +36,10 @@ public sealed class NetworkNamespaceTests
         await File.WriteAllTextAsync(job, text, TestContext.Current.CancellationToken);
         string jobId = await consortium.SubmitAsync(job);
         ConsortiaProcess coordinator = consortium.Coordinator!;
-        await coordinator.WaitForLineAsync(l => l.Contains("round 3 of 40 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(2), "committing round 3");
+        await coordinator.WaitForLineAsync(l => l.Contains("round 3 of 40 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(2), "committing round 3", TestContext.Current.CancellationToken);
 
         await hosts.SetLinkAsync(3, up: false); // va's cable is pulled
-        await coordinator.WaitForLineAsync(l => l.Contains("3 contributors)", StringComparison.Ordinal), TimeSpan.FromMinutes(2), "completing a round with the three others");
+        await coordinator.WaitForLineAsync(l => l.Contains("3 contributors)", StringComparison.Ordinal), TimeSpan.FromMinutes(2), "completing a round with the three others", TestContext.Current.CancellationToken);
         await hosts.SetLinkAsync(3, up: true);
         using JsonDocument status = await consortium.WaitForJobAsync(jobId, TimeSpan.FromMinutes(6));
 

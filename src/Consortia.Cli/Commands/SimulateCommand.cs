@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Consortia.Cli.Deployment;
 using Consortia.Cli.Output;
 using Consortia.Data;
 using Consortia.Federation.Engine;
@@ -12,11 +13,15 @@ using Spectre.Console;
 namespace Consortia.Cli.Commands;
 
 /// <summary>
-/// <c>consortia simulate JOB.yaml [--seed N] [--out DIR] [--json]</c>: runs a job with every site in this process;
-/// <c>consortia simulate --resume DIR</c> finishes a run into DIR that was interrupted.
+/// <c>consortia simulate JOB.yaml [--seed N] [--out DIR] [--json] [--transport inprocess|grpc]</c>: runs a job with every
+/// site in this process, or (<c>grpc</c>) on a throw-away consortium of real processes on loopback;
+/// <c>consortia simulate --resume DIR</c> finishes an in-process run into DIR that was interrupted.
 /// </summary>
 internal static class SimulateCommand
 {
+    private const string Inprocess = "inprocess";
+    private const string Grpc = "grpc";
+
     public static Command Create()
     {
         Argument<FileInfo?> job = new("job") { Description = "The job file (YAML; see docs/job-file.md).", Arity = ArgumentArity.ZeroOrOne };
@@ -27,9 +32,16 @@ internal static class SimulateCommand
         // tests' way to interrupt a run at a chosen round (as Ctrl-C or a kill would, but deterministically).
         Option<DirectoryInfo?> resume = new("--resume") { Description = "Finishes the interrupted run whose --out folder is DIR (same job, seed and result as an uninterrupted run)." };
         Option<int?> stopAfter = new("--stop-after-round") { Description = "Stops the run after this round is committed, as an interruption would (for tests).", Hidden = true };
-        Command command = new("simulate", "Runs a federated job on one machine: one in-process site per data partition, the real engine and strategy.")
+        Option<string> transport = new("--transport")
         {
-            job, seed, output, json, resume, stopAfter,
+            Description = "inprocess: every site in this process (default); grpc: a throw-away consortium on loopback — coordinator and one node per site as separate processes, mutual TLS.",
+            DefaultValueFactory = _ => Inprocess,
+        };
+        transport.AcceptOnlyFromAmong(Inprocess, Grpc);
+        Option<int> timeout = new("--timeout") { Description = "With --transport grpc: give up after this many seconds (every process is stopped).", DefaultValueFactory = _ => 3600 };
+        Command command = new("simulate", "Runs a federated job on one machine: one site per data partition, the real engine and strategy, in process or over gRPC.")
+        {
+            job, seed, output, json, resume, stopAfter, transport, timeout,
         };
         command.Validators.Add(result =>
         {
@@ -45,11 +57,13 @@ internal static class SimulateCommand
         });
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(job), parse.GetValue(seed), parse.GetValue(resume) ?? parse.GetValue(output), parse.GetValue(resume) is not null, parse.GetValue(json), parse.GetValue(stopAfter),
+            parse.GetValue(transport) == Grpc ? TimeSpan.FromSeconds(parse.GetValue(timeout)) : null,
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo? jobArgument, ulong? seed, DirectoryInfo? outDir, bool resume, bool json, int? stopAfter, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    /// <param name="grpcTimeout">Set: run over gRPC on a local consortium, within this time; <see langword="null"/>: in process.</param>
+    private static async Task<int> RunAsync(FileInfo? jobArgument, ulong? seed, DirectoryInfo? outDir, bool resume, bool json, int? stopAfter, TimeSpan? grpcTimeout, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         SimulationResult result;
         string jobName = jobArgument?.Name ?? outDir!.Name;
@@ -80,6 +94,10 @@ internal static class SimulateCommand
             {
                 result = await FederatedSimulation.ResumeAsync(outDir!.FullName, Progress(json ? null : r => stdout.WriteLine(ProgressLine(r, 0))), interrupt.Token).ConfigureAwait(false);
             }
+            else if (grpcTimeout is { } limit)
+            {
+                result = await DeployedSimulation.RunAsync(job!, json ? null : new SyncProgress<string>(stdout.WriteLine), outDir?.FullName, limit, cancellationToken).ConfigureAwait(false);
+            }
             else
             {
                 JobDefinition fresh = job!;
@@ -94,6 +112,11 @@ internal static class SimulateCommand
                 ? "interrupted."
                 : $"interrupted; the job is checkpointed in {outDir.FullName}: finish it with `consortia simulate --resume {outDir.FullName}`.").ConfigureAwait(false);
             return 3;
+        }
+        catch (LocalDeploymentException error)
+        {
+            await stderr.WriteLineAsync($"error: {jobName} over gRPC: {error.Message}").ConfigureAwait(false);
+            return 1;
         }
         catch (JobFileException error)
         {

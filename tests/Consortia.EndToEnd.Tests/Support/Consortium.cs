@@ -1,131 +1,74 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
+using Consortia.Cli.Deployment;
 using Consortia.TestKit;
 
 namespace Consortia.EndToEnd.Tests.Support;
 
 /// <summary>
-/// A consortium made of real processes in a temporary folder: <c>consortia provision</c>, a coordinator,
-/// enrolled site nodes, and the admin commands, exactly as docs/consortium.md tells an operator to run them.
+/// A consortium made of real processes in a temporary folder, set up by the production launcher
+/// (<see cref="LocalConsortium"/>, the one behind <c>simulate --transport grpc</c>), with the shipped Heart data and
+/// policy as the sites' defaults and test assertions around the admin commands.
 /// </summary>
 internal sealed class Consortium : IAsyncDisposable
 {
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly List<ConsortiaProcess> _processes = [];
-    private readonly TempDirectory _root = new();
+    private readonly TempDirectory _root;
+    private readonly LocalConsortium _local;
 
-    private Consortium(string coordinatorHost, string? coordinatorNetns)
+    private Consortium(TempDirectory root, LocalConsortium local, string? coordinatorNetns)
     {
-        CoordinatorHost = coordinatorHost;
+        _root = root;
+        _local = local;
         CoordinatorNetns = coordinatorNetns;
-        Home = Path.Combine(_root.Path, "coordinator-home");
-        SitesPort = FreePort();
-        EnrollmentPort = FreePort();
-        AdminPort = FreePort();
-        HealthPort = FreePort();
     }
 
-    public string Root => _root.Path;
+    public string Root => _local.Root;
 
-    public string Home { get; }
-
-    public string CoordinatorHost { get; }
+    public string Home => _local.Home;
 
     public string? CoordinatorNetns { get; }
 
-    public int SitesPort { get; }
+    public int EnrollmentPort => _local.EnrollmentPort;
 
-    public int EnrollmentPort { get; }
+    public int AdminPort => _local.AdminPort;
 
-    public int AdminPort { get; }
-
-    public int HealthPort { get; }
-
-    public ConsortiaProcess? Coordinator { get; private set; }
-
-    public Dictionary<string, ConsortiaProcess> Nodes { get; } = new(StringComparer.Ordinal);
+    public ConsortiaProcess? Coordinator => _local.Coordinator;
 
     /// <summary>Provisions a consortium whose coordinator answers at <paramref name="coordinatorHost"/>.</summary>
     public static async Task<Consortium> ProvisionAsync(string coordinatorHost = "127.0.0.1", IEnumerable<string>? extraHosts = null, string? coordinatorNetns = null)
     {
-        Consortium consortium = new(coordinatorHost, coordinatorNetns);
-        List<string> args = ["provision", "--consortium", "e2e-heart", "--out", consortium.Home, "--host", coordinatorHost];
-        foreach (string host in extraHosts ?? [])
-        {
-            args.AddRange(["--host", host]);
-        }
-
-        await consortium.RunOkAsync(args);
-        return consortium;
+        TempDirectory root = new();
+        LocalConsortium local = await LocalConsortium.ProvisionAsync(
+            new LocalConsortiumOptions
+            {
+                Root = root.Path,
+                ConsortiumName = "e2e-heart",
+                CoordinatorHost = coordinatorHost,
+                ExtraHosts = [.. extraHosts ?? []],
+                CoordinatorWrapper = Wrapper(coordinatorNetns) ?? [],
+                CommandTimeout = CommandTimeout,
+            },
+            TestContext.Current.CancellationToken);
+        return new Consortium(root, local, coordinatorNetns);
     }
 
-    /// <summary>Writes coordinator.yaml and starts the coordinator; returns when it is ready.</summary>
-    public async Task StartCoordinatorAsync(string roundTimeout = "60s")
-    {
-        string config = Path.Combine(Root, "coordinator.yaml");
-        if (!File.Exists(config))
-        {
-            string listenHost = CoordinatorNetns is null ? CoordinatorHost : "0.0.0.0";
-            await File.WriteAllTextAsync(config, string.Join('\n',
-                $"home: {Home}",
-                "listen:",
-                $"  sites: {listenHost}:{SitesPort}",
-                $"  enrollment: {listenHost}:{EnrollmentPort}",
-                $"  admin: 127.0.0.1:{AdminPort}",
-                $"  health: 127.0.0.1:{HealthPort}",
-                $"round_timeout: {roundTimeout}",
-                "job_start_timeout: 10s",
-                ""));
-        }
-
-        Coordinator = Start("coordinator", ["coordinator", "--config", config], CoordinatorNetns);
-        await Coordinator.WaitForLineAsync(l => l.Contains("coordinator ready", StringComparison.Ordinal), CommandTimeout, "saying 'coordinator ready'");
-    }
+    /// <summary>Writes coordinator.yaml (once) and starts the coordinator; returns when it is ready.</summary>
+    public Task<ConsortiaProcess> StartCoordinatorAsync(string roundTimeout = "60s") =>
+        _local.StartCoordinatorAsync(roundTimeout, TestContext.Current.CancellationToken);
 
     /// <summary>Mints a token, enrolls the site and starts its node on the shipped Heart data.</summary>
-    public async Task<ConsortiaProcess> EnrollAndStartNodeAsync(string site, string? netns = null, string? coordinatorAddress = null, string? policy = null)
-    {
-        string token = await CreateTokenAsync(site);
-        string folder = Path.Combine(Root, "sites", site);
-        Directory.CreateDirectory(folder);
-        string address = coordinatorAddress ?? CoordinatorHost;
-        await RunOkAsync(["node", "enroll", "--coordinator", $"https://{address}:{EnrollmentPort}", "--token", token, "--out", Path.Combine(folder, "identity")], netns);
-        return await StartNodeAsync(site, netns, address, policy);
-    }
+    public Task<ConsortiaProcess> EnrollAndStartNodeAsync(string site, string? netns = null, string? coordinatorAddress = null, string? policy = null) =>
+        _local.EnrollAndStartNodeAsync(HeartSite(site, netns, coordinatorAddress, policy), TestContext.Current.CancellationToken);
 
     /// <summary>Starts (or restarts) an enrolled site's node.</summary>
-    public async Task<ConsortiaProcess> StartNodeAsync(string site, string? netns = null, string? coordinatorAddress = null, string? policy = null)
-    {
-        string folder = Path.Combine(Root, "sites", site);
-        string config = Path.Combine(folder, "site.yaml");
-        string policyFile = policy ?? Path.Combine(RepositoryPaths.Root, "examples", "policies", "heart-consortium-site.yaml");
-        await File.WriteAllTextAsync(config, string.Join('\n',
-            $"site: {site}",
-            $"coordinator: https://{coordinatorAddress ?? CoordinatorHost}:{SitesPort}",
-            "identity: identity",
-            $"policy: {policyFile}",
-            "state: state",
-            "data:",
-            $"  path: {Path.Combine(RepositoryPaths.Root, "data", "fed-heart-disease")}",
-            $"  site: {site}",
-            ""));
-        ConsortiaProcess node = Start(site, ["node", "run", "--config", config], netns);
-        Nodes[site] = node;
-        await node.WaitForLineAsync(l => l.Contains("connected to the coordinator", StringComparison.Ordinal), CommandTimeout, "saying it connected");
-        return node;
-    }
+    public Task<ConsortiaProcess> StartNodeAsync(string site, string? netns = null, string? coordinatorAddress = null, string? policy = null) =>
+        _local.StartNodeAsync(HeartSite(site, netns, coordinatorAddress, policy), TestContext.Current.CancellationToken);
 
-    public async Task<string> CreateTokenAsync(string site)
-    {
-        (int code, string output) = await RunAsync(["token", "create", "--site", site, "--home", Home]);
-        Assert.True(code == 0, $"token create failed ({code}):\n{output}");
-        return output.Trim().Split('\n')[^1].Trim();
-    }
+    public Task<string> CreateTokenAsync(string site) => _local.CreateTokenAsync(site, TestContext.Current.CancellationToken);
 
-    /// <summary>Submits a job through the admin API and returns its id.</summary>
+    /// <summary>Submits a job with <c>consortia job submit</c> and returns its id.</summary>
     public async Task<string> SubmitAsync(string jobFile)
     {
         (int code, string output) = await RunAsync(["job", "submit", jobFile, "--coordinator", $"https://127.0.0.1:{AdminPort}", "--home", Home], CoordinatorNetns);
@@ -133,7 +76,7 @@ internal sealed class Consortium : IAsyncDisposable
         return output.Trim().Split('\n')[^1].Trim();
     }
 
-    /// <summary>Waits for a job to end and returns its JSON status.</summary>
+    /// <summary>Waits for a job to end with <c>consortia job status --wait</c> and returns its JSON status.</summary>
     public async Task<JsonDocument> WaitForJobAsync(string jobId, TimeSpan timeout)
     {
         (int code, string output) = await RunAsync(
@@ -145,7 +88,7 @@ internal sealed class Consortium : IAsyncDisposable
 
     /// <summary>Runs a command to completion.</summary>
     public Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> args, string? netns = null, TimeSpan? timeout = null) =>
-        ConsortiaProcess.RunAsync(args, timeout ?? CommandTimeout, Root, netns);
+        _local.RunAsync(args, Wrapper(netns), timeout ?? CommandTimeout, TestContext.Current.CancellationToken);
 
     public async Task RunOkAsync(IEnumerable<string> args, string? netns = null)
     {
@@ -154,29 +97,21 @@ internal sealed class Consortium : IAsyncDisposable
     }
 
     /// <summary>Everything every process said, for failure messages.</summary>
-    public string Logs() => string.Join("\n", _processes.Select(p => $"--- {p.Name} ---\n{p.Output}"));
-
-    private ConsortiaProcess Start(string name, IEnumerable<string> args, string? netns)
-    {
-        ConsortiaProcess process = ConsortiaProcess.Start(name, args, Root, netns);
-        _processes.Add(process);
-        return process;
-    }
-
-    private static int FreePort()
-    {
-        using TcpListener listener = new(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public string Logs() => _local.Logs();
 
     public async ValueTask DisposeAsync()
     {
-        foreach (ConsortiaProcess process in _processes)
-        {
-            await process.DisposeAsync();
-        }
-
+        await _local.DisposeAsync();
         _root.Dispose();
     }
+
+    private static LocalSite HeartSite(string site, string? netns, string? coordinatorAddress, string? policy) =>
+        new(site, Path.Combine(RepositoryPaths.Root, "data", "fed-heart-disease"), site)
+        {
+            Policy = policy ?? Path.Combine(RepositoryPaths.Root, "examples", "policies", "heart-consortium-site.yaml"),
+            Wrapper = Wrapper(netns),
+            CoordinatorAddress = coordinatorAddress,
+        };
+
+    private static string[]? Wrapper(string? netns) => netns is null ? null : ["ip", "netns", "exec", netns];
 }
