@@ -9,7 +9,6 @@ using Consortia.Federation.Simulation;
 using Consortia.Federation.Strategies.ClientDp;
 using Consortia.Learning.Models;
 using Consortia.Network.Coordinator;
-using Consortia.Network.Protos;
 using Grpc.Core;
 
 namespace Consortia.Cli.Deployment;
@@ -138,7 +137,7 @@ internal static class DeployedSimulation
     private static async Task<string> RunJobAsync(LocalConsortium consortium, string jobText, string fileName, int rounds, IProgress<string>? progress, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using JobAdminClient admin = consortium.ConnectAdmin();
-        JobStatus status = await admin.SubmitAsync(jobText, fileName, cancellationToken).ConfigureAwait(false);
+        JobOverview status = await admin.SubmitAsync(jobText, fileName, cancellationToken).ConfigureAwait(false);
         string jobId = status.JobId;
         progress?.Report($"job {jobId} submitted");
         using CancellationTokenSource limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -240,7 +239,7 @@ internal static class DeployedSimulation
         }
     }
 
-    private static string RoundLine(RoundSummary round, int rounds) =>
+    private static string RoundLine(RoundOverview round, int rounds) =>
         string.Create(CultureInfo.InvariantCulture, $"round {round.Round}/{rounds}  sites {round.Participants}{(round.Aggregated ? "" : "  not aggregated")}")
         + string.Concat(round.Metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"  {m.Kind} {m.Mean:F4}")))
         + (round.Problems.Count > 0 ? "  problems: " + string.Join("; ", round.Problems) : "");
