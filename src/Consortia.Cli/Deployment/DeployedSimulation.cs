@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Consortia.Data;
 using Consortia.Federation;
@@ -54,7 +53,7 @@ internal static class DeployedSimulation
             text = JobOverrides.Apply(text, [new("seed", job.Seed.ToString(CultureInfo.InvariantCulture))]);
         }
 
-        Stopwatch clock = Stopwatch.StartNew();
+        long started = TimeProvider.System.GetTimestamp(); // wall time of the deployed run (the report's elapsed)
         LocalConsortiumOptions options = new()
         {
             Root = Path.Combine(Path.GetTempPath(), "consortia-grpc-" + Guid.NewGuid().ToString("N")),
@@ -93,7 +92,7 @@ internal static class DeployedSimulation
             await consortium.StopAsync().ConfigureAwait(false);
         }
 
-        JobResult federated = ReadResult(consortium.Home, jobId, spec, clock.Elapsed);
+        JobResult federated = ReadResult(consortium.Home, jobId, spec, TimeProvider.System.GetElapsedTime(started));
         Federation.Strategies.MetricSummary final = federated.Rounds[^1].Evaluation
             ?? throw new LocalDeploymentException($"job {jobId}: its last round has no evaluation, so there are no final metrics.");
         if (outDirectory is not null)
