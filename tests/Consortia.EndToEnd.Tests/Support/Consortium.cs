@@ -68,21 +68,44 @@ internal sealed class Consortium : IAsyncDisposable
         string config = Path.Combine(Root, "coordinator.yaml");
         if (!File.Exists(config))
         {
-            string listenHost = CoordinatorNetns is null ? CoordinatorHost : "0.0.0.0";
-            await File.WriteAllTextAsync(config, string.Join('\n',
-                $"home: {Home}",
-                "listen:",
-                $"  sites: {listenHost}:{SitesPort}",
-                $"  enrollment: {listenHost}:{EnrollmentPort}",
-                $"  admin: 127.0.0.1:{AdminPort}",
-                $"  health: 127.0.0.1:{HealthPort}",
-                $"round_timeout: {roundTimeout}",
-                "job_start_timeout: 10s",
-                ""));
+            await File.WriteAllTextAsync(config, CoordinatorYaml(HealthPort, roundTimeout));
         }
 
         Coordinator = Start("coordinator", ["coordinator", "--config", config], CoordinatorNetns);
         await Coordinator.WaitForLineAsync(l => l.Contains("coordinator ready", StringComparison.Ordinal), CommandTimeout, "saying 'coordinator ready'");
+    }
+
+    /// <summary>
+    /// The coordinator's <c>store:</c> section (e.g. PostgreSQL), written into every coordinator.yaml made after it is set;
+    /// <see langword="null"/>: the default SQLite store in the home.
+    /// </summary>
+    public string? StoreYaml { get; set; }
+
+    /// <summary>
+    /// Starts another coordinator replica on the same home, store and ports, with its own health port and config file
+    /// (a PostgreSQL standby: it binds the shared ports only once it holds the database lock). Does not wait.
+    /// </summary>
+    public ConsortiaProcess StartCoordinatorReplica(string name, int healthPort, string roundTimeout = "60s")
+    {
+        string config = Path.Combine(Root, name + ".yaml");
+        File.WriteAllText(config, CoordinatorYaml(healthPort, roundTimeout));
+        return Start(name, ["coordinator", "--config", config], CoordinatorNetns);
+    }
+
+    private string CoordinatorYaml(int healthPort, string roundTimeout)
+    {
+        string listenHost = CoordinatorNetns is null ? CoordinatorHost : "0.0.0.0";
+        return string.Join('\n',
+            $"home: {Home}",
+            "listen:",
+            $"  sites: {listenHost}:{SitesPort}",
+            $"  enrollment: {listenHost}:{EnrollmentPort}",
+            $"  admin: 127.0.0.1:{AdminPort}",
+            $"  health: 127.0.0.1:{healthPort}",
+            $"round_timeout: {roundTimeout}",
+            "job_start_timeout: 10s",
+            StoreYaml ?? "",
+            "");
     }
 
     /// <summary>Mints a token, enrolls the site and starts its node on the shipped Heart data.</summary>
@@ -163,7 +186,7 @@ internal sealed class Consortium : IAsyncDisposable
         return process;
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using TcpListener listener = new(IPAddress.Loopback, 0);
         listener.Start();
