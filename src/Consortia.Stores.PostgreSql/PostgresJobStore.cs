@@ -39,8 +39,7 @@ public sealed class PostgresJobStore : IJobStore
 
     private readonly NpgsqlDataSource _source;
     private readonly TimeProvider _time;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, List<Action>> _cancelWatchers = new(StringComparer.Ordinal);
+    private readonly CancelWatchers _cancelWatchers = new();
     private volatile bool _disposed;
 
     private PostgresJobStore(NpgsqlDataSource source, PostgresJobStoreOptions options, TimeProvider time)
@@ -321,32 +320,7 @@ public sealed class PostgresJobStore : IJobStore
             throw new JobStoreException(jobId, round, $"the newest checkpoint does not match the last committed round ({job.RoundsCompleted}).", null);
         }
 
-        string storedHash = reader.GetString(3);
-        string storedType = reader.GetString(4);
-        ParameterVector parameters;
-        StrategyState state;
-        try
-        {
-            parameters = StrategyStateCodec.DecodeVector(reader.GetFieldValue<byte[]>(2));
-            state = StrategyStateCodec.Decode(reader.GetFieldValue<byte[]>(5));
-        }
-        catch (InvalidDataException error)
-        {
-            throw new JobStoreException(jobId, round, $"the checkpoint cannot be read: {error.Message}", error);
-        }
-
-        string hash = UpdateHash.Of(parameters.Values);
-        if (!string.Equals(hash, storedHash, StringComparison.Ordinal))
-        {
-            throw new JobStoreException(jobId, round, $"the checkpoint's model hash {hash} differs from the stored {storedHash}.", null);
-        }
-
-        if (!string.Equals(storedType, StrategyStateCodec.TagOf(state), StringComparison.Ordinal))
-        {
-            throw new JobStoreException(jobId, round, $"the checkpoint's state is '{StrategyStateCodec.TagOf(state)}' but is recorded as '{storedType}'.", null);
-        }
-
-        return new Checkpoint(jobId, new RoundNumber(round), new RoundNumber(reader.GetInt32(1)), parameters, state, hash);
+        return StoredJobs.ReadCheckpoint(jobId, round, reader.GetInt32(1), reader.GetFieldValue<byte[]>(2), reader.GetFieldValue<byte[]>(5), reader.GetString(3), reader.GetString(4));
     }
 
     /// <inheritdoc />
@@ -384,37 +358,12 @@ public sealed class PostgresJobStore : IJobStore
             return RequireJob(connection, transaction, jobId);
         });
 
-        Action[] notify;
-        lock (_gate)
-        {
-            notify = _cancelWatchers.TryGetValue(jobId, out List<Action>? watchers) ? [.. watchers] : [];
-        }
-
-        foreach (Action action in notify)
-        {
-            action();
-        }
-
+        _cancelWatchers.Notify(jobId);
         return after;
     }
 
     /// <inheritdoc />
-    public IDisposable WatchCancel(string jobId, Action onCancel)
-    {
-        ArgumentNullException.ThrowIfNull(jobId);
-        ArgumentNullException.ThrowIfNull(onCancel);
-        lock (_gate)
-        {
-            if (!_cancelWatchers.TryGetValue(jobId, out List<Action>? list))
-            {
-                _cancelWatchers[jobId] = list = [];
-            }
-
-            list.Add(onCancel);
-        }
-
-        return new Unwatch(this, jobId, onCancel);
-    }
+    public IDisposable WatchCancel(string jobId, Action onCancel) => _cancelWatchers.Add(jobId, onCancel);
 
     /// <inheritdoc />
     public void NoteError(string jobId, string message)
@@ -456,7 +405,7 @@ public sealed class PostgresJobStore : IJobStore
             using (NpgsqlCommand update = Command(connection, transaction, "UPDATE jobs SET status = @status, status_message = @message, updated_at = @now WHERE id = @id;"))
             {
                 update.Parameters.AddWithValue("id", jobId);
-                update.Parameters.AddWithValue("status", Name(to));
+                update.Parameters.AddWithValue("status", StoredJobs.Name(to));
                 update.Parameters.Add(new NpgsqlParameter("message", NpgsqlDbType.Text) { Value = (object?)message ?? DBNull.Value });
                 update.Parameters.AddWithValue("now", Utc(_time.GetUtcNow()));
                 update.ExecuteNonQuery();
@@ -507,16 +456,7 @@ public sealed class PostgresJobStore : IJobStore
         while (reader.Read())
         {
             string id = reader.GetString(0);
-            string status = reader.GetString(6);
-            JobState state = status switch
-            {
-                "queued" => JobState.Queued,
-                "running" => JobState.Running,
-                "completed" => JobState.Completed,
-                "failed" => JobState.Failed,
-                "cancelled" => JobState.Cancelled,
-                _ => throw new JobStoreException(id, null, $"unknown job status '{status}'.", null),
-            };
+            JobState state = StoredJobs.ParseState(id, reader.GetString(6));
             jobs.Add(new JobRecord(
                 id, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), reader.GetInt32(5), state,
                 reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetBoolean(8), reader.GetInt32(9),
@@ -525,16 +465,6 @@ public sealed class PostgresJobStore : IJobStore
 
         return jobs;
     }
-
-    private static string Name(JobState state) => state switch
-    {
-        JobState.Queued => "queued",
-        JobState.Running => "running",
-        JobState.Completed => "completed",
-        JobState.Failed => "failed",
-        JobState.Cancelled => "cancelled",
-        _ => throw new ArgumentOutOfRangeException(nameof(state)),
-    };
 
     private static void EnsureSchema(NpgsqlDataSource source, string where, TimeProvider time)
     {
@@ -625,22 +555,4 @@ public sealed class PostgresJobStore : IJobStore
         new(sql, connection, transaction);
 
     private static DateTimeOffset Utc(DateTimeOffset time) => time.ToUniversalTime();
-
-    private sealed class Unwatch(PostgresJobStore store, string jobId, Action action) : IDisposable
-    {
-        public void Dispose()
-        {
-            lock (store._gate)
-            {
-                if (store._cancelWatchers.TryGetValue(jobId, out List<Action>? list))
-                {
-                    list.Remove(action);
-                    if (list.Count == 0)
-                    {
-                        store._cancelWatchers.Remove(jobId);
-                    }
-                }
-            }
-        }
-    }
 }
