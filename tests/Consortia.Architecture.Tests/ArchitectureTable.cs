@@ -27,7 +27,8 @@ internal static class ArchitectureTable
         ["Consortia.Federation"] =          ["Consortia.Learning", "Consortia.Data", "Consortia.Privacy", "Consortia.SecureAggregation", "Consortia.Governance"],
         ["Consortia.Governance"] =          ["Consortia.Yaml"],
         ["Consortia.Assurance"] =           ["Consortia.Learning", "Consortia.Data", "Consortia.Privacy"],
-        ["Consortia.Network"] =             ["Consortia.Federation"],
+        ["Consortia.Stores.PostgreSql"] =   ["Consortia.Federation"],
+        ["Consortia.Network"] =             ["Consortia.Federation", "Consortia.Stores.PostgreSql"],
         ["Consortia.Cli"] =                 [AllProjects],
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

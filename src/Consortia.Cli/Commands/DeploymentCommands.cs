@@ -33,10 +33,7 @@ internal static class DeploymentCommands
             try
             {
                 CoordinatorConfig settings = CoordinatorConfig.Load(parse.GetRequiredValue(config).FullName);
-                await using Microsoft.AspNetCore.Builder.WebApplication app = CoordinatorHost.Build(settings, Logging(parse.GetValue(logFormat)));
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
-                await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-                return 0;
+                return await CoordinatorHost.RunAsync(settings, Logging(parse.GetValue(logFormat)), cancellationToken).ConfigureAwait(false);
             }
             catch (ConfigurationException e)
             {

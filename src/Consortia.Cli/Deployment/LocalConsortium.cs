@@ -97,23 +97,50 @@ internal sealed class LocalConsortium : IAsyncDisposable
         string config = Path.Combine(Root, "coordinator.yaml");
         if (!File.Exists(config))
         {
-            // Inside a network namespace the coordinator listens on every address of its namespace.
-            string listenHost = _options.CoordinatorWrapper.Count == 0 ? CoordinatorHost : "0.0.0.0";
-            await File.WriteAllTextAsync(config, string.Join('\n',
-                $"home: {Home}",
-                "listen:",
-                string.Create(CultureInfo.InvariantCulture, $"  sites: {listenHost}:{SitesPort}"),
-                string.Create(CultureInfo.InvariantCulture, $"  enrollment: {listenHost}:{EnrollmentPort}"),
-                string.Create(CultureInfo.InvariantCulture, $"  admin: 127.0.0.1:{AdminPort}"),
-                string.Create(CultureInfo.InvariantCulture, $"  health: 127.0.0.1:{HealthPort}"),
-                $"round_timeout: {roundTimeout}",
-                "job_start_timeout: 10s",
-                ""), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(config, CoordinatorYaml(HealthPort, roundTimeout), cancellationToken).ConfigureAwait(false);
         }
 
         Coordinator = Start("coordinator", ["coordinator", "--config", config], _options.CoordinatorWrapper);
         await Coordinator.WaitForLineAsync(l => l.Contains("coordinator ready", StringComparison.Ordinal), _options.CommandTimeout, "saying 'coordinator ready'", cancellationToken).ConfigureAwait(false);
         return Coordinator;
+    }
+
+    /// <summary>
+    /// The coordinator's <c>store:</c> section (e.g. PostgreSQL), written into every coordinator configuration made after it
+    /// is set; <see langword="null"/>: the default SQLite store in the home.
+    /// </summary>
+    public string? StoreYaml { get; set; }
+
+    /// <summary>
+    /// Starts another coordinator replica on the same home, store and ports, with its own health port and configuration
+    /// (a PostgreSQL standby binds the shared ports only once it holds the database lock). Does not wait for it.
+    /// </summary>
+    /// <param name="name">The replica's process and configuration name.</param>
+    /// <param name="healthPort">Its own health port.</param>
+    /// <param name="roundTimeout">How long a round waits for its sites.</param>
+    /// <returns>The started process.</returns>
+    public ConsortiaProcess StartCoordinatorReplica(string name, int healthPort, string roundTimeout = "60s")
+    {
+        string config = Path.Combine(Root, name + ".yaml");
+        File.WriteAllText(config, CoordinatorYaml(healthPort, roundTimeout));
+        return Start(name, ["coordinator", "--config", config], _options.CoordinatorWrapper);
+    }
+
+    private string CoordinatorYaml(int healthPort, string roundTimeout)
+    {
+        // Inside a network namespace the coordinator listens on every address of its namespace.
+        string listenHost = _options.CoordinatorWrapper.Count == 0 ? CoordinatorHost : "0.0.0.0";
+        return string.Join('\n',
+            $"home: {Home}",
+            "listen:",
+            string.Create(CultureInfo.InvariantCulture, $"  sites: {listenHost}:{SitesPort}"),
+            string.Create(CultureInfo.InvariantCulture, $"  enrollment: {listenHost}:{EnrollmentPort}"),
+            string.Create(CultureInfo.InvariantCulture, $"  admin: 127.0.0.1:{AdminPort}"),
+            string.Create(CultureInfo.InvariantCulture, $"  health: 127.0.0.1:{healthPort}"),
+            $"round_timeout: {roundTimeout}",
+            "job_start_timeout: 10s",
+            StoreYaml ?? "",
+            "");
     }
 
     /// <summary>Mints a token for the site, enrolls it and starts its node.</summary>
@@ -263,7 +290,8 @@ internal sealed class LocalConsortium : IAsyncDisposable
         return process;
     }
 
-    private static int FreePort()
+    /// <summary>A free TCP port on loopback (taken from the kernel, then released for the process to bind).</summary>
+    public static int FreePort()
     {
         using TcpListener listener = new(IPAddress.Loopback, 0);
         listener.Start();

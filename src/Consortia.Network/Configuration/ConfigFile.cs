@@ -1,6 +1,7 @@
 using System.Globalization;
 using Consortia.Yaml;
 using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -50,6 +51,41 @@ internal static class ConfigFile
         {
             string detail = e.InnerException?.Message ?? e.Message;
             throw new ConfigurationException(YamlText.FormatError(path, e.Start.Line, e.Start.Column, string.Empty, detail), e);
+        }
+    }
+
+    /// <summary>
+    /// <c>FILE:LINE</c> of a field (<c>["store", "kind"]</c>), or of the nearest parent present, or <c>FILE</c> alone:
+    /// for checks that run after deserialisation, which keeps no line numbers.
+    /// </summary>
+    public static string Where(string path, IReadOnlyList<string> keys)
+    {
+        try
+        {
+            YamlStream stream = [];
+            using (StreamReader reader = File.OpenText(path))
+            {
+                stream.Load(reader);
+            }
+
+            YamlNode? node = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
+            long? line = null;
+            foreach (string key in keys)
+            {
+                if (node is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? child))
+                {
+                    break;
+                }
+
+                line = mapping.Children.Keys.First(k => k is YamlScalarNode s && s.Value == key).Start.Line;
+                node = child;
+            }
+
+            return line is { } found ? string.Create(CultureInfo.InvariantCulture, $"{path}:{found}") : path;
+        }
+        catch (Exception e) when (e is IOException or YamlException)
+        {
+            return path;
         }
     }
 

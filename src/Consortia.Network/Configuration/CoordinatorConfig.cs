@@ -21,6 +21,9 @@ public sealed class CoordinatorConfig
     /// </summary>
     public int MaxConcurrentJobs { get; set; } = 4;
 
+    /// <summary>Where jobs, rounds and checkpoints are kept: SQLite in the home (default) or PostgreSQL.</summary>
+    public StoreConfig Store { get; set; } = new();
+
     /// <summary><see cref="RoundTimeout"/> as a duration.</summary>
     public TimeSpan RoundTimeoutSpan => ConfigFile.Duration(RoundTimeout, "round_timeout");
 
@@ -59,6 +62,8 @@ public sealed class CoordinatorConfig
             throw new ConfigurationException($"{path}: {e.Message}", e);
         }
 
+        config.Store.Check(path);
+
         return config;
     }
 }
@@ -77,4 +82,86 @@ public sealed class ListenConfig
 
     /// <summary>Plain HTTP <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>.</summary>
     public string Health { get; set; } = "0.0.0.0:9090";
+}
+
+/// <summary>
+/// The job store (<c>store:</c>): <c>kind: sqlite</c> (default; <c>coordinator.db</c> in the home) or
+/// <c>kind: postgresql</c> with an Npgsql connection string, given inline (<c>connection</c>) or, to keep a password
+/// out of files, in an environment variable (<c>connection_env</c>). See docs/operations.md, "Choosing the store".
+/// </summary>
+public sealed class StoreConfig
+{
+    /// <summary>The SQLite store, embedded in the coordinator home.</summary>
+    public const string Sqlite = "sqlite";
+
+    /// <summary>The PostgreSQL store (several replicas: one active, the others standby).</summary>
+    public const string PostgreSql = "postgresql";
+
+    /// <summary><c>sqlite</c> or <c>postgresql</c>.</summary>
+    public string Kind { get; set; } = Sqlite;
+
+    /// <summary>PostgreSQL: the connection string, e.g. <c>Host=db.internal;Database=consortia;Username=consortia</c>.</summary>
+    public string? Connection { get; set; }
+
+    /// <summary>PostgreSQL: the environment variable holding the connection string (instead of <see cref="Connection"/>).</summary>
+    public string? ConnectionEnv { get; set; }
+
+    /// <summary>Checkpoints kept per job (the newest one is always kept); 5 when absent.</summary>
+    public int? CheckpointsToKeep { get; set; }
+
+    /// <summary>Whether the store is PostgreSQL.</summary>
+    public bool IsPostgreSql => string.Equals(Kind, PostgreSql, StringComparison.Ordinal);
+
+    /// <summary>The PostgreSQL connection string, from <see cref="Connection"/> or the variable <see cref="ConnectionEnv"/> names.</summary>
+    /// <exception cref="ConfigurationException">Neither gives one.</exception>
+    public string ResolveConnection() =>
+        Connection is { Length: > 0 } inline ? inline
+        : ConnectionEnv is { Length: > 0 } variable && Environment.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+        : throw new ConfigurationException(ConnectionEnv is { Length: > 0 }
+            ? $"store.connection_env: the environment variable {ConnectionEnv} is not set."
+            : "store.connection: required when store.kind is postgresql (or store.connection_env).");
+
+    /// <summary>Checks the section; errors name the file, the line and the field.</summary>
+    internal void Check(string path)
+    {
+        string Where(string field) => ConfigFile.Where(path, ["store", field]);
+        if (!IsPostgreSql && !string.Equals(Kind, Sqlite, StringComparison.Ordinal))
+        {
+            throw new ConfigurationException($"{Where("kind")}: store.kind: expected sqlite or postgresql, got '{Kind}'.");
+        }
+
+        if (CheckpointsToKeep is < 1)
+        {
+            throw new ConfigurationException($"{Where("checkpoints_to_keep")}: store.checkpoints_to_keep: expected at least 1, got {CheckpointsToKeep}.");
+        }
+
+        if (!IsPostgreSql)
+        {
+            if (Connection is not null || ConnectionEnv is not null)
+            {
+                throw new ConfigurationException($"{Where(Connection is not null ? "connection" : "connection_env")}: store: a connection is only for kind: postgresql (SQLite lives in the home).");
+            }
+
+            return;
+        }
+
+        if (Connection is { Length: > 0 } && ConnectionEnv is { Length: > 0 })
+        {
+            throw new ConfigurationException($"{Where("connection_env")}: store: give connection or connection_env, not both.");
+        }
+
+        string field = Connection is { Length: > 0 } ? "connection" : "connection_env";
+        try
+        {
+            Stores.PostgreSql.PostgresJobStoreOptions.Describe(ResolveConnection());
+        }
+        catch (ConfigurationException e)
+        {
+            throw new ConfigurationException($"{Where(field)}: {e.Message}", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException($"{Where(field)}: store.{field}: {e.Message}", e);
+        }
+    }
 }

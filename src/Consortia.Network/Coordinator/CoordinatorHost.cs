@@ -1,6 +1,8 @@
 using System.Net;
 using Consortia.Network.Configuration;
 using Consortia.Network.Transport;
+using Consortia.Stores.PostgreSql;
+using Npgsql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -20,6 +22,105 @@ namespace Consortia.Network.Coordinator;
 /// </summary>
 public static partial class CoordinatorHost
 {
+    /// <summary>How often the active replica checks the connection that holds its lock.</summary>
+    private static readonly TimeSpan s_lockCheck = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Runs the coordinator until <paramref name="cancellationToken"/> or SIGTERM stops it. With PostgreSQL the process
+    /// first becomes the active replica: while another replica holds the database lock it is a standby that serves only
+    /// its health endpoint (<c>/readyz</c> answers 503 <c>standby</c>; the sites, enrollment and admin ports are not
+    /// bound), and it takes over when the lock is released. With SQLite a second coordinator on the same home is refused.
+    /// </summary>
+    /// <param name="config">The configuration.</param>
+    /// <param name="logging">Configures logging (the CLI adds its console sink).</param>
+    /// <param name="cancellationToken">Stops the coordinator (or the standby's wait).</param>
+    /// <returns>0 after a normal stop; 1 when the active replica lost its database lock and stopped so a standby can take over.</returns>
+    /// <exception cref="ConfigurationException">Another coordinator runs on this SQLite home.</exception>
+    public static async Task<int> RunAsync(CoordinatorConfig config, Action<ILoggingBuilder> logging, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(logging);
+        IAsyncDisposable exclusive;
+        try
+        {
+            exclusive = config.Store.IsPostgreSql
+                ? await BecomeActiveAsync(config, logging, cancellationToken).ConfigureAwait(false)
+                : HoldHome(config.Home);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return 0; // stopped while standby
+        }
+
+        await using IAsyncDisposable released = exclusive;
+
+        await using WebApplication app = Build(config, logging);
+        ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("consortia.coordinator");
+        CoordinatorLock? held = exclusive as CoordinatorLock;
+        using CancellationTokenRegistration onLost = held?.Lost.Register(() =>
+        {
+            LogLockLost(log, held.LostReason ?? "unknown");
+            app.Lifetime.StopApplication();
+        }) ?? default;
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        return held?.Lost.IsCancellationRequested == true ? 1 : 0;
+    }
+
+    /// <summary>Waits for the PostgreSQL lock, serving <c>/healthz</c> and a not-ready <c>/readyz</c> meanwhile.</summary>
+    private static async Task<IAsyncDisposable> BecomeActiveAsync(CoordinatorConfig config, Action<ILoggingBuilder> logging, CancellationToken cancellationToken)
+    {
+        (string healthHost, int healthPort) = ConfigFile.Endpoint(config.Listen.Health, "listen.health");
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        logging(builder.Logging);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(Address(healthHost), healthPort, listen => listen.Protocols = HttpProtocols.Http1));
+        await using WebApplication standby = builder.Build();
+        standby.MapGet("/healthz", () => Results.Text("ok\n"));
+        standby.MapGet("/readyz", () => Results.Text("standby\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        ILogger log = standby.Services.GetRequiredService<ILoggerFactory>().CreateLogger("consortia.coordinator");
+        string connection = config.Store.ResolveConnection();
+        string where = PostgresJobStoreOptions.Describe(connection);
+        await standby.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            CoordinatorLock held = await CoordinatorLock.AcquireAsync(connection, s_lockCheck, TimeProvider.System, () => LogStandby(log, where, healthPort), cancellationToken).ConfigureAwait(false);
+            LogActive(log, where);
+            return held;
+        }
+        catch (NpgsqlException e)
+        {
+            throw new ConfigurationException($"store: cannot reach PostgreSQL ({where}) to take the coordinator lock: {e.Message}", e);
+        }
+        finally
+        {
+            await standby.StopAsync(CancellationToken.None).ConfigureAwait(false); // frees the health port for the active host
+        }
+    }
+
+    /// <summary>SQLite: one coordinator per home, held by an exclusive lock on <c>coordinator.lock</c> (released by the kernel even after kill -9).</summary>
+    private static FileStream HoldHome(string home)
+    {
+        string path = Path.Combine(home, "coordinator.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (e is not (DirectoryNotFoundException or FileNotFoundException))
+        {
+            throw new ConfigurationException($"{home}: another coordinator is running on this home ({path} is locked). With the SQLite store one coordinator serves a home; stop the other one, or use store: postgresql for an active and a standby replica.", e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "coordinator standby: another coordinator holds the lock on the PostgreSQL store ({Store}); waiting to take over (health :{Health} says not ready)")]
+    private static partial void LogStandby(ILogger log, string store, int health);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "coordinator active: holds the lock on the PostgreSQL store ({Store})")]
+    private static partial void LogActive(ILogger log, string store);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "coordinator stopping: {Reason}; a standby may take over")]
+    private static partial void LogLockLost(ILogger log, string reason);
+
     /// <summary>Builds the coordinator's web application (not started).</summary>
     /// <param name="config">The configuration.</param>
     /// <param name="logging">Configures logging (the CLI adds its console sink).</param>

@@ -5,6 +5,7 @@ using Consortia.Network.Identity;
 using Consortia.Network.Configuration;
 using Consortia.Network.Protos;
 using Consortia.Network.Transport;
+using Consortia.Stores.PostgreSql;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -50,11 +51,21 @@ internal sealed class CoordinatorServices : IDisposable
     public static CoordinatorServices Open(CoordinatorConfig config, TimeProvider time)
     {
         CoordinatorIdentity identity = CoordinatorIdentity.Open(config.Home, time);
-        SqliteJobStore jobs = SqliteJobStore.Open(new SqliteJobStoreOptions { Path = Path.Combine(config.Home, "coordinator.db") }, time);
+        IJobStore jobs = OpenJobStore(config, time);
         NetworkMetrics metrics = new();
         GrpcSiteTransport transport = new([], time, NullLogger.Instance, config.RoundTimeoutSpan, metrics);
         CoordinatorLedger ledger = CoordinatorLedger.Open(config.Home, time);
         return new CoordinatorServices(config, jobs, identity, CoordinatorIdentity.AdminCredential(config.Home), metrics, transport, ledger);
+    }
+
+    /// <summary>The job store <c>store:</c> selects: SQLite in the home (default) or PostgreSQL.</summary>
+    private static IJobStore OpenJobStore(CoordinatorConfig config, TimeProvider time)
+    {
+        StoreConfig store = config.Store;
+        int? keep = store.CheckpointsToKeep ?? 5;
+        return store.IsPostgreSql
+            ? PostgresJobStore.Open(new PostgresJobStoreOptions { ConnectionString = store.ResolveConnection(), CheckpointsToKeep = keep }, time)
+            : SqliteJobStore.Open(new SqliteJobStoreOptions { Path = Path.Combine(config.Home, "coordinator.db"), CheckpointsToKeep = keep }, time);
     }
 
     /// <summary>Registers the shared services for dependency injection.</summary>

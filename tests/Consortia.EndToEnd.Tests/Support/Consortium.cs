@@ -36,6 +36,21 @@ internal sealed class Consortium : IAsyncDisposable
 
     public ConsortiaProcess? Coordinator => _local.Coordinator;
 
+    public int HealthPort => _local.HealthPort;
+
+    /// <summary>The coordinator's <c>store:</c> section for configurations written from now on (<see langword="null"/>: SQLite).</summary>
+    public string? StoreYaml
+    {
+        get => _local.StoreYaml;
+        set => _local.StoreYaml = value;
+    }
+
+    /// <summary>Starts another coordinator replica on the same home, store and ports (see <see cref="LocalConsortium.StartCoordinatorReplica"/>).</summary>
+    public ConsortiaProcess StartCoordinatorReplica(string name, int healthPort, string roundTimeout = "60s") =>
+        _local.StartCoordinatorReplica(name, healthPort, roundTimeout);
+
+    public static int FreePort() => LocalConsortium.FreePort();
+
     /// <summary>Provisions a consortium whose coordinator answers at <paramref name="coordinatorHost"/>.</summary>
     public static async Task<Consortium> ProvisionAsync(string coordinatorHost = "127.0.0.1", IEnumerable<string>? extraHosts = null, string? coordinatorNetns = null)
     {

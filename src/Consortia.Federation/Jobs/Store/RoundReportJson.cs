@@ -13,9 +13,19 @@ namespace Consortia.Federation.Jobs.Store;
 /// The JSON form of a <see cref="RoundReport"/> in the <c>rounds</c> table. Doubles keep their exact value (shortest
 /// round-trip form; NaN and infinities as named literals); elapsed time is stored in ticks.
 /// </summary>
-internal static class RoundReportJson
+/// <remarks>Public so that every <see cref="IJobStore"/> (SQLite here, PostgreSQL in its own project) stores reports in the same form.</remarks>
+public static class RoundReportJson
 {
+    /// <summary>The stored JSON form of a report.</summary>
+    /// <param name="report">The report.</param>
+    /// <returns>The JSON text.</returns>
     public static string Serialize(RoundReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return SerializeCore(report);
+    }
+
+    private static string SerializeCore(RoundReport report)
     {
         RoundReportDto dto = new(
             report.Round.Value,
@@ -31,10 +41,14 @@ internal static class RoundReportJson
         return JsonSerializer.Serialize(dto, PersistenceJsonContext.Default.RoundReportDto);
     }
 
+    /// <summary>Reads a report stored by <see cref="Serialize"/>.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The report.</returns>
     /// <exception cref="JsonException">The text is not a stored report.</exception>
     /// <exception cref="FormatException">A field has an unknown value.</exception>
     public static RoundReport Deserialize(string json)
     {
+        ArgumentNullException.ThrowIfNull(json);
         RoundReportDto dto = JsonSerializer.Deserialize(json, PersistenceJsonContext.Default.RoundReportDto)
             ?? throw new JsonException("The stored report is null.");
         return new RoundReport(

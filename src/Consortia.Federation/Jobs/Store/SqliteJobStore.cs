@@ -39,7 +39,7 @@ public sealed class SqliteJobStore : IJobStore
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, List<Action>> _cancelWatchers = new(StringComparer.Ordinal);
+    private readonly CancelWatchers _cancelWatchers = new();
     private bool _disposed;
 
     private SqliteJobStore(SqliteConnection connection, SqliteJobStoreOptions options, TimeProvider time)
@@ -379,31 +379,11 @@ public sealed class SqliteJobStore : IJobStore
                 throw new JobStoreException(jobId, round, $"the newest checkpoint does not match the last committed round ({job.RoundsCompleted}).", null);
             }
 
-            string storedType = reader.GetString(4);
-            ParameterVector parameters;
-            StrategyState state;
-            try
-            {
-                parameters = StrategyStateCodec.DecodeVector(reader.GetValue(2) as byte[] ?? throw new InvalidDataException("The model column does not hold a blob."));
-                state = StrategyStateCodec.Decode(reader.GetValue(5) as byte[] ?? throw new InvalidDataException("The state column does not hold a blob."));
-            }
-            catch (InvalidDataException error)
-            {
-                throw new JobStoreException(jobId, round, $"the checkpoint cannot be read: {error.Message}", error);
-            }
-
-            string hash = UpdateHash.Of(parameters.Values);
-            if (!string.Equals(hash, reader.GetString(3), StringComparison.Ordinal))
-            {
-                throw new JobStoreException(jobId, round, $"the checkpoint's model hash {hash} differs from the stored {reader.GetString(3)}.", null);
-            }
-
-            if (!string.Equals(storedType, StrategyStateCodec.TagOf(state), StringComparison.Ordinal))
-            {
-                throw new JobStoreException(jobId, round, $"the checkpoint's state is '{StrategyStateCodec.TagOf(state)}' but is recorded as '{storedType}'.", null);
-            }
-
-            return new Checkpoint(jobId, new RoundNumber(round), new RoundNumber(reader.GetInt32(1)), parameters, state, hash);
+            return StoredJobs.ReadCheckpoint(
+                jobId, round, reader.GetInt32(1),
+                reader.GetValue(2) as byte[] ?? throw new JobStoreException(jobId, round, "the checkpoint cannot be read: the model column does not hold a blob.", null),
+                reader.GetValue(5) as byte[] ?? throw new JobStoreException(jobId, round, "the checkpoint cannot be read: the state column does not hold a blob.", null),
+                reader.GetString(3), reader.GetString(4));
         }
     }
 
@@ -442,7 +422,6 @@ public sealed class SqliteJobStore : IJobStore
     public JobRecord RequestCancel(string jobId)
     {
         ArgumentNullException.ThrowIfNull(jobId);
-        Action[] notify;
         JobRecord after;
         lock (_gate)
         {
@@ -465,33 +444,15 @@ public sealed class SqliteJobStore : IJobStore
 
             after = RequireJob(transaction, jobId);
             transaction.Commit();
-            notify = _cancelWatchers.TryGetValue(jobId, out List<Action>? watchers) ? [.. watchers] : [];
         }
 
-        foreach (Action action in notify)
-        {
-            action();
-        }
-
+        _cancelWatchers.Notify(jobId);
         return after;
     }
 
 
     /// <inheritdoc />
-    public IDisposable WatchCancel(string jobId, Action onCancel)
-    {
-        lock (_gate)
-        {
-            if (!_cancelWatchers.TryGetValue(jobId, out List<Action>? list))
-            {
-                _cancelWatchers[jobId] = list = [];
-            }
-
-            list.Add(onCancel);
-        }
-
-        return new Unwatch(this, jobId, onCancel);
-    }
+    public IDisposable WatchCancel(string jobId, Action onCancel) => _cancelWatchers.Add(jobId, onCancel);
 
     /// <inheritdoc />
     public void Dispose()
@@ -526,7 +487,7 @@ public sealed class SqliteJobStore : IJobStore
             using (SqliteCommand update = Command(transaction, "UPDATE jobs SET status = $status, status_message = $message, updated_at = $now WHERE id = $id;"))
             {
                 update.Parameters.AddWithValue("$id", jobId);
-                update.Parameters.AddWithValue("$status", Name(to));
+                update.Parameters.AddWithValue("$status", StoredJobs.Name(to));
                 update.Parameters.AddWithValue("$message", (object?)message ?? DBNull.Value);
                 update.Parameters.AddWithValue("$now", FormatTime(_time.GetUtcNow()));
                 update.ExecuteNonQuery();
@@ -570,16 +531,7 @@ public sealed class SqliteJobStore : IJobStore
         while (reader.Read())
         {
             string id = reader.GetString(0);
-            string status = reader.GetString(6);
-            JobState state = status switch
-            {
-                "queued" => JobState.Queued,
-                "running" => JobState.Running,
-                "completed" => JobState.Completed,
-                "failed" => JobState.Failed,
-                "cancelled" => JobState.Cancelled,
-                _ => throw new JobStoreException(id, null, $"unknown job status '{status}'.", null),
-            };
+            JobState state = StoredJobs.ParseState(id, reader.GetString(6));
             jobs.Add(new JobRecord(
                 id, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), reader.GetInt32(5), state,
                 reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetInt64(8) != 0, reader.GetInt32(9),
@@ -588,16 +540,6 @@ public sealed class SqliteJobStore : IJobStore
 
         return jobs;
     }
-
-    private static string Name(JobState state) => state switch
-    {
-        JobState.Queued => "queued",
-        JobState.Running => "running",
-        JobState.Completed => "completed",
-        JobState.Failed => "failed",
-        JobState.Cancelled => "cancelled",
-        _ => throw new ArgumentOutOfRangeException(nameof(state)),
-    };
 
     private static void EnsureSchema(SqliteConnection connection, string path, TimeProvider time)
     {
@@ -691,22 +633,4 @@ public sealed class SqliteJobStore : IJobStore
     private static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-
-    private sealed class Unwatch(SqliteJobStore store, string jobId, Action action) : IDisposable
-    {
-        public void Dispose()
-        {
-            lock (store._gate)
-            {
-                if (store._cancelWatchers.TryGetValue(jobId, out List<Action>? list))
-                {
-                    list.Remove(action);
-                    if (list.Count == 0)
-                    {
-                        store._cancelWatchers.Remove(jobId);
-                    }
-                }
-            }
-        }
-    }
 }

@@ -1,0 +1,133 @@
+using Consortia.Federation.Sites;
+using Consortia.Federation.Strategies;
+using Consortia.Learning;
+
+namespace Consortia.Federation.Jobs.Store;
+
+/// <summary>What every database-backed <see cref="IJobStore"/> reads and writes alike: state names and checkpoint checks.</summary>
+public static class StoredJobs
+{
+    /// <summary>The stored name of a state (<c>queued</c>, <c>running</c>, <c>completed</c>, <c>failed</c>, <c>cancelled</c>).</summary>
+    /// <param name="state">The state.</param>
+    /// <returns>Its name.</returns>
+    public static string Name(JobState state) => state switch
+    {
+        JobState.Queued => "queued",
+        JobState.Running => "running",
+        JobState.Completed => "completed",
+        JobState.Failed => "failed",
+        JobState.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(state)),
+    };
+
+    /// <summary>Reads a stored state name.</summary>
+    /// <param name="jobId">The job (for the error).</param>
+    /// <param name="name">The stored name.</param>
+    /// <returns>The state.</returns>
+    /// <exception cref="JobStoreException">The name is unknown.</exception>
+    public static JobState ParseState(string jobId, string name) => name switch
+    {
+        "queued" => JobState.Queued,
+        "running" => JobState.Running,
+        "completed" => JobState.Completed,
+        "failed" => JobState.Failed,
+        "cancelled" => JobState.Cancelled,
+        _ => throw new JobStoreException(jobId, null, $"unknown job status '{name}'.", null),
+    };
+
+    /// <summary>Decodes a stored checkpoint and checks it: blob hashes, the recorded model hash and the recorded state type.</summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="round">The checkpoint's round.</param>
+    /// <param name="modelRound">The round that produced the model.</param>
+    /// <param name="model">The model blob.</param>
+    /// <param name="state">The strategy state blob.</param>
+    /// <param name="storedHash">The recorded <c>model_sha256</c>.</param>
+    /// <param name="storedType">The recorded <c>state_type</c>.</param>
+    /// <returns>The checkpoint.</returns>
+    /// <exception cref="JobStoreException">Any check fails (named with the job and round).</exception>
+    public static Checkpoint ReadCheckpoint(string jobId, int round, int modelRound, byte[] model, byte[] state, string storedHash, string storedType)
+    {
+        ParameterVector parameters;
+        StrategyState decoded;
+        try
+        {
+            parameters = StrategyStateCodec.DecodeVector(model);
+            decoded = StrategyStateCodec.Decode(state);
+        }
+        catch (InvalidDataException error)
+        {
+            throw new JobStoreException(jobId, round, $"the checkpoint cannot be read: {error.Message}", error);
+        }
+
+        string hash = UpdateHash.Of(parameters.Values);
+        if (!string.Equals(hash, storedHash, StringComparison.Ordinal))
+        {
+            throw new JobStoreException(jobId, round, $"the checkpoint's model hash {hash} differs from the stored {storedHash}.", null);
+        }
+
+        if (!string.Equals(storedType, StrategyStateCodec.TagOf(decoded), StringComparison.Ordinal))
+        {
+            throw new JobStoreException(jobId, round, $"the checkpoint's state is '{StrategyStateCodec.TagOf(decoded)}' but is recorded as '{storedType}'.", null);
+        }
+
+        return new Checkpoint(jobId, new RoundNumber(round), new RoundNumber(modelRound), parameters, decoded, hash);
+    }
+}
+
+/// <summary>The in-process cancellation watchers of a store (<see cref="IJobStore.WatchCancel"/>). Thread-safe.</summary>
+public sealed class CancelWatchers
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, List<Action>> _watchers = new(StringComparer.Ordinal);
+
+    /// <summary>Adds a watcher.</summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="onCancel">What to call.</param>
+    /// <returns>Disposing it removes the watcher.</returns>
+    public IDisposable Add(string jobId, Action onCancel)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        ArgumentNullException.ThrowIfNull(onCancel);
+        lock (_gate)
+        {
+            if (!_watchers.TryGetValue(jobId, out List<Action>? list))
+            {
+                _watchers[jobId] = list = [];
+            }
+
+            list.Add(onCancel);
+        }
+
+        return new Unwatch(this, jobId, onCancel);
+    }
+
+    /// <summary>Calls the job's watchers (outside the lock, so a watcher may call the store).</summary>
+    /// <param name="jobId">The job.</param>
+    public void Notify(string jobId)
+    {
+        Action[] notify;
+        lock (_gate)
+        {
+            notify = _watchers.TryGetValue(jobId, out List<Action>? list) ? [.. list] : [];
+        }
+
+        foreach (Action action in notify)
+        {
+            action();
+        }
+    }
+
+    private sealed class Unwatch(CancelWatchers owner, string jobId, Action action) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (owner._gate)
+            {
+                if (owner._watchers.TryGetValue(jobId, out List<Action>? list) && list.Remove(action) && list.Count == 0)
+                {
+                    owner._watchers.Remove(jobId);
+                }
+            }
+        }
+    }
+}
