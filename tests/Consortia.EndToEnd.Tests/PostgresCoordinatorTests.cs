@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Consortia.Cli.Deployment;
 using Consortia.EndToEnd.Tests.Support;
 using Consortia.Federation.Jobs;
 using Consortia.Federation.Simulation;
@@ -29,9 +30,9 @@ public sealed class PostgresCoordinatorTests
         await EnrollAllAsync(consortium);
 
         string jobId = await consortium.SubmitAsync(s_jobFile);
-        await consortium.Coordinator!.WaitForLineAsync(l => l.Contains("round 5 of 15 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(3), "committing round 5");
+        await consortium.Coordinator!.WaitForLineAsync(l => l.Contains("round 5 of 15 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(3), "committing round 5", TestContext.Current.CancellationToken);
         consortium.Coordinator.Kill(); // SIGKILL: no shutdown code runs
-        await consortium.Coordinator.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        await consortium.Coordinator.WaitForExitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         await consortium.StartCoordinatorAsync();
         using JsonDocument status = await consortium.WaitForJobAsync(jobId, TimeSpan.FromMinutes(5));
@@ -52,7 +53,7 @@ public sealed class PostgresCoordinatorTests
         // Same home, store and ports, its own health port: it waits for the database lock and binds nothing else.
         int standbyHealth = Consortium.FreePort();
         ConsortiaProcess standby = consortium.StartCoordinatorReplica("coordinator-standby", standbyHealth);
-        await standby.WaitForLineAsync(l => l.Contains("coordinator standby", StringComparison.Ordinal), Consortium.CommandTimeout, "saying it is the standby");
+        await standby.WaitForLineAsync(l => l.Contains("coordinator standby", StringComparison.Ordinal), Consortium.CommandTimeout, "saying it is the standby", TestContext.Current.CancellationToken);
         using HttpClient http = new();
         using (HttpResponseMessage ready = await http.GetAsync(new Uri($"http://127.0.0.1:{standbyHealth}/readyz"), TestContext.Current.CancellationToken))
         {
@@ -67,12 +68,12 @@ public sealed class PostgresCoordinatorTests
 
         await EnrollAllAsync(consortium);
         string jobId = await consortium.SubmitAsync(s_jobFile);
-        await active.WaitForLineAsync(l => l.Contains("round 5 of 15 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(3), "committing round 5");
+        await active.WaitForLineAsync(l => l.Contains("round 5 of 15 committed", StringComparison.Ordinal), TimeSpan.FromMinutes(3), "committing round 5", TestContext.Current.CancellationToken);
         Assert.DoesNotContain("round 1 of 15 committed", standby.Output, StringComparison.Ordinal);
         active.Kill(); // SIGKILL: its database session ends, the lock is released
-        await active.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        await active.WaitForExitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
-        await standby.WaitForLineAsync(l => l.Contains("coordinator ready", StringComparison.Ordinal), Consortium.CommandTimeout, "taking over as the active coordinator");
+        await standby.WaitForLineAsync(l => l.Contains("coordinator ready", StringComparison.Ordinal), Consortium.CommandTimeout, "taking over as the active coordinator", TestContext.Current.CancellationToken);
         using JsonDocument status = await consortium.WaitForJobAsync(jobId, TimeSpan.FromMinutes(5));
         Assert.Contains("coordinator active", standby.Output, StringComparison.Ordinal);
         Assert.Contains("resuming after round", standby.Output, StringComparison.Ordinal);

@@ -5,7 +5,7 @@ using Npgsql;
 namespace Consortia.Stores.PostgreSql.Tests;
 
 /// <summary>The PostgreSQL store: the shared contract, plus what only a database shows (schema, constraints, corruption, two instances at once).</summary>
-public sealed class PostgresJobStoreTests : JobStoreContractTests, IClassFixture<PostgresServerFixture>
+public sealed class PostgresJobStoreTests : DurableJobStoreContractTests, IClassFixture<PostgresServerFixture>
 {
     private readonly PostgresServer _server;
     private readonly string _database;
@@ -19,8 +19,6 @@ public sealed class PostgresJobStoreTests : JobStoreContractTests, IClassFixture
         _database = new NpgsqlConnectionStringBuilder(_connection).Database!;
     }
 
-    /// <inheritdoc />
-    protected override bool IsDurable => true;
 
     /// <inheritdoc />
     protected override IJobStore OpenStore(int? checkpointsToKeep = 5) => Open(checkpointsToKeep);

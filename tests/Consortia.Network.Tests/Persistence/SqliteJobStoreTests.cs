@@ -14,14 +14,12 @@ using Microsoft.Extensions.Time.Testing;
 namespace Consortia.Network.Tests.Persistence;
 
 /// <summary>The SQLite store: the shared contract, plus what only a file can show (schema, constraints, corruption).</summary>
-public sealed class SqliteJobStoreTests : JobStoreContractTests, IDisposable
+public sealed class SqliteJobStoreTests : DurableJobStoreContractTests, IDisposable
 {
     private readonly TempDirectory _dir = new();
 
     private string DbPath => _dir.File("coordinator.db");
 
-    /// <inheritdoc />
-    protected override bool IsDurable => true;
 
     /// <inheritdoc />
     protected override IJobStore OpenStore(int? checkpointsToKeep = 5) => Open(checkpointsToKeep);

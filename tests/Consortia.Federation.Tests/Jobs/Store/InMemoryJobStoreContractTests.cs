@@ -6,8 +6,6 @@ namespace Consortia.Federation.Tests.Jobs.Store;
 /// <summary>The in-memory store keeps the whole job store contract (except surviving its own disposal).</summary>
 public sealed class InMemoryJobStoreContractTests : JobStoreContractTests
 {
-    /// <inheritdoc />
-    protected override bool IsDurable => false;
 
     /// <inheritdoc />
     protected override IJobStore OpenStore(int? checkpointsToKeep = 5) => new InMemoryJobStore(Time, checkpointsToKeep);
