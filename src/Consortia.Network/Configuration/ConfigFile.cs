@@ -62,13 +62,8 @@ internal static class ConfigFile
     {
         try
         {
-            YamlStream stream = [];
-            using (StreamReader reader = File.OpenText(path))
-            {
-                stream.Load(reader);
-            }
-
-            YamlNode? node = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
+            // The one YAML reader (Consortia.Yaml) gives the nodes with their lines; an unreadable file has no line to name.
+            YamlNode? node = YamlText.LoadMapping(path, File.ReadAllText(path), static (file, line, column, field, problem) => new InvalidDataException(problem));
             long? line = null;
             foreach (string key in keys)
             {
@@ -83,7 +78,7 @@ internal static class ConfigFile
 
             return line is { } found ? string.Create(CultureInfo.InvariantCulture, $"{path}:{found}") : path;
         }
-        catch (Exception e) when (e is IOException or YamlException)
+        catch (Exception e) when (e is IOException or InvalidDataException)
         {
             return path;
         }
