@@ -45,10 +45,7 @@ public sealed class InMemoryJobStore : IJobStore
     /// <inheritdoc />
     public JobRecord SubmitJob(JobSubmission submission)
     {
-        ArgumentNullException.ThrowIfNull(submission);
-        ArgumentException.ThrowIfNullOrWhiteSpace(submission.Name);
-        ArgumentNullException.ThrowIfNull(submission.YamlText);
-        ArgumentOutOfRangeException.ThrowIfLessThan(submission.TotalRounds, 1);
+        StoredJobs.CheckSubmission(submission);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);

@@ -20,6 +20,17 @@ public static class StoredJobs
         _ => throw new ArgumentOutOfRangeException(nameof(state)),
     };
 
+    /// <summary>Checks a submission before any store records it.</summary>
+    /// <param name="submission">The submission.</param>
+    /// <exception cref="ArgumentException">The name is blank, the YAML is missing or there are fewer than 1 rounds.</exception>
+    public static void CheckSubmission(JobSubmission submission)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        ArgumentException.ThrowIfNullOrWhiteSpace(submission.Name);
+        ArgumentNullException.ThrowIfNull(submission.YamlText);
+        ArgumentOutOfRangeException.ThrowIfLessThan(submission.TotalRounds, 1);
+    }
+
     /// <summary>Reads a stored state name.</summary>
     /// <param name="jobId">The job (for the error).</param>
     /// <param name="name">The stored name.</param>
