@@ -217,14 +217,7 @@ public abstract class RelationalJobStore : IJobStore
     /// <exception cref="JobStoreException">The round is not the next one (already committed, or a gap), or the report is for another round.</exception>
     public void CommitRound(string jobId, RoundNumber round, GlobalModel model, StrategyState state, RoundReport report)
     {
-        ArgumentNullException.ThrowIfNull(jobId);
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(report);
-        if (report.Round != round)
-        {
-            throw new JobStoreException(jobId, round.Value, $"the report is for round {report.Round.Value}.", null);
-        }
+        StoredJobs.CheckCommitArguments(jobId, round, model, state, report);
 
         (string Name, object? Value)[] checkpoint = CheckpointParameters(jobId, model, state);
         string json = RoundReportJson.Serialize(report);
@@ -232,7 +225,7 @@ public abstract class RelationalJobStore : IJobStore
         {
             InJobTransaction(jobId, (connection, transaction, job) =>
             {
-                CheckCommit(jobId, round.Value, job);
+                StoredJobs.CheckCommit(jobId, round.Value, job.State, job.RoundsCompleted, job.TotalRounds);
                 object now = TimeValue(Time.GetUtcNow());
                 Execute(connection, transaction, "INSERT INTO rounds (job_id, round, report, completed_at) VALUES (@id, @round, @report, @now);",
                     ("@id", jobId), ("@round", round.Value), ("@report", json), ("@now", now));
@@ -372,24 +365,6 @@ public abstract class RelationalJobStore : IJobStore
     /// <summary>Closes the provider's connections.</summary>
     /// <param name="disposing"><see langword="true"/> from <see cref="Dispose()"/>.</param>
     protected abstract void Dispose(bool disposing);
-
-    private static void CheckCommit(string jobId, int round, JobRecord job)
-    {
-        if (job.State != JobState.Running)
-        {
-            throw new JobStateException(jobId, job.State, $"commit round {round} of");
-        }
-
-        if (round != job.RoundsCompleted + 1)
-        {
-            throw new JobStoreException(jobId, round, $"cannot be committed: the last committed round is {job.RoundsCompleted}, so the next must be {job.RoundsCompleted + 1}.", null);
-        }
-
-        if (round > job.TotalRounds)
-        {
-            throw new JobStoreException(jobId, round, $"cannot be committed: the job has {job.TotalRounds} rounds.", null);
-        }
-    }
 
     private static (string Name, object? Value)[] CheckpointParameters(string jobId, GlobalModel model, StrategyState state) =>
     [
