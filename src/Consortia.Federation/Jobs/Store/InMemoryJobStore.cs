@@ -45,10 +45,7 @@ public sealed class InMemoryJobStore : IJobStore
     /// <inheritdoc />
     public JobRecord SubmitJob(JobSubmission submission)
     {
-        ArgumentNullException.ThrowIfNull(submission);
-        ArgumentException.ThrowIfNullOrWhiteSpace(submission.Name);
-        ArgumentNullException.ThrowIfNull(submission.YamlText);
-        ArgumentOutOfRangeException.ThrowIfLessThan(submission.TotalRounds, 1);
+        StoredJobs.CheckSubmission(submission);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -145,14 +142,7 @@ public sealed class InMemoryJobStore : IJobStore
     /// <inheritdoc />
     public void CommitRound(string jobId, RoundNumber round, GlobalModel model, StrategyState state, RoundReport report)
     {
-        ArgumentNullException.ThrowIfNull(jobId);
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(report);
-        if (report.Round != round)
-        {
-            throw new JobStoreException(jobId, round.Value, $"the report is for round {report.Round.Value}.", null);
-        }
+        StoredJobs.CheckCommitArguments(jobId, round, model, state, report);
 
         StoredCheckpoint checkpoint = StoredCheckpoint.Of(round.Value, model, state);
         string json = RoundReportJson.Serialize(report);
@@ -160,20 +150,7 @@ public sealed class InMemoryJobStore : IJobStore
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             Entry job = Require(jobId);
-            if (job.State != JobState.Running)
-            {
-                throw new JobStateException(jobId, job.State, $"commit round {round.Value} of");
-            }
-
-            if (round.Value != job.Rounds.Count + 1)
-            {
-                throw new JobStoreException(jobId, round.Value, $"cannot be committed: the last committed round is {job.Rounds.Count}, so the next must be {job.Rounds.Count + 1}.", null);
-            }
-
-            if (round.Value > job.Submission.TotalRounds)
-            {
-                throw new JobStoreException(jobId, round.Value, $"cannot be committed: the job has {job.Submission.TotalRounds} rounds.", null);
-            }
+            StoredJobs.CheckCommit(jobId, round.Value, job.State, job.Rounds.Count, job.Submission.TotalRounds);
 
             DateTimeOffset now = _time.GetUtcNow();
             job.Rounds.Add((json, now));

@@ -1,3 +1,4 @@
+using Consortia.Federation.Engine;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies;
 using Consortia.Learning;
@@ -19,6 +20,62 @@ public static class StoredJobs
         JobState.Cancelled => "cancelled",
         _ => throw new ArgumentOutOfRangeException(nameof(state)),
     };
+
+    /// <summary>Checks a submission before any store records it.</summary>
+    /// <param name="submission">The submission.</param>
+    /// <exception cref="ArgumentException">The name is blank, the YAML is missing or there are fewer than 1 rounds.</exception>
+    public static void CheckSubmission(JobSubmission submission)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        ArgumentException.ThrowIfNullOrWhiteSpace(submission.Name);
+        ArgumentNullException.ThrowIfNull(submission.YamlText);
+        ArgumentOutOfRangeException.ThrowIfLessThan(submission.TotalRounds, 1);
+    }
+
+    /// <summary>Checks the arguments of <see cref="IJobStore.CommitRound"/> before any store reads the job.</summary>
+    /// <param name="jobId">The job id.</param>
+    /// <param name="round">The round.</param>
+    /// <param name="model">The model after the round.</param>
+    /// <param name="state">The strategy state after the round.</param>
+    /// <param name="report">The round's report.</param>
+    /// <exception cref="JobStoreException">The report is for another round.</exception>
+    public static void CheckCommitArguments(string jobId, RoundNumber round, GlobalModel model, StrategyState state, RoundReport report)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(report);
+        if (report.Round != round)
+        {
+            throw new JobStoreException(jobId, round.Value, $"the report is for round {report.Round.Value}.", null);
+        }
+    }
+
+    /// <summary>Checks that a job can take <paramref name="round"/> as its next committed round.</summary>
+    /// <param name="jobId">The job id.</param>
+    /// <param name="round">The round to commit.</param>
+    /// <param name="state">The job's state.</param>
+    /// <param name="roundsCompleted">The job's committed rounds.</param>
+    /// <param name="totalRounds">The job's rounds in all.</param>
+    /// <exception cref="JobStateException">The job is not running.</exception>
+    /// <exception cref="JobStoreException">The round is not the next one, or beyond the job's last.</exception>
+    public static void CheckCommit(string jobId, int round, JobState state, int roundsCompleted, int totalRounds)
+    {
+        if (state != JobState.Running)
+        {
+            throw new JobStateException(jobId, state, $"commit round {round} of");
+        }
+
+        if (round != roundsCompleted + 1)
+        {
+            throw new JobStoreException(jobId, round, $"cannot be committed: the last committed round is {roundsCompleted}, so the next must be {roundsCompleted + 1}.", null);
+        }
+
+        if (round > totalRounds)
+        {
+            throw new JobStoreException(jobId, round, $"cannot be committed: the job has {totalRounds} rounds.", null);
+        }
+    }
 
     /// <summary>Reads a stored state name.</summary>
     /// <param name="jobId">The job (for the error).</param>
