@@ -13,16 +13,7 @@ public sealed partial class YamlSection
     /// <summary>The mapping under <paramref name="key"/>, or <see langword="null"/> when absent.</summary>
     /// <param name="key">The key.</param>
     /// <returns>The section.</returns>
-    public YamlSection? Section(string key)
-    {
-        YamlNode? node = Get(key);
-        return node switch
-        {
-            null => null,
-            YamlMappingNode mapping => new YamlSection(FilePath, FieldPath(key), mapping, _error),
-            _ => throw Error(node, FieldPath(key), "expected a mapping (key: value lines)."),
-        };
-    }
+    public YamlSection? Section(string key) => SectionAt(Get(key), key, "expected a mapping (key: value lines).");
 
     /// <summary>The mapping under <paramref name="key"/>; an error when absent.</summary>
     /// <param name="key">The key.</param>

@@ -149,16 +149,7 @@ public sealed partial class YamlSection
     /// <summary>The mapping under <paramref name="key"/>, or <see langword="null"/> when absent.</summary>
     /// <param name="key">The key.</param>
     /// <returns>The section.</returns>
-    public YamlSection? OptionalSection(string key)
-    {
-        YamlNode? node = Node(key);
-        return node switch
-        {
-            null => null,
-            YamlMappingNode mapping => new YamlSection(FilePath, FieldPath(key), mapping, _error),
-            _ => throw Error(node, FieldPath(key), "expected a mapping of fields"),
-        };
-    }
+    public YamlSection? OptionalSection(string key) => SectionAt(Node(key), key, "expected a mapping of fields");
 
     /// <summary>The mapping under <paramref name="key"/>; an error when absent.</summary>
     /// <param name="key">The key.</param>
@@ -392,6 +383,13 @@ public sealed partial class YamlSection
 
         return sections;
     }
+
+    private YamlSection? SectionAt(YamlNode? node, string key, string notAMapping) => node switch
+    {
+        null => null,
+        YamlMappingNode mapping => new YamlSection(FilePath, FieldPath(key), mapping, _error),
+        _ => throw Error(node, FieldPath(key), notAMapping),
+    };
 
     private string Scalar(YamlNode node, string key, string expected) =>
         node is YamlScalarNode { Value: { } value } && value.Trim().Length > 0
