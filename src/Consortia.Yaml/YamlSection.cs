@@ -6,15 +6,17 @@ namespace Consortia.Yaml;
 
 /// <summary>
 /// A mapping node of a YAML file with its dotted path, giving typed access to its fields and errors that
-/// name the file, the line and the field.
+/// name the file, the line and the field. Two ways to catch typos: <see cref="RejectUnknownKeys"/> against a
+/// list of known keys, or <see cref="RejectUnreadKeys"/> for keys no getter asked for.
 /// </summary>
-public sealed class YamlSection
+public sealed partial class YamlSection
 {
     private const int MaxSequenceItems = 10_000;
 
     private readonly YamlMappingNode _node;
     private readonly YamlErrorFactory _error;
     private readonly Dictionary<string, KeyValuePair<YamlNode, YamlNode>> _fields;
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
 
     private YamlSection(string filePath, string path, YamlMappingNode node, YamlErrorFactory error)
     {
@@ -43,6 +45,12 @@ public sealed class YamlSection
     /// <summary>The keys present in this mapping.</summary>
     public IEnumerable<string> Keys => _fields.Keys;
 
+    /// <summary>The 1-based line where this mapping starts.</summary>
+    public long Line => _node.Start.Line;
+
+    /// <summary>The 1-based column where this mapping starts.</summary>
+    public long Column => _node.Start.Column;
+
     /// <summary>Parses <paramref name="text"/> and returns its root mapping.</summary>
     /// <param name="filePath">The file, named in errors.</param>
     /// <param name="text">The YAML text.</param>
@@ -67,6 +75,26 @@ public sealed class YamlSection
         _fields.TryGetValue(key, out KeyValuePair<YamlNode, YamlNode> pair)
             ? Error(pair.Value, FieldPath(key), problem)
             : _error(FilePath, _node.Start.Line, _node.Start.Column, FieldPath(key), problem);
+
+    /// <summary>The caller's exception for a problem located at the start of this mapping (e.g. a missing key).</summary>
+    /// <param name="field">The dotted field path.</param>
+    /// <param name="problem">What is wrong and what was expected.</param>
+    /// <returns>The exception to throw.</returns>
+    public Exception MappingError(string field, string problem) =>
+        _error(FilePath, _node.Start.Line, _node.Start.Column, field, problem);
+
+    /// <summary>The key node of <paramref name="key"/> (for errors about the key itself), or <see langword="null"/> when absent.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The node.</returns>
+    public YamlNode? KeyNode(string key) =>
+        _fields.TryGetValue(key, out KeyValuePair<YamlNode, YamlNode> pair) ? pair.Key : null;
+
+    /// <summary>A section over <paramref name="node"/> (e.g. one item of a list) when it is a mapping, reporting errors like this one.</summary>
+    /// <param name="node">A node of this file.</param>
+    /// <param name="path">The dotted path of the node.</param>
+    /// <returns>The section, or <see langword="null"/> when the node is not a mapping.</returns>
+    public YamlSection? AsSection(YamlNode node, string path) =>
+        node is YamlMappingNode mapping ? new YamlSection(FilePath, path, mapping, _error) : null;
 
     /// <summary>The dotted path of <paramref name="key"/> in this mapping.</summary>
     /// <param name="key">The key.</param>
@@ -94,22 +122,34 @@ public sealed class YamlSection
     /// <summary>The value node of <paramref name="key"/>, or <see langword="null"/> when absent or null.</summary>
     /// <param name="key">The key.</param>
     /// <returns>The node.</returns>
-    public YamlNode? Node(string key) =>
-        _fields.TryGetValue(key, out KeyValuePair<YamlNode, YamlNode> pair) && !IsNull(pair.Value) ? pair.Value : null;
+    public YamlNode? Node(string key) => Get(key) is { } node && !IsNull(node) ? node : null;
+
+    /// <summary>The value node of <paramref name="key"/> as written (an empty value is an empty scalar), or <see langword="null"/> when absent; marks the key as read.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The node.</returns>
+    public YamlNode? Get(string key)
+    {
+        _read.Add(key);
+        return _fields.TryGetValue(key, out KeyValuePair<YamlNode, YamlNode> pair) ? pair.Value : null;
+    }
+
+    /// <summary>Throws on the first key that no getter asked for (usually a typo).</summary>
+    /// <param name="problem">The reader's wording of the problem, e.g. where the known fields are documented.</param>
+    public void RejectUnreadKeys(string problem)
+    {
+        foreach (KeyValuePair<string, KeyValuePair<YamlNode, YamlNode>> field in _fields)
+        {
+            if (!_read.Contains(field.Key))
+            {
+                throw Error(field.Value.Key, FieldPath(field.Key), problem);
+            }
+        }
+    }
 
     /// <summary>The mapping under <paramref name="key"/>, or <see langword="null"/> when absent.</summary>
     /// <param name="key">The key.</param>
     /// <returns>The section.</returns>
-    public YamlSection? OptionalSection(string key)
-    {
-        YamlNode? node = Node(key);
-        return node switch
-        {
-            null => null,
-            YamlMappingNode mapping => new YamlSection(FilePath, FieldPath(key), mapping, _error),
-            _ => throw Error(node, FieldPath(key), "expected a mapping of fields"),
-        };
-    }
+    public YamlSection? OptionalSection(string key) => SectionAt(Node(key), key, "expected a mapping of fields");
 
     /// <summary>The mapping under <paramref name="key"/>; an error when absent.</summary>
     /// <param name="key">The key.</param>
@@ -343,6 +383,13 @@ public sealed class YamlSection
 
         return sections;
     }
+
+    private YamlSection? SectionAt(YamlNode? node, string key, string notAMapping) => node switch
+    {
+        null => null,
+        YamlMappingNode mapping => new YamlSection(FilePath, FieldPath(key), mapping, _error),
+        _ => throw Error(node, FieldPath(key), notAMapping),
+    };
 
     private string Scalar(YamlNode node, string key, string expected) =>
         node is YamlScalarNode { Value: { } value } && value.Trim().Length > 0

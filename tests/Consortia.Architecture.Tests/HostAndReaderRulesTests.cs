@@ -46,6 +46,37 @@ public sealed class HostAndReaderRulesTests
     }
 
     [Fact]
+    public void YamlFieldReader_OutsideTheYamlHelper_IsAbsent()
+    {
+        string[] copies =
+        [
+            .. s_layout.Value.SourceProjects
+                .Where(p => p.Name != YamlHelper)
+                .SelectMany(p => TypeDefinitions(p.Name).Select(t => $"{p.Name}: {t}"))
+                .Where(t => t.EndsWith("YamlSection", StringComparison.Ordinal)),
+        ];
+
+        Assert.True(copies.Length == 0, $"Read YAML fields through {YamlHelper}'s YamlSection, not a copy of it: " + string.Join(", ", copies));
+    }
+
+    [Fact]
+    public void YamlMappingWalk_OutsideTheYamlHelper_IsLimitedToConfigAndJobOverrides()
+    {
+        // Readers walk mappings through YamlSection. Left: Network's ConfigFile (deserialises with YamlDotNet) and
+        // Federation's JobOverrides (edits the tree through YamlText.Edit before the job file is read).
+        string[] allowed = [YamlHelper, "Consortia.Network", "Consortia.Federation"];
+        string[] offenders =
+        [
+            .. s_layout.Value.SourceProjects
+                .Where(p => !allowed.Contains(p.Name))
+                .Where(p => TypeReferences(p.Name).Contains("YamlDotNet.RepresentationModel.YamlMappingNode"))
+                .Select(p => p.Name),
+        ];
+
+        Assert.True(offenders.Length == 0, $"Walk YAML mappings through {YamlHelper}'s YamlSection: " + string.Join(", ", offenders));
+    }
+
+    [Fact]
     public void JobDescription_SecondJobReader_IsAbsent()
     {
         string[] readers =

@@ -4,8 +4,7 @@ namespace Consortia.Yaml.Tests;
 
 public sealed class YamlTextTests
 {
-    private static readonly YamlErrorFactory s_error = (file, line, column, field, problem) =>
-        new InvalidDataException(YamlText.FormatError(file, line, column, field, problem));
+    private static readonly YamlErrorFactory s_error = LocatedErrors.Factory;
 
     [Fact]
     public void LoadMapping_Mapping_ReturnsRootWithLines()

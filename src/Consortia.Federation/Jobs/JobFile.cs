@@ -32,6 +32,9 @@ public static class JobFile
         ["pooled"] = Standardization.Pooled,
     };
 
+    // The unknown-field wording points at the documentation of every field.
+    private const string UnknownField = "is not a known field here (check the spelling; see docs/job-file.md).";
+
     private static readonly Dictionary<string, ModelKind> s_models = new(StringComparer.Ordinal)
     {
         ["logistic"] = ModelKind.Logistic,
@@ -96,62 +99,61 @@ public static class JobFile
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(path);
         // Parsing (size limit, one document, a mapping at the top) is Consortia.Yaml's; the fields are read here.
-        YamlMappingNode root = YamlText.LoadMapping(path, text, (file, line, column, field, problem) =>
+        YamlSection job = YamlSection.LoadRoot(path, text, (file, line, column, field, problem) =>
             new JobFileException(file, (int)(line ?? 0), (int)(column ?? 0), field, problem));
-        YamlSection job = new(path, "", root);
-        int? version = job.Int("version", 1);
+        int? version = job.WholeNumber("version", 1);
         if (version is > 1)
         {
-            throw job.Error(job.Get("version"), "version", $"this Consortia reads job files of version 1, got {version}.");
+            throw job.Error("version", $"this Consortia reads job files of version 1, got {version}.");
         }
 
-        string name = job.RequireString("name");
-        ulong seed = job.UInt64("seed") ?? 42;
-        string consortium = job.String("consortium") ?? "simulation";
-        string owner = job.String("owner") ?? "unspecified";
+        string name = job.RequireValue("name");
+        ulong seed = job.LargeWholeNumber("seed") ?? 42;
+        string consortium = job.Value("consortium") ?? "simulation";
+        string owner = job.Value("owner") ?? "unspecified";
         YamlSection dataSection = job.RequireSection("data");
         IReadOnlyList<string> columns = dataSection.List("columns")?.Select(c => c.Value).ToArray() ?? [];
         DataSourceOptions data = ReadData(dataSection);
         (ModelKind kind, int[] hidden, float l2) = ReadModel(job.RequireSection("model"));
         YamlSection trainingSection = job.RequireSection("training");
-        int rounds = trainingSection.Int("rounds", 1) ?? throw trainingSection.Error(null, "rounds", "is required.");
-        int minParticipants = trainingSection.Int("min_participants", 1) ?? 1;
+        int rounds = trainingSection.WholeNumber("rounds", 1) ?? throw trainingSection.MappingError(trainingSection.FieldPath("rounds"), "is required.");
+        int minParticipants = trainingSection.WholeNumber("min_participants", 1) ?? 1;
         LocalTrainingOptions training = ReadTraining(trainingSection, null);
-        trainingSection.RejectUnknownKeys();
+        trainingSection.RejectUnreadKeys(UnknownField);
 
         StrategySettings strategy = new();
         if (job.Section("strategy") is { } strategySection)
         {
             StrategyKind strategyKind = strategySection.Enum("kind", s_strategies) ?? StrategyKind.FedAvg;
-            double? mu = strategySection.Double("mu", 0);
+            double? mu = strategySection.RealNumber("mu", 0);
             if (mu is not null && strategyKind != StrategyKind.FedProx)
             {
-                throw strategySection.Error(strategySection.Get("mu"), "mu", "only fedprox takes a proximal coefficient.");
+                throw strategySection.Error("mu", "only fedprox takes a proximal coefficient.");
             }
 
             training = training with { ProximalMu = (float)(mu ?? (strategyKind == StrategyKind.FedProx ? 0.01 : 0)) };
             strategy = new StrategySettings
             {
                 Kind = strategyKind,
-                FractionFit = strategySection.Double("fraction_fit", 0, 1, minExclusive: true) ?? 1.0,
-                ServerLearningRate = strategySection.Double("server_learning_rate", 0, minExclusive: true),
-                Beta1 = strategySection.Double("beta1", 0, 0.999999) ?? 0.9,
-                Beta2 = strategySection.Double("beta2", 0, 0.999999) ?? 0.999,
-                Tau = strategySection.Double("tau", 0, minExclusive: true) ?? 1e-8,
-                ServerMomentum = strategySection.Double("server_momentum", 0, 0.999999) ?? 0.9,
-                TrimFraction = strategySection.Double("trim_fraction", 0, 0.499999) ?? 0.1,
-                ByzantineSites = strategySection.Int("byzantine_sites", 0) ?? 1,
-                MultiKrumSelect = strategySection.Int("multi_krum_select", 1),
+                FractionFit = strategySection.RealNumber("fraction_fit", 0, 1, minExclusive: true) ?? 1.0,
+                ServerLearningRate = strategySection.RealNumber("server_learning_rate", 0, minExclusive: true),
+                Beta1 = strategySection.RealNumber("beta1", 0, 0.999999) ?? 0.9,
+                Beta2 = strategySection.RealNumber("beta2", 0, 0.999999) ?? 0.999,
+                Tau = strategySection.RealNumber("tau", 0, minExclusive: true) ?? 1e-8,
+                ServerMomentum = strategySection.RealNumber("server_momentum", 0, 0.999999) ?? 0.9,
+                TrimFraction = strategySection.RealNumber("trim_fraction", 0, 0.499999) ?? 0.1,
+                ByzantineSites = strategySection.WholeNumber("byzantine_sites", 0) ?? 1,
+                MultiKrumSelect = strategySection.WholeNumber("multi_krum_select", 1),
                 ShuffleEachCycle = strategySection.Bool("shuffle") ?? true,
             };
-            strategySection.RejectUnknownKeys();
+            strategySection.RejectUnreadKeys(UnknownField);
             try
             {
                 strategy.Create(training);
             }
             catch (ArgumentException error)
             {
-                throw new JobFileException(path, (int)strategySection.Node.Start.Line, (int)strategySection.Node.Start.Column, "strategy", error.Message, error);
+                throw new JobFileException(path, (int)strategySection.Line, (int)strategySection.Column, "strategy", error.Message, error);
             }
         }
 
@@ -166,23 +168,22 @@ public static class JobFile
             if (clientDp is not null && !s_clientLevelStrategies.Contains(strategy.Kind))
             {
                 YamlSection dpSection = privacy.RequireSection("dp");
-                throw dpSection.Error(dpSection.Get("mode"), "mode",
+                throw dpSection.Error("mode",
                     $"client-level DP wraps a strategy that works from the sum of updates and sends nothing else (fedavg, fedprox, fedadam, fedyogi, fedadagrad, fedavgm); '{NameOf(strategy.Kind)}' {(strategy.Kind == StrategyKind.Scaffold ? "also sends control variates, which would be neither clipped nor noised" : strategy.Kind == StrategyKind.Cyclic ? "trains one site at a time in a fixed order, which gives no sampling to account for" : "needs every site's individual update")}.");
             }
 
             if (privacy.Section("site_budget") is { } budget)
             {
                 siteBudget = new LifetimeBudget(
-                    budget.Double("epsilon", 0, minExclusive: true) ?? throw budget.Error(null, "epsilon", "is required: each simulated site's lifetime ε budget."),
-                    budget.Double("delta", 0, 1, minExclusive: true) ?? dp?.Delta ?? clientDp?.Delta ?? 1e-5);
-                budget.RejectUnknownKeys();
+                    budget.RealNumber("epsilon", 0, minExclusive: true) ?? throw budget.MappingError(budget.FieldPath("epsilon"), "is required: each simulated site's lifetime ε budget."),
+                    budget.RealNumber("delta", 0, 1, minExclusive: true) ?? dp?.Delta ?? clientDp?.Delta ?? 1e-5);
+                budget.RejectUnreadKeys(UnknownField);
             }
 
-            privacy.RejectUnknownKeys();
+            privacy.RejectUnreadKeys(UnknownField);
             if (secureAggregation is not null && strategy.Create(training).Traits.NeedsIndividualUpdates)
             {
-                YamlNode? at = privacy.Get("secure_aggregation");
-                throw new JobFileException(path, (int)(at ?? privacy.Node).Start.Line, (int)(at ?? privacy.Node).Start.Column, "privacy.secure_aggregation",
+                throw privacy.Error("secure_aggregation",
                     $"strategy '{NameOf(strategy.Kind)}' needs every site's individual update, which secure aggregation never reveals; use a sum-based strategy (fedavg, fedprox, scaffold, fedadam, fedyogi, fedadagrad, fedavgm, cyclic) or turn secure aggregation off.");
             }
         }
@@ -192,10 +193,10 @@ public static class JobFile
         if (job.Section("evaluation") is { } evaluation)
         {
             metrics = evaluation.List("metrics") is { } list
-                ? [.. list.Select(m => MetricKindExtensions.TryParseReportName(m.Value, out MetricKind k) ? k : throw evaluation.Error(m.Node, "metrics", $"unknown metric '{m.Value}'; expected one of {string.Join(", ", Enum.GetValues<MetricKind>().Select(x => x.ReportName()))}."))]
+                ? [.. list.Select(m => MetricKindExtensions.TryParseReportName(m.Value, out MetricKind k) ? k : throw evaluation.Error(m.Node, evaluation.FieldPath("metrics"), $"unknown metric '{m.Value}'; expected one of {string.Join(", ", Enum.GetValues<MetricKind>().Select(x => x.ReportName()))}."))]
                 : null;
-            every = evaluation.Int("every", 1) ?? 1;
-            evaluation.RejectUnknownKeys();
+            every = evaluation.WholeNumber("every", 1) ?? 1;
+            evaluation.RejectUnreadKeys(UnknownField);
         }
 
         BaselineOptions? baselines = null;
@@ -205,7 +206,7 @@ public static class JobFile
                 baselineSection.Bool("local") ?? false,
                 baselineSection.Bool("pooled") ?? false,
                 ReadTraining(baselineSection, training with { ProximalMu = 0 }));
-            baselineSection.RejectUnknownKeys();
+            baselineSection.RejectUnreadKeys(UnknownField);
         }
 
         Dictionary<string, string>? policies = null;
@@ -213,14 +214,13 @@ public static class JobFile
         {
             string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
             policies = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach ((YamlNode key, YamlNode _) in policySection.Node.Children)
+            foreach (string site in policySection.Keys)
             {
-                string site = key is YamlScalarNode { Value: { } v } ? v : key.ToString();
-                policies[site] = Path.GetFullPath(policySection.RequireString(site), folder);
+                policies[site] = Path.GetFullPath(policySection.RequireValue(site), folder);
             }
         }
 
-        job.RejectUnknownKeys();
+        job.RejectUnreadKeys(UnknownField);
         JobDefinition definition = new()
         {
             Name = name,
@@ -270,7 +270,7 @@ public static class JobFile
             return (null, null);
         }
 
-        string mode = section.String("mode") ?? "sample-level";
+        string mode = section.Value("mode") ?? "sample-level";
         switch (mode)
         {
             case "sample-level":
@@ -278,7 +278,7 @@ public static class JobFile
             case "client-level":
                 return (null, ReadClientLevel(section));
             default:
-                throw section.Error(section.Get("mode"), "mode", $"expected sample-level (DP-SGD at each site) or client-level (DP-FedAvg), got '{mode}'.");
+                throw section.Error("mode", $"expected sample-level (DP-SGD at each site) or client-level (DP-FedAvg), got '{mode}'.");
         }
     }
 
@@ -289,22 +289,22 @@ public static class JobFile
         if (section.Section("adaptive") is { } adaptiveSection)
         {
             bool enabled = adaptiveSection.Bool("enabled") ?? true;
-            initialClip = adaptiveSection.Double("initial_clip", 0, minExclusive: true);
+            initialClip = adaptiveSection.RealNumber("initial_clip", 0, minExclusive: true);
             AdaptiveClippingOptions read = new()
             {
-                TargetQuantile = adaptiveSection.Double("target_quantile", 0, 1, minExclusive: true) ?? 0.5,
-                LearningRate = adaptiveSection.Double("learning_rate", 0, minExclusive: true) ?? 0.2,
-                BitNoise = adaptiveSection.Double("bit_noise", 0, minExclusive: true),
+                TargetQuantile = adaptiveSection.RealNumber("target_quantile", 0, 1, minExclusive: true) ?? 0.5,
+                LearningRate = adaptiveSection.RealNumber("learning_rate", 0, minExclusive: true) ?? 0.2,
+                BitNoise = adaptiveSection.RealNumber("bit_noise", 0, minExclusive: true),
             };
             if (read.TargetQuantile >= 1)
             {
-                throw adaptiveSection.Error(adaptiveSection.Get("target_quantile"), "target_quantile", $"expected a value in (0, 1), got {read.TargetQuantile}.");
+                throw adaptiveSection.Error("target_quantile", $"expected a value in (0, 1), got {read.TargetQuantile}.");
             }
 
-            adaptiveSection.RejectUnknownKeys();
-            if (initialClip is not null && section.Has("clip"))
+            adaptiveSection.RejectUnreadKeys(UnknownField);
+            if (initialClip is not null && section.Get("clip") is not null)
             {
-                throw adaptiveSection.Error(adaptiveSection.Get("initial_clip"), "initial_clip", "set either privacy.dp.clip or privacy.dp.adaptive.initial_clip (the starting bound), not both.");
+                throw adaptiveSection.Error("initial_clip", "set either privacy.dp.clip or privacy.dp.adaptive.initial_clip (the starting bound), not both.");
             }
 
             adaptive = enabled ? read : null;
@@ -313,25 +313,25 @@ public static class JobFile
         ClientLevelDpOptions options = new()
         {
             // Andrew et al. start adaptive clipping at C₀ = 0.1; a fixed bound defaults to 1 as for DP-SGD.
-            ClipNorm = section.Double("clip", 0, minExclusive: true) ?? initialClip ?? (adaptive is null ? 1.0 : 0.1),
-            NoiseMultiplier = section.Double("noise_multiplier", 0, minExclusive: true),
-            TargetEpsilon = section.Double("epsilon", 0, minExclusive: true),
-            Delta = section.Double("delta", 0, 1, minExclusive: true) ?? 1e-5,
+            ClipNorm = section.RealNumber("clip", 0, minExclusive: true) ?? initialClip ?? (adaptive is null ? 1.0 : 0.1),
+            NoiseMultiplier = section.RealNumber("noise_multiplier", 0, minExclusive: true),
+            TargetEpsilon = section.RealNumber("epsilon", 0, minExclusive: true),
+            Delta = section.RealNumber("delta", 0, 1, minExclusive: true) ?? 1e-5,
             Adaptive = adaptive,
         };
-        if (section.Has("sampling"))
+        if (section.Get("sampling") is not null)
         {
-            throw section.Error(section.Get("sampling"), "sampling", "client-level DP samples sites, not records: strategy.fraction_fit sets the site-sampling rate q.");
+            throw section.Error("sampling", "client-level DP samples sites, not records: strategy.fraction_fit sets the site-sampling rate q.");
         }
 
-        section.RejectUnknownKeys();
+        section.RejectUnreadKeys(UnknownField);
         try
         {
             options.Validate();
         }
         catch (ArgumentException error)
         {
-            throw new JobFileException(section.File, (int)section.Node.Start.Line, (int)section.Node.Start.Column, section.Path, error.Message, error);
+            throw new JobFileException(section.FilePath, (int)section.Line, (int)section.Column, section.Path, error.Message, error);
         }
 
         return options;
@@ -342,20 +342,20 @@ public static class JobFile
 
         DpSgdOptions options = new()
         {
-            ClipNorm = section.Double("clip", 0, minExclusive: true) ?? 1.0,
-            NoiseMultiplier = section.Double("noise_multiplier", 0, minExclusive: true),
-            TargetEpsilon = section.Double("epsilon", 0, minExclusive: true),
-            Delta = section.Double("delta", 0, 1, minExclusive: true) ?? 1e-5,
+            ClipNorm = section.RealNumber("clip", 0, minExclusive: true) ?? 1.0,
+            NoiseMultiplier = section.RealNumber("noise_multiplier", 0, minExclusive: true),
+            TargetEpsilon = section.RealNumber("epsilon", 0, minExclusive: true),
+            Delta = section.RealNumber("delta", 0, 1, minExclusive: true) ?? 1e-5,
             Sampling = section.Enum("sampling", s_samplings) ?? BatchSampling.Poisson,
         };
-        section.RejectUnknownKeys();
+        section.RejectUnreadKeys(UnknownField);
         try
         {
             options.Validate();
         }
         catch (ArgumentException error)
         {
-            throw new JobFileException(section.File, (int)section.Node.Start.Line, (int)section.Node.Start.Column, section.Path, error.Message, error);
+            throw new JobFileException(section.FilePath, (int)section.Line, (int)section.Column, section.Path, error.Message, error);
         }
 
         return options;
@@ -370,21 +370,21 @@ public static class JobFile
                 return null;
             case YamlScalarNode:
                 return privacy.Bool("secure_aggregation") == true ? new SecureAggregationSettings() : null;
-            case YamlMappingNode:
+            case not null when privacy.IsMapping("secure_aggregation"):
                 YamlSection section = privacy.RequireSection("secure_aggregation");
                 bool enabled = section.Bool("enabled") ?? true;
                 SecureAggregationSettings settings = new()
                 {
-                    ClipRange = section.Double("clip_range", 0, minExclusive: true) ?? 10_000,
-                    Threshold = section.Int("threshold", 2),
-                    Neighbours = section.Int("neighbours", 2),
-                    DropoutFraction = section.Double("dropout", 0, 0.499999) ?? 0.1,
-                    StageTimeout = section.Double("stage_timeout_seconds", 0, minExclusive: true) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                    ClipRange = section.RealNumber("clip_range", 0, minExclusive: true) ?? 10_000,
+                    Threshold = section.WholeNumber("threshold", 2),
+                    Neighbours = section.WholeNumber("neighbours", 2),
+                    DropoutFraction = section.RealNumber("dropout", 0, 0.499999) ?? 0.1,
+                    StageTimeout = section.RealNumber("stage_timeout_seconds", 0, minExclusive: true) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                 };
-                section.RejectUnknownKeys();
+                section.RejectUnreadKeys(UnknownField);
                 return enabled ? settings : null;
             default:
-                throw privacy.Error(node, "secure_aggregation", "expected true, false or a mapping (enabled, clip_range, threshold, neighbours, dropout).");
+                throw privacy.Error(node, privacy.FieldPath("secure_aggregation"), "expected true, false or a mapping (enabled, clip_range, threshold, neighbours, dropout).");
         }
     }
 
@@ -394,22 +394,22 @@ public static class JobFile
         DataSourceOptions options = new()
         {
             Format = format,
-            Path = section.RequireString("path"),
-            Contract = section.String("contract"),
-            SiteColumn = section.String("site_column"),
-            SplitColumn = section.String("split_column"),
-            TestFraction = section.Double("test_fraction", 0, 1, minExclusive: true) ?? 0.25,
-            SplitSeed = section.UInt64("split_seed") ?? 43,
+            Path = section.RequireValue("path"),
+            Contract = section.Value("contract"),
+            SiteColumn = section.Value("site_column"),
+            SplitColumn = section.Value("split_column"),
+            TestFraction = section.RealNumber("test_fraction", 0, 1, minExclusive: true) ?? 0.25,
+            SplitSeed = section.LargeWholeNumber("split_seed") ?? 43,
             Standardization = section.Enum("standardization", s_standardizations) ?? Standardization.PerSite,
         };
-        section.RejectUnknownKeys();
+        section.RejectUnreadKeys(UnknownField);
         try
         {
             options.Validate();
         }
         catch (DataConfigurationException error)
         {
-            throw new JobFileException(section.File, (int)section.Node.Start.Line, (int)section.Node.Start.Column, section.Path, error.Message, error);
+            throw new JobFileException(section.FilePath, (int)section.Line, (int)section.Column, section.Path, error.Message, error);
         }
 
         return options;
@@ -417,38 +417,38 @@ public static class JobFile
 
     private static (ModelKind Kind, int[] Hidden, float L2) ReadModel(YamlSection section)
     {
-        ModelKind kind = section.Enum("kind", s_models) ?? throw section.Error(null, "kind", $"is required: one of {string.Join(", ", s_models.Keys)}.");
+        ModelKind kind = section.Enum("kind", s_models) ?? throw section.MappingError(section.FieldPath("kind"), $"is required: one of {string.Join(", ", s_models.Keys)}.");
         int[] hidden = section.List("hidden") is { } layers
-            ? [.. layers.Select(l => int.TryParse(l.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int w) && w > 0 ? w : throw section.Error(l.Node, "hidden", $"expected positive layer widths, got '{l.Value}'."))]
+            ? [.. layers.Select(l => int.TryParse(l.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int w) && w > 0 ? w : throw section.Error(l.Node, section.FieldPath("hidden"), $"expected positive layer widths, got '{l.Value}'."))]
             : [];
         if (kind == ModelKind.Mlp && hidden.Length == 0)
         {
-            throw section.Error(null, "hidden", "an mlp needs hidden layer widths, e.g. hidden: [64].");
+            throw section.MappingError(section.FieldPath("hidden"), "an mlp needs hidden layer widths, e.g. hidden: [64].");
         }
 
         if (kind != ModelKind.Mlp && hidden.Length > 0)
         {
-            throw section.Error(section.Get("hidden"), "hidden", $"only an mlp has hidden layers, not a {kind} model.");
+            throw section.Error("hidden", $"only an mlp has hidden layers, not a {kind} model.");
         }
 
-        float l2 = (float)(section.Double("l2", 0) ?? 0);
-        section.RejectUnknownKeys();
+        float l2 = (float)(section.RealNumber("l2", 0) ?? 0);
+        section.RejectUnreadKeys(UnknownField);
         return (kind, hidden, l2);
     }
 
     private static LocalTrainingOptions ReadTraining(YamlSection section, LocalTrainingOptions? defaults)
     {
         LocalTrainingOptions options = defaults ?? new LocalTrainingOptions();
-        int? steps = defaults is null ? section.Int("local_steps", 1) : null;
-        int? epochs = section.Int(defaults is null ? "local_epochs" : "epochs", 1);
+        int? steps = defaults is null ? section.WholeNumber("local_steps", 1) : null;
+        int? epochs = section.WholeNumber(defaults is null ? "local_epochs" : "epochs", 1);
         if (defaults is not null && epochs is null)
         {
-            throw section.Error(null, "epochs", "is required: how many passes over its data each baseline model trains.");
+            throw section.MappingError(section.FieldPath("epochs"), "is required: how many passes over its data each baseline model trains.");
         }
 
         if (steps is not null && epochs is not null)
         {
-            throw section.Error(section.Get("local_steps"), "local_steps", "set either local_steps or local_epochs, not both.");
+            throw section.Error("local_steps", "set either local_steps or local_epochs, not both.");
         }
 
         OptimizerOptions optimizer = options.Optimizer;
@@ -457,18 +457,18 @@ public static class JobFile
             optimizer = new OptimizerOptions
             {
                 Kind = opt.Enum("kind", s_optimizers) ?? OptimizerKind.Sgd,
-                LearningRate = (float)(opt.Double("learning_rate", 0, minExclusive: true) ?? 0.01),
-                Momentum = (float)(opt.Double("momentum", 0, 0.999999) ?? 0),
-                Beta1 = (float)(opt.Double("beta1", 0, 0.999999) ?? 0.9),
-                Beta2 = (float)(opt.Double("beta2", 0, 0.999999) ?? 0.999),
-                Epsilon = (float)(opt.Double("epsilon", 0, minExclusive: true) ?? 1e-8),
+                LearningRate = (float)(opt.RealNumber("learning_rate", 0, minExclusive: true) ?? 0.01),
+                Momentum = (float)(opt.RealNumber("momentum", 0, 0.999999) ?? 0),
+                Beta1 = (float)(opt.RealNumber("beta1", 0, 0.999999) ?? 0.9),
+                Beta2 = (float)(opt.RealNumber("beta2", 0, 0.999999) ?? 0.999),
+                Epsilon = (float)(opt.RealNumber("epsilon", 0, minExclusive: true) ?? 1e-8),
             };
-            opt.RejectUnknownKeys();
+            opt.RejectUnreadKeys(UnknownField);
         }
 
         return options with
         {
-            BatchSize = section.Int("batch_size", 1) ?? options.BatchSize,
+            BatchSize = section.WholeNumber("batch_size", 1) ?? options.BatchSize,
             LocalSteps = epochs is not null ? null : steps ?? options.LocalSteps,
             LocalEpochs = epochs ?? options.LocalEpochs,
             Optimizer = optimizer,
