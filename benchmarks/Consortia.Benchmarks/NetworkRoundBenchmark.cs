@@ -150,7 +150,7 @@ public class NetworkRoundBenchmark : IDisposable
             Train = s.Train,
             Test = s.Test,
             Task = LearningTask.BinaryClassification,
-            Random = new RandomSource(7).Derive((ulong)i),
+            Randomness = SiteRandomness.Seeded(new RandomSource(7).Derive((ulong)i)),
             Time = TimeProvider.System,
             Policy = policy,
         }.Build())];

@@ -30,6 +30,31 @@ public sealed class RandomSource
         _s3 = SplitMix64(ref state);
     }
 
+    private RandomSource(ulong seed, ReadOnlySpan<ulong> state)
+    {
+        _seed = seed;
+        (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
+    }
+
+    /// <summary>Creates a source from a full 256-bit xoshiro state, e.g. drawn from a cryptographic generator.</summary>
+    /// <param name="state">Four words, not all zero (the all-zero state is xoshiro's one fixed point).</param>
+    /// <returns>The source; its stream is not predictable without the state.</returns>
+    /// <remarks>
+    /// For a site's private statistical draws (batch order, DP-SGD's Poisson sampling), seeded from the operating
+    /// system's generator. <see cref="Seed"/> and <see cref="Derive(ulong)"/> then depend on the first word only:
+    /// derive nothing from such a source; create one per purpose.
+    /// </remarks>
+    /// <exception cref="ArgumentException"><paramref name="state"/> is not four words, or all four are zero.</exception>
+    public static RandomSource FromState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != 4 || (state[0] | state[1] | state[2] | state[3]) == 0)
+        {
+            throw new ArgumentException("A xoshiro256** state is four words, not all zero.", nameof(state));
+        }
+
+        return new RandomSource(state[0], state);
+    }
+
     /// <summary>The seed this source was created from.</summary>
     public ulong Seed => _seed;
 

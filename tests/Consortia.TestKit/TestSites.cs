@@ -53,11 +53,10 @@ public static class TestSites
     /// <param name="batchSize">The largest local batch.</param>
     /// <param name="random">Each site's random source, by site index.</param>
     /// <param name="budget">Each site's budget ledger, by site index, or <see langword="null"/>.</param>
-    /// <param name="noise">Each site's DP noise, by site index; default the cryptographic source.</param>
     /// <returns>The agents.</returns>
     public static SiteAgent[] Agents(
         FederatedDataset data, ModelSpec spec, IReadOnlyList<MetricKind> metrics, int batchSize, Func<int, RandomSource> random,
-        Func<int, PrivacyBudgetLedger?>? budget = null, Func<int, INoiseSource>? noise = null)
+        Func<int, PrivacyBudgetLedger?>? budget = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(random);
@@ -70,11 +69,10 @@ public static class TestSites
             Train = s.Train,
             Test = s.Test,
             Task = data.Task,
-            Random = random(i),
+            Randomness = SiteRandomness.Seeded(random(i)),
             Time = TimeProvider.System,
             Policy = policy,
             Budget = budget?.Invoke(i),
-            Noise = noise?.Invoke(i),
         }.Build())];
     }
 }

@@ -129,6 +129,7 @@ internal static class DeployedSimulation
             // As in simulation: the site's entry, else the default; listed policies but none for this site means none (it refuses).
             Policy = policies.TryGetValue(site.Name, out string? own) ? own : policies.GetValueOrDefault("default"),
             Budget = job.SiteBudget,
+            SeededRandomness = true, // a simulation over the network reproduces the in-process one, so it is not private either
         })];
     }
 

@@ -190,6 +190,11 @@ internal sealed class LocalConsortium : IAsyncDisposable
             lines.Add($"policy: {site.Policy}");
         }
 
+        if (site.SeededRandomness)
+        {
+            lines.Add("randomness: seeded");
+        }
+
         if (site.Budget is { } budget)
         {
             lines.AddRange(["budget:", string.Create(CultureInfo.InvariantCulture, $"  epsilon: {budget.Epsilon:R}"), string.Create(CultureInfo.InvariantCulture, $"  delta: {budget.Delta:R}")]);

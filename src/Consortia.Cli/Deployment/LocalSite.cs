@@ -14,6 +14,9 @@ internal sealed record LocalSite(string Name, string DataPath, string DataSite)
     /// <summary>The site's policy file (absolute); without one the node refuses every job.</summary>
     public string? Policy { get; init; }
 
+    /// <summary>Whether the node derives its randomness from the job seed (<c>randomness: seeded</c>, not private) to reproduce a simulation; default the cryptographic generator.</summary>
+    public bool SeededRandomness { get; init; }
+
     /// <summary>The site's lifetime privacy budget; none when absent.</summary>
     public LifetimeBudget? Budget { get; init; }
 

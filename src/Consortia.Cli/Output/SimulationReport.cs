@@ -22,6 +22,7 @@ internal static class SimulationReport
             w.WriteStartObject();
             w.WriteString("job", result.Job.Name);
             w.WriteNumber("seed", result.Job.Seed);
+            w.WriteString("randomness", "seeded"); // every site's draws derive from the seed: reproducible, not private
             w.WriteString("model", result.Spec.Kind.ToString().ToLowerInvariant());
             w.WriteString("strategy", JobFile.NameOf(result.Job.Strategy.Kind));
             w.WriteNumber("parameters", result.Spec.CreateLayout().Length);
@@ -237,6 +238,8 @@ internal static class SimulationReport
         md.AppendLine(c, $"# {result.Job.Name}");
         md.AppendLine();
         md.AppendLine(c, $"Model {result.Spec.Kind} ({result.Spec.CreateLayout().Length} parameters), strategy {JobFile.NameOf(result.Job.Strategy.Kind)}, {result.Job.Engine.Rounds} rounds, seed {result.Job.Seed}, {result.Federated.Elapsed.TotalSeconds:F2} s.");
+        md.AppendLine();
+        md.AppendLine("Randomness: every site's draws (batches, DP noise, rounding) derive from the seed, so the run reproduces and is **not private**; deployed sites draw their own.");
         md.AppendLine();
         md.AppendLine("## Final model, test metrics per site");
         md.AppendLine();

@@ -4,14 +4,13 @@ using Consortia.Federation.Sites;
 using Consortia.Governance.Policies;
 using Consortia.Learning;
 using Consortia.Privacy.Budget;
-using Consortia.Privacy.Mechanisms;
 
 namespace Consortia.Federation.Simulation;
 
 /// <summary>
 /// The sites of a simulated run, each composed by <see cref="SiteBuilder"/> exactly as a deployed node composes
 /// its own: the site's policy from the job's <c>policies:</c> section (none means the site refuses everything),
-/// its budget ledger, its audit ledger, and seeded randomness and noise so that a run reproduces.
+/// its budget ledger, its audit ledger, its saved state, and seeded randomness so that a run reproduces.
 /// </summary>
 internal sealed class SimulatedSites : IDisposable
 {
@@ -40,6 +39,7 @@ internal sealed class SimulatedSites : IDisposable
     public static SimulatedSites Create(JobDefinition job, FederatedDataset data, string? stateDirectory, SimulationLedgers? ledgers, TimeProvider time, Func<string, PolicyEvaluator?>? policies = null)
     {
         RandomSource random = new(job.Seed);
+        string? sitesFolder = stateDirectory is null ? null : Path.Combine(stateDirectory, "sites");
         string? temporary = null;
         if (job.SiteBudget is not null && stateDirectory is null)
         {
@@ -51,7 +51,9 @@ internal sealed class SimulatedSites : IDisposable
             : null)];
         policies ??= site => PolicyFor(job, site);
 
-        // Simulation draws DP noise from the job seed so runs are reproducible; deployed sites use the cryptographic source.
+        // Simulation derives every site's randomness (DP noise included) from the job seed, site and round so runs
+        // reproduce and resume exactly; deployed sites use the cryptographic source. With --out, each site saves what it
+        // carries between rounds (SCAFFOLD's cᵢ, its privacy account) in DIR/sites, so --resume continues it.
         SiteAgent[] agents = [.. data.Sites.Select((site, i) => new SiteBuilder
         {
             Job = job,
@@ -59,12 +61,12 @@ internal sealed class SimulatedSites : IDisposable
             Train = site.Train,
             Test = site.Test,
             Task = data.Task,
-            Random = random.Derive("site").Derive((ulong)i),
+            Randomness = SiteRandomness.Seeded(random.Derive("site").Derive((ulong)i)),
             Time = time,
             Policy = policies(site.Name),
             Budget = budgets[i],
             Audit = ledgers?.Sites[i],
-            Noise = new SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i)),
+            StatePath = sitesFolder is null ? null : Path.Combine(sitesFolder, site.Name + ".state"),
         }.Build())];
         return new SimulatedSites(agents, budgets, temporary);
     }

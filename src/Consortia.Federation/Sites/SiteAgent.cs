@@ -25,12 +25,12 @@ public sealed class SiteAgent : IDisposable
     private readonly SiteEvaluator _evaluator;
     private readonly SitePrivacyAccount _privacy;
     private readonly SiteAudit _audit;
-    private readonly IDisposable? _owned;
+    private readonly SiteJobState? _state;
     private int _busy; // 1 while a task runs: the trainer's buffers serve one task at a time
     private SecAggClient? _secureClient; // this round's secure aggregation session, holding the site's update
     private RoundNumber _secureRound;
 
-    internal SiteAgent(SiteId site, int trainingExamples, IReadOnlyList<ISiteGuard> guards, SiteTrainer trainer, UpdatePipeline pipeline, SiteEvaluator evaluator, SitePrivacyAccount privacy, SiteAudit audit, IDisposable? owned)
+    internal SiteAgent(SiteId site, int trainingExamples, IReadOnlyList<ISiteGuard> guards, SiteTrainer trainer, UpdatePipeline pipeline, SiteEvaluator evaluator, SitePrivacyAccount privacy, SiteAudit audit, SiteJobState? state)
     {
         Site = site;
         TrainingExamples = trainingExamples;
@@ -40,7 +40,7 @@ public sealed class SiteAgent : IDisposable
         _evaluator = evaluator;
         _privacy = privacy;
         _audit = audit;
-        _owned = owned;
+        _state = state;
     }
 
     /// <summary>What DP-SGD (sample level) or DP-FedAvg (client level, as booked by this site) has cost this site in the current job, or <see langword="null"/> without DP.</summary>
@@ -80,7 +80,7 @@ public sealed class SiteAgent : IDisposable
             await Task.Yield(); // run the CPU-bound work off the caller's synchronous path
             return task switch
             {
-                TrainTask train => Guard(train) ?? Train(train),
+                TrainTask train => Restore(train) ?? Guard(train) ?? Train(train),
                 SecAggTask secure => HandleSecAgg(secure),
                 EvaluateTask evaluate => _evaluator.Evaluate(evaluate),
                 _ => throw new System.Diagnostics.UnreachableException(),
@@ -94,6 +94,20 @@ public sealed class SiteAgent : IDisposable
         finally
         {
             Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>A restarted site first restores what it carried between rounds (SCAFFOLD's cᵢ, the privacy account).</summary>
+    private Failed? Restore(TrainTask task)
+    {
+        try
+        {
+            _state?.RestoreOnce(task.Round, _trainer, _privacy);
+            return null;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return new Failed(Site, task.Round, "site-state", "The site cannot read its saved state for this job; its operator must repair it.");
         }
     }
 
@@ -115,6 +129,7 @@ public sealed class SiteAgent : IDisposable
     {
         UpdateDraft draft = _trainer.Train(task);
         _pipeline.Apply(draft);
+        _state?.Save(task.Round, _trainer, _privacy);
         _audit.RoundTrained(task.Round, draft.ExamplesSeen);
         if (draft.Masked is { } masked)
         {
@@ -174,6 +189,5 @@ public sealed class SiteAgent : IDisposable
     {
         _secureClient?.Dispose();
         _secureClient = null;
-        _owned?.Dispose();
     }
 }

@@ -42,6 +42,32 @@ internal sealed class SiteAudit
         }
     }
 
+    /// <summary>
+    /// Writes a configuration-change entry when the site's randomness differs from the last one this ledger saw: a
+    /// ledger shows from which entry on a site's noise and sampling were seeded, that is, not private.
+    /// </summary>
+    public void RandomnessInForce(bool isPrivate)
+    {
+        if (_ledger is null)
+        {
+            return;
+        }
+
+        string mode = isPrivate ? "cryptographic" : "seeded";
+        string current = Sha256Hex.OfText(mode);
+        string? previous = _ledger.ReadEntries()
+            .Select(e => e.Event)
+            .OfType<ConfigurationChangeEvent>()
+            .LastOrDefault(e => e.Item == "site-randomness")?.NewSha256;
+        if (previous != current && (previous is not null || !isPrivate))
+        {
+            _ledger.Append(new ConfigurationChangeEvent(
+                "site-randomness", previous, current,
+                isPrivate ? "site randomness (DP noise, sampling, rounding): cryptographic, private to the site"
+                          : "site randomness (DP noise, sampling, rounding): seeded from the job seed, NOT private (simulation or 'randomness: seeded')"));
+        }
+    }
+
     public void PrivacyCharge(RoundNumber round, DpMode mode, double jobEpsilon, double delta) =>
         _ledger?.Append(new PrivacyChargeEvent(JobId, round.Value, mode, jobEpsilon, delta));
 

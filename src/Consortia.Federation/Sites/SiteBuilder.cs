@@ -15,7 +15,7 @@ namespace Consortia.Federation.Sites;
 
 /// <summary>
 /// The one composition of a site for a job, used by simulation and by deployed nodes alike: its data, its
-/// policy, its privacy budget and audit ledger, its randomness and its clock, wired into a <see cref="SiteAgent"/>
+/// policy, its privacy budget and audit ledger, its randomness, its saved state and its clock, wired into a <see cref="SiteAgent"/>
 /// with its guards (policy, budget) and its update pipeline (clip → weight → quantise → mask).
 /// </summary>
 /// <remarks>
@@ -27,7 +27,7 @@ namespace Consortia.Federation.Sites;
 /// SiteAgent agent = new SiteBuilder
 /// {
 ///     Job = job, Site = site, Train = train, Test = test, Task = task,
-///     Random = new RandomSource(job.Seed).Derive("site").Derive(index), Time = time,
+///     Randomness = SiteRandomness.Cryptographic, Time = time, StatePath = statePath,
 ///     Policy = PolicyEvaluator.FromFile(policyPath), Budget = budget, Audit = ledger,
 /// }.Build();
 /// </code>
@@ -49,8 +49,8 @@ public sealed class SiteBuilder
     /// <summary>The learning task of the data (it sets the default metrics).</summary>
     public required LearningTask Task { get; init; }
 
-    /// <summary>The site's random source: training and quantisation draws (derived from the job seed and the site so that runs reproduce).</summary>
-    public required RandomSource Random { get; init; }
+    /// <summary>Where the site's random choices come from: <see cref="SiteRandomness.Cryptographic"/> at a deployed site, <see cref="SiteRandomness.Seeded"/> in simulation.</summary>
+    public required SiteRandomness Randomness { get; init; }
 
     /// <summary>The clock for the policy's schedule; the caller opens the ledgers with the same one.</summary>
     public required TimeProvider Time { get; init; }
@@ -67,9 +67,9 @@ public sealed class SiteBuilder
     /// <value>Default <see langword="null"/>: nothing is recorded.</value>
     public AuditLedger? Audit { get; init; }
 
-    /// <summary>The Gaussian noise source for DP-SGD; the agent disposes it when it is disposable.</summary>
-    /// <value>Default: the operating system's cryptographic generator. Simulation passes a seeded one so that runs reproduce.</value>
-    public INoiseSource? Noise { get; init; }
+    /// <summary>The file where the site saves what it carries from round to round of this job (SCAFFOLD's cᵢ, the job's privacy account), so that a restarted site continues the job exactly.</summary>
+    /// <value>Default <see langword="null"/>: kept in memory only.</value>
+    public string? StatePath { get; init; }
 
     /// <summary>Builds the site's agent.</summary>
     /// <returns>The agent, ready for the job's tasks.</returns>
@@ -80,19 +80,19 @@ public sealed class SiteBuilder
         ArgumentNullException.ThrowIfNull(Site.Value, nameof(Site));
         ArgumentNullException.ThrowIfNull(Train);
         ArgumentNullException.ThrowIfNull(Test);
-        ArgumentNullException.ThrowIfNull(Random);
+        ArgumentNullException.ThrowIfNull(Randomness);
         ArgumentNullException.ThrowIfNull(Time);
         ModelSpec spec = Job.ModelFor(Train.FeatureCount);
         spec.Validate();
-        INoiseSource noise = Noise ?? new CryptographicNoiseSource();
         SiteAudit audit = new(Audit, Job.Name);
+        audit.RandomnessInForce(Randomness.IsPrivate);
         SitePrivacyAccount privacy = new(Site, Budget);
         DpCalibration calibration = new(Train.Count);
         PolicyGuard policy = new(Site, Policy ?? new PolicyEvaluator(null), Job.Describe(), Time, Budget, audit);
-        SiteTrainer trainer = new(spec, Train, Random, Job.Training.BatchSize, noise, calibration, privacy);
-        UpdatePipeline pipeline = new([new ClientClipStage(), new WeightStage(), new QuantiseStage(Random), new MaskStage(SystemSecureRandom.Instance)]);
+        SiteTrainer trainer = new(spec, Train, Randomness, Job.Training.BatchSize, calibration, privacy);
+        UpdatePipeline pipeline = new([new ClientClipStage(), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance)]);
         SiteEvaluator evaluator = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit);
         return new SiteAgent(
-            Site, Train.Count, [policy, new BudgetGuard(Site, Budget, calibration, privacy, audit)], trainer, pipeline, evaluator, privacy, audit, noise as IDisposable);
+            Site, Train.Count, [policy, new BudgetGuard(Site, Budget, calibration, privacy, audit)], trainer, pipeline, evaluator, privacy, audit, StatePath is { } state ? SiteJobState.Open(state) : null);
     }
 }

@@ -30,6 +30,16 @@ public sealed class NodeConfig
     /// <summary>Where the site's local data is.</summary>
     public NodeDataConfig Data { get; set; } = new();
 
+    /// <summary>
+    /// Where the site's random choices come from: <c>cryptographic</c> (the default: batch sampling, DP noise and
+    /// rounding are unknown to the coordinator) or <c>seeded</c> (derived from the job seed, as in simulation, to
+    /// reproduce a simulation over the network; <b>not private</b>: whoever knows the seed knows the noise).
+    /// </summary>
+    public string Randomness { get; set; } = "cryptographic";
+
+    /// <summary>Whether the node derives its randomness from the job seed (<see cref="Randomness"/> is <c>seeded</c>).</summary>
+    public bool SeededRandomness => string.Equals(Randomness, "seeded", StringComparison.Ordinal);
+
     /// <summary>The site's lifetime privacy budget; none when absent.</summary>
     public NodeBudgetConfig? Budget { get; set; }
 
@@ -55,6 +65,11 @@ public sealed class NodeConfig
         if (config.MaxConcurrentTasks is < 1 or > 64)
         {
             throw new ConfigurationException($"{path}: max_concurrent_tasks: expected a number from 1 to 64, got {config.MaxConcurrentTasks}.");
+        }
+
+        if (config.Randomness is not ("cryptographic" or "seeded"))
+        {
+            throw new ConfigurationException($"{path}: randomness: expected 'cryptographic' or 'seeded', got '{config.Randomness}'.");
         }
 
         config.Identity = ConfigFile.Resolve(path, config.Identity);

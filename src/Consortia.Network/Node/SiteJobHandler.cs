@@ -10,7 +10,6 @@ using Consortia.Learning;
 using Consortia.Learning.Models;
 using Consortia.Network.Configuration;
 using Consortia.Privacy.Budget;
-using Consortia.Privacy.Mechanisms;
 using Microsoft.Extensions.Logging;
 
 namespace Consortia.Network.Node;
@@ -23,9 +22,12 @@ namespace Consortia.Network.Node;
 /// <remarks>
 /// Several jobs may be prepared at once, one agent each (kept until the coordinator ends the job); they
 /// share the site's one audit ledger and privacy budget, which serialise their own writes.
-/// The agent's random stream is derived from the job seed and the site's position in the dataset exactly as
-/// in <c>consortia simulate</c>, so a deployment on the shipped data reproduces the simulation. Noise for
-/// differential privacy comes from the cryptographic source, as it must outside simulation.
+/// The site's randomness (batch sampling, DP noise, rounding) comes from the cryptographic generator, so the
+/// coordinator that chose the job seed cannot know it. Only a node configured with <c>randomness: seeded</c>
+/// derives it from the job seed and the site's position in the dataset exactly as <c>consortia simulate</c> does,
+/// to reproduce a simulation over the network; it logs a warning and its ledger records that the job is not private.
+/// What the site carries between rounds of a job (SCAFFOLD's cᵢ, its privacy account) is saved in
+/// <c>STATE/jobs/JOB.state</c>, so a restarted node continues the job.
 /// </remarks>
 public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
 {
@@ -81,6 +83,11 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
             PrivacyBudgetLedger? budget = Budget(job);
             AuditLedger ledger = Ledger();
             ledger.Append(new JobReceivedEvent(job.Name, Sha256Hex.OfText(jobYaml), job.Consortium, job.Owner));
+            if (_config.SeededRandomness)
+            {
+                LogSeededRandomness(Site.Value, jobId);
+            }
+
             // The same composition as a simulated site; no policy file means the site refuses every job.
             SiteAgent agent = new SiteBuilder
             {
@@ -89,12 +96,12 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
                 Train = own.Train,
                 Test = own.Test,
                 Task = dataset.Task,
-                Random = new RandomSource(job.Seed).Derive("site").Derive((ulong)index),
+                Randomness = _config.SeededRandomness ? SiteRandomness.Seeded(new RandomSource(job.Seed).Derive("site").Derive((ulong)index)) : SiteRandomness.Cryptographic,
                 Time = _time,
                 Policy = _config.Policy is { } path ? PolicyEvaluator.FromFile(path) : null,
                 Budget = budget,
                 Audit = ledger,
-                Noise = new CryptographicNoiseSource(),
+                StatePath = Path.Combine(_config.State, "jobs", jobId + ".state"),
             }.Build();
             Keep(jobId, agent, own.Train.FeatureCount);
             LogPrepared(Site.Value, jobId, own.Train.Count, own.Test.Count);
@@ -209,6 +216,9 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "site {Site}: ready for job {Job} ({Train} training and {Test} test rows)")]
     private partial void LogPrepared(string site, string job, int train, int test);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: job {Job} uses randomness seeded from the job seed (node setting 'randomness: seeded'): whoever knows the seed knows the site's DP noise and batches; this run is NOT private")]
+    private partial void LogSeededRandomness(string site, string job);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "site {Site}: released job {Job}")]
     private partial void LogReleased(string site, string job);

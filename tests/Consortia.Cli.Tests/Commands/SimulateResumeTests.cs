@@ -17,6 +17,8 @@ public sealed class SimulateResumeTests
     [InlineData("fedavg.yaml", 1)]
     [InlineData("fedavg.yaml", 7)]
     [InlineData("fedavg-secagg.yaml", 4)]
+    [InlineData("scaffold.yaml", 6)] // the sites' control variates continue from their saved state
+    [InlineData("dp-sgd.yaml", 5)] // seeded noise per round; each site's ε covers the whole job, not only the resumed rounds
     public async Task Interrupted_ThenResumed_GivesTheUninterruptedModelMetricsAndCoordinatorLedger(string example, int stopAfter)
     {
         using TempDirectory temp = new();

@@ -24,7 +24,7 @@ public sealed class SiteBuilderTests
         Train = data.Sites[0].Train,
         Test = data.Sites[0].Test,
         Task = data.Task,
-        Random = new RandomSource(1),
+        Randomness = SiteRandomness.Seeded(new RandomSource(1)),
         Time = time,
     };
 
@@ -53,7 +53,7 @@ public sealed class SiteBuilderTests
         using SiteAgent policed = new SiteBuilder
         {
             Job = job, Site = new SiteId(data.Sites[0].Name), Train = data.Sites[0].Train, Test = data.Sites[0].Test, Task = data.Task,
-            Random = new RandomSource(1), Time = new FakeTimeProvider(), Policy = TestSites.Accepting(job),
+            Randomness = SiteRandomness.Seeded(new RandomSource(1)), Time = new FakeTimeProvider(), Policy = TestSites.Accepting(job),
         }.Build();
 
         TrainingCompleted completed = Assert.IsType<TrainingCompleted>(await policed.HandleAsync(Train(policed), TestContext.Current.CancellationToken));
@@ -75,7 +75,7 @@ public sealed class SiteBuilderTests
         using SiteAgent agent = new SiteBuilder
         {
             Job = job, Site = new SiteId("site0"), Train = data.Sites[0].Train, Test = data.Sites[0].Test, Task = data.Task,
-            Random = new RandomSource(1), Time = time, Policy = TestSites.Accepting(job), Audit = ledger,
+            Randomness = SiteRandomness.Seeded(new RandomSource(1)), Time = time, Policy = TestSites.Accepting(job), Audit = ledger,
         }.Build();
 
         Assert.IsType<TrainingCompleted>(await agent.HandleAsync(Train(agent), TestContext.Current.CancellationToken));

@@ -85,11 +85,10 @@ internal sealed class ResumeFixture
             Train = s.Train,
             Test = s.Test,
             Task = Data.Task,
-            Random = random.Derive("site").Derive((ulong)i),
+            Randomness = SiteRandomness.Seeded(random.Derive("site").Derive((ulong)i)),
             Time = TimeProvider.System,
             Policy = policy,
             Budget = budgets?[i],
-            Noise = budgets is null ? null : new Consortia.Privacy.Mechanisms.SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i)),
         }.Build())];
     }
 

@@ -14,27 +14,39 @@ internal sealed class SiteTrainer
 {
     private readonly Dataset _train;
     private readonly ModelSpec _spec;
-    private readonly RandomSource _random;
+    private readonly SiteRandomness _randomness;
     private readonly LocalTrainer _trainer;
-    private readonly INoiseSource _noise;
     private readonly DpCalibration _calibration;
     private readonly SitePrivacyAccount _privacy;
     private DpSgdTrainer? _dpTrainer;
     private ParameterVector? _controlVariate; // SCAFFOLD's cᵢ, kept at the site between rounds
 
-    public SiteTrainer(ModelSpec spec, Dataset train, RandomSource random, int maxBatchSize, INoiseSource noise, DpCalibration calibration, SitePrivacyAccount privacy)
+    public SiteTrainer(ModelSpec spec, Dataset train, SiteRandomness randomness, int maxBatchSize, DpCalibration calibration, SitePrivacyAccount privacy)
     {
         _spec = spec;
         _train = train;
-        _random = random;
+        _randomness = randomness;
         _trainer = new LocalTrainer(spec, maxBatchSize);
-        _noise = noise;
         _calibration = calibration;
         _privacy = privacy;
     }
 
     /// <summary>The job's model (evaluation shares it).</summary>
     public IModel Model => _trainer.Model;
+
+    /// <summary>SCAFFOLD's cᵢ after the latest round, or <see langword="null"/> before the first SCAFFOLD round.</summary>
+    public ParameterVector? ControlVariate => _controlVariate;
+
+    /// <summary>Sets cᵢ from saved state (a restarted site); <see langword="null"/> starts from zero at the next SCAFFOLD round.</summary>
+    public void RestoreControlVariate(ReadOnlySpan<float> values, bool present)
+    {
+        _controlVariate = null;
+        if (present)
+        {
+            _controlVariate = new ParameterVector(Model.Layout);
+            values.CopyTo(_controlVariate.Values);
+        }
+    }
 
     /// <summary>Trains from the task's global parameters and returns local − global, not yet weighted.</summary>
     /// <param name="task">The training task.</param>
@@ -43,7 +55,7 @@ internal sealed class SiteTrainer
     public UpdateDraft Train(TrainTask task)
     {
         ParameterVector local = task.GlobalParameters.Clone();
-        RandomSource random = _random.Derive("train").Derive((ulong)task.Round.Value);
+        RandomSource random = _randomness.Statistical("train", task.Round);
         float[]? correction = null;
         if (task.ControlVariate is { } serverControl)
         {
@@ -81,7 +93,17 @@ internal sealed class SiteTrainer
     {
         (double q, _, double sigma) = _calibration.For(task, dp);
         _dpTrainer ??= new DpSgdTrainer(_spec);
-        LocalTrainingResult result = _dpTrainer.Train(local.Values, _train, task.Training, sigma, dp.Options.ClipNorm, dp.Options.Sampling, random, _noise);
+        INoiseSource noise = _randomness.Noise(task.Round);
+        LocalTrainingResult result;
+        try
+        {
+            result = _dpTrainer.Train(local.Values, _train, task.Training, sigma, dp.Options.ClipNorm, dp.Options.Sampling, random, noise);
+        }
+        finally
+        {
+            (noise as IDisposable)?.Dispose();
+        }
+
         _privacy.AddSampleLevel(q, sigma, result.Steps, dp.Options.Delta);
         return result;
     }

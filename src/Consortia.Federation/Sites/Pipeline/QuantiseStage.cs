@@ -1,5 +1,4 @@
 using Consortia.Federation.SecureAggregation;
-using Consortia.Learning;
 using Consortia.SecureAggregation.Crypto;
 using Consortia.SecureAggregation.Quantization;
 
@@ -7,16 +6,16 @@ namespace Consortia.Federation.Sites.Pipeline;
 
 /// <summary>Secure aggregation: lays the update out as the session expects and encodes it as fixed-point ring elements.</summary>
 /// <remarks>
-/// Stochastic rounding draws come from the site's random source (derived from the job seed and the round), so
-/// simulations stay reproducible; the masks that protect the update come from the mask stage's cryptographic generator.
+/// Stochastic rounding draws come from the site's randomness for the round: the cryptographic generator at a deployed
+/// site, seeded in simulation so runs reproduce; the masks that protect the update come from the mask stage's generator.
 /// </remarks>
 internal sealed class QuantiseStage : IUpdateStage
 {
-    private readonly RandomSource _random;
+    private readonly SiteRandomness _randomness;
 
     /// <summary>Creates the stage.</summary>
-    /// <param name="random">The site's random source.</param>
-    public QuantiseStage(RandomSource random) => _random = random;
+    /// <param name="randomness">The site's randomness.</param>
+    public QuantiseStage(SiteRandomness randomness) => _randomness = randomness;
 
     public UpdateStageKind Kind => UpdateStageKind.Quantise;
 
@@ -30,9 +29,14 @@ internal sealed class QuantiseStage : IUpdateStage
         float[] vector = SecureUpdateLayout.Encode(draft.ToUpdate(draft.Task.Site), session.ControlVariates, session.UnclippedBit);
         FixedPointCodec codec = new(session.Quantization);
         uint[] encoded = new uint[vector.Length];
-        using (DeterministicSecureRandom rounding = new(_random.Derive("quantise").Derive((ulong)draft.Task.Round.Value).NextUInt64()))
+        ISecureRandom rounding = _randomness.Rounding(draft.Task.Round);
+        try
         {
             codec.Quantize(vector, encoded, rounding);
+        }
+        finally
+        {
+            (rounding as IDisposable)?.Dispose();
         }
 
         Array.Clear(vector);

@@ -1,4 +1,5 @@
 using Consortia.Federation.SecureAggregation;
+using Consortia.Federation.Sites;
 using Consortia.Federation.Sites.Pipeline;
 using Consortia.Learning;
 using Consortia.SecureAggregation.Quantization;
@@ -13,7 +14,7 @@ public sealed class QuantiseStageTests
         SecureTrainingSession session = Drafts.Session();
         UpdateDraft draft = Drafts.Of(Drafts.Task(session: session), [1.5f, -2.25f, 3], weight: 10, loss: 0.5);
 
-        new QuantiseStage(new RandomSource(1)).Apply(draft);
+        new QuantiseStage(SiteRandomness.Seeded(new RandomSource(1))).Apply(draft);
 
         uint[] encoded = Assert.IsType<uint[]>(draft.Encoded);
         FixedPointCodec codec = new(session.Quantization);
@@ -33,8 +34,8 @@ public sealed class QuantiseStageTests
         UpdateDraft a = Drafts.Of(Drafts.Task(session: Drafts.Session()), [0.123f, 0.456f, 0.789f]);
         UpdateDraft b = Drafts.Of(Drafts.Task(session: Drafts.Session()), [0.123f, 0.456f, 0.789f]);
 
-        new QuantiseStage(new RandomSource(7)).Apply(a);
-        new QuantiseStage(new RandomSource(7)).Apply(b);
+        new QuantiseStage(SiteRandomness.Seeded(new RandomSource(7))).Apply(a);
+        new QuantiseStage(SiteRandomness.Seeded(new RandomSource(7))).Apply(b);
 
         Assert.Equal(a.Encoded, b.Encoded);
     }
@@ -44,7 +45,7 @@ public sealed class QuantiseStageTests
     {
         UpdateDraft draft = Drafts.Of(Drafts.Task(), [1, 2, 3]);
 
-        new QuantiseStage(new RandomSource(1)).Apply(draft);
+        new QuantiseStage(SiteRandomness.Seeded(new RandomSource(1))).Apply(draft);
 
         Assert.Null(draft.Encoded);
     }
