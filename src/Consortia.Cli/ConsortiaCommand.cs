@@ -13,6 +13,7 @@ internal static class ConsortiaCommand
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(TuneCommand.Create());
         root.Subcommands.Add(PrivacyCommands.Create());
+        root.Subcommands.Add(RedTeamCommand.Create());
         foreach (Command command in IdentityCommands.Create())
         {
             root.Subcommands.Add(command);

@@ -71,6 +71,9 @@ public sealed class SiteBuilder
     /// <value>Default <see langword="null"/>: kept in memory only.</value>
     public string? StatePath { get; init; }
 
+    /// <summary>The protections against a malicious coordinator; every site has them all. Only the red team weakens them (<c>redteam coordinator --unprotected</c>).</summary>
+    internal RedTeam.SiteProtections Protections { get; init; } = RedTeam.SiteProtections.All;
+
     /// <summary>Builds the site's agent.</summary>
     /// <returns>The agent, ready for the job's tasks.</returns>
     /// <exception cref="ArgumentException">The job's model does not fit the data.</exception>

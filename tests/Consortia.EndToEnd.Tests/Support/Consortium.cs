@@ -126,6 +126,9 @@ internal sealed class Consortium : IAsyncDisposable
             Policy = policy ?? Path.Combine(RepositoryPaths.Root, "examples", "policies", "heart-consortium-site.yaml"),
             Wrapper = Wrapper(netns),
             CoordinatorAddress = coordinatorAddress,
+            // These scenarios check deployment against `consortia simulate` bit for bit, so the nodes derive their
+            // randomness from the job seed as simulation does (not private; production nodes use the default).
+            SeededRandomness = true,
         };
 
     private static string[]? Wrapper(string? netns) => netns is null ? null : ["ip", "netns", "exec", netns];

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Consortia.TestKit;
+
+namespace Consortia.Cli.Tests.Commands;
+
+/// <summary>
+/// <c>consortia redteam coordinator</c>: against the sites as shipped every attack of a malicious coordinator is
+/// prevented; against the weakened configuration the same attacks succeed (so the suite can fail).
+/// </summary>
+public sealed class RedTeamCommandTests
+{
+    private static readonly string s_data = RepositoryPaths.Combine("data", "fed-heart-disease");
+
+    private static (string Name, bool Prevented, string Detail)[] Attacks(string json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json);
+        return [.. document.RootElement.GetProperty("attacks").EnumerateArray()
+            .Select(a => (a.GetProperty("name").GetString()!, a.GetProperty("prevented").GetBoolean(), a.GetProperty("detail").GetString()!))];
+    }
+
+    [Fact]
+    public async Task Protected_EveryAttackIsPrevented_ExitZero()
+    {
+        (int exit, string json, string error) = await CliRunner.RunAsync("redteam", "coordinator", "--json", "--data", s_data);
+
+        (string Name, bool Prevented, string Detail)[] attacks = Attacks(json);
+        Assert.Equal(["downgrade", "repeated-round", "evaluation-outside-policy", "public-sampling"], attacks.Select(a => a.Name));
+        Assert.All(attacks, a => Assert.True(a.Prevented, $"{a.Name}: {a.Detail}"));
+        Assert.True(exit == 0, error);
+        Assert.Contains("\"mode\": \"protected\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unprotected_TheAttacksRecoverWhatTheyAimAt_ExitOne()
+    {
+        (int exit, string json, _) = await CliRunner.RunAsync("redteam", "coordinator", "--json", "--unprotected", "--data", s_data);
+
+        Dictionary<string, (bool Prevented, string Detail)> attacks = Attacks(json).ToDictionary(a => a.Name, a => (a.Prevented, a.Detail));
+        Assert.Equal(1, exit);
+        Assert.All(attacks, a => Assert.False(a.Value.Prevented, $"{a.Key}: {a.Value.Detail}"));
+        Assert.Contains("raw update", attacks["downgrade"].Detail, StringComparison.Ordinal);
+        Assert.Contains("every individual update recovered", attacks["repeated-round"].Detail, StringComparison.Ordinal);
+        Assert.Contains("bit for bit", attacks["public-sampling"].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MissingData_ExitsTwoNamingTheOption()
+    {
+        using TempDirectory temp = new();
+        (int exit, _, string error) = await CliRunner.RunAsync("redteam", "coordinator", "--data", temp.File("nowhere"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--data", error, StringComparison.Ordinal);
+    }
+}
