@@ -84,7 +84,7 @@ public sealed class ClientDpFederationTests
     public async Task Site_WithABudget_RefusesTheRoundThatWouldExceedIt()
     {
         const double Z = 6.0, Budget = 1.0;
-        int admitted = Enumerable.Range(1, 50).TakeWhile(k => ClientLevelAccounting.Epsilon(1.0, Z, k, 1e-5).Epsilon <= Budget).Count();
+        int admitted = Enumerable.Range(1, 50).TakeWhile(k => ClientLevelAccounting.Epsilon(Z, k, 1e-5).Epsilon <= Budget).Count();
         Assert.InRange(admitted, 1, 20);
         FederatedDataset data = Some.ClassificationFederation(1);
         using TempDirectory folder = new();
@@ -103,7 +103,7 @@ public sealed class ClientDpFederationTests
             Assert.Equal("dp-budget", refused.Rule);
             SitePrivacyReport report = Assert.IsType<SitePrivacyReport>(agent.Privacy);
             Assert.Equal(admitted, report.Steps);
-            Assert.Equal(ClientLevelAccounting.Epsilon(1.0, Z, admitted, 1e-5).Epsilon, report.Epsilon, 9);
+            Assert.Equal(ClientLevelAccounting.Epsilon(Z, admitted, 1e-5).Epsilon, report.Epsilon, 9);
         }
 
         // After a restart the budget is still spent.
