@@ -54,11 +54,11 @@ public sealed record DpSgdOptions
 
         if (Sampling != BatchSampling.Poisson)
         {
-            throw new ArgumentException(PoissonSamplingRule);
+            throw new ArgumentException("privacy.dp.sampling: " + PoissonSamplingRule);
         }
     }
 
     /// <summary>Why fixed-size batches are refused under DP (rule <c>dp-poisson-sampling</c>).</summary>
-    public const string PoissonSamplingRule =
-        "privacy.dp.sampling: fixed-size is refused under differential privacy (rule dp-poisson-sampling): the accountant's ε is that of Poisson sampling, and shuffled fixed-size batches accounted as rate B/n understate it; use sampling: poisson (the default).";
+    public static string PoissonSamplingRule { get; } =
+        "fixed-size is refused under differential privacy (rule dp-poisson-sampling): the accountant's ε is that of Poisson sampling, and shuffled fixed-size batches accounted as rate B/n understate it; use sampling: poisson (the default).";
 }

@@ -71,7 +71,7 @@ public sealed class DpSgdTrainer
         options.Validate();
         if (sampling != BatchSampling.Poisson)
         {
-            throw new ArgumentException(DpSgdOptions.PoissonSamplingRule, nameof(sampling));
+            throw new ArgumentException("DP-SGD: " + DpSgdOptions.PoissonSamplingRule, nameof(sampling));
         }
 
         int n = data.Count;
