@@ -128,8 +128,8 @@ public sealed class BudgetGuardTests
         using TempDirectory temp = new();
         using PrivacyBudgetLedger budget = Ledger(temp, 10);
         (BudgetGuard guard, _) = Create(budget);
-        // clip_range 10⁸ in a 32-bit ring: one step is about 1.5, far above C = 1.
-        Consortia.Federation.SecureAggregation.SecureTrainingSession coarse = Drafts.Session() with { Quantization = new Consortia.SecureAggregation.Quantization.FixedPointOptions { ClipRange = 1e8, MaxSummands = 3 } };
+        // clip_range 10⁹ in a 32-bit ring over 3 summands: one step is about 3.7, so step·√3 ≈ 6.5 is above C = 1.
+        Consortia.Federation.SecureAggregation.SecureTrainingSession coarse = Drafts.Session() with { Quantization = new Consortia.SecureAggregation.Quantization.FixedPointOptions { ClipRange = 1e9, MaxSummands = 3 } };
 
         Assert.Equal("dp-quantisation", guard.Check(Drafts.Task(Round(1.0), coarse))?.Rule);
         Assert.Null(guard.Check(Drafts.Task(Round(1.0), Drafts.Session())));

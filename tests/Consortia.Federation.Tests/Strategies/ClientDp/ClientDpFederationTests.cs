@@ -155,7 +155,7 @@ public sealed class ClientDpFederationTests : IDisposable
 
     [Trait("Category", "Slow")]
     [Fact]
-    public async Task Simulation_SitePolicyBudgetBelowTheJobsEpsilon_RefusesLaterRoundsVisibly()
+    public async Task Simulation_SitePolicyBudgetBelowTheJobsEpsilon_RefusesTheJobVisibly()
     {
         JobDefinition job = JobFile.Load(RepositoryPaths.Combine("examples", "heart-disease", "dp-fedavg-client.yaml"));
         job = job with
@@ -171,8 +171,10 @@ public sealed class ClientDpFederationTests : IDisposable
 
         SimulationResult result = await FederatedSimulation.RunAsync(job, data, null, null, _ => new Governance.Policies.PolicyEvaluator(policy), TestContext.Current.CancellationToken);
 
-        Assert.Contains(result.Federated.Rounds, r => r.Refusals.Any(x => x.Rule == "dp-budget"));
-        Assert.All(result.Privacy, p => Assert.True(p.LifetimeEpsilon <= 1.5));
-        Assert.False(result.Federated.Rounds[^1].Aggregated);
+        // The job's ε of 3 exceeds the sites' own ceiling and lifetime budget of 1.5: refused before anything is charged.
+        Assert.All(result.Federated.Rounds, r => Assert.False(r.Aggregated));
+        Assert.All(result.Federated.Rounds[0].Refusals, x => Assert.Contains(x.Rule, new[] { "dp-epsilon-ceiling", "dp-budget" }));
+        Assert.Equal(4, result.Federated.Rounds[0].Refusals.Count);
+        Assert.Empty(result.Privacy);
     }
 }
