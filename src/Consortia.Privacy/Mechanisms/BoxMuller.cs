@@ -12,8 +12,8 @@ namespace Consortia.Privacy.Mechanisms;
 /// <para>
 /// <b>Radius.</b> A word w gives the 53-bit uniform U = (⌊w/2¹¹⌋ + ½)·2⁻⁵³, which is never 0 nor 1: its 2⁵³ values
 /// are the midpoints of a grid on (0, 1), each with probability 2⁻⁵³. U is never rounded: with x = min(U, 1 − U)
-/// (exact in double, x ∈ [2⁻⁵⁴, ½)), ln U is ln x for the lower half and log1p(−x) for the upper half, the latter
-/// by Goldberg's correction ln(u)·(−x)/(u − 1), u = 1 − x rounded, which keeps full relative precision as U → 1.
+/// (exact in double, x ∈ [2⁻⁵⁴, ½)), ln U is ln x for the lower half and ln(1 − x) for the upper half, the latter as
+/// ln u plus the exact rounding error of u = 1 − x over u, which keeps full relative precision as U → 1.
 /// Then r = √(−2 ln U) ∈ [2^−26.5, √(108 ln 2) ≈ 8.652]: no radius is zero, so no draw is (the float path that
 /// rounded U to 24 bits made U = 1, hence r = 0 and two noiseless coordinates, with probability 2⁻²⁵), and the tail
 /// beyond 8.652 (probability below 10⁻¹⁷ per draw) is truncated.
@@ -109,14 +109,14 @@ internal static class BoxMuller
         Vector256<ulong> m = k ^ (upper & Vector256.Create((1UL << 53) - 1));
         Vector256<double> x = ((m | Vector256.Create(DoubleOf2To52)).AsDouble() - Vector256.Create(4503599627370496.0) + Vector256.Create(0.5)) * Vector256.Create(1.0 / (1UL << 53));
 
-        // Upper half: ln(1 − x) = log1p(−x) by Goldberg's correction; u = 1 exactly only for x = 2⁻⁵⁴, where log1p(−x) = −x.
+        // Upper half: ln(1 − x) from u = 1 − x rounded and its exact rounding error e = (1 − u) − x (x ≤ ½, so both
+        // subtractions are exact): ln(1 − x) = ln u + ln(1 + e/u) = ln u + e/u − …, and with |e| ≤ 2⁻⁵⁴, e·(1 + x)
+        // stands for e/u to well under an ulp of the result (no division; at u = 1 it gives −x − x², i.e. log1p(−x)).
         Vector256<double> u = Vector256<double>.One - x;
+        Vector256<double> e = (Vector256<double>.One - u) - x;
         Vector256<double> isUpper = upper.AsDouble();
         Vector256<double> log = Log(Vector256.ConditionalSelect(isUpper, u, x));
-        Vector256<double> corrected = Vector256.ConditionalSelect(
-            Vector256.Equals(u, Vector256<double>.One),
-            -x,
-            log * -x / (u - Vector256<double>.One));
+        Vector256<double> corrected = Vector256.FusedMultiplyAdd(e, Vector256<double>.One + x, log);
         return Vector256.ConditionalSelect(isUpper, corrected, log);
     }
 
