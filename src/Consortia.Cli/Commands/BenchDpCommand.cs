@@ -40,9 +40,9 @@ internal static class BenchDpCommand
         try
         {
             seeds = [.. seedText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => ulong.Parse(s, CultureInfo.InvariantCulture))];
-            baseJob = JobFile.Load(jobFile.FullName) with { SiteBudget = null, Baselines = null };
+            baseJob = JobFile.Load(jobFile.FullName) with { Baselines = null };
             data = FederatedDataLoader.Load(baseJob.Data, jobFile.DirectoryName ?? ".");
-            clientJob = JobFile.Load(clientJobFile.FullName) with { SiteBudget = null, Baselines = null };
+            clientJob = JobFile.Load(clientJobFile.FullName) with { Baselines = null };
             clientData = FederatedDataLoader.Load(clientJob.Data, clientJobFile.DirectoryName ?? ".");
         }
         catch (Exception error) when (error is JobFileException or DataConfigurationException or DataValidationException or IOException or FormatException or OverflowException)

@@ -139,11 +139,18 @@ internal static class SimulateCommand
             return 2;
         }
 
+        // In-process runs draw DP noise from the job seed; nodes (--transport grpc) draw it from their CSPRNG.
+        IReadOnlyList<string> warnings = PrivacyWarnings.For(result, seededNoise: grpcTimeout is null);
+        foreach (string warning in warnings)
+        {
+            await stderr.WriteLineAsync($"warning: {warning}").ConfigureAwait(false);
+        }
+
         if (outDir is not null)
         {
             outDir.Create();
             await File.WriteAllTextAsync(Path.Combine(outDir.FullName, "model.json"), SimulationReport.ModelJson(result), cancellationToken).ConfigureAwait(false);
-            await File.WriteAllTextAsync(Path.Combine(outDir.FullName, "summary.md"), SimulationReport.Markdown(result), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(outDir.FullName, "summary.md"), SimulationReport.Markdown(result, warnings), cancellationToken).ConfigureAwait(false);
             string ledgers = Path.Combine(outDir.FullName, "ledgers");
             if (File.Exists(Path.Combine(ledgers, "coordinator.db")))
             {
@@ -160,11 +167,11 @@ internal static class SimulateCommand
 
         if (json)
         {
-            await stdout.WriteLineAsync(SimulationReport.ToJson(result)).ConfigureAwait(false);
+            await stdout.WriteLineAsync(SimulationReport.ToJson(result, warnings)).ConfigureAwait(false);
         }
         else
         {
-            await stdout.WriteLineAsync(SimulationReport.Markdown(result)).ConfigureAwait(false);
+            await stdout.WriteLineAsync(SimulationReport.Markdown(result, warnings)).ConfigureAwait(false);
             if (outDir is not null)
             {
                 await stdout.WriteLineAsync($"Model and summary written to {outDir.FullName}").ConfigureAwait(false);

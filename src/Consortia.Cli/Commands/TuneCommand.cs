@@ -16,6 +16,8 @@ namespace Consortia.Cli.Commands;
 /// </summary>
 internal static class TuneCommand
 {
+    private const string AcknowledgeOption = "--acknowledge-unaccounted-privacy";
+
     public static Command Create()
     {
         Argument<FileInfo> job = new("job") { Description = "The base job file." };
@@ -25,16 +27,17 @@ internal static class TuneCommand
         Option<int> repeats = new("--repeats") { Description = "How many times to repeat the k-fold split (repeat r uses seed + r); scores are averaged.", DefaultValueFactory = _ => 1 };
         Option<int> top = new("--top") { Description = "How many ranked candidates to print.", DefaultValueFactory = _ => 10 };
         Option<FileInfo> write = new("--write") { Description = "Writes the best candidate as a job file, its header recording this command and the cross-validation scores." };
-        Command command = new("tune", "Chooses hyper-parameters by federated cross-validation on the training parts only.") { job, set, folds, repeats, seed, top, write };
+        Option<bool> acknowledge = new(AcknowledgeOption) { Description = "Tunes a DP job although nothing is charged to the sites' privacy budgets: no private-selection bound covers the candidates' training (for data that is not protected, e.g. public or synthetic)." };
+        Command command = new("tune", "Chooses hyper-parameters by federated cross-validation on the training parts only.") { job, set, folds, repeats, seed, top, write, acknowledge };
         command.SetAction((parse, ct) => RunAsync(
-            new TuneRequest(parse.GetRequiredValue(job), parse.GetRequiredValue(set), parse.GetValue(folds), parse.GetValue(repeats), parse.GetValue(seed), parse.GetValue(top), parse.GetValue(write)),
+            new TuneRequest(parse.GetRequiredValue(job), parse.GetRequiredValue(set), parse.GetValue(folds), parse.GetValue(repeats), parse.GetValue(seed), parse.GetValue(top), parse.GetValue(write), parse.GetValue(acknowledge)),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         return command;
     }
 
     private static async Task<int> RunAsync(TuneRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        (FileInfo jobFile, string[] axes, int folds, int repeats, ulong seed, int top, FileInfo? write) = request;
+        (FileInfo jobFile, string[] axes, int folds, int repeats, ulong seed, int top, FileInfo? write, bool acknowledged) = request;
         if (folds < 2)
         {
             await stderr.WriteLineAsync($"error: --folds: expected at least 2, got {folds}.").ConfigureAwait(false);
@@ -77,6 +80,19 @@ internal static class TuneCommand
                 }
 
                 candidates.Add(new TuningCandidate(combination, candidate, data));
+            }
+
+            // Every candidate trains on the sites' data, and choosing the best one is itself a release: under DP that is
+            // privacy spent outside any budget (no private-selection bound is implemented), so it needs an explicit yes.
+            if (candidates.Any(c => c.Job.Engine.Dp is not null || c.Job.ClientDp is not null))
+            {
+                if (!acknowledged)
+                {
+                    await stderr.WriteLineAsync($"error: {jobFile.Name}: the job uses differential privacy, and tuning trains {candidates.Count * folds * repeats} models on the sites' data without charging their privacy budgets (rule dp-tune-unaccounted: no private-selection bound covers the choice); tune on data that needs no protection, or pass {AcknowledgeOption} to run it unaccounted.").ConfigureAwait(false);
+                    return 2;
+                }
+
+                await stderr.WriteLineAsync($"warning: {AcknowledgeOption}: the cross-validation runs and the choice among {candidates.Count} candidates are not charged to any privacy budget.").ConfigureAwait(false);
             }
 
             ranked = await FederatedCrossValidation.RankAsync(candidates, folds, repeats, seed, cancellationToken).ConfigureAwait(false);
@@ -141,7 +157,7 @@ internal static class TuneCommand
         return line.ToString();
     }
 
-    private sealed record TuneRequest(FileInfo Job, string[] Axes, int Folds, int Repeats, ulong Seed, int Top, FileInfo? Write);
+    private sealed record TuneRequest(FileInfo Job, string[] Axes, int Folds, int Repeats, ulong Seed, int Top, FileInfo? Write, bool AcknowledgeUnaccountedPrivacy);
 
     /// <summary>Splits on commas outside brackets, so that list values like [64,32] stay whole.</summary>
     private static string[] SplitValues(string text)

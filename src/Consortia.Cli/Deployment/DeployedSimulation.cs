@@ -128,7 +128,7 @@ internal static class DeployedSimulation
             Contract = contract,
             // As in simulation: the site's entry, else the default; listed policies but none for this site means none (it refuses).
             Policy = policies.TryGetValue(site.Name, out string? own) ? own : policies.GetValueOrDefault("default"),
-            Budget = job.SiteBudget,
+            // No budget: here too, each node's budget is its own policy's (lifetime_epsilon_budget), never the job's.
             SeededRandomness = true, // a simulation over the network reproduces the in-process one, so it is not private either
         })];
     }

@@ -14,7 +14,7 @@ namespace Consortia.Cli.Output;
 /// <summary>Renders a simulation result as JSON, Markdown and the model file.</summary>
 internal static class SimulationReport
 {
-    public static string ToJson(SimulationResult result)
+    public static string ToJson(SimulationResult result, IReadOnlyList<string>? warnings = null)
     {
         using MemoryStream stream = new();
         using (Utf8JsonWriter w = new(stream, new JsonWriterOptions { Indented = true }))
@@ -66,8 +66,8 @@ internal static class SimulationReport
             w.WriteEndArray();
             if (result.ClientPrivacy is { } client && result.Job.ClientDp is { } clientDp)
             {
-                // Client-level DP-FedAvg: the job's ε is the accountant's over all rounds at q = m/N; each site's is
-                // what it booked in its own budget (one Gaussian mechanism per round it took part in, no sampling claimed).
+                // Client-level DP-FedAvg: the job's ε is that of a site in every round (the seeded draw of sites amplifies
+                // nothing); each site's is what it booked in its own budget (one Gaussian mechanism per round it took part in).
                 w.WriteStartObject("privacy");
                 w.WriteString("mode", "client-level");
                 w.WriteNumber("job_epsilon", client.Epsilon);
@@ -98,6 +98,13 @@ internal static class SimulationReport
                 w.WriteEndObject();
             }
 
+            w.WriteStartArray("warnings");
+            foreach (string warning in warnings ?? [])
+            {
+                w.WriteStringValue(warning);
+            }
+
+            w.WriteEndArray();
             w.WritePropertyName("final");
             WriteSummary(w, result.Final);
             w.WriteStartArray("baselines");
@@ -231,12 +238,24 @@ internal static class SimulationReport
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    public static string Markdown(SimulationResult result)
+    public static string Markdown(SimulationResult result, IReadOnlyList<string>? warnings = null)
     {
         CultureInfo c = CultureInfo.InvariantCulture;
         StringBuilder md = new();
         md.AppendLine(c, $"# {result.Job.Name}");
         md.AppendLine();
+        if (warnings is { Count: > 0 })
+        {
+            md.AppendLine("## Privacy warnings");
+            md.AppendLine();
+            foreach (string warning in warnings)
+            {
+                md.AppendLine(c, $"- {warning}");
+            }
+
+            md.AppendLine();
+        }
+
         md.AppendLine(c, $"Model {result.Spec.Kind} ({result.Spec.CreateLayout().Length} parameters), strategy {JobFile.NameOf(result.Job.Strategy.Kind)}, {result.Job.Engine.Rounds} rounds, seed {result.Job.Seed}, {result.Federated.Elapsed.TotalSeconds:F2} s.");
         md.AppendLine();
         md.AppendLine("Randomness: every site's draws (batches, DP noise, rounding) derive from the seed, so the run reproduces and is **not private**; deployed sites draw their own.");

@@ -121,9 +121,9 @@ public sealed class RoundEngine
             evaluation = await EvaluateAsync(evaluationInput, order, aggregated ? updates.Count : 0, cancellationToken).ConfigureAwait(false);
         }
 
-        // Under client-level DP the sites' training losses are not part of the private release: none is reported.
+        // Under DP (client or sample level) the sites' training losses are not part of the private release: none is reported.
         double weight = updates.Sum(u => u.Weight);
-        double trainLoss = weight > 0 && plan.ClientDp is null ? updates.Sum(u => u.TrainLoss * u.Weight) / weight : double.NaN;
+        double trainLoss = weight > 0 && plan.ClientDp is null && _options.Dp is null ? updates.Sum(u => u.TrainLoss * u.Weight) / weight : double.NaN;
         RoundReport report = new(round, [.. updates.Select(u => u.Site)], refusals, failures, trainLoss, evaluation, aggregated, _time.GetElapsedTime(start))
         {
             UpdateHashes = [.. updates.Select(u => new KeyValuePair<SiteId, string>(u.Site, UpdateHash.Of(u.WeightedDelta.Values)))],
@@ -199,7 +199,7 @@ public sealed class RoundEngine
                 new FixedPointCodec(quantization).DecodeSum(sum.Sum, decoded);
                 (SummedUpdates summed, double weightedLoss) = SecureUpdateLayout.Decode(decoded, model.Parameters.Layout, sum.Contributors.Count, controlVariates, unclippedBit);
                 contributors = [.. sum.Contributors.Select(p => sites[p.Value - 1])];
-                trainLoss = summed.TotalWeight > 0 && plan.ClientDp is null ? weightedLoss / summed.TotalWeight : double.NaN;
+                trainLoss = summed.TotalWeight > 0 && plan.ClientDp is null && _options.Dp is null ? weightedLoss / summed.TotalWeight : double.NaN;
                 StrategyStep step = _strategy.Aggregate(input, summed);
                 if (step.Parameters.IsFinite())
                 {

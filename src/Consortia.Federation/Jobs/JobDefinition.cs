@@ -49,9 +49,6 @@ public sealed record JobDefinition
     /// <summary>Baselines to run beside the federated job in simulation.</summary>
     public BaselineOptions? Baselines { get; init; }
 
-    /// <summary>Simulation only: each simulated site's lifetime privacy budget (a real site sets its own in its policy).</summary>
-    public Privacy.Budget.LifetimeBudget? SiteBudget { get; init; }
-
     /// <summary>The data columns the job declares it reads (checked against site policies' allow-lists).</summary>
     public IReadOnlyList<string> Columns { get; init; } = [];
 

@@ -3,7 +3,6 @@ using Consortia.Federation.Engine;
 using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies.ClientDp;
-using Consortia.Privacy.Budget;
 using Consortia.Privacy.ClientLevel;
 using Consortia.Privacy.DpSgd;
 using Consortia.Learning.Metrics;
@@ -160,7 +159,6 @@ public static class JobFile
         SecureAggregationSettings? secureAggregation = null;
         DpSgdOptions? dp = null;
         ClientLevelDpOptions? clientDp = null;
-        LifetimeBudget? siteBudget = null;
         if (job.Section("privacy") is { } privacy)
         {
             secureAggregation = ReadSecureAggregation(privacy);
@@ -172,12 +170,14 @@ public static class JobFile
                     $"client-level DP wraps a strategy that works from the sum of updates and sends nothing else (fedavg, fedprox, fedadam, fedyogi, fedadagrad, fedavgm); '{NameOf(strategy.Kind)}' {(strategy.Kind == StrategyKind.Scaffold ? "also sends control variates, which would be neither clipped nor noised" : strategy.Kind == StrategyKind.Cyclic ? "trains one site at a time in a fixed order, which gives no sampling to account for" : "needs every site's individual update")}.");
             }
 
-            if (privacy.Section("site_budget") is { } budget)
+            if (dp is not null && kind == ModelKind.CoxPh)
             {
-                siteBudget = new LifetimeBudget(
-                    budget.RealNumber("epsilon", 0, minExclusive: true) ?? throw budget.MappingError(budget.FieldPath("epsilon"), "is required: each simulated site's lifetime ε budget."),
-                    budget.RealNumber("delta", 0, 1, minExclusive: true) ?? dp?.Delta ?? clientDp?.Delta ?? 1e-5);
-                budget.RejectUnreadKeys(UnknownField);
+                throw privacy.RequireSection("dp").Error("mode", CoxSampleLevelRule);
+            }
+
+            if (privacy.Get("site_budget") is not null)
+            {
+                throw privacy.Error("site_budget", "a job cannot set a site's lifetime privacy budget (rule dp-budget-from-site): each site sets its own, in its policy (protections.differential_privacy.lifetime_epsilon_budget and delta, which simulated sites also use) or in its node configuration (budget:); see docs/policy.md.");
             }
 
             privacy.RejectUnreadKeys(UnknownField);
@@ -240,7 +240,6 @@ public static class JobFile
                 SecureAggregation = secureAggregation,
                 Dp = dp is null ? null : new SiteDpSettings(dp, name, rounds),
             },
-            SiteBudget = siteBudget,
             ClientDp = clientDp is null ? null : new ClientDpSettings(clientDp, name, rounds),
             Columns = columns,
             Policies = policies,
@@ -253,6 +252,10 @@ public static class JobFile
         };
         return definition;
     }
+
+    /// <summary>Why DP-SGD is refused for the Cox model (rule <c>dp-sgd-cox</c>).</summary>
+    internal const string CoxSampleLevelRule =
+        "sample-level DP-SGD is refused for model.kind: cox (rule dp-sgd-cox): the Cox partial likelihood couples every record of a risk set, so one record's clipped share of a batch gradient is not bounded by the clip norm (measured up to 27.7·C with one adversarial record) and the noise would not cover it; use mode: client-level (a site's whole clipped update is the unit), or a logistic or mlp model.";
 
     private static readonly Dictionary<string, BatchSampling> s_samplings = new(StringComparer.Ordinal)
     {
@@ -348,6 +351,11 @@ public static class JobFile
             Delta = section.RealNumber("delta", 0, 1, minExclusive: true) ?? 1e-5,
             Sampling = section.Enum("sampling", s_samplings) ?? BatchSampling.Poisson,
         };
+        if (options.Sampling != BatchSampling.Poisson)
+        {
+            throw section.Error("sampling", DpSgdOptions.PoissonSamplingRule);
+        }
+
         section.RejectUnreadKeys(UnknownField);
         try
         {

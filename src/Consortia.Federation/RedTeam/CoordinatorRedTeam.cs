@@ -263,6 +263,8 @@ public static class CoordinatorRedTeam
             File.WriteAllText(policyPath, policy == StrictPolicy ? Policy(secure: true) : Policy(secure: false));
             FederatedDataset dataset = Dataset(job);
             RandomSource seed = new(job.Seed);
+            Governance.Policies.PolicyEvaluator evaluator = Governance.Policies.PolicyEvaluator.FromFile(policyPath);
+            List<IDisposable> owned = [];
             return new Victims([.. dataset.Sites.Select((site, i) => new SiteBuilder
             {
                 Job = job,
@@ -272,9 +274,29 @@ public static class CoordinatorRedTeam
                 Task = dataset.Task,
                 Randomness = effective.HasFlag(SiteProtections.PrivateRandomness) ? SiteRandomness.Cryptographic : SiteRandomness.Seeded(seed.Derive("site").Derive((ulong)i)),
                 Time = TimeProvider.System,
-                Policy = Governance.Policies.PolicyEvaluator.FromFile(policyPath),
+                Policy = evaluator,
+                Budget = Budget(job, evaluator, site.Name, owned),
                 Protections = effective,
-            }.Build())]);
+            }.Build())], owned);
+        }
+
+        /// <summary>A DP job needs each site's budget ledger (the policy's lifetime ε); a fresh one per attack.</summary>
+        private Privacy.Budget.PrivacyBudgetLedger? Budget(JobDefinition job, Governance.Policies.PolicyEvaluator policy, string site, List<IDisposable> owned)
+        {
+            if (job.Engine.Dp is null && job.ClientDp is null)
+            {
+                return null;
+            }
+
+            string path = Path.Combine(folder, $"budget-{Guid.NewGuid():N}-{site}.db");
+            (Privacy.Budget.PrivacyBudgetLedger? ledger, string? problem) = SiteBudgets.Open(path, SiteBudgets.FromPolicy(policy), TimeProvider.System);
+            if (ledger is null)
+            {
+                throw new InvalidOperationException($"The red team could not open a site budget: {problem}");
+            }
+
+            owned.Add(ledger);
+            return ledger;
         }
 
         private FederatedDataset Dataset(JobDefinition job) => _dataset ??= FederatedDataLoader.Load(job.Data, folder);
@@ -304,7 +326,7 @@ public static class CoordinatorRedTeam
     }
 
     /// <summary>The victim sites of one attack.</summary>
-    private sealed class Victims(SiteAgent[] agents) : IDisposable
+    private sealed class Victims(SiteAgent[] agents, IReadOnlyList<IDisposable> owned) : IDisposable
     {
         public SiteAgent[] Agents { get; } = agents;
 
@@ -313,6 +335,11 @@ public static class CoordinatorRedTeam
             foreach (SiteAgent agent in Agents)
             {
                 agent.Dispose();
+            }
+
+            foreach (IDisposable item in owned)
+            {
+                item.Dispose();
             }
         }
     }

@@ -12,6 +12,9 @@ namespace Consortia.Federation.Simulation;
 /// </summary>
 public static class MeasurementPolicy
 {
+    /// <summary>The per-job ceiling and lifetime ε of a measurement site's policy for a DP job (they only have to be finite).</summary>
+    public const double MeasurementEpsilon = 1e6;
+
     /// <summary>A policy accepting <paramref name="job"/> (which must declare its columns: a policy allows only listed columns) and nothing else.</summary>
     /// <param name="job">The measured job, as a policy sees it.</param>
     /// <returns>The evaluator.</returns>
@@ -23,7 +26,8 @@ public static class MeasurementPolicy
         Owners = [job.Owner],
         ModelKinds = [job.ModelKind],
         Strategies = [job.Strategy],
-        Protections = new ProtectionPolicy(false, job.MinSitesPerAggregate ?? 1, null),
+        // A DP job gets a budget far above any job's ε: a measurement charges its sites like any site, but never stops them.
+        Protections = new ProtectionPolicy(false, job.MinSitesPerAggregate ?? 1, job.Dp is { } dp ? new DifferentialPrivacyPolicy(false, null, MeasurementEpsilon, MeasurementEpsilon, dp.Delta) : null),
         Outputs = new OutputPolicy(MaskedUpdates: true, PlainUpdates: true, AggregateMetrics: true, MinCellCount: 1),
         Columns = job.Columns,
     });

@@ -41,15 +41,20 @@ internal sealed class SimulatedSites : IDisposable
         RandomSource random = new(job.Seed);
         string? sitesFolder = stateDirectory is null ? null : Path.Combine(stateDirectory, "sites");
         string? temporary = null;
-        if (job.SiteBudget is not null && stateDirectory is null)
+        policies ??= site => PolicyFor(job, site);
+        PolicyEvaluator?[] evaluators = [.. data.Sites.Select(site => policies(site.Name))];
+
+        // Each simulated site's lifetime budget is its own policy's, as on a node; never the job's. Only DP jobs open one.
+        bool dp = job.Engine.Dp is not null || job.ClientDp is not null;
+        LifetimeBudget?[] lifetimes = [.. evaluators.Select(e => dp ? SiteBudgets.FromPolicy(e) : null)];
+        if (lifetimes.Any(b => b is not null) && stateDirectory is null)
         {
             temporary = stateDirectory = Path.Combine(Path.GetTempPath(), "consortia-sim-" + Guid.NewGuid().ToString("N"));
         }
 
-        PrivacyBudgetLedger?[] budgets = [.. data.Sites.Select(site => job.SiteBudget is { } budget
-            ? PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(Directory.CreateDirectory(Path.Combine(stateDirectory!, "budgets")).FullName, site.Name + ".db"), Budget = budget }, time)
-            : null)];
-        policies ??= site => PolicyFor(job, site);
+        (PrivacyBudgetLedger? Ledger, string? Problem)[] budgets = [.. data.Sites.Select((site, i) => lifetimes[i] is null
+            ? (null, null)
+            : SiteBudgets.Open(Path.Combine(Directory.CreateDirectory(Path.Combine(stateDirectory!, "budgets")).FullName, site.Name + ".db"), lifetimes[i], time))];
 
         // Simulation derives every site's randomness (DP noise included) from the job seed, site and round so runs
         // reproduce and resume exactly; deployed sites use the cryptographic source. With --out, each site saves what it
@@ -63,12 +68,13 @@ internal sealed class SimulatedSites : IDisposable
             Task = data.Task,
             Randomness = SiteRandomness.Seeded(random.Derive("site").Derive((ulong)i)),
             Time = time,
-            Policy = policies(site.Name),
-            Budget = budgets[i],
+            Policy = evaluators[i],
+            Budget = budgets[i].Ledger,
+            BudgetProblem = budgets[i].Problem,
             Audit = ledgers?.Sites[i],
             StatePath = sitesFolder is null ? null : Path.Combine(sitesFolder, site.Name + ".state"),
         }.Build())];
-        return new SimulatedSites(agents, budgets, temporary);
+        return new SimulatedSites(agents, [.. budgets.Select(b => b.Ledger)], temporary);
     }
 
     /// <summary>

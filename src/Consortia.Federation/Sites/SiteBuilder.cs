@@ -59,9 +59,13 @@ public sealed class SiteBuilder
     /// <value>Default <see langword="null"/>: the site refuses every job (rule <c>policy</c>) and releases no metric.</value>
     public PolicyEvaluator? Policy { get; init; }
 
-    /// <summary>The site's lifetime privacy budget ledger.</summary>
-    /// <value>Default <see langword="null"/>: DP rounds are accounted for the job but not charged to a lifetime budget.</value>
+    /// <summary>The site's lifetime privacy budget ledger, opened from the site's own policy or configuration (never the job's).</summary>
+    /// <value>Default <see langword="null"/>: the site has no budget and refuses every DP round (rule <c>dp-budget</c>).</value>
     public PrivacyBudgetLedger? Budget { get; init; }
+
+    /// <summary>Why the site has no <see cref="Budget"/> although it configures one (e.g. its ledger file holds another budget).</summary>
+    /// <value>Default <see langword="null"/>. When set, DP rounds are refused with this reason instead of the generic one.</value>
+    public string? BudgetProblem { get; init; }
 
     /// <summary>The site's audit ledger.</summary>
     /// <value>Default <see langword="null"/>: nothing is recorded.</value>
@@ -91,11 +95,12 @@ public sealed class SiteBuilder
         audit.RandomnessInForce(Randomness.IsPrivate);
         SitePrivacyAccount privacy = new(Site, Budget);
         DpCalibration calibration = new(Train.Count);
-        PolicyGuard policy = new(Site, Policy ?? new PolicyEvaluator(null), Job.Describe(), Time, Budget, audit);
+        BudgetGuard budget = new(Site, Budget, BudgetProblem, calibration, privacy, audit);
+        PolicyGuard policy = new(Site, Policy ?? new PolicyEvaluator(null), Job.Describe(), Time, Budget, audit, budget.Preview);
         SiteTrainer trainer = new(spec, Train, Randomness, Job.Training.BatchSize, calibration, privacy);
         UpdatePipeline pipeline = new([new ClientClipStage(), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance)]);
         SiteEvaluator evaluator = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit);
         return new SiteAgent(
-            Site, Train.Count, [policy, new BudgetGuard(Site, Budget, calibration, privacy, audit)], trainer, pipeline, evaluator, privacy, audit, StatePath is { } state ? SiteJobState.Open(state) : null);
+            Site, Train.Count, [policy, budget], trainer, pipeline, evaluator, privacy, audit, StatePath is { } state ? SiteJobState.Open(state) : null);
     }
 }

@@ -80,7 +80,8 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
             }
 
             SiteData own = dataset.Sites[index];
-            PrivacyBudgetLedger? budget = Budget(job);
+            PolicyEvaluator policy = _config.Policy is { } path ? PolicyEvaluator.FromFile(path) : new PolicyEvaluator(null);
+            (PrivacyBudgetLedger? budget, string? budgetProblem) = Budget(job, policy);
             AuditLedger ledger = Ledger();
             ledger.Append(new JobReceivedEvent(job.Name, Sha256Hex.OfText(jobYaml), job.Consortium, job.Owner));
             if (_config.SeededRandomness)
@@ -98,8 +99,9 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
                 Task = dataset.Task,
                 Randomness = _config.SeededRandomness ? SiteRandomness.Seeded(new RandomSource(job.Seed).Derive("site").Derive((ulong)index)) : SiteRandomness.Cryptographic,
                 Time = _time,
-                Policy = _config.Policy is { } path ? PolicyEvaluator.FromFile(path) : null,
+                Policy = policy,
                 Budget = budget,
+                BudgetProblem = budgetProblem,
                 Audit = ledger,
                 StatePath = Path.Combine(_config.State, "jobs", jobId + ".state"),
             }.Build();
@@ -167,25 +169,44 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         }
     }
 
-    private PrivacyBudgetLedger? Budget(JobDefinition job)
+    /// <summary>
+    /// The site's budget ledger for a DP job: the lifetime budget of the node's configuration (<c>budget:</c>), else of
+    /// its policy (<c>lifetime_epsilon_budget</c>, <c>delta</c>); never the job's. A problem with the ledger file (it
+    /// holds another budget, it is damaged) is returned as the reason the site refuses DP rounds, not thrown.
+    /// </summary>
+    private (PrivacyBudgetLedger? Ledger, string? Problem) Budget(JobDefinition job, PolicyEvaluator policy)
     {
-        LifetimeBudget? budget = _config.Budget is { } b ? new LifetimeBudget(b.Epsilon, b.Delta) : job.SiteBudget;
+        if (job.Engine.Dp is null && job.ClientDp is null)
+        {
+            return (null, null);
+        }
+
+        LifetimeBudget? budget = _config.Budget is { } b ? new LifetimeBudget(b.Epsilon, b.Delta) : SiteBudgets.FromPolicy(policy);
         if (budget is not { } lifetime)
         {
-            return null;
+            return (null, null);
         }
 
         // One ledger object per file and budget: concurrent jobs book through it, and it serialises them.
         lock (_gate)
         {
-            if (!_budgets.TryGetValue(lifetime, out PrivacyBudgetLedger? ledger))
+            if (_budgets.TryGetValue(lifetime, out PrivacyBudgetLedger? open))
             {
-                ledger = PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(_config.State, "privacy-budget.db"), Budget = lifetime }, _time);
+                return (open, null);
+            }
+
+            (PrivacyBudgetLedger? ledger, string? problem) = SiteBudgets.Open(Path.Combine(_config.State, "privacy-budget.db"), lifetime, _time);
+            if (ledger is not null)
+            {
                 _owned.Add(ledger);
                 _budgets[lifetime] = ledger;
             }
+            else
+            {
+                LogBudgetUnusable(Site.Value, problem);
+            }
 
-            return ledger;
+            return (ledger, problem);
         }
     }
 
@@ -225,6 +246,9 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "site {Site}: cannot prepare job {Job}")]
     private partial void LogPrepareFailed(string site, string job, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: the privacy budget cannot be used, DP rounds are refused: {Problem}")]
+    private partial void LogBudgetUnusable(string site, string? problem);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "site {Site}: task of round {Round} failed")]
     private partial void LogTaskFailed(string site, int round, Exception error);

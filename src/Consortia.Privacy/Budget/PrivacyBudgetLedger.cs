@@ -217,6 +217,65 @@ public sealed class PrivacyBudgetLedger : IDisposable
         return ledger;
     }
 
+    /// <summary>
+    /// Opens or creates the ledger as <see cref="OpenOrCreate"/> does, but reports an existing file that holds a
+    /// different budget, grid or conversion, or that is not a consistent ledger, instead of throwing: a site turns
+    /// that into a refusal of DP work with the reason, never into a failure of the node.
+    /// </summary>
+    /// <param name="options">The file, the lifetime budget, the grid and the conversion.</param>
+    /// <param name="timeProvider">The clock for charge timestamps.</param>
+    /// <param name="ledger">The open ledger when the call succeeds.</param>
+    /// <param name="problem">Why the ledger cannot be used, naming the file, when it fails.</param>
+    /// <returns>Whether the ledger is open.</returns>
+    /// <exception cref="ArgumentException">The options are invalid (a programming error, not a state of the file).</exception>
+    public static bool TryOpenOrCreate(
+        PrivacyBudgetLedgerOptions options,
+        TimeProvider timeProvider,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PrivacyBudgetLedger? ledger,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        try
+        {
+            ledger = OpenOrCreate(options, timeProvider);
+            problem = null;
+            return true;
+        }
+        catch (Exception error) when (error is InvalidOperationException or InvalidDataException or IOException or UnauthorizedAccessException or SqliteException)
+        {
+            ledger = null;
+            problem = error.Message;
+            return false;
+        }
+    }
+
+    /// <summary>What <paramref name="charge"/> would bring its job's and the site's ε to, without recording anything.</summary>
+    /// <param name="charge">The charge.</param>
+    /// <returns>The job's and the lifetime ε after the charge.</returns>
+    /// <exception cref="ArgumentException">The charge is invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The ledger is disposed.</exception>
+    public ChargePreview Preview(PrivacyCharge charge)
+    {
+        ArgumentNullException.ThrowIfNull(charge);
+        charge.Validate();
+        (double[]? curve, double basicEpsilon, double basicDelta, _) = Describe(charge);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Totals job = Totals.Empty(Grid.Count);
+            foreach (ChargeRecord record in ReadCharges(charge.JobId))
+            {
+                job = job.Add(record.Rdp is null ? null : [.. record.Rdp], record.Rdp is null ? record.Epsilon : 0.0, record.ChargeDelta ?? 0.0);
+            }
+
+            return new ChargePreview(
+                Spend(job.Add(curve, basicEpsilon, basicDelta)).Epsilon,
+                Spend(ReadTotals(transaction: null).Add(curve, basicEpsilon, basicDelta)).Epsilon,
+                Budget.Epsilon);
+        }
+    }
+
     /// <summary>Charges the budget if the composed lifetime ε stays within the limit; otherwise records nothing.</summary>
     /// <param name="charge">The charge.</param>
     /// <returns>

@@ -24,7 +24,7 @@ public sealed record DpSgdOptions
     public BatchSampling Sampling { get; init; } = BatchSampling.Poisson;
 
     /// <summary>Checks the options and names the offending field.</summary>
-    /// <exception cref="ArgumentException">A field is out of range, or neither or both of σ and target ε are set.</exception>
+    /// <exception cref="ArgumentException">A field is out of range, neither or both of σ and target ε are set, or the sampling is not Poisson.</exception>
     public void Validate()
     {
         if (!(ClipNorm > 0) || !double.IsFinite(ClipNorm))
@@ -51,5 +51,14 @@ public sealed record DpSgdOptions
         {
             throw new ArgumentException($"privacy.dp.delta: expected a value in (0, 1), got {Delta}.");
         }
+
+        if (Sampling != BatchSampling.Poisson)
+        {
+            throw new ArgumentException("privacy.dp.sampling: " + PoissonSamplingRule);
+        }
     }
+
+    /// <summary>Why fixed-size batches are refused under DP (rule <c>dp-poisson-sampling</c>).</summary>
+    public static string PoissonSamplingRule { get; } =
+        "fixed-size is refused under differential privacy (rule dp-poisson-sampling): the accountant's ε is that of Poisson sampling, and shuffled fixed-size batches accounted as rate B/n understate it; use sampling: poisson (the default).";
 }

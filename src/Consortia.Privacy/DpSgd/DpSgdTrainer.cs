@@ -15,6 +15,9 @@ namespace Consortia.Privacy.DpSgd;
 /// Abadi, M. et al. (2016), "Deep Learning with Differential Privacy", CCS. With Poisson sampling at rate
 /// q = B/n, T steps cost the sampled Gaussian mechanism's RDP (Mironov, Talwar, Zhang 2019), which the
 /// caller charges to the site's budget. The L2 penalty does not depend on data and is added after noising.
+/// Only Poisson batches: fixed-size batches have no matching accountant. The training loss is not reported
+/// (<see cref="LocalTrainingResult.MeanLoss"/> is NaN): it is computed on the un-noised batches, cross-entropy is
+/// unbounded, so releasing it would be a membership signal outside the accounted ε.
 /// Not thread-safe: one trainer per site.
 /// </remarks>
 public sealed class DpSgdTrainer
@@ -51,11 +54,12 @@ public sealed class DpSgdTrainer
     /// <param name="options">Batch size (the expected batch B), step count and optimizer.</param>
     /// <param name="noiseMultiplier">σ.</param>
     /// <param name="clipNorm">C.</param>
-    /// <param name="sampling">Poisson or fixed-size batches.</param>
+    /// <param name="sampling">Must be <see cref="BatchSampling.Poisson"/> (the accountant's assumption).</param>
     /// <param name="random">Batch sampling randomness.</param>
     /// <param name="noise">Gaussian noise (cryptographic in deployments).</param>
     /// <exception cref="ArgumentOutOfRangeException">σ is negative or not finite, or C is not finite and positive.</exception>
-    /// <returns>What the run did; its <see cref="LocalTrainingResult.Steps"/> and q = B/n are what the accountant charges.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sampling"/> is not Poisson.</exception>
+    /// <returns>What the run did (its mean loss NaN: it stays at the site); its <see cref="LocalTrainingResult.Steps"/> and q = B/n are what the accountant charges.</returns>
     public LocalTrainingResult Train(
         Span<float> parameters, Dataset data, LocalTrainingOptions options, double noiseMultiplier, double clipNorm,
         BatchSampling sampling, RandomSource random, INoiseSource noise)
@@ -65,6 +69,11 @@ public sealed class DpSgdTrainer
         ArgumentNullException.ThrowIfNull(random);
         ArgumentNullException.ThrowIfNull(noise);
         options.Validate();
+        if (sampling != BatchSampling.Poisson)
+        {
+            throw new ArgumentException("DP-SGD: " + DpSgdOptions.PoissonSamplingRule, nameof(sampling));
+        }
+
         int n = data.Count;
         int expected = Math.Min(options.BatchSize, n);
         double q = (double)expected / n;
@@ -86,48 +95,25 @@ public sealed class DpSgdTrainer
             _rows = new int[n];
         }
 
-        int position = n;
         long seen = 0;
-        double lossSum = 0;
         for (int step = 0; step < steps; step++)
         {
-            int count;
-            if (sampling == BatchSampling.Poisson)
+            int count = 0;
+            for (int i = 0; i < n; i++)
             {
-                count = 0;
-                for (int i = 0; i < n; i++)
+                if (random.NextDouble() < q)
                 {
-                    if (random.NextDouble() < q)
-                    {
-                        _rows[count++] = i;
-                    }
+                    _rows[count++] = i;
                 }
             }
-            else
-            {
-                if (position + expected > n)
-                {
-                    for (int i = 0; i < n; i++)
-                    {
-                        _rows[i] = i;
-                    }
 
-                    random.Shuffle(_rows.AsSpan(0, n));
-                    position = 0;
-                }
-
-                count = expected;
-                position += expected;
-            }
-
-            ReadOnlySpan<int> batch = sampling == BatchSampling.Poisson ? _rows.AsSpan(0, count) : _rows.AsSpan(position - expected, count);
+            ReadOnlySpan<int> batch = _rows.AsSpan(0, count);
             Array.Clear(_sum);
-            double batchLoss = 0;
             for (int start = 0; start < batch.Length; start += _chunk)
             {
                 int rows = Math.Min(_chunk, batch.Length - start);
                 Batch chunk = Gather(data, batch.Slice(start, rows));
-                batchLoss += _model.ClippedGradientSum(parameters, chunk, (float)clipNorm, _chunkSum, _norms) * rows;
+                _model.ClippedGradientSum(parameters, chunk, (float)clipNorm, _chunkSum, _norms); // its loss stays here
                 TensorPrimitives.Add(_sum, _chunkSum, _sum);
             }
 
@@ -147,11 +133,10 @@ public sealed class DpSgdTrainer
             }
 
             optimizer.ApplyGradient(parameters, _sum);
-            lossSum += batch.Length > 0 ? batchLoss / batch.Length : 0;
             seen += batch.Length;
         }
 
-        return new LocalTrainingResult(steps, seen, lossSum / Math.Max(1, steps));
+        return new LocalTrainingResult(steps, seen, double.NaN);
     }
 
     /// <summary>The sampling rate q = B/n the accountant must use for these options on <paramref name="rows"/> rows.</summary>

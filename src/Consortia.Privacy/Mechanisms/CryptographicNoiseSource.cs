@@ -8,20 +8,14 @@ namespace Consortia.Privacy.Mechanisms;
 /// <remarks>
 /// <para>
 /// The noise source for real runs: it cannot be seeded. All uniform bits come from
-/// <see cref="RandomNumberGenerator.Fill"/>, drawn in requests of up to 48 KiB (the call has a fixed cost of
+/// <see cref="RandomNumberGenerator.Fill"/>, drawn in requests of up to 64 KiB (the call has a fixed cost of
 /// microseconds, so small requests would dominate), and are cleared from the pooled buffer after use.
 /// </para>
 /// <para>
-/// <b><see cref="AddScaledStandardNormals"/></b> (DP-SGD's path) runs a vectorised single-precision Box–Muller
-/// transform and adds s·z straight into the float vector. Precision: each pair of normals uses 96 random bits; the
-/// radius uniform has 62 random bits rounded to float (24 significant bits), smallest value 2⁻⁶³, so
-/// |z| ≤ √(126 ln 2) ≈ 9.345 — beyond the 53-bit double transform's 8.57, a truncated tail of probability ≈ 10⁻²⁰
-/// per draw; the angle has 32 bits; ln, sin and cos are evaluated in float to a relative error below 2·10⁻⁷. The
-/// draws are float32, which is also the precision of the gradient they are added to.
-/// </para>
-/// <para>
-/// <b><see cref="NextStandardNormals"/></b> keeps the double-precision transform: 53-bit uniforms,
-/// |z| ≤ √(106 ln 2) ≈ 8.57 (a truncated tail of probability below 10⁻¹⁷).
+/// Both paths run the double-precision Box–Muller kernel of <see cref="BoxMuller"/>: 53-bit radius uniforms that are
+/// never rounded (so no draw is zero: the radius is at least 2^−26.5), 54-bit angles, |z| ≤ √(108 ln 2) ≈ 8.652 (a
+/// truncated tail of probability below 10⁻¹⁷). <b><see cref="AddScaledStandardNormals"/></b> (DP-SGD's path) rounds
+/// s·z to float once and adds it in place; <b><see cref="NextStandardNormals"/></b> returns the doubles.
 /// </para>
 /// <para>
 /// Neither is an exact sampler: as Mironov showed ("On Significance of the Least Significant Bits for Differential
@@ -75,7 +69,7 @@ public sealed class CryptographicNoiseSource : INoiseSource
     }
 
     /// <inheritdoc/>
-    /// <remarks>Vectorised single-precision Box–Muller over CSPRNG bits; see the class remarks for its precision.</remarks>
+    /// <remarks>The vectorised double-precision kernel over CSPRNG bits, rounded to float once per value; see the class remarks.</remarks>
     public void AddScaledStandardNormals(Span<float> values, float scale)
     {
         NoiseScale.Validate(scale);

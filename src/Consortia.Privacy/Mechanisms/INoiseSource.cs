@@ -16,7 +16,7 @@ public interface INoiseSource
     /// <param name="scale">The noise standard deviation; finite and non-negative.</param>
     /// <remarks>
     /// The hot path of DP-SGD (one draw per model parameter per step). The built-in sources override it with a
-    /// vectorised single-precision transform (see their remarks for its precision); this default draws doubles
+    /// vectorised transform rounded to float once per value (see their remarks); this default draws doubles
     /// through <see cref="NextStandardNormals"/> in blocks and rounds each scaled draw to float.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="scale"/> is negative, NaN or infinite.</exception>

@@ -8,9 +8,9 @@ namespace Consortia.Privacy.Mechanisms;
 /// Reproducible: the same source state gives the same draws for the same sequence of calls (a call consumes whole
 /// blocks of uniform words, so the draws depend on how a request is split into calls). The constructor draws the
 /// 256-bit states of eight xoshiro256** lanes from <see cref="RandomSource"/> (32 words); the uniform bits then come
-/// from those lanes in bulk, vectorised. <see cref="AddScaledStandardNormals"/> uses the single-precision Box–Muller
-/// transform of <see cref="CryptographicNoiseSource"/> (62-bit radius uniform, |z| ≤ 9.345), and
-/// <see cref="NextStandardNormals"/> the 53-bit double-precision one (|z| ≤ 8.57).
+/// from those lanes in bulk, vectorised. Both paths use the double-precision Box–Muller kernel of
+/// <see cref="CryptographicNoiseSource"/> (53-bit radius uniforms never rounded, so no draw is zero; |z| ≤ 8.652);
+/// <see cref="AddScaledStandardNormals"/> rounds each scaled draw to float once.
 /// </para>
 /// <para>
 /// Never use it for noise that protects real data: whoever knows the seed can subtract the noise. Not thread-safe
@@ -48,7 +48,7 @@ public sealed class SeededNoiseSource : INoiseSource
     }
 
     /// <inheritdoc/>
-    /// <remarks>Vectorised single-precision Box–Muller over the xoshiro lanes; see <see cref="CryptographicNoiseSource"/>.</remarks>
+    /// <remarks>The vectorised double-precision kernel over the xoshiro lanes, rounded to float once; see <see cref="CryptographicNoiseSource"/>.</remarks>
     public void AddScaledStandardNormals(Span<float> values, float scale)
     {
         NoiseScale.Validate(scale);
@@ -57,7 +57,7 @@ public sealed class SeededNoiseSource : INoiseSource
 
     private void FillWords(Span<uint> words)
     {
-        // Blocks are whole vectors of pairs (3·8k words); the lanes emit 16 32-bit words per step.
+        // Blocks are whole vectors of pairs (4·8k words); the lanes emit 16 32-bit words per step.
         int length = ((words.Length + 15) / 16) * 16;
         if (length == words.Length)
         {

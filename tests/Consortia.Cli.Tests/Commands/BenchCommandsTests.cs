@@ -99,6 +99,17 @@ public sealed class BenchCommandsTests
         Assert.Contains("--repeats", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Tune_DpJobWithoutAcknowledgement_IsRefusedNamingTheRule()
+    {
+        (int exit, string output, string error) = await CliRunner.RunAsync("tune", RepositoryPaths.Combine("examples", "heart-disease", "dp-sgd.yaml"), "--set", "training.rounds=1,2");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("dp-tune-unaccounted", error, StringComparison.Ordinal);
+        Assert.Contains("--acknowledge-unaccounted-privacy", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("cv score", output, StringComparison.Ordinal);
+    }
+
     [Trait("Category", "Slow")]
     [Fact]
     public async Task BenchFlamby_TunedRow_ReadsItsOwnPreprocessing()

@@ -120,6 +120,31 @@ public sealed class SimulateCommandTests
         Assert.Equal(4, privacy.GetProperty("sites").GetArrayLength());
         double accuracy = json.RootElement.GetProperty("final").GetProperty("mean").GetProperty("accuracy").GetDouble();
         Assert.True(accuracy >= 0.70 - 0.05, $"accuracy {accuracy}");
+        // No training loss leaves a DP-SGD site, in the clear or in a sum.
+        Assert.All(json.RootElement.GetProperty("rounds").EnumerateArray(), r => Assert.Equal(JsonValueKind.Null, r.GetProperty("train_loss").ValueKind));
+        // Seeded simulation noise is warned about, on stderr and in the JSON.
+        Assert.Contains("warning: the DP noise of this simulation is drawn from the job seed", error, StringComparison.Ordinal);
+        Assert.Contains(json.RootElement.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("job seed", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("model:\n  kind: logistic", "model:\n  kind: cox", "dp-sgd-cox")]
+    [InlineData("    clip: 1.0\n", "    clip: 1.0\n    sampling: fixed-size\n", "dp-poisson-sampling")]
+    [InlineData("    clip: 1.0\n", "    clip: 1.0\n  site_budget:\n    epsilon: 10\n", "dp-budget-from-site")]
+    public async Task Simulate_DpJobBreakingAPrivacyRule_ExitsTwoNamingTheRule(string from, string to, string rule)
+    {
+        using TempDirectory temp = new();
+        string job = temp.File("job.yaml");
+        string text = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "dp-sgd.yaml"), TestContext.Current.CancellationToken))
+            .Replace("path: ../../data/fed-heart-disease", "path: " + RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal);
+        string changed = text.Replace(from, to, StringComparison.Ordinal);
+        Assert.NotEqual(text, changed);
+        await File.WriteAllTextAsync(job, changed, TestContext.Current.CancellationToken);
+
+        (int exit, _, string error) = await CliRunner.RunAsync("simulate", job, "--json");
+
+        Assert.Equal(2, exit);
+        Assert.Contains(rule, error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -142,19 +167,27 @@ public sealed class SimulateCommandTests
         {
             Assert.Equal(epsilon, s.GetProperty("epsilon").GetDouble(), 9);
             Assert.Equal(epsilon, s.GetProperty("lifetime_epsilon").GetDouble(), 9);
-            Assert.Equal(10, s.GetProperty("lifetime_budget").GetDouble());
+            Assert.Equal(20, s.GetProperty("lifetime_budget").GetDouble()); // the sites' policy (heart-disease-research.yaml)
         });
     }
 
-    /// <summary>examples/heart-disease/dp-sgd.yaml with each simulated site's lifetime budget set to <paramref name="epsilon"/>.</summary>
+    /// <summary>
+    /// examples/heart-disease/dp-sgd.yaml whose sites' policy sets their lifetime budget to <paramref name="epsilon"/>
+    /// (the budget is the site's own; a job cannot set it).
+    /// </summary>
     private static async Task<string> DpSgdJobWithSiteBudgetAsync(TempDirectory temp, int epsilon)
     {
+        string policy = temp.File("policy.yaml");
+        string policyText = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "policies", "heart-disease-research.yaml"), TestContext.Current.CancellationToken))
+            .Replace("epsilon_ceiling_per_job: 8.0", $"epsilon_ceiling_per_job: {Math.Min(epsilon, 8)}", StringComparison.Ordinal)
+            .Replace("lifetime_epsilon_budget: 20.0", $"lifetime_epsilon_budget: {epsilon}", StringComparison.Ordinal);
+        Assert.Contains($"lifetime_epsilon_budget: {epsilon}\n", policyText, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(policy, policyText, TestContext.Current.CancellationToken);
         string job = temp.File("job.yaml");
         string text = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "dp-sgd.yaml"), TestContext.Current.CancellationToken))
             .Replace("path: ../../data/fed-heart-disease", "path: " + RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
-            .Replace("default: ../policies/", "default: " + RepositoryPaths.Combine("examples", "policies") + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-            .Replace("site_budget:          # simulation only: each simulated hospital's lifetime budget (real sites set it in their policy)\n    epsilon: 10", $"site_budget:\n    epsilon: {epsilon}", StringComparison.Ordinal);
-        Assert.Contains($"site_budget:\n    epsilon: {epsilon}\n", text, StringComparison.Ordinal);
+            .Replace("default: ../policies/heart-disease-research.yaml", "default: " + policy, StringComparison.Ordinal);
+        Assert.Contains("default: " + policy, text, StringComparison.Ordinal);
         await File.WriteAllTextAsync(job, text, TestContext.Current.CancellationToken);
         return job;
     }
@@ -180,25 +213,19 @@ public sealed class SimulateCommandTests
 
     [Trait("Category", "Slow")]
     [Fact]
-    public async Task Simulate_SiteBudgetOfOne_RefusesTheRoundThatWouldExceedIt_AndEveryRoundAfterARestart()
+    public async Task Simulate_SitePolicyBudgetBelowTheJobsEpsilon_RefusesTheJob()
     {
         using TempDirectory temp = new();
         string job = await DpSgdJobWithSiteBudgetAsync(temp, 1);
 
-        (int first, string firstOut, _) = await CliRunner.RunAsync("simulate", job, "--json", "--out", temp.File("out"));
-        (int second, string secondOut, _) = await CliRunner.RunAsync("simulate", job, "--json", "--out", temp.File("out"));
+        (int exit, string output, _) = await CliRunner.RunAsync("simulate", job, "--json", "--out", temp.File("out"));
 
-        Assert.Equal([0, 0], [first, second]);
-        using JsonDocument a = JsonDocument.Parse(firstOut);
-        using JsonDocument b = JsonDocument.Parse(secondOut);
+        Assert.Equal(0, exit);
+        using JsonDocument a = JsonDocument.Parse(output);
         JsonElement[] rounds = [.. a.RootElement.GetProperty("rounds").EnumerateArray()];
-        int firstRefused = Array.FindIndex(rounds, r => !r.GetProperty("aggregated").GetBoolean());
-        Assert.True(firstRefused > 0, "the budget of 1 allows the first rounds of an ε = 4 job and refuses a later one");
-        Assert.Contains("dp-budget", rounds[firstRefused].GetProperty("problems")[0].GetProperty("outcome").GetString(), StringComparison.Ordinal);
-        Assert.All(a.RootElement.GetProperty("privacy").GetProperty("sites").EnumerateArray(), site => Assert.True(site.GetProperty("lifetime_epsilon").GetDouble() <= 1.0 + 1e-9));
-        JsonElement afterRestart = b.RootElement.GetProperty("rounds")[0];
-        Assert.False(afterRestart.GetProperty("aggregated").GetBoolean());
-        Assert.Contains("dp-budget", afterRestart.GetProperty("problems")[0].GetProperty("outcome").GetString(), StringComparison.Ordinal);
+        // The policy's lifetime ε of 1 cannot hold a job of ε = 4: refused before anything is computed or charged.
+        Assert.All(rounds, r => Assert.False(r.GetProperty("aggregated").GetBoolean()));
+        Assert.Matches("dp-(budget|epsilon-ceiling)", rounds[0].GetProperty("problems")[0].GetProperty("outcome").GetString());
     }
 
     [Trait("Category", "Slow")]

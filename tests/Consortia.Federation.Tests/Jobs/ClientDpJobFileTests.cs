@@ -102,6 +102,5 @@ public sealed class ClientDpJobFileTests
         JobDefinition job = JobFile.Load(RepositoryPaths.Combine("examples", "heart-disease", "dp-fedavg-client.yaml"));
 
         Assert.NotNull(job.ClientDp);
-        Assert.NotNull(job.SiteBudget);
     }
 }

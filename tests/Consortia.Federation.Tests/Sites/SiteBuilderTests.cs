@@ -85,4 +85,61 @@ public sealed class SiteBuilderTests
         Assert.Contains(entries, e => e.Type == LedgerEventType.UpdateSent);
         Assert.All(entries, e => Assert.Equal(now, e.Timestamp));
     }
+
+    [Fact]
+    public async Task TwoDpJobs_UnderTheSitesPolicyBudget_TheSecondIsRefusedByTheLifetimeBudget()
+    {
+        FederatedDataset data = Some.ClassificationFederation();
+        using TempDirectory temp = new();
+        FakeTimeProvider time = new();
+        SiteDpSettings Dp(string name) => new(new Privacy.DpSgd.DpSgdOptions { TargetEpsilon = 3, Delta = 1e-5 }, name, 2);
+        JobDefinition Job(string name) => TestSites.Job(s_spec, 8, [MetricKind.Accuracy], data.Sites[0].Train.FeatureNames) with
+        {
+            Name = name,
+            Engine = new Consortia.Federation.Engine.RoundEngineOptions { Rounds = 2, Dp = Dp(name) },
+        };
+        SitePolicy accepting = TestSites.Accepting(Job("first")).Policy!;
+        // The site's own policy sets its lifetime budget (ε = 5): the one ledger every job at the site is charged to.
+        PolicyEvaluator policy = new(accepting with { Protections = accepting.Protections with { DifferentialPrivacy = new DifferentialPrivacyPolicy(false, null, 5, 5, 1e-5) } });
+        (Privacy.Budget.PrivacyBudgetLedger? ledger, string? problem) = SiteBudgets.Open(temp.File("budget.db"), SiteBudgets.FromPolicy(policy), time);
+        Assert.Null(problem);
+        using Privacy.Budget.PrivacyBudgetLedger budget = ledger!;
+        SiteAgent Agent(string name) => new SiteBuilder
+        {
+            Job = Job(name), Site = new SiteId(data.Sites[0].Name), Train = data.Sites[0].Train, Test = data.Sites[0].Test, Task = data.Task,
+            Randomness = SiteRandomness.Seeded(new RandomSource(1)), Time = time, Policy = policy, Budget = budget,
+        }.Build();
+        TrainTask Train(SiteAgent agent, string name, int round) =>
+            new(agent.Site, new RoundNumber(round), new ParameterVector(s_spec.CreateLayout()), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 2 }, Dp: Dp(name)) { Participants = 4 };
+
+        using SiteAgent first = Agent("first");
+        Assert.IsType<TrainingCompleted>(await first.HandleAsync(Train(first, "first", 1), TestContext.Current.CancellationToken));
+        Assert.IsType<TrainingCompleted>(await first.HandleAsync(Train(first, "first", 2), TestContext.Current.CancellationToken));
+        using SiteAgent second = Agent("second");
+        Refused refused = Assert.IsType<Refused>(await second.HandleAsync(Train(second, "second", 1), TestContext.Current.CancellationToken));
+
+        Assert.Equal(PolicyRules.DpBudget, refused.Rule);
+        Assert.InRange(budget.GetSpent().Epsilon, 2.5, 3.0);
+        Assert.Single(budget.GetCharges().Select(c => c.JobId).Distinct());
+    }
+
+    [Fact]
+    public async Task Build_DpJobWithoutABudget_RefusesTheRoundWithTheReason()
+    {
+        FederatedDataset data = Some.ClassificationFederation();
+        SiteDpSettings dp = new(new Privacy.DpSgd.DpSgdOptions { TargetEpsilon = 3, Delta = 1e-5 }, "test-job", 2);
+        JobDefinition job = TestSites.Job(s_spec, 8, [MetricKind.Accuracy], data.Sites[0].Train.FeatureNames) with { Engine = new Consortia.Federation.Engine.RoundEngineOptions { Rounds = 2, Dp = dp } };
+        using SiteAgent agent = new SiteBuilder
+        {
+            Job = job, Site = new SiteId(data.Sites[0].Name), Train = data.Sites[0].Train, Test = data.Sites[0].Test, Task = data.Task,
+            Random = new RandomSource(1), Time = new FakeTimeProvider(), Policy = TestSites.Accepting(job),
+        }.Build();
+
+        Refused refused = Assert.IsType<Refused>(await agent.HandleAsync(
+            new TrainTask(agent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 2 }, Dp: dp) { Participants = 4 },
+            TestContext.Current.CancellationToken));
+
+        Assert.Equal(PolicyRules.DpBudget, refused.Rule);
+        Assert.Contains("no lifetime privacy budget", refused.Reason, StringComparison.Ordinal);
+    }
 }

@@ -144,13 +144,11 @@ public sealed class JobRunnerResumeTests
                 epsilon: 4
                 delta: 1.0e-5
                 clip: 1.0
-              site_budget:
-                epsilon: 100
             """);
         using TempDirectory dir = new();
         string path = dir.File("coordinator.db");
         Consortia.Privacy.Budget.PrivacyBudgetLedger[] budgets = [.. fixture.Data.Sites.Select(s => Consortia.Privacy.Budget.PrivacyBudgetLedger.Create(
-            new Consortia.Privacy.Budget.PrivacyBudgetLedgerOptions { Path = dir.File(s.Name + "-budget.db"), Budget = fixture.Job.SiteBudget!.Value }, TimeProvider.System))];
+            new Consortia.Privacy.Budget.PrivacyBudgetLedgerOptions { Path = dir.File(s.Name + "-budget.db"), Budget = new Consortia.Privacy.Budget.LifetimeBudget(100, 1e-5) }, TimeProvider.System))];
         try
         {
             SiteAgent[] sites = fixture.Agents(budgets);

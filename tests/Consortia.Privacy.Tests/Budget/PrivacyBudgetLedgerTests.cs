@@ -35,6 +35,37 @@ public sealed class PrivacyBudgetLedgerTests : IDisposable
     }
 
     [Fact]
+    public void Preview_GivesTheJobAndLifetimeEpsilonAfterTheCharge_AndRecordsNothing()
+    {
+        using PrivacyBudgetLedger ledger = CreateSut();
+        Assert.IsType<ChargeOutcome.Accepted>(ledger.TryCharge(new PrivacyCharge.SampledGaussian("other", 1, 0.01, 1.1, 100)));
+        Assert.IsType<ChargeOutcome.Accepted>(ledger.TryCharge(new PrivacyCharge.SampledGaussian("job", 1, 0.01, 1.1, 100)));
+
+        ChargePreview preview = ledger.Preview(new PrivacyCharge.SampledGaussian("job", 2, 0.01, 1.1, 100));
+
+        Assert.Equal(2, ledger.GetSpent().ChargeCount);
+        Assert.Equal(Epsilon((0.01, 1.1, 200)), preview.JobEpsilon, 1e-12);
+        Assert.Equal(Epsilon((0.01, 1.1, 300)), preview.LifetimeEpsilon, 1e-12);
+        Assert.Equal(8.0, preview.EpsilonLimit);
+    }
+
+    [Fact]
+    public void TryOpenOrCreate_FileHoldingAnotherBudget_ReportsTheProblemInsteadOfThrowing()
+    {
+        CreateSut(8.0).Dispose();
+
+        bool opened = PrivacyBudgetLedger.TryOpenOrCreate(new PrivacyBudgetLedgerOptions { Path = LedgerPath, Budget = new LifetimeBudget(5.0, Delta) }, _time, out PrivacyBudgetLedger? ledger, out string? problem);
+        bool same = PrivacyBudgetLedger.TryOpenOrCreate(new PrivacyBudgetLedgerOptions { Path = LedgerPath, Budget = new LifetimeBudget(8.0, Delta) }, _time, out PrivacyBudgetLedger? reopened, out string? none);
+
+        Assert.False(opened);
+        Assert.Null(ledger);
+        Assert.Contains("different budget", problem, StringComparison.Ordinal);
+        Assert.True(same);
+        Assert.Null(none);
+        reopened!.Dispose();
+    }
+
+    [Fact]
     public void TryCharge_WithinBudget_RecordsRowWithParametersEpsilonAndTime()
     {
         using PrivacyBudgetLedger ledger = CreateSut();

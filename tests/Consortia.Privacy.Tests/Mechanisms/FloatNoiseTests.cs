@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Consortia.Learning;
 using Consortia.Privacy.Accounting;
 using Consortia.Privacy.Mechanisms;
+using System.Runtime.Intrinsics;
 
 namespace Consortia.Privacy.Tests.Mechanisms;
 
@@ -125,6 +126,7 @@ public sealed class FloatNoiseTests
 
         // 25 degrees of freedom: the 0.1 % critical value is 52.6.
         Assert.True(chi2 < 52.6, $"χ² = {chi2}");
+        Assert.DoesNotContain(0f, z);
         double expected4 = N * 2 * NormalCdf(-4), expected5 = N * 2 * NormalCdf(-5);
         // Poisson counts: expected 266 beyond 4 (5 SDs ≈ 82), 2.4 beyond 5.
         Assert.InRange(beyond4, expected4 - (5 * Math.Sqrt(expected4)), expected4 + (5 * Math.Sqrt(expected4)));
@@ -189,6 +191,19 @@ public sealed class FloatNoiseTests
         }
     }
 
+    /// <summary>The documented transform in scalar double arithmetic: ln U of the 53-bit midpoint uniform, and θ.</summary>
+    internal static (double Radius, double Theta) Reference(ulong radiusWord, ulong angleWord)
+    {
+        ulong k = radiusWord >> 11;
+        bool upper = k >= 1UL << 52;
+        double x = ((upper ? (1UL << 53) - 1 - k : k) + 0.5) * Math.Pow(2, -53); // min(U, 1 − U), exact
+        // ln(1 − x) for the upper half by its series where 1 − x would lose digits.
+        double logU = !upper ? Math.Log(x) : x < 1e-4 ? -(x + (x * x / 2) + (x * x * x / 3)) : Math.Log(1 - x);
+        ulong j = ((angleWord + (1UL << 61)) >> 62) & 3;
+        long n = (long)(angleWord << 2) >> 12;
+        return (Math.Sqrt(-2 * logU), Math.PI / 2 * (j + ((n + 0.5) * Math.Pow(2, -52))));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(15)]
@@ -198,7 +213,8 @@ public sealed class FloatNoiseTests
     public void Cryptographic_InjectedBytes_IsTheDocumentedTransform(int count)
     {
         // Deterministic bytes (a seeded stream) through the float path, against a double-precision reference of
-        // the documented transform: blocks of P pairs read h, l, a word arrays; cosines first, then sines.
+        // the documented transform: blocks of P pairs read P radius words then P angle words (64-bit, low half
+        // first); cosines first, then sines.
         RandomSource bytes = new(31);
         List<uint> consumed = [];
         CryptographicNoiseSource source = new(destination =>
@@ -215,18 +231,16 @@ public sealed class FloatNoiseTests
         source.AddScaledStandardNormals(z, 1f);
 
         int offset = 0, word = 0;
+        ulong Word(int index) => consumed[word + (2 * index)] | ((ulong)consumed[word + (2 * index) + 1] << 32);
         while (offset < count)
         {
             int remaining = count - offset;
             int pairs = remaining >= 2048 ? 1024 : ((remaining + 15) / 16) * 8;
             for (int p = 0; p < pairs; p++)
             {
-                uint h = consumed[word + p], l = consumed[word + pairs + p], a = consumed[word + (2 * pairs) + p];
-                double u = (((double)(h >> 1) * Math.Pow(2, 31)) + (l >> 1) + 0.5) * Math.Pow(2, -62);
-                double r = Math.Sqrt(-2 * Math.Log(u));
-                double theta = 2 * Math.PI * a / Math.Pow(2, 32);
-                // Float error: 2·10⁻⁶ relative, plus ≈ 3·10⁻⁸/r near r = 0 (U rounded to float spacing 2⁻²⁴ near 1).
-                double tolerance = (2e-6 * (1 + r)) + (6e-8 / r);
+                (double r, double theta) = Reference(Word(p), Word(pairs + p));
+                // One float rounding of z (6·10⁻⁸ relative) plus the double transform's own error.
+                double tolerance = 1.2e-7 * (1 + r);
                 if (offset + p < count)
                 {
                     Assert.Equal(r * Math.Cos(theta), z[offset + p], tolerance);
@@ -238,7 +252,7 @@ public sealed class FloatNoiseTests
                 }
             }
 
-            word += 3 * pairs;
+            word += 4 * pairs;
             offset += 2 * pairs;
         }
 
@@ -246,18 +260,22 @@ public sealed class FloatNoiseTests
     }
 
     [Fact]
-    public void Cryptographic_ExtremeBytes_GiveTheDocumentedBounds()
+    public void Cryptographic_ExtremeBytes_GiveTheDocumentedBounds_AndNoZero()
     {
         float[] zeros = new float[16];
         new CryptographicNoiseSource(destination => destination.Clear()).AddScaledStandardNormals(zeros, 1f);
         float[] ones = new float[16];
         new CryptographicNoiseSource(destination => destination.Fill(0xFF)).AddScaledStandardNormals(ones, 1f);
 
-        // All-zero words: U = 2⁻⁶³ (the smallest), θ = 0: z₁ = √(126 ln 2) ≈ 9.345, z₂ = 0.
-        Assert.All(zeros[..8], v => Assert.Equal(Math.Sqrt(126 * Math.Log(2)), v, 2e-5));
-        Assert.All(zeros[8..], v => Assert.Equal(0f, v));
-        // All-one words: U rounds to 1, r = 0.
-        Assert.All(ones, v => Assert.Equal(0f, Math.Abs(v)));
+        // All-zero words: U = 2⁻⁵⁴ (the smallest), θ half a grid step above 0: z₁ = √(108 ln 2) ≈ 8.652, z₂ ≈ 3·10⁻¹⁵.
+        Assert.All(zeros[..8], v => Assert.Equal(Math.Sqrt(108 * Math.Log(2)), v, 2e-6));
+        Assert.All(zeros[8..], v => Assert.Equal(8.652 * Math.PI / 2 * Math.Pow(2, -53), v, 1e-17));
+        // All-one words: U = 1 − 2⁻⁵⁴, which the previous float transform rounded to 1 (r = 0, no noise on either
+        // coordinate); now ln U = −2⁻⁵⁴ exactly, r = 2^−26.5, and θ is half a step below 0.
+        Assert.All(ones[..8], v => Assert.Equal(Math.Pow(2, -26.5), v, 1e-15));
+        Assert.All(ones[8..], v => Assert.True(v < 0f));
+        Assert.DoesNotContain(0f, zeros);
+        Assert.DoesNotContain(0f, ones);
     }
 
     [Fact]
@@ -268,7 +286,7 @@ public sealed class FloatNoiseTests
         float[] first = Draw(source, 300_000);
         float[] second = Draw(source, 300_000);
 
-        Assert.All(first, v => Assert.True(float.IsFinite(v) && Math.Abs(v) <= 9.346f));
+        Assert.All(first, v => Assert.True(float.IsFinite(v) && v != 0f && Math.Abs(v) <= 8.6525f));
         Assert.NotEqual(first, second);
     }
 
@@ -349,23 +367,40 @@ public sealed class FloatNoiseTests
     }
 
     [Fact]
-    public void Log_And_CosSin_AreAccurateToFloat()
+    public void Log_And_CosSin_AreAccurateToDouble()
     {
         double maxLog = 0, maxTrig = 0;
         RandomSource random = new(4);
         for (int i = 0; i < 20_000; i++)
         {
-            float x = (float)Math.Pow(2, -64 * random.NextDouble());
-            float y = FloatBoxMuller.Log(System.Runtime.Intrinsics.Vector256.Create(x))[0];
+            double x = Math.Pow(2, (-60 * random.NextDouble()) + 1);
+            double y = BoxMuller.Log(Vector256.Create(x))[0];
             maxLog = Math.Max(maxLog, Math.Abs(y - Math.Log(x)) / Math.Max(Math.Abs(Math.Log(x)), 1e-3));
-            uint a = (uint)random.NextUInt64();
-            (System.Runtime.Intrinsics.Vector256<float> c, System.Runtime.Intrinsics.Vector256<float> s) = FloatBoxMuller.CosSin(System.Runtime.Intrinsics.Vector256.Create(a));
-            double theta = 2 * Math.PI * a / Math.Pow(2, 32);
+            ulong a = random.NextUInt64();
+            (Vector256<double> c, Vector256<double> s) = BoxMuller.CosSin(Vector256.Create(a));
+            double theta = Reference(0, a).Theta;
             maxTrig = Math.Max(maxTrig, Math.Max(Math.Abs(c[0] - Math.Cos(theta)), Math.Abs(s[0] - Math.Sin(theta))));
         }
 
-        Assert.True(maxLog < 2e-7, $"log relative error {maxLog}");
-        Assert.True(maxTrig < 2e-7, $"sin/cos error {maxTrig}");
+        Assert.True(maxLog < 1e-15, $"log relative error {maxLog}");
+        Assert.True(maxTrig < 3e-15, $"sin/cos error {maxTrig}");
+    }
+
+    [Theory]
+    [InlineData(0UL)]
+    [InlineData(1UL)]
+    [InlineData(1000UL)]
+    [InlineData(1UL << 40)]
+    public void LogUniform_NearOne_KeepsFullRelativePrecision(ulong fromTop)
+    {
+        // k = 2⁵³ − 1 − fromTop: U = 1 − x with x = (fromTop + ½)·2⁻⁵³ ≤ 1.3·10⁻⁴, so ln U = −x − x²/2 − x³/3 − x⁴/4 to double precision.
+        ulong word = ((1UL << 53) - 1 - fromTop) << 11;
+        double x = (fromTop + 0.5) * Math.Pow(2, -53);
+
+        double log = BoxMuller.LogUniform(Vector256.Create(word))[0];
+
+        Assert.True(log < 0);
+        Assert.Equal(-(x + (x * x / 2) + (x * x * x / 3) + (x * x * x * x / 4)), log, Math.Abs(log) * 1e-15);
     }
 
     private sealed class DoublesOnly : INoiseSource

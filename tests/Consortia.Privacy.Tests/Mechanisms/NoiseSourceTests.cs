@@ -66,7 +66,12 @@ public sealed class NoiseSourceTests
     [Fact]
     public void CryptographicSource_InjectedBytes_IsTheBoxMullerTransform()
     {
-        ulong[] words = [0x0123456789ABCDEFUL, 0xFEDCBA9876543210UL, 0x8000000000000000UL, 0x4000000000000000UL];
+        // Four normals take a block of four pairs: radius words 0–3, angle words 4–7; cosines first, then sines.
+        ulong[] words =
+        [
+            0x0123456789ABCDEFUL, 0x8000000000000000UL, 0xFFFFFFFFFFFFF800UL, 0x0000000000000800UL,
+            0xFEDCBA9876543210UL, 0x4000000000000000UL, 0xC000000000000000UL, 0x2000000000000000UL,
+        ];
         byte[] bytes = new byte[words.Length * 8];
         for (int i = 0; i < words.Length; i++)
         {
@@ -78,21 +83,10 @@ public sealed class NoiseSourceTests
 
         source.NextStandardNormals(z);
 
-        // Pairs (u1, u2) with 53-bit uniforms; the block holds the cosines first, then the sines.
-        double U1(ulong w) => ((w >> 11) + 1) * Math.Pow(2, -53);
-        double U2(ulong w) => (w >> 11) * Math.Pow(2, -53);
-        double r0 = Math.Sqrt(-2 * Math.Log(U1(words[0])));
-        double r1 = Math.Sqrt(-2 * Math.Log(U1(words[2])));
-        double[] expected =
-        [
-            r0 * Math.Cos(2 * Math.PI * U2(words[1])),
-            r1 * Math.Cos(2 * Math.PI * U2(words[3])),
-            r0 * Math.Sin(2 * Math.PI * U2(words[1])),
-            r1 * Math.Sin(2 * Math.PI * U2(words[3])),
-        ];
         for (int i = 0; i < 4; i++)
         {
-            Assert.Equal(expected[i], z[i], 1e-13);
+            (double r, double theta) = FloatNoiseTests.Reference(words[i], words[4 + i]);
+            Assert.Equal(r * Math.Cos(theta), z[i], 2e-15 * (1 + r));
         }
     }
 
@@ -104,8 +98,8 @@ public sealed class NoiseSourceTests
 
         source.NextStandardNormals(z);
 
-        Assert.Equal(Math.Sqrt(106 * Math.Log(2)), z[0], 1e-12);
-        Assert.Equal(0.0, z[1], 1e-15);
+        Assert.Equal(Math.Sqrt(108 * Math.Log(2)), z[0], 1e-14);
+        Assert.Equal(Math.Sqrt(108 * Math.Log(2)), z[1], 1e-14);
     }
 
     [Fact]
@@ -118,7 +112,7 @@ public sealed class NoiseSourceTests
         source.NextStandardNormals(first);
         source.NextStandardNormals(second);
 
-        Assert.All(first, v => Assert.True(double.IsFinite(v) && Math.Abs(v) <= 8.58));
+        Assert.All(first, v => Assert.True(double.IsFinite(v) && v != 0 && Math.Abs(v) <= 8.6525));
         Assert.NotEqual(first, second);
     }
 

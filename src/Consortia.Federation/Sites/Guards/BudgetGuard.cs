@@ -1,36 +1,52 @@
 using Consortia.Federation.Sites.Local;
 using Consortia.Governance.Policies;
 using Consortia.Privacy.Budget;
+using Consortia.Privacy.DpSgd;
+using Consortia.SecureAggregation.Quantization;
 
 namespace Consortia.Federation.Sites.Guards;
 
 /// <summary>
-/// Books a DP round's cost to the site's lifetime budget before anything is computed, and refuses the round
-/// (<c>dp-budget</c>) when the charge would exceed it.
+/// Books a DP round's cost to the site's lifetime budget before anything is computed, and refuses the round when it
+/// cannot: no budget at the site, a budget the site cannot open, settings it cannot account, or a charge that would
+/// exceed the budget. Every such problem is a refusal with its reason, never an exception.
 /// </summary>
 /// <remarks>
-/// Client-level DP-FedAvg: the site charges one Gaussian mechanism of the job's total multiplier z per round it
-/// takes part in, at sampling rate 1. It cannot verify the coordinator's site sampling (and the coordinator knows
-/// who took part), so it claims no amplification; this bounds the site's loss from above whatever the sampling.
+/// <para>
+/// The budget is the site's own (its policy or its node configuration), never the job's: a site without one refuses
+/// DP work (rule <c>dp-budget</c>), since a job could otherwise spend without limit what the site cannot track.
+/// </para>
+/// <para>
+/// Client-level DP-FedAvg: the site charges one Gaussian mechanism of the job's total multiplier z per round it takes
+/// part in, at sampling rate 1. The coordinator draws and knows the sample, so the site claims no amplification;
+/// this bounds the site's loss from above whatever the sampling.
+/// </para>
 /// </remarks>
 internal sealed class BudgetGuard : ISiteGuard
 {
+    /// <summary>The reason given when a site without a budget is asked for DP work.</summary>
+    public const string NoBudget =
+        "this site has no lifetime privacy budget (its policy's protections.differential_privacy.lifetime_epsilon_budget, or the node configuration's budget:), so it refuses differential-privacy work it could not charge";
+
     private readonly SiteId _site;
     private readonly PrivacyBudgetLedger? _budget;
+    private readonly string? _budgetProblem;
     private readonly DpCalibration _calibration;
     private readonly SitePrivacyAccount _privacy;
     private readonly SiteAudit _audit;
 
     /// <summary>Creates the guard.</summary>
     /// <param name="site">The site.</param>
-    /// <param name="budget">The site's lifetime budget ledger, or <see langword="null"/> when none is kept (rounds are then accounted, not charged).</param>
+    /// <param name="budget">The site's lifetime budget ledger, or <see langword="null"/> when it has none (DP rounds are then refused).</param>
+    /// <param name="budgetProblem">Why the site has no ledger (e.g. its file holds another budget), given as the refusal's reason.</param>
     /// <param name="calibration">The site's DP-SGD calibration (shared with training).</param>
     /// <param name="privacy">The site's privacy account for the job.</param>
     /// <param name="audit">The site's ledger.</param>
-    public BudgetGuard(SiteId site, PrivacyBudgetLedger? budget, DpCalibration calibration, SitePrivacyAccount privacy, SiteAudit audit)
+    public BudgetGuard(SiteId site, PrivacyBudgetLedger? budget, string? budgetProblem, DpCalibration calibration, SitePrivacyAccount privacy, SiteAudit audit)
     {
         _site = site;
         _budget = budget;
+        _budgetProblem = budgetProblem;
         _calibration = calibration;
         _privacy = privacy;
         _audit = audit;
@@ -38,57 +54,109 @@ internal sealed class BudgetGuard : ISiteGuard
 
     public Refused? Check(TrainTask task)
     {
-        if (task.Dp is { } dp && ChargeSampleLevel(task, dp) is { } refusal)
-        {
-            return refusal;
-        }
-
-        return task.ClientDp is { } clientDp ? ChargeClientLevel(task, clientDp) : null;
-    }
-
-    private Refused? ChargeSampleLevel(TrainTask task, SiteDpSettings dp)
-    {
-        (double q, int steps, double sigma) = _calibration.For(task, dp);
-        return Charge(task, new PrivacyCharge.SampledGaussian(dp.JobId, task.Round.Value, q, sigma, steps), DpMode.SampleLevel, dp.JobId, dp.Options.Delta);
-    }
-
-    private Refused? ChargeClientLevel(TrainTask task, ClientDpRound dp)
-    {
-        if (!(dp.NoiseMultiplier > 0) || !double.IsFinite(dp.NoiseMultiplier) || !(dp.ClipNorm > 0) || !double.IsFinite(dp.ClipNorm))
-        {
-            return new Refused(_site, task.Round, "dp-client-level", $"The round's client-level DP settings are invalid (z = {dp.NoiseMultiplier}, C = {dp.ClipNorm}).");
-        }
-
-        if (task.ControlVariate is not null)
-        {
-            return new Refused(_site, task.Round, "dp-client-level", "Client-level DP cannot release SCAFFOLD's control variates, which are not clipped or noised.");
-        }
-
-        if (Charge(task, new PrivacyCharge.SampledGaussian(dp.JobId, task.Round.Value, 1.0, dp.NoiseMultiplier, 1), DpMode.ClientLevel, dp.JobId, dp.Delta) is { } refusal)
-        {
-            return refusal;
-        }
-
-        _privacy.AddClientRound(dp);
-        return null;
-    }
-
-    private Refused? Charge(TrainTask task, PrivacyCharge charge, DpMode mode, string jobId, double delta)
-    {
-        if (_budget is null)
+        if (task.Dp is null && task.ClientDp is null)
         {
             return null;
         }
 
-        switch (_budget.TryCharge(charge))
+        if (_budget is null)
+        {
+            return new Refused(_site, task.Round, PolicyRules.DpBudget, _budgetProblem is null ? NoBudget : $"the site's privacy budget cannot be used: {_budgetProblem}");
+        }
+
+        (PrivacyCharge? charge, Refused? refusal) = ChargeFor(task);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        switch (_budget.TryCharge(charge!))
         {
             case ChargeOutcome.Refused refused:
-                return new Refused(_site, task.Round, "dp-budget", refused.Message);
+                return new Refused(_site, task.Round, PolicyRules.DpBudget, refused.Message);
             case ChargeOutcome.Accepted:
-                _audit.PrivacyCharge(task.Round, mode, _budget.GetJobSpent(jobId).Epsilon, delta);
+                if (task.Dp is { } dp)
+                {
+                    _audit.PrivacyCharge(task.Round, DpMode.SampleLevel, _budget.GetJobSpent(dp.JobId).Epsilon, dp.Options.Delta);
+                }
+                else if (task.ClientDp is { } clientDp)
+                {
+                    _audit.PrivacyCharge(task.Round, DpMode.ClientLevel, _budget.GetJobSpent(clientDp.JobId).Epsilon, clientDp.Delta);
+                    _privacy.AddClientRound(clientDp);
+                }
+
                 break;
         }
 
         return null;
     }
+
+    /// <summary>
+    /// The job's and the site's ε after this round's charge, without booking it: the per-round fields of the policy's
+    /// round check. <see langword="null"/> values when the task is not DP or cannot be charged (the check above then
+    /// refuses it with the reason).
+    /// </summary>
+    /// <param name="task">The training task.</param>
+    /// <returns>The job's ε and the lifetime ε after the round.</returns>
+    public (double? JobEpsilon, double? LifetimeEpsilon) Preview(TrainTask task)
+    {
+        if (_budget is null || (task.Dp is null && task.ClientDp is null) || ChargeFor(task).Charge is not { } charge)
+        {
+            return (null, null);
+        }
+
+        ChargePreview preview = _budget.Preview(charge);
+        return (preview.JobEpsilon, preview.LifetimeEpsilon);
+    }
+
+    private (PrivacyCharge? Charge, Refused? Refusal) ChargeFor(TrainTask task)
+    {
+        if (task.Dp is { } dp)
+        {
+            if (dp.Options.Sampling != BatchSampling.Poisson)
+            {
+                return (null, new Refused(_site, task.Round, "dp-poisson-sampling", DpSgdOptions.PoissonSamplingRule));
+            }
+
+            try
+            {
+                (double q, int steps, double sigma) = _calibration.For(task, dp);
+                return (new PrivacyCharge.SampledGaussian(dp.JobId, task.Round.Value, q, sigma, steps), null);
+            }
+            catch (Exception error) when (error is InvalidOperationException or ArgumentException)
+            {
+                return (null, new Refused(_site, task.Round, "dp-calibration", $"The site cannot account the round's DP-SGD: {error.Message}"));
+            }
+        }
+
+        ClientDpRound clientDp = task.ClientDp!; // Check and Preview call this only for DP tasks
+        if (!(clientDp.NoiseMultiplier > 0) || !double.IsFinite(clientDp.NoiseMultiplier) || !(clientDp.ClipNorm > 0) || !double.IsFinite(clientDp.ClipNorm))
+        {
+            return (null, new Refused(_site, task.Round, "dp-client-level", $"The round's client-level DP settings are invalid (z = {clientDp.NoiseMultiplier}, C = {clientDp.ClipNorm})."));
+        }
+
+        if (task.ControlVariate is not null)
+        {
+            return (null, new Refused(_site, task.Round, "dp-client-level", "Client-level DP cannot release SCAFFOLD's control variates, which are not clipped or noised."));
+        }
+
+        if (task.SecureSession is { } session && QuantisationMargin(session.Quantization, task.GlobalParameters.Length) >= clientDp.ClipNorm)
+        {
+            return (null, new Refused(_site, task.Round, "dp-quantisation",
+                $"Quantising the clipped update moves it by up to step·√d = {QuantisationMargin(session.Quantization, task.GlobalParameters.Length):G4}, not less than the clip C = {clientDp.ClipNorm:G4}, so no clip leaves the quantised update within C; set privacy.secure_aggregation.clip_range near C."));
+        }
+
+        return (new PrivacyCharge.SampledGaussian(clientDp.JobId, task.Round.Value, 1.0, clientDp.NoiseMultiplier, 1), null);
+    }
+
+    /// <summary>
+    /// How far quantisation can move a clipped update in L2: each of its d coordinates by less than one step, so
+    /// ‖Q(x) − x‖₂ &lt; step·√d. The quantise stage clips to C minus this margin, so that the quantised update — what
+    /// the sum is made of — has norm at most C, the sensitivity the noise is calibrated to.
+    /// </summary>
+    /// <param name="quantization">The round's fixed-point encoding.</param>
+    /// <param name="parameters">d, the update's length.</param>
+    /// <returns>step·√d.</returns>
+    public static double QuantisationMargin(FixedPointOptions quantization, int parameters) =>
+        new FixedPointCodec(quantization).Step * Math.Sqrt(parameters);
 }

@@ -17,6 +17,7 @@ internal sealed class PolicyGuard : ISiteGuard
     private readonly TimeProvider _time;
     private readonly PrivacyBudgetLedger? _budget;
     private readonly SiteAudit _audit;
+    private readonly Func<TrainTask, (double? JobEpsilon, double? LifetimeEpsilon)>? _roundPrivacy;
     private PolicyDecision? _jobDecision;
 
     /// <summary>Creates the guard.</summary>
@@ -26,8 +27,10 @@ internal sealed class PolicyGuard : ISiteGuard
     /// <param name="time">The clock for the policy's schedule.</param>
     /// <param name="budget">The site's budget ledger (the ε already spent), or <see langword="null"/>.</param>
     /// <param name="audit">The site's ledger.</param>
-    public PolicyGuard(SiteId site, PolicyEvaluator evaluator, JobDescriptor job, TimeProvider time, PrivacyBudgetLedger? budget, SiteAudit audit)
+    /// <param name="roundPrivacy">The job's and the site's ε after a round's charge (the round check's ε fields), or <see langword="null"/>.</param>
+    public PolicyGuard(SiteId site, PolicyEvaluator evaluator, JobDescriptor job, TimeProvider time, PrivacyBudgetLedger? budget, SiteAudit audit, Func<TrainTask, (double? JobEpsilon, double? LifetimeEpsilon)>? roundPrivacy = null)
     {
+        _roundPrivacy = roundPrivacy;
         _site = site;
         _evaluator = evaluator;
         _job = job;
@@ -48,7 +51,10 @@ internal sealed class PolicyGuard : ISiteGuard
         PolicyDecision decision = _jobDecision;
         if (decision.Accepted)
         {
-            decision = _evaluator.EvaluateRound(new RoundDescriptor(_job.JobId, task.Round.Value, task.Participants), _time.GetUtcNow());
+            // The round's ε after its charge is checked against the per-job ceiling and the lifetime budget.
+            (double? jobEpsilon, double? lifetimeEpsilon) = _roundPrivacy?.Invoke(task) ?? (null, null);
+            RoundDescriptor round = new(_job.JobId, task.Round.Value, task.Participants) { JobEpsilonAfterRound = jobEpsilon, LifetimeEpsilonAfterRound = lifetimeEpsilon };
+            decision = _evaluator.EvaluateRound(round, _time.GetUtcNow());
             if (!decision.Accepted)
             {
                 _audit.PolicyDecision(task.Round.Value, decision);

@@ -8,6 +8,9 @@ namespace Consortia.Federation.Sites.Pipeline;
 /// <remarks>
 /// Stochastic rounding draws come from the site's randomness for the round: the cryptographic generator at a deployed
 /// site, seeded in simulation so runs reproduce; the masks that protect the update come from the mask stage's generator.
+/// Under client-level DP the update is first clipped to C − step·√d: rounding moves each of its d coordinates by less
+/// than one step, so the quantised update that enters the sum has norm at most C, the sensitivity the noise covers
+/// (the budget guard refuses a round whose step·√d leaves no room).
 /// </remarks>
 internal sealed class QuantiseStage : IUpdateStage
 {
@@ -24,6 +27,12 @@ internal sealed class QuantiseStage : IUpdateStage
         if (draft.Task.SecureSession is not { } session)
         {
             return;
+        }
+
+        if (draft.Task.ClientDp is { } dp)
+        {
+            double margin = Guards.BudgetGuard.QuantisationMargin(session.Quantization, draft.Delta.Length);
+            _ = Privacy.Mechanisms.L2Clipping.ClipInPlace(draft.Delta.Values, dp.ClipNorm - margin);
         }
 
         float[] vector = SecureUpdateLayout.Encode(draft.ToUpdate(draft.Task.Site), session.ControlVariates, session.UnclippedBit);

@@ -25,8 +25,9 @@ namespace Consortia.Federation.Strategies.ClientDp;
 /// </para>
 /// <para>
 /// Needs only the sum of updates (and, with adaptive clipping, the sum of the sites' b − ½), so it runs unchanged under
-/// secure aggregation. Calibration: the accountant's sampling rate is q = m/N and its steps are the job's rounds;
-/// with a target ε the smallest z meeting it is found once per (m, N). The wrapped strategy's
+/// secure aggregation. Calibration (<see cref="ClientLevelAccounting"/>): the draw of sites from the job seed is known to the
+/// coordinator, so it amplifies nothing; the job's ε is that of a site taking part in every round, and a target ε is
+/// met by the smallest such z. The wrapped strategy's
 /// <see cref="IStrategy.PlanTraining"/> must be a pure function of its input (those of this library are), because the
 /// decorator re-plans in <see cref="Aggregate"/> to recover m.
 /// </para>
@@ -108,7 +109,7 @@ public sealed class ClientDpStrategy : IStrategy
 
         ClientLevelDpOptions options = _settings.Options;
         double q = (double)sampledSites / totalSites;
-        double z = options.NoiseMultiplier ?? ClientLevelAccounting.Calibrate(options.TargetEpsilon!.Value, options.Delta, q, _settings.TotalRounds);
+        double z = options.NoiseMultiplier ?? ClientLevelAccounting.Calibrate(options.TargetEpsilon!.Value, options.Delta, _settings.TotalRounds);
         double zUpdate = z;
         double? bitNoise = null;
         if (options.Adaptive is { } adaptive)
@@ -124,7 +125,7 @@ public sealed class ClientDpStrategy : IStrategy
             bitNoise = sigmaB;
         }
 
-        double epsilon = ClientLevelAccounting.Epsilon(q, z, _settings.TotalRounds, options.Delta).Epsilon;
+        double epsilon = ClientLevelAccounting.Epsilon(z, _settings.TotalRounds, options.Delta).Epsilon; // no amplification by the seeded draw
         ClientDpCalibration calibration = new(sampledSites, totalSites, q, z, zUpdate, bitNoise, epsilon);
         _calibration = calibration;
         return calibration;

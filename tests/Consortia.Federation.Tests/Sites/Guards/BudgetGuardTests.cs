@@ -15,10 +15,13 @@ public sealed class BudgetGuardTests
 
     private static ClientDpRound Round(double z) => new("job", ClipNorm: 1.0, ReportUnclippedBit: false, NoiseMultiplier: z, SampleRate: 1.0, Delta: 1e-5);
 
+    private static PrivacyBudgetLedger Ledger(TempDirectory temp, double epsilon) =>
+        PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = temp.File("budget.db"), Budget = new LifetimeBudget(epsilon, 1e-5) }, new FakeTimeProvider());
+
     private static (BudgetGuard Guard, SitePrivacyAccount Account) Create(PrivacyBudgetLedger? budget)
     {
         SitePrivacyAccount account = new(s_site, budget);
-        return (new BudgetGuard(s_site, budget, new DpCalibration(100), account, new SiteAudit(null, "job")), account);
+        return (new BudgetGuard(s_site, budget, null, new DpCalibration(100), account, new SiteAudit(null, "job")), account);
     }
 
     [Fact]
@@ -44,7 +47,9 @@ public sealed class BudgetGuardTests
     [InlineData(double.NaN)]
     public void Check_InvalidClientLevelSettings_RefusedBeforeCharging(double z)
     {
-        (BudgetGuard guard, SitePrivacyAccount account) = Create(null);
+        using TempDirectory temp = new();
+        using PrivacyBudgetLedger budget = Ledger(temp, 10);
+        (BudgetGuard guard, SitePrivacyAccount account) = Create(budget);
 
         Refused refused = Assert.IsType<Refused>(guard.Check(Drafts.Task(Round(z))));
 
@@ -55,7 +60,9 @@ public sealed class BudgetGuardTests
     [Fact]
     public void Check_ClientLevelWithControlVariates_Refused()
     {
-        (BudgetGuard guard, _) = Create(null);
+        using TempDirectory temp = new();
+        using PrivacyBudgetLedger budget = Ledger(temp, 10);
+        (BudgetGuard guard, _) = Create(budget);
         TrainTask task = Drafts.Task(Round(1.0)) with { ControlVariate = new ParameterVector(Drafts.Layout) };
 
         Assert.Equal("dp-client-level", guard.Check(task)?.Rule);
@@ -68,5 +75,63 @@ public sealed class BudgetGuardTests
 
         Assert.Null(guard.Check(Drafts.Task()));
         Assert.Null(account.Report);
+    }
+
+    [Fact]
+    public void Check_DpWithoutABudget_RefusedWithTheReason()
+    {
+        (BudgetGuard guard, SitePrivacyAccount account) = Create(null);
+        BudgetGuard withProblem = new(s_site, null, "the file stores a different budget", new DpCalibration(100), new SitePrivacyAccount(s_site, null), new SiteAudit(null, "job"));
+
+        Refused refused = Assert.IsType<Refused>(guard.Check(Drafts.Task(Round(1.0))));
+        Refused mismatch = Assert.IsType<Refused>(withProblem.Check(Drafts.Task(Round(1.0))));
+
+        Assert.Equal("dp-budget", refused.Rule);
+        Assert.Equal(BudgetGuard.NoBudget, refused.Reason);
+        Assert.Equal("dp-budget", mismatch.Rule);
+        Assert.Contains("the file stores a different budget", mismatch.Reason, StringComparison.Ordinal);
+        Assert.Null(account.Report);
+    }
+
+    [Fact]
+    public void Check_SampleLevelFixedSizeBatches_Refused()
+    {
+        using TempDirectory temp = new();
+        using PrivacyBudgetLedger budget = Ledger(temp, 10);
+        (BudgetGuard guard, _) = Create(budget);
+        SiteDpSettings dp = new(new Privacy.DpSgd.DpSgdOptions { NoiseMultiplier = 1, Sampling = Privacy.DpSgd.BatchSampling.FixedSize }, "job", 3);
+
+        Assert.Equal("dp-poisson-sampling", guard.Check(Drafts.Task() with { Dp = dp })?.Rule);
+        Assert.Equal(0, budget.GetSpent().ChargeCount);
+    }
+
+    [Fact]
+    public void Preview_GivesTheJobAndLifetimeEpsilonAfterTheRound_WithoutCharging()
+    {
+        using TempDirectory temp = new();
+        using PrivacyBudgetLedger budget = Ledger(temp, 10);
+        (BudgetGuard guard, _) = Create(budget);
+        TrainTask task = Drafts.Task(Round(2.0));
+
+        (double? job, double? lifetime) = guard.Preview(task);
+
+        Assert.Equal(0, budget.GetSpent().ChargeCount);
+        Assert.Null(guard.Check(task));
+        Assert.Equal(budget.GetJobSpent("job").Epsilon, job!.Value, 12);
+        Assert.Equal(budget.GetSpent().Epsilon, lifetime!.Value, 12);
+        Assert.Equal((null, null), guard.Preview(Drafts.Task()));
+    }
+
+    [Fact]
+    public void Check_ClientLevelUnderAQuantisationCoarserThanTheClip_Refused()
+    {
+        using TempDirectory temp = new();
+        using PrivacyBudgetLedger budget = Ledger(temp, 10);
+        (BudgetGuard guard, _) = Create(budget);
+        // clip_range 10⁹ in a 32-bit ring over 3 summands: one step is about 3.7, so step·√3 ≈ 6.5 is above C = 1.
+        Consortia.Federation.SecureAggregation.SecureTrainingSession coarse = Drafts.Session() with { Quantization = new Consortia.SecureAggregation.Quantization.FixedPointOptions { ClipRange = 1e9, MaxSummands = 3 } };
+
+        Assert.Equal("dp-quantisation", guard.Check(Drafts.Task(Round(1.0), coarse))?.Rule);
+        Assert.Null(guard.Check(Drafts.Task(Round(1.0), Drafts.Session())));
     }
 }

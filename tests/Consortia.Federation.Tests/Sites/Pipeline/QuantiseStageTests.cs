@@ -49,4 +49,29 @@ public sealed class QuantiseStageTests
 
         Assert.Null(draft.Encoded);
     }
+
+    [Theory]
+    [InlineData(0.01)]
+    [InlineData(0.3)]
+    public void Apply_ClientLevel_TheQuantisedUpdateStaysWithinTheClip(double clip)
+    {
+        // A coarse encoding (step ≈ 7.5·10⁻⁵·10 with clip_range 10⁴ over 3 summands) so rounding matters next to C.
+        SecureTrainingSession session = Drafts.Session() with { Quantization = new FixedPointOptions { ClipRange = 1e4, MaxSummands = 3 } };
+        FixedPointCodec codec = new(session.Quantization);
+        double margin = codec.Step * Math.Sqrt(Drafts.Layout.Length);
+        Assert.InRange(margin, 0, clip / 2);
+        for (ulong seed = 0; seed < 200; seed++)
+        {
+            ClientDpRound dp = new("job", clip, false, 1.0, 1.0, 1e-5);
+            float f = (float)(clip / Math.Sqrt(3));
+            UpdateDraft draft = Drafts.Of(Drafts.Task(dp, session), [f, -f, f], weight: 1, loss: double.NaN); // norm exactly C, as clipped
+
+            new QuantiseStage(new RandomSource(seed)).Apply(draft);
+
+            double[] decoded = new double[draft.Encoded!.Length];
+            codec.DecodeSum(draft.Encoded, decoded);
+            double norm = Math.Sqrt((decoded[0] * decoded[0]) + (decoded[1] * decoded[1]) + (decoded[2] * decoded[2]));
+            Assert.True(norm <= clip, $"seed {seed}: the quantised update has norm {norm} > C = {clip}");
+        }
+    }
 }

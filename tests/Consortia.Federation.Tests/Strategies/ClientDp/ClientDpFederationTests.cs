@@ -20,13 +20,29 @@ using Consortia.TestKit;
 namespace Consortia.Federation.Tests.Strategies.ClientDp;
 
 /// <summary>Client-level DP end to end: site-side clipping, the engine, secure aggregation, budgets and simulation.</summary>
-public sealed class ClientDpFederationTests
+public sealed class ClientDpFederationTests : IDisposable
 {
+    private readonly TempDirectory _budgets = new();
+    private readonly List<PrivacyBudgetLedger> _ledgers = [];
     private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 5, []);
     private static readonly LocalTrainingOptions s_training = new() { BatchSize = 8, LocalSteps = 10, Optimizer = new() { LearningRate = 0.1f } };
 
-    private static SiteAgent[] Agents(FederatedDataset data, Func<int, PrivacyBudgetLedger?>? budget = null) =>
-        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), budget);
+    public void Dispose()
+    {
+        _ledgers.ForEach(l => l.Dispose());
+        _budgets.Dispose();
+    }
+
+    // A site without a budget refuses DP rounds; these sites get a large one of their own (one ledger file per agent).
+    private SiteAgent[] Agents(FederatedDataset data, Func<int, PrivacyBudgetLedger?>? budget = null) =>
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), budget ?? (i => Budget()));
+
+    private PrivacyBudgetLedger Budget()
+    {
+        PrivacyBudgetLedger ledger = PrivacyBudgetLedger.Create(new PrivacyBudgetLedgerOptions { Path = _budgets.File($"site-{_ledgers.Count}.db"), Budget = new LifetimeBudget(1e6, 1e-5) }, TimeProvider.System);
+        _ledgers.Add(ledger);
+        return ledger;
+    }
 
     private static ClientDpStrategy Strategy(ClientLevelDpOptions options, int rounds) =>
         new(new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new ClientDpSettings(options, "job", rounds), ClientDpStrategy.SeededNoise);
@@ -84,7 +100,7 @@ public sealed class ClientDpFederationTests
     public async Task Site_WithABudget_RefusesTheRoundThatWouldExceedIt()
     {
         const double Z = 6.0, Budget = 1.0;
-        int admitted = Enumerable.Range(1, 50).TakeWhile(k => ClientLevelAccounting.Epsilon(1.0, Z, k, 1e-5).Epsilon <= Budget).Count();
+        int admitted = Enumerable.Range(1, 50).TakeWhile(k => ClientLevelAccounting.Epsilon(Z, k, 1e-5).Epsilon <= Budget).Count();
         Assert.InRange(admitted, 1, 20);
         FederatedDataset data = Some.ClassificationFederation(1);
         using TempDirectory folder = new();
@@ -103,7 +119,7 @@ public sealed class ClientDpFederationTests
             Assert.Equal("dp-budget", refused.Rule);
             SitePrivacyReport report = Assert.IsType<SitePrivacyReport>(agent.Privacy);
             Assert.Equal(admitted, report.Steps);
-            Assert.Equal(ClientLevelAccounting.Epsilon(1.0, Z, admitted, 1e-5).Epsilon, report.Epsilon, 9);
+            Assert.Equal(ClientLevelAccounting.Epsilon(Z, admitted, 1e-5).Epsilon, report.Epsilon, 9);
         }
 
         // After a restart the budget is still spent.
@@ -139,21 +155,26 @@ public sealed class ClientDpFederationTests
 
     [Trait("Category", "Slow")]
     [Fact]
-    public async Task Simulation_SiteBudgetBelowTheJobsEpsilon_RefusesLaterRoundsVisibly()
+    public async Task Simulation_SitePolicyBudgetBelowTheJobsEpsilon_RefusesTheJobVisibly()
     {
         JobDefinition job = JobFile.Load(RepositoryPaths.Combine("examples", "heart-disease", "dp-fedavg-client.yaml"));
         job = job with
         {
             Engine = job.Engine with { Rounds = 6 },
             ClientDp = job.ClientDp! with { TotalRounds = 6, Options = job.ClientDp.Options with { TargetEpsilon = 3 } },
-            SiteBudget = new LifetimeBudget(1.5, 1e-5),
             Baselines = null,
         };
+        // Each site's lifetime budget is its own policy's (ε = 1.5), never the job's.
+        Governance.Policies.SitePolicy policy = Governance.Policies.PolicyEvaluator.FromFile(RepositoryPaths.Combine("examples", "policies", "heart-disease-research.yaml")).Policy!;
+        policy = policy with { Protections = policy.Protections with { DifferentialPrivacy = policy.Protections.DifferentialPrivacy! with { EpsilonCeilingPerJob = 1.5, LifetimeEpsilonBudget = 1.5 } } };
+        FederatedDataset data = FederatedDataLoader.Load(job.Data, Path.GetDirectoryName(job.SourcePath)!);
 
-        SimulationResult result = await FederatedSimulation.RunAsync(job, null, null, TestContext.Current.CancellationToken);
+        SimulationResult result = await FederatedSimulation.RunAsync(job, data, null, null, _ => new Governance.Policies.PolicyEvaluator(policy), TestContext.Current.CancellationToken);
 
-        Assert.Contains(result.Federated.Rounds, r => r.Refusals.Any(x => x.Rule == "dp-budget"));
-        Assert.All(result.Privacy, p => Assert.True(p.LifetimeEpsilon <= 1.5));
-        Assert.False(result.Federated.Rounds[^1].Aggregated);
+        // The job's ε of 3 exceeds the sites' own ceiling and lifetime budget of 1.5: refused before anything is charged.
+        Assert.All(result.Federated.Rounds, r => Assert.False(r.Aggregated));
+        Assert.All(result.Federated.Rounds[0].Refusals, x => Assert.Contains(x.Rule, new[] { "dp-epsilon-ceiling", "dp-budget" }));
+        Assert.Equal(4, result.Federated.Rounds[0].Refusals.Count);
+        Assert.Empty(result.Privacy);
     }
 }

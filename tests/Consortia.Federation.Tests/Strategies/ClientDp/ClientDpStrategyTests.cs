@@ -103,7 +103,7 @@ public sealed class ClientDpStrategyTests
     }
 
     [Fact]
-    public void PlanTraining_CalibratesForTheSiteSamplingRateAndTheJobsRounds()
+    public void PlanTraining_CalibratesForASiteDrawnInEveryRound_TheSeededDrawAmplifiesNothing()
     {
         const int Rounds = 30;
         ClientDpStrategy strategy = Strategy(new ClientLevelDpOptions { ClipNorm = 0.7, TargetEpsilon = 2, Delta = 1e-6 }, fractionFit: 0.3, rounds: Rounds);
@@ -118,12 +118,12 @@ public sealed class ClientDpStrategyTests
         Assert.Equal(1e-6, round.Delta);
         Assert.False(round.ReportUnclippedBit);
         double z = round.NoiseMultiplier;
-        // The accountant's view: q = sampled / total, steps = rounds.
-        Assert.Equal(z, NoiseCalibrator.TryCalibrate(new NoiseCalibrationOptions { TargetEpsilon = 2, Delta = 1e-6, SampleRate = 0.3, Steps = Rounds }, out NoiseCalibration? c) ? c.NoiseMultiplier : double.NaN);
-        Assert.True(RdpAccountant.ComputeEpsilon(0.3, z, Rounds, 1e-6).Epsilon <= 2);
-        Assert.True(RdpAccountant.ComputeEpsilon(0.3, z * 0.99, Rounds, 1e-6).Epsilon > 2);
+        // The accountant's view: the draw from the job seed is known to the coordinator, so q = 1 over every round.
+        Assert.Equal(z, NoiseCalibrator.TryCalibrate(new NoiseCalibrationOptions { TargetEpsilon = 2, Delta = 1e-6, SampleRate = 1.0, Steps = Rounds }, out NoiseCalibration? c) ? c.NoiseMultiplier : double.NaN);
+        Assert.True(RdpAccountant.ComputeEpsilon(1.0, z, Rounds, 1e-6).Epsilon <= 2);
+        Assert.True(RdpAccountant.ComputeEpsilon(1.0, z * 0.99, Rounds, 1e-6).Epsilon > 2);
         ClientDpCalibration calibration = Assert.IsType<ClientDpCalibration>(strategy.Calibration);
-        Assert.Equal(RdpAccountant.ComputeEpsilon(0.3, z, Rounds, 1e-6).Epsilon, calibration.Epsilon);
+        Assert.Equal(RdpAccountant.ComputeEpsilon(1.0, z, Rounds, 1e-6).Epsilon, calibration.Epsilon);
     }
 
     [Fact]
