@@ -161,10 +161,11 @@ public static class JobFile
         DpSgdOptions? dp = null;
         ClientLevelDpOptions? clientDp = null;
         LifetimeBudget? siteBudget = null;
+        bool trustedCoordinator = false;
         if (job.Section("privacy") is { } privacy)
         {
             secureAggregation = ReadSecureAggregation(privacy);
-            (dp, clientDp) = ReadDp(privacy);
+            (dp, clientDp) = ReadDp(privacy, out trustedCoordinator);
             if (clientDp is not null && !s_clientLevelStrategies.Contains(strategy.Kind))
             {
                 YamlSection dpSection = privacy.RequireSection("dp");
@@ -241,7 +242,12 @@ public static class JobFile
                 Dp = dp is null ? null : new SiteDpSettings(dp, name, rounds),
             },
             SiteBudget = siteBudget,
-            ClientDp = clientDp is null ? null : new ClientDpSettings(clientDp, name, rounds),
+            ClientDp = clientDp is null ? null : new ClientDpSettings(clientDp, name, rounds)
+            {
+                TrustedCoordinator = trustedCoordinator,
+                SecureAggregation = secureAggregation,
+                MinimumParticipants = minParticipants,
+            },
             Columns = columns,
             Policies = policies,
             Strategy = strategy,
@@ -263,8 +269,9 @@ public static class JobFile
     private static readonly HashSet<StrategyKind> s_clientLevelStrategies =
         [StrategyKind.FedAvg, StrategyKind.FedProx, StrategyKind.FedAdam, StrategyKind.FedYogi, StrategyKind.FedAdagrad, StrategyKind.FedAvgM];
 
-    private static (DpSgdOptions? SampleLevel, ClientLevelDpOptions? ClientLevel) ReadDp(YamlSection privacy)
+    private static (DpSgdOptions? SampleLevel, ClientLevelDpOptions? ClientLevel) ReadDp(YamlSection privacy, out bool trustedCoordinator)
     {
+        trustedCoordinator = false;
         if (privacy.Section("dp") is not { } section)
         {
             return (null, null);
@@ -276,6 +283,8 @@ public static class JobFile
             case "sample-level":
                 return (ReadSampleLevel(section), null);
             case "client-level":
+                // With secure aggregation the sites add the noise (distributed DP) unless the job trusts the coordinator to.
+                trustedCoordinator = section.Bool("trusted_coordinator") ?? false;
                 return (null, ReadClientLevel(section));
             default:
                 throw section.Error("mode", $"expected sample-level (DP-SGD at each site) or client-level (DP-FedAvg), got '{mode}'.");

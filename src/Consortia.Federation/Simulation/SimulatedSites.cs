@@ -65,6 +65,7 @@ internal sealed class SimulatedSites : IDisposable
             Budget = budgets[i],
             Audit = ledgers?.Sites[i],
             Noise = new SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i)),
+            NoiseWords = new Privacy.Distributed.SeededWordSource(random.Derive("distributed-dp-noise").Derive((ulong)i)),
         }.Build())];
         return new SimulatedSites(agents, budgets, temporary);
     }

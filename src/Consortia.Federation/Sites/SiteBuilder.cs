@@ -8,6 +8,7 @@ using Consortia.Governance.Policies;
 using Consortia.Learning;
 using Consortia.Learning.Models;
 using Consortia.Privacy.Budget;
+using Consortia.Privacy.Distributed;
 using Consortia.Privacy.Mechanisms;
 using Consortia.SecureAggregation.Crypto;
 
@@ -16,7 +17,7 @@ namespace Consortia.Federation.Sites;
 /// <summary>
 /// The one composition of a site for a job, used by simulation and by deployed nodes alike: its data, its
 /// policy, its privacy budget and audit ledger, its randomness and its clock, wired into a <see cref="SiteAgent"/>
-/// with its guards (policy, budget) and its update pipeline (clip → weight → quantise → mask).
+/// with its guards (policy, budget) and its update pipeline (clip → noise → weight → quantise → mask).
 /// </summary>
 /// <remarks>
 /// Fail closed: without a <see cref="Policy"/> the site refuses every job, in simulation as on a node.
@@ -70,6 +71,13 @@ public sealed class SiteBuilder
     /// <summary>The Gaussian noise source for DP-SGD; the agent disposes it when it is disposable.</summary>
     /// <value>Default: the operating system's cryptographic generator. Simulation passes a seeded one so that runs reproduce.</value>
     public INoiseSource? Noise { get; init; }
+
+    /// <summary>The site's private randomness for distributed DP (its rounding and its share of the noise).</summary>
+    /// <value>
+    /// Default: the operating system's cryptographic generator, so the coordinator cannot know the site's noise.
+    /// Simulation passes a seeded one (from the job seed and the site) so that runs reproduce.
+    /// </value>
+    public IRandomWordSource? NoiseWords { get; init; }
 
     /// <summary>Builds the site's agent.</summary>
     /// <returns>The agent, ready for the job's tasks.</returns>
