@@ -98,7 +98,7 @@ public sealed class SiteBuilder
         DpCalibration calibration = new(Train.Count);
         PolicyGuard policy = new(Site, Policy ?? new PolicyEvaluator(null), Job.Describe(), Time, Budget, audit);
         SiteTrainer trainer = new(spec, Train, Random, Job.Training.BatchSize, noise, calibration, privacy);
-        UpdatePipeline pipeline = new([new ClientClipStage(), new WeightStage(), new QuantiseStage(Random), new MaskStage(SystemSecureRandom.Instance)]);
+        UpdatePipeline pipeline = new([new ClientClipStage(), new NoiseStage(Job.ClientDp, NoiseWords ?? new CryptographicWordSource()), new WeightStage(), new QuantiseStage(Random), new MaskStage(SystemSecureRandom.Instance)]);
         SiteEvaluator evaluator = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit);
         return new SiteAgent(
             Site, Train.Count, [policy, new BudgetGuard(Site, Budget, calibration, privacy, audit)], trainer, pipeline, evaluator, privacy, audit, noise as IDisposable);
