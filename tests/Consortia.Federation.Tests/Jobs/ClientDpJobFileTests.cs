@@ -60,6 +60,11 @@ public sealed class ClientDpJobFileTests
         Assert.True(trusted.ClientDp!.TrustedCoordinator);
         Assert.False(trusted.ClientDp.IsDistributed);
         Assert.False(clear.ClientDp!.IsDistributed); // without secure aggregation the coordinator sees every update anyway
+
+        // Site policies see who adds the noise (rule dp-trusted-coordinator).
+        Assert.False(secure.Describe().Dp!.CentralNoise);
+        Assert.True(trusted.Describe().Dp!.CentralNoise);
+        Assert.True(clear.Describe().Dp!.CentralNoise);
     }
 
     [Fact]
