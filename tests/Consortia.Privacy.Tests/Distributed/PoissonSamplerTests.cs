@@ -7,6 +7,7 @@ public sealed class PoissonSamplerTests
 {
     private const int Draws = 1_000_000;
 
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(0.3)]
     [InlineData(0.5)]
@@ -39,6 +40,7 @@ public sealed class PoissonSamplerTests
         Assert.InRange(variance, mean - (5 * varianceError), mean + (5 * varianceError));
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void ChiSquare_AgainstASlightlyWrongMean_Rejects()
     {

@@ -7,6 +7,7 @@ public sealed class SkellamSamplerTests
 {
     private const int Draws = 1_000_000;
 
+    [Trait("Category", "Slow")]
     [Theory]
     [InlineData(0.8)]
     [InlineData(20)]
