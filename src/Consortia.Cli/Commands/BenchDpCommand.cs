@@ -66,7 +66,7 @@ internal static class BenchDpCommand
 
         IReadOnlyList<DpUtilityRow> utility = await DpBenchmark.MeasureUtilityAsync(baseJob, data, clientJob, clientData, seeds, cancellationToken).ConfigureAwait(false);
         List<DpThroughputRow> throughput = skipThroughput ? [] : [DpBenchmark.MeasureThroughput("30-64-1", 30, 64), DpBenchmark.MeasureThroughput("1000-256-1", 1000, 256)];
-        List<DpNoiseCostRow> noiseCost = skipThroughput ? [] : [DpBenchmark.MeasureSiteNoiseCost(14), DpBenchmark.MeasureSiteNoiseCost(1000)];
+        List<DpNoiseCostRow> noiseCost = skipThroughput ? [] : [DpBenchmark.MeasureSiteNoiseCost(14), DpBenchmark.MeasureSiteNoiseCost(100)];
         await stdout.WriteLineAsync(json ? ToJson(utility, throughput, noiseCost) : ToTable(utility, throughput, noiseCost, seeds)).ConfigureAwait(false);
         return 0;
     }
