@@ -10,8 +10,9 @@ using Consortia.Federation.Jobs;
 namespace Consortia.Cli.Commands;
 
 /// <summary>
-/// <c>consortia bench dp --dataset heart-disease [--json]</c>: test accuracy against ε for sample-level DP-SGD and for
-/// client-level DP-FedAvg, and DP-SGD's throughput against non-private training measured in the same run.
+/// <c>consortia bench dp --dataset heart-disease [--json]</c>: test accuracy against ε for sample-level DP-SGD, for
+/// client-level DP-FedAvg with central noise and with distributed noise (the sites' Skellam shares under secure
+/// aggregation), DP-SGD's throughput against non-private training, and what distributed noise costs a site per round.
 /// </summary>
 internal static class BenchDpCommand
 {
@@ -24,7 +25,7 @@ internal static class BenchDpCommand
         Option<string> seeds = new("--seeds") { Description = "Comma-separated seeds.", DefaultValueFactory = _ => "42,43,44,45,46" };
         Option<bool> json = new("--json") { Description = "Prints one JSON document." };
         Option<bool> skipThroughput = new("--skip-throughput") { Description = "Measures utility only (throughput rows are left out)." };
-        Command command = new("dp", "Accuracy at ε ∈ {0.5, 1, 2, 4, 8, ∞} (δ = 1e-5) for sample-level and client-level DP, and DP-SGD throughput against non-private training.") { dataset, job, clientJob, seeds, json, skipThroughput };
+        Command command = new("dp", "Accuracy at ε ∈ {0.5, 1, 2, 4, 8, ∞} (δ = 1e-5) for sample-level and client-level DP and at ε ∈ {1, 2, 4, 8} for distributed DP, DP-SGD throughput against non-private training, and the per-site cost of distributed noise.") { dataset, job, clientJob, seeds, json, skipThroughput };
         command.SetAction((parse, ct) => RunAsync(parse.GetRequiredValue(job), parse.GetValue(clientJob), parse.GetRequiredValue(seeds), parse.GetValue(json), parse.GetValue(skipThroughput), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         return command;
     }
@@ -65,22 +66,23 @@ internal static class BenchDpCommand
 
         IReadOnlyList<DpUtilityRow> utility = await DpBenchmark.MeasureUtilityAsync(baseJob, data, clientJob, clientData, seeds, cancellationToken).ConfigureAwait(false);
         List<DpThroughputRow> throughput = skipThroughput ? [] : [DpBenchmark.MeasureThroughput("30-64-1", 30, 64), DpBenchmark.MeasureThroughput("1000-256-1", 1000, 256)];
-        await stdout.WriteLineAsync(json ? ToJson(utility, throughput) : ToTable(utility, throughput, seeds)).ConfigureAwait(false);
+        List<DpNoiseCostRow> noiseCost = skipThroughput ? [] : [DpBenchmark.MeasureSiteNoiseCost(14), DpBenchmark.MeasureSiteNoiseCost(100)];
+        await stdout.WriteLineAsync(json ? ToJson(utility, throughput, noiseCost) : ToTable(utility, throughput, noiseCost, seeds)).ConfigureAwait(false);
         return 0;
     }
 
-    private static string ToJson(IReadOnlyList<DpUtilityRow> utility, List<DpThroughputRow> throughput)
+    private static string ToJson(IReadOnlyList<DpUtilityRow> utility, List<DpThroughputRow> throughput, List<DpNoiseCostRow> noiseCost)
     {
         using MemoryStream stream = new();
         using (Utf8JsonWriter w = new(stream, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
             w.WriteStartArray("utility");
-            foreach ((string mode, double? epsilon, double accuracy) in utility)
+            foreach (DpUtilityRow row in utility)
             {
                 w.WriteStartObject();
-                w.WriteString("mode", mode);
-                if (epsilon is { } e)
+                w.WriteString("mode", row.Mode);
+                if (row.Epsilon is { } e)
                 {
                     w.WriteNumber("epsilon", e);
                 }
@@ -89,7 +91,17 @@ internal static class BenchDpCommand
                     w.WriteNull("epsilon");
                 }
 
-                Json.Number(w, "accuracy", accuracy);
+                Json.Number(w, "accuracy", row.Accuracy);
+                if (row.ReportedEpsilon is { } reported)
+                {
+                    w.WriteNumber("reported_epsilon", reported);
+                }
+
+                if (row.NoiseMultiplier is { } z)
+                {
+                    w.WriteNumber("noise_multiplier", z);
+                }
+
                 w.WriteEndObject();
             }
 
@@ -101,6 +113,19 @@ internal static class BenchDpCommand
                 w.WriteString("model", model);
                 w.WriteNumber("dp_examples_per_s", dp);
                 w.WriteNumber("plain_examples_per_s", plain);
+                w.WriteNumber("dp_over_plain", dp / plain);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("distributed_noise_cost");
+            foreach ((int parameters, double siteVariance, double noise, double plain) in noiseCost)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("parameters", parameters);
+                w.WriteNumber("site_variance", siteVariance);
+                w.WriteNumber("noise_ms_per_site_round", noise);
+                w.WriteNumber("plain_ms_per_site_round", plain);
                 w.WriteEndObject();
             }
 
@@ -111,17 +136,17 @@ internal static class BenchDpCommand
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string ToTable(IReadOnlyList<DpUtilityRow> utility, List<DpThroughputRow> throughput, ulong[] seeds)
+    private static string ToTable(IReadOnlyList<DpUtilityRow> utility, List<DpThroughputRow> throughput, List<DpNoiseCostRow> noiseCost, ulong[] seeds)
     {
         CultureInfo c = CultureInfo.InvariantCulture;
         StringBuilder table = new();
-        table.AppendLine(c, $"Sample-level DP-SGD and client-level DP-FedAvg on Heart (δ = 1e-5), mean over centers and seeds {string.Join(",", seeds)}:");
+        table.AppendLine(c, $"Sample-level DP-SGD, client-level DP-FedAvg (central noise) and distributed DP (sites' Skellam noise under secure aggregation) on Heart (δ = 1e-5), mean over centers and seeds {string.Join(",", seeds)}:");
         table.AppendLine();
-        table.AppendLine("| mode | ε | accuracy |");
-        table.AppendLine("|---|---|---|");
-        foreach ((string mode, double? epsilon, double accuracy) in utility)
+        table.AppendLine("| mode | ε | accuracy | ε reported | z |");
+        table.AppendLine("|---|---|---|---|---|");
+        foreach (DpUtilityRow row in utility)
         {
-            table.AppendLine(c, $"| {mode} | {(epsilon is { } e ? e.ToString(c) : "∞ (no DP)")} | {SimulationReport.Format(accuracy)} |");
+            table.AppendLine(c, $"| {row.Mode} | {(row.Epsilon is { } e ? e.ToString(c) : "∞ (no DP)")} | {SimulationReport.Format(row.Accuracy)} | {(row.ReportedEpsilon is { } r ? r.ToString("F4", c) : "")} | {(row.NoiseMultiplier is { } z ? z.ToString("F4", c) : "")} |");
         }
 
         if (throughput.Count == 0)
@@ -135,6 +160,14 @@ internal static class BenchDpCommand
         foreach ((string model, double dp, double plain) in throughput)
         {
             table.AppendLine(c, $"| {model} | {dp:F0} | {plain:F0} | {plain / dp:F2}× |");
+        }
+
+        table.AppendLine();
+        table.AppendLine("| parameters | site variance μ_l | distributed noise ms / site / round | fixed-point only ms / site / round |");
+        table.AppendLine("|---|---|---|---|");
+        foreach ((int parameters, double siteVariance, double noise, double plain) in noiseCost)
+        {
+            table.AppendLine(c, $"| {parameters} | {siteVariance:F0} | {noise:F3} | {plain:F3} |");
         }
 
         return table.ToString();

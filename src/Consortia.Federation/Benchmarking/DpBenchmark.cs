@@ -5,19 +5,27 @@ using Consortia.Federation.Simulation;
 using Consortia.Learning;
 using Consortia.Learning.Models;
 using Consortia.Learning.Training;
+using Consortia.Privacy.ClientLevel;
+using Consortia.Privacy.Distributed;
 using Consortia.Privacy.DpSgd;
 using Consortia.Privacy.Mechanisms;
+using Consortia.SecureAggregation.Crypto;
+using Consortia.SecureAggregation.Quantization;
 
 namespace Consortia.Federation.Benchmarking;
 
 /// <summary>
-/// The privacy–utility benchmark behind <c>consortia bench dp</c>: test accuracy against ε for sample-level DP-SGD
-/// and client-level DP-FedAvg, and DP-SGD's throughput against non-private training measured in the same run.
+/// The privacy–utility benchmark behind <c>consortia bench dp</c>: test accuracy against ε for sample-level DP-SGD,
+/// client-level DP-FedAvg with central noise and with distributed noise under secure aggregation, DP-SGD's throughput
+/// against non-private training, and what distributed noise costs a site per round.
 /// </summary>
 public static class DpBenchmark
 {
     /// <summary>The ε values compared; <see langword="null"/> is the same job without DP.</summary>
     public static IReadOnlyList<double?> Epsilons { get; } = [0.5, 1, 2, 4, 8, null];
+
+    /// <summary>The ε values of the distributed rows.</summary>
+    public static IReadOnlyList<double> DistributedEpsilons { get; } = [1, 2, 4, 8];
 
     /// <summary>Runs each job at every ε of <see cref="Epsilons"/> for every seed and averages the final mean test accuracy.</summary>
     /// <param name="sampleLevelJob">A job with <c>privacy.dp</c> in sample-level mode (DP-SGD); its ε is varied.</param>
@@ -26,7 +34,11 @@ public static class DpBenchmark
     /// <param name="clientLevelData">Its data.</param>
     /// <param name="seeds">The seeds to average over.</param>
     /// <param name="cancellationToken">Cancels the runs.</param>
-    /// <returns>One row per mode and ε: sample-level rows first, then client-level, each in the order of <see cref="Epsilons"/>.</returns>
+    /// <returns>
+    /// One row per mode and ε: sample-level rows first, then client-level (central noise), each in the order of
+    /// <see cref="Epsilons"/>, then distributed rows (the client-level job under secure aggregation, the sites adding
+    /// the noise) at <see cref="DistributedEpsilons"/>.
+    /// </returns>
     /// <exception cref="ArgumentException">A job lacks the DP section it is meant to vary, or no seed is given.</exception>
     public static async Task<IReadOnlyList<DpUtilityRow>> MeasureUtilityAsync(
         JobDefinition sampleLevelJob,
@@ -54,18 +66,31 @@ public static class DpBenchmark
                     EvaluateEvery = sampleLevelJob.Engine.Rounds,
                 },
             };
-            rows.Add(new DpUtilityRow("sample-level", epsilon, await MeanAccuracyAsync(job, sampleLevelData, seeds, cancellationToken).ConfigureAwait(false)));
+            rows.Add(await UtilityRowAsync("sample-level", epsilon, job, sampleLevelData, seeds, cancellationToken).ConfigureAwait(false));
         }
 
         // Client-level DP-FedAvg: z calibrated for q = sites sampled / sites and the job's rounds; ∞ is the same job without DP.
+        // Central noise: the coordinator adds it (no secure aggregation, or a trusted coordinator).
         foreach (double? epsilon in Epsilons)
         {
             JobDefinition job = clientLevelJob with
             {
-                ClientDp = epsilon is { } e ? clientDp with { Options = clientDp.Options with { TargetEpsilon = e, NoiseMultiplier = null } } : null,
-                Engine = clientLevelJob.Engine with { EvaluateEvery = clientLevelJob.Engine.Rounds },
+                ClientDp = epsilon is { } e ? clientDp with { Options = clientDp.Options with { TargetEpsilon = e, NoiseMultiplier = null }, SecureAggregation = null, TrustedCoordinator = false } : null,
+                Engine = clientLevelJob.Engine with { EvaluateEvery = clientLevelJob.Engine.Rounds, SecureAggregation = null },
             };
-            rows.Add(new DpUtilityRow("client-level", epsilon, await MeanAccuracyAsync(job, clientLevelData, seeds, cancellationToken).ConfigureAwait(false)));
+            rows.Add(await UtilityRowAsync("client-level", epsilon, job, clientLevelData, seeds, cancellationToken).ConfigureAwait(false));
+        }
+
+        // Distributed: the same job under secure aggregation, each site adding its Skellam share (sized for the threshold t).
+        SecureAggregation.SecureAggregationSettings secure = clientLevelJob.Engine.SecureAggregation ?? new SecureAggregation.SecureAggregationSettings();
+        foreach (double epsilon in DistributedEpsilons)
+        {
+            JobDefinition job = clientLevelJob with
+            {
+                ClientDp = clientDp with { Options = clientDp.Options with { TargetEpsilon = epsilon, NoiseMultiplier = null }, SecureAggregation = secure, TrustedCoordinator = false },
+                Engine = clientLevelJob.Engine with { EvaluateEvery = clientLevelJob.Engine.Rounds, SecureAggregation = secure },
+            };
+            rows.Add(await UtilityRowAsync("distributed", epsilon, job, clientLevelData, seeds, cancellationToken).ConfigureAwait(false));
         }
 
         return rows;
@@ -124,15 +149,55 @@ public static class DpBenchmark
         return new DpThroughputRow(name, dpExamples / dpTime.TotalSeconds, plainExamples / plainTime.TotalSeconds);
     }
 
-    private static async Task<double> MeanAccuracyAsync(JobDefinition job, FederatedDataset data, IReadOnlyList<ulong> seeds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Per site and round, the cost of distributed noise (rotation, conditional rounding and the site's Skellam share,
+    /// from the operating system's CSPRNG, as a deployed site draws it) against the fixed-point encoding without noise,
+    /// for a client-level job at ε = 4 over one round with four sites (t = 3), the heart example's setting.
+    /// </summary>
+    /// <param name="parameters">d, the model's parameter count.</param>
+    /// <returns>The two mean times.</returns>
+    public static DpNoiseCostRow MeasureSiteNoiseCost(int parameters)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters, 1);
+        ClientLevelDpOptions options = new() { TargetEpsilon = 4, ClipNorm = 1 };
+        DistributedSkellamParameters calibration = DistributedSkellam.Calibrate(options, parameters, participants: 4, minimumContributors: 3, sampleRate: 1, rounds: 1);
+        RandomSource random = new(3);
+        float[] update = [.. Enumerable.Range(0, parameters).Select(_ => (float)random.NextGaussian())];
+        ClientLevelMechanism.ClipUpdate(update, 1);
+        FixedPointOptions fixedPoint = new() { ClipRange = 1, MaxSummands = 4 };
+        ulong seed = RandomizedHadamard.SeedFor("bench", 1);
+        using CryptographicWordSource words = new();
+        using DeterministicSecureRandom rounding = new(7);
+        int repeats = parameters > 500 ? 3 : 20; // the exact sampler is slow for large models (cost ∝ D·μ_l)
+        uint[] encoded = new uint[parameters];
+        DistributedSkellam.EncodeSite(update, 1, null, calibration, seed, words); // warm-up (JIT)
+        new FixedPointCodec(fixedPoint).Quantize(update, encoded, rounding);
+
+        TimeSpan noise = TimeSpan.Zero, plain = TimeSpan.Zero;
+        for (int i = 0; i < repeats; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            DistributedSkellam.EncodeSite(update, 1, null, calibration, seed, words);
+            noise += Stopwatch.GetElapsedTime(start);
+            start = Stopwatch.GetTimestamp();
+            new FixedPointCodec(fixedPoint).Quantize(update, encoded, rounding);
+            plain += Stopwatch.GetElapsedTime(start);
+        }
+
+        return new DpNoiseCostRow(parameters, calibration.SiteVariance, noise.TotalMilliseconds / repeats, plain.TotalMilliseconds / repeats);
+    }
+
+    private static async Task<DpUtilityRow> UtilityRowAsync(string mode, double? epsilon, JobDefinition job, FederatedDataset data, IReadOnlyList<ulong> seeds, CancellationToken cancellationToken)
     {
         double sum = 0;
+        Strategies.ClientDp.ClientDpCalibration? calibration = null;
         foreach (ulong seed in seeds)
         {
             SimulationResult result = await FederatedSimulation.RunAsync(job with { Seed = seed }, data, null, null, cancellationToken).ConfigureAwait(false);
             sum += result.Final.Mean[0].Value;
+            calibration = result.ClientPrivacy;
         }
 
-        return sum / seeds.Count;
+        return new DpUtilityRow(mode, epsilon, sum / seeds.Count) { ReportedEpsilon = calibration?.Epsilon, NoiseMultiplier = calibration?.NoiseMultiplier };
     }
 }

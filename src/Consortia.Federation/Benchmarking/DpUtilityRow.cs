@@ -1,7 +1,14 @@
 namespace Consortia.Federation.Benchmarking;
 
 /// <summary>Test accuracy of one DP mode at one ε, averaged over centers and seeds.</summary>
-/// <param name="Mode"><c>sample-level</c> or <c>client-level</c>.</param>
-/// <param name="Epsilon">The job's ε; <see langword="null"/> for the job without DP.</param>
+/// <param name="Mode"><c>sample-level</c>, <c>client-level</c> (central noise, trusted coordinator) or <c>distributed</c> (client-level, the sites' Skellam noise under secure aggregation).</param>
+/// <param name="Epsilon">The job's target ε; <see langword="null"/> for the job without DP.</param>
 /// <param name="Accuracy">Mean over seeds of the final mean test accuracy over centers.</param>
-public sealed record DpUtilityRow(string Mode, double? Epsilon, double Accuracy);
+public sealed record DpUtilityRow(string Mode, double? Epsilon, double Accuracy)
+{
+    /// <summary>The client-level ε the run itself reports (Gaussian accountant for central noise, Skellam accountant for distributed), or <see langword="null"/>.</summary>
+    public double? ReportedEpsilon { get; init; }
+
+    /// <summary>The total noise multiplier z the run calibrated (client-level modes), or <see langword="null"/>.</summary>
+    public double? NoiseMultiplier { get; init; }
+}

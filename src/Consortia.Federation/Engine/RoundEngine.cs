@@ -143,7 +143,10 @@ public sealed class RoundEngine
         IReadOnlyList<SiteId> sites = [.. input.Roster.Where(plan.Sites.Contains)]; // canonical order = participant order
         bool controlVariates = plan.ControlVariate is not null;
         bool unclippedBit = plan.ClientDp is { ReportUnclippedBit: true };
-        int length = SecureUpdateLayout.Length(model.Parameters.Length, controlVariates, unclippedBit);
+        Privacy.Distributed.DistributedSkellamParameters? distributed = plan.ClientDp?.Distributed;
+        int length = distributed is null
+            ? SecureUpdateLayout.Length(model.Parameters.Length, controlVariates, unclippedBit)
+            : DistributedUpdateLayout.Length(distributed); // the sites' rotated, noised integers (§3.5)
         SecAggSessionOptions session = new()
         {
             JobId = _options.JobName,
@@ -195,9 +198,20 @@ public sealed class RoundEngine
         switch (outcome)
         {
             case SecureAggregationOutcome.Succeeded { Result: var sum } when sum.Contributors.Count >= _options.MinimumParticipants:
-                float[] decoded = new float[length];
-                new FixedPointCodec(quantization).DecodeSum(sum.Sum, decoded);
-                (SummedUpdates summed, double weightedLoss) = SecureUpdateLayout.Decode(decoded, model.Parameters.Layout, sum.Contributors.Count, controlVariates, unclippedBit);
+                SummedUpdates summed;
+                double weightedLoss = double.NaN;
+                if (distributed is not null && plan.ClientDp is { } clientDp)
+                {
+                    // Distributed DP: the unmasked sum already carries the sites' noise; un-rotate and rescale it.
+                    summed = DistributedUpdateLayout.Decode(sum.Sum, model.Parameters.Layout, sum.Contributors.Count, clientDp.ClipNorm, distributed, Privacy.Distributed.RandomizedHadamard.SeedFor(session.JobId, round.Value));
+                }
+                else
+                {
+                    float[] decoded = new float[length];
+                    new FixedPointCodec(quantization).DecodeSum(sum.Sum, decoded);
+                    (summed, weightedLoss) = SecureUpdateLayout.Decode(decoded, model.Parameters.Layout, sum.Contributors.Count, controlVariates, unclippedBit);
+                }
+
                 contributors = [.. sum.Contributors.Select(p => sites[p.Value - 1])];
                 trainLoss = summed.TotalWeight > 0 && plan.ClientDp is null && _options.Dp is null ? weightedLoss / summed.TotalWeight : double.NaN;
                 StrategyStep step = _strategy.Aggregate(input, summed);

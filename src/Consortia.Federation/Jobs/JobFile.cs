@@ -159,10 +159,11 @@ public static class JobFile
         SecureAggregationSettings? secureAggregation = null;
         DpSgdOptions? dp = null;
         ClientLevelDpOptions? clientDp = null;
+        bool trustedCoordinator = false;
         if (job.Section("privacy") is { } privacy)
         {
             secureAggregation = ReadSecureAggregation(privacy);
-            (dp, clientDp) = ReadDp(privacy);
+            (dp, clientDp) = ReadDp(privacy, out trustedCoordinator);
             if (clientDp is not null && !s_clientLevelStrategies.Contains(strategy.Kind))
             {
                 YamlSection dpSection = privacy.RequireSection("dp");
@@ -240,7 +241,12 @@ public static class JobFile
                 SecureAggregation = secureAggregation,
                 Dp = dp is null ? null : new SiteDpSettings(dp, name, rounds),
             },
-            ClientDp = clientDp is null ? null : new ClientDpSettings(clientDp, name, rounds),
+            ClientDp = clientDp is null ? null : new ClientDpSettings(clientDp, name, rounds)
+            {
+                TrustedCoordinator = trustedCoordinator,
+                SecureAggregation = secureAggregation,
+                MinimumParticipants = minParticipants,
+            },
             Columns = columns,
             Policies = policies,
             Strategy = strategy,
@@ -266,8 +272,9 @@ public static class JobFile
     private static readonly HashSet<StrategyKind> s_clientLevelStrategies =
         [StrategyKind.FedAvg, StrategyKind.FedProx, StrategyKind.FedAdam, StrategyKind.FedYogi, StrategyKind.FedAdagrad, StrategyKind.FedAvgM];
 
-    private static (DpSgdOptions? SampleLevel, ClientLevelDpOptions? ClientLevel) ReadDp(YamlSection privacy)
+    private static (DpSgdOptions? SampleLevel, ClientLevelDpOptions? ClientLevel) ReadDp(YamlSection privacy, out bool trustedCoordinator)
     {
+        trustedCoordinator = false;
         if (privacy.Section("dp") is not { } section)
         {
             return (null, null);
@@ -279,6 +286,8 @@ public static class JobFile
             case "sample-level":
                 return (ReadSampleLevel(section), null);
             case "client-level":
+                // With secure aggregation the sites add the noise (distributed DP) unless the job trusts the coordinator to.
+                trustedCoordinator = section.Bool("trusted_coordinator") ?? false;
                 return (null, ReadClientLevel(section));
             default:
                 throw section.Error("mode", $"expected sample-level (DP-SGD at each site) or client-level (DP-FedAvg), got '{mode}'.");

@@ -10,4 +10,12 @@ namespace Consortia.Federation.Sites;
 /// <param name="NoiseMultiplier">z, the total noise multiplier the coordinator adds per round (the site's charge).</param>
 /// <param name="SampleRate">q = sites sampled / sites in the federation (what the job-level ε assumes).</param>
 /// <param name="Delta">δ of the guarantee.</param>
-public sealed record ClientDpRound(string JobId, double ClipNorm, bool ReportUnclippedBit, double NoiseMultiplier, double SampleRate, double Delta);
+public sealed record ClientDpRound(string JobId, double ClipNorm, bool ReportUnclippedBit, double NoiseMultiplier, double SampleRate, double Delta)
+{
+    /// <summary>
+    /// Distributed DP: the coordinator's calibration of the sites' Skellam noise, which it needs to decode the sum, or
+    /// <see langword="null"/> for central noise. Not sent to sites: each site calibrates its own noise from its copy of
+    /// the job, so a coordinator cannot talk it into less.
+    /// </summary>
+    public Privacy.Distributed.DistributedSkellamParameters? Distributed { get; init; }
+}

@@ -8,6 +8,7 @@ using Consortia.Governance.Policies;
 using Consortia.Learning;
 using Consortia.Learning.Models;
 using Consortia.Privacy.Budget;
+using Consortia.Privacy.Distributed;
 using Consortia.Privacy.Mechanisms;
 using Consortia.SecureAggregation.Crypto;
 
@@ -16,7 +17,7 @@ namespace Consortia.Federation.Sites;
 /// <summary>
 /// The one composition of a site for a job, used by simulation and by deployed nodes alike: its data, its
 /// policy, its privacy budget and audit ledger, its randomness, its saved state and its clock, wired into a <see cref="SiteAgent"/>
-/// with its guards (policy, budget) and its update pipeline (clip → weight → quantise → mask).
+/// with its guards (policy, budget) and its update pipeline (clip → noise → weight → quantise → mask).
 /// </summary>
 /// <remarks>
 /// Fail closed: without a <see cref="Policy"/> the site refuses every job, in simulation as on a node.
@@ -98,7 +99,7 @@ public sealed class SiteBuilder
         BudgetGuard budget = new(Site, Budget, BudgetProblem, calibration, privacy, audit);
         PolicyGuard policy = new(Site, Policy ?? new PolicyEvaluator(null), Job.Describe(), Time, Budget, audit, budget.Preview);
         SiteTrainer trainer = new(spec, Train, Randomness, Job.Training.BatchSize, calibration, privacy);
-        UpdatePipeline pipeline = new([new ClientClipStage(), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance)]);
+        UpdatePipeline pipeline = new([new ClientClipStage(), new NoiseStage(Job.ClientDp, Randomness), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance)]);
         SiteEvaluator evaluator = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit);
         return new SiteAgent(
             Site, Train.Count, [policy, budget], trainer, pipeline, evaluator, privacy, audit, StatePath is { } state ? SiteJobState.Open(state) : null);

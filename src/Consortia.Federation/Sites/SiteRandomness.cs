@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Consortia.Learning;
+using Consortia.Privacy.Distributed;
 using Consortia.Privacy.Mechanisms;
 using Consortia.SecureAggregation.Crypto;
 
@@ -54,6 +55,9 @@ public abstract class SiteRandomness
     /// <summary>The generator for one round's stochastic rounding; the caller disposes it when it is disposable.</summary>
     internal abstract ISecureRandom Rounding(RoundNumber round);
 
+    /// <summary>Uniform 64-bit words for one purpose in one round (distributed DP's exact samplers); the caller disposes it when it is disposable.</summary>
+    internal abstract IRandomWordSource Words(string purpose, RoundNumber round);
+
     private sealed class SeededRandomness(RandomSource site) : SiteRandomness
     {
         public override bool IsPrivate => false;
@@ -63,6 +67,8 @@ public abstract class SiteRandomness
         internal override INoiseSource Noise(RoundNumber round) => new SeededNoiseSource(site.Derive("dp-noise").Derive((ulong)round.Value));
 
         internal override ISecureRandom Rounding(RoundNumber round) => new DeterministicSecureRandom(site.Derive("quantise").Derive((ulong)round.Value).NextUInt64());
+
+        internal override IRandomWordSource Words(string purpose, RoundNumber round) => new SeededWordSource(site.Derive(purpose).Derive((ulong)round.Value));
     }
 
     private sealed class CryptographicRandomness : SiteRandomness
@@ -83,5 +89,7 @@ public abstract class SiteRandomness
         internal override INoiseSource Noise(RoundNumber round) => new CryptographicNoiseSource();
 
         internal override ISecureRandom Rounding(RoundNumber round) => SystemSecureRandom.Instance;
+
+        internal override IRandomWordSource Words(string purpose, RoundNumber round) => new CryptographicWordSource();
     }
 }

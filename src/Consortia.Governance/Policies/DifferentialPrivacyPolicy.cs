@@ -11,6 +11,14 @@ namespace Consortia.Governance.Policies;
 /// <remarks>The limits apply to every job that uses differential privacy, whether or not it is required.</remarks>
 public sealed record DifferentialPrivacyPolicy(bool Required, DpMode? Mode, double EpsilonCeilingPerJob, double LifetimeEpsilonBudget, double Delta)
 {
+    /// <summary>
+    /// <c>allow_trusted_coordinator</c>: whether client-level jobs may have the coordinator add the noise after it sees
+    /// the noiseless sum (<c>trusted_coordinator: true</c>, or no secure aggregation). With <see langword="false"/> only
+    /// distributed DP is accepted: every site adds its own share before masking.
+    /// </summary>
+    /// <value>Default: <see langword="true"/>.</value>
+    public bool AllowTrustedCoordinator { get; init; } = true;
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
     public void Validate()

@@ -77,6 +77,7 @@ public sealed class PolicyEvaluator
             DpRequiredRule(dp, job.Dp),
             EpsilonCeilingRule(dp, job.Dp?.Epsilon, "the job's ε"),
             DeltaRule(dp, job.Dp),
+            TrustedCoordinatorRule(dp, job.Dp),
             BudgetRule(dp, job.Dp is null ? null : lifetimeEpsilonSpent + job.Dp.Epsilon, lifetimeEpsilonSpent),
             OutputsRule(policy.Outputs, job),
             ColumnsRule(policy, job.Columns),
@@ -203,6 +204,14 @@ public sealed class PolicyEvaluator
 
         return new(PolicyRules.DpRequired, true, $"the job uses {DpModeNames.ToName(job.Mode)} differential privacy as required");
     }
+
+    private static RuleResult TrustedCoordinatorRule(DifferentialPrivacyPolicy? dp, DpDescriptor? job) =>
+        (job is { Mode: DpMode.ClientLevel, CentralNoise: true }, dp?.AllowTrustedCoordinator ?? true) switch
+        {
+            (false, _) => new(PolicyRules.DpTrustedCoordinator, true, "the coordinator adds no DP noise of its own"),
+            (true, true) => new(PolicyRules.DpTrustedCoordinator, true, "this site allows the coordinator to add the client-level noise"),
+            (true, false) => new(PolicyRules.DpTrustedCoordinator, false, "this site forbids a trusted coordinator: client-level noise must be added by the sites under secure aggregation (distributed DP), not by the coordinator after it sees the noiseless sum"),
+        };
 
     private static RuleResult EpsilonCeilingRule(DifferentialPrivacyPolicy? dp, double? epsilon, string subject)
     {

@@ -36,6 +36,9 @@ public static class PolicyRules
     /// <summary>The site's lifetime ε budget is not exceeded.</summary>
     public const string DpBudget = "dp-budget";
 
+    /// <summary>Client-level DP noise added by the coordinator (trusted coordinator) although the site's policy forbids it.</summary>
+    public const string DpTrustedCoordinator = "dp-trusted-coordinator";
+
     /// <summary>Every output of the job (including its implied update) is allowed; per-patient outputs never are.</summary>
     public const string Outputs = "outputs";
 

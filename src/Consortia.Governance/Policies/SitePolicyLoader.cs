@@ -113,7 +113,7 @@ public static class SitePolicyLoader
 
     private static DifferentialPrivacyPolicy ReadDp(YamlSection section)
     {
-        section.RejectUnknownKeys("required", "mode", "epsilon_ceiling_per_job", "lifetime_epsilon_budget", "delta");
+        section.RejectUnknownKeys("required", "mode", "epsilon_ceiling_per_job", "lifetime_epsilon_budget", "delta", "allow_trusted_coordinator");
         bool required = section.RequiredBoolean("required");
         DpMode? mode = null;
         if (section.OptionalString("mode") is { } modeText)
@@ -143,7 +143,10 @@ public static class SitePolicyLoader
             throw section.Error("delta", "must be less than 1");
         }
 
-        return new DifferentialPrivacyPolicy(required, mode, ceiling, budget, delta);
+        return new DifferentialPrivacyPolicy(required, mode, ceiling, budget, delta)
+        {
+            AllowTrustedCoordinator = section.OptionalBoolean("allow_trusted_coordinator") ?? true,
+        };
     }
 
     private static OutputPolicy ReadOutputs(YamlSection section)

@@ -43,13 +43,19 @@ public sealed class BenchCommandsTests
         Assert.True(exit == 0, error);
         using JsonDocument json = JsonDocument.Parse(output);
         JsonElement[] utility = [.. json.RootElement.GetProperty("utility").EnumerateArray()];
-        Assert.Equal(12, utility.Length);
+        Assert.Equal(16, utility.Length);
         foreach (string mode in new[] { "sample-level", "client-level" })
         {
             JsonElement[] rows = [.. utility.Where(u => u.GetProperty("mode").GetString() == mode)];
             Assert.Equal([0.5, 1, 2, 4, 8], rows[..^1].Select(u => u.GetProperty("epsilon").GetDouble()));
             Assert.Equal(JsonValueKind.Null, rows[^1].GetProperty("epsilon").ValueKind);
         }
+
+        // Distributed DP beside central client-level DP, each reporting the ε its own accountant gives.
+        JsonElement[] distributed = [.. utility.Where(u => u.GetProperty("mode").GetString() == "distributed")];
+        Assert.Equal([1, 2, 4, 8], distributed.Select(u => u.GetProperty("epsilon").GetDouble()));
+        Assert.All(distributed, u => Assert.InRange(u.GetProperty("reported_epsilon").GetDouble(), u.GetProperty("epsilon").GetDouble() * 0.99, u.GetProperty("epsilon").GetDouble()));
+        Assert.Equal([14, 100], json.RootElement.GetProperty("distributed_noise_cost").EnumerateArray().Select(c => c.GetProperty("parameters").GetInt32()));
 
         Assert.All(utility, u => Assert.InRange(u.GetProperty("accuracy").GetDouble(), 0.3, 1.0));
         Assert.Equal(["30-64-1", "1000-256-1"], json.RootElement.GetProperty("throughput").EnumerateArray().Select(t => t.GetProperty("model").GetString()));

@@ -49,6 +49,35 @@ public sealed class ClientDpJobFileTests
     }
 
     [Fact]
+    public void Parse_ClientLevelWithSecureAggregation_IsDistributedUnlessTheCoordinatorIsTrusted()
+    {
+        JobDefinition secure = JobFile.Parse(Valid + "\n  secure_aggregation: true\n", "job.yaml");
+        JobDefinition trusted = JobFile.Parse(Valid.Replace("    clip: 0.5\n", "    clip: 0.5\n    trusted_coordinator: true\n", StringComparison.Ordinal) + "\n  secure_aggregation: true\n", "job.yaml");
+        JobDefinition clear = JobFile.Parse(Valid, "job.yaml");
+
+        Assert.True(secure.ClientDp!.IsDistributed);
+        Assert.NotNull(secure.ClientDp.SecureAggregation);
+        Assert.True(trusted.ClientDp!.TrustedCoordinator);
+        Assert.False(trusted.ClientDp.IsDistributed);
+        Assert.False(clear.ClientDp!.IsDistributed); // without secure aggregation the coordinator sees every update anyway
+
+        // Site policies see who adds the noise (rule dp-trusted-coordinator).
+        Assert.False(secure.Describe().Dp!.CentralNoise);
+        Assert.True(trusted.Describe().Dp!.CentralNoise);
+        Assert.True(clear.Describe().Dp!.CentralNoise);
+    }
+
+    [Fact]
+    public void Parse_TrustedCoordinatorWithSampleLevelDp_IsAnUnknownField()
+    {
+        string text = Valid[..Valid.IndexOf("    mode:", StringComparison.Ordinal)] + "    mode: sample-level\n    noise_multiplier: 1\n    trusted_coordinator: true\n";
+
+        JobFileException error = Assert.Throws<JobFileException>(() => JobFile.Parse(text, "job.yaml"));
+
+        Assert.Contains("trusted_coordinator", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_AdaptiveWithoutAClip_StartsAtInitialClipOrThePapersDefault()
     {
         JobDefinition withInitial = JobFile.Parse(Valid.Replace("    clip: 0.5\n", "", StringComparison.Ordinal).Replace("bit_noise: 3", "bit_noise: 3\n      initial_clip: 0.3", StringComparison.Ordinal), "job.yaml");

@@ -132,7 +132,7 @@ public sealed class SiteBuilderTests
         using SiteAgent agent = new SiteBuilder
         {
             Job = job, Site = new SiteId(data.Sites[0].Name), Train = data.Sites[0].Train, Test = data.Sites[0].Test, Task = data.Task,
-            Random = new RandomSource(1), Time = new FakeTimeProvider(), Policy = TestSites.Accepting(job),
+            Randomness = SiteRandomness.Seeded(new RandomSource(1)), Time = new FakeTimeProvider(), Policy = TestSites.Accepting(job),
         }.Build();
 
         Refused refused = Assert.IsType<Refused>(await agent.HandleAsync(

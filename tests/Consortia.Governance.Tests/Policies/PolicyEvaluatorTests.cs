@@ -8,7 +8,7 @@ public sealed class PolicyEvaluatorTests
     private static readonly string[] s_jobRules =
     [
         PolicyRules.Consortium, PolicyRules.Owner, PolicyRules.Model, PolicyRules.Strategy, PolicyRules.SecureAggregation,
-        PolicyRules.MinSites, PolicyRules.DpRequired, PolicyRules.DpEpsilonCeiling, PolicyRules.DpDelta, PolicyRules.DpBudget,
+        PolicyRules.MinSites, PolicyRules.DpRequired, PolicyRules.DpEpsilonCeiling, PolicyRules.DpDelta, PolicyRules.DpTrustedCoordinator, PolicyRules.DpBudget,
         PolicyRules.Outputs, PolicyRules.Columns, PolicyRules.Schedule,
     ];
 
@@ -112,6 +112,24 @@ public sealed class PolicyEvaluatorTests
     [Fact]
     public void Evaluate_DeltaAboveLimit_RefusedByDeltaRule() =>
         AssertRefusedOnlyBy(Some.Job() with { Dp = new DpDescriptor(DpMode.ClientLevel, 2.0, 1e-3) }, PolicyRules.DpDelta);
+
+    [Fact]
+    public void Evaluate_CentralClientLevelNoise_RefusedOnlyWhenThePolicyForbidsATrustedCoordinator()
+    {
+        SitePolicy strict = SitePolicyLoader.Parse(Some.PolicyYaml.Replace("    delta: 1.0e-5", "    delta: 1.0e-5\n    allow_trusted_coordinator: false", StringComparison.Ordinal), "site.yaml");
+        JobDescriptor central = Some.Job() with { Dp = new DpDescriptor(DpMode.ClientLevel, 2.0, 1e-6) { CentralNoise = true } };
+
+        PolicyDecision refused = new PolicyEvaluator(strict).Evaluate(central, Some.InsideWindow);
+        PolicyDecision distributed = new PolicyEvaluator(strict).Evaluate(Some.Job(), Some.InsideWindow);
+        PolicyDecision lenient = CreateSut().Evaluate(central, Some.InsideWindow);
+
+        Assert.False(strict.Protections.DifferentialPrivacy!.AllowTrustedCoordinator);
+        RuleResult failed = Assert.Single(refused.FailedRules);
+        Assert.Equal(PolicyRules.DpTrustedCoordinator, failed.Rule);
+        Assert.Contains("distributed DP", failed.Reason, StringComparison.Ordinal);
+        Assert.True(distributed.Accepted, string.Join("\n", distributed.FailedRules));
+        Assert.True(lenient.Accepted, string.Join("\n", lenient.FailedRules));
+    }
 
     [Fact]
     public void Evaluate_LifetimeBudgetExhausted_RefusedByBudgetRule()

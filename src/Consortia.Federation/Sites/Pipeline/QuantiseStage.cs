@@ -4,7 +4,10 @@ using Consortia.SecureAggregation.Quantization;
 
 namespace Consortia.Federation.Sites.Pipeline;
 
-/// <summary>Secure aggregation: lays the update out as the session expects and encodes it as fixed-point ring elements.</summary>
+/// <summary>
+/// Secure aggregation: lays the update out as the session expects and encodes it as ring elements — fixed-point
+/// values of the float update, or, under distributed DP, the noise stage's integers reduced mod 2^32 as they are.
+/// </summary>
 /// <remarks>
 /// Stochastic rounding draws come from the site's randomness for the round: the cryptographic generator at a deployed
 /// site, seeded in simulation so runs reproduce; the masks that protect the update come from the mask stage's generator.
@@ -26,6 +29,21 @@ internal sealed class QuantiseStage : IUpdateStage
     {
         if (draft.Task.SecureSession is not { } session)
         {
+            return;
+        }
+
+        if (draft.RingIntegers is { } integers)
+        {
+            // Distributed DP: already integers in the secure layout; two's complement is reduction mod 2^32.
+            uint[] ring = new uint[integers.Length];
+            for (int i = 0; i < integers.Length; i++)
+            {
+                ring[i] = unchecked((uint)integers[i]);
+            }
+
+            Array.Clear(integers);
+            draft.RingIntegers = null;
+            draft.Encoded = ring;
             return;
         }
 

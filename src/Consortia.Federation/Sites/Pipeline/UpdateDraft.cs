@@ -48,6 +48,9 @@ internal sealed class UpdateDraft
     /// <summary>Adaptive clipping: b − ½, b = 1 when the update was not clipped.</summary>
     public double? UnclippedBit { get; set; }
 
+    /// <summary>Distributed DP: the site's rotated, rounded and noised integer vector in the secure layout, until quantised into the ring.</summary>
+    public long[]? RingIntegers { get; set; }
+
     /// <summary>The fixed-point encoding of the update, once quantised and until masked.</summary>
     public uint[]? Encoded { get; set; }
 

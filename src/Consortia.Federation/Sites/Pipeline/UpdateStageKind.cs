@@ -11,7 +11,7 @@ internal enum UpdateStageKind
     /// <summary>Client-level DP: bound the L2 norm of the whole, unweighted update.</summary>
     Clip = 0,
 
-    /// <summary>Distributed DP: noise added at the site (no stage yet).</summary>
+    /// <summary>Distributed DP: rotate, round and add the site's share of integer noise (<see cref="NoiseStage"/>).</summary>
     Noise = 1,
 
     /// <summary>Multiply the update by its aggregation weight, so the coordinator needs only sums.</summary>

@@ -7,9 +7,10 @@ namespace Consortia.Federation.Strategies.ClientDp;
 
 /// <summary>
 /// Client-level DP-FedAvg as a decorator over any sum-decomposable strategy (FedAvg, FedProx, FedAdam, FedYogi,
-/// FedAdagrad, FedAvgM): the sites clip their whole update to C, the coordinator adds N(0, (z·C)²) to the sum of
-/// clipped updates and divides by the number of sites sampled; the wrapped strategy's server step consumes that
-/// private average.
+/// FedAdagrad, FedAvgM): the sites clip their whole update to C, the noise is added — by the sites (distributed
+/// Skellam, the default under secure aggregation) or by the coordinator (N(0, (z·C)²), only without secure aggregation
+/// or with <c>trusted_coordinator</c>) — and the sum is divided by the number of sites sampled; the wrapped strategy's
+/// server step consumes that private average.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -94,10 +95,25 @@ public sealed class ClientDpStrategy : IStrategy
     /// <param name="sampledSites">m ≥ 1.</param>
     /// <param name="totalSites">N ≥ m.</param>
     /// <returns>q, z (calibrated from the target ε when one is set), the update's multiplier, σ_b and the job's ε.</returns>
+    /// <exception cref="InvalidOperationException">No z reaches the target ε, (adaptive clipping) z ≥ 2σ_b, or the noise is distributed (use the overload with the model's size).</exception>
+    public ClientDpCalibration Calibrate(int sampledSites, int totalSites) =>
+        _settings.IsDistributed
+            ? throw new InvalidOperationException("Distributed DP is calibrated for the model's size: call Calibrate(sampledSites, totalSites, parameters).")
+            : Calibrate(sampledSites, totalSites, 1);
+
+    /// <summary>The noise for a federation of <paramref name="totalSites"/> sites of which <paramref name="sampledSites"/> are sampled per round, for a model of <paramref name="parameters"/> values.</summary>
+    /// <param name="sampledSites">m ≥ 1.</param>
+    /// <param name="totalSites">N ≥ m.</param>
+    /// <param name="parameters">d, the model's parameter count (distributed DP rotates and rounds d values).</param>
+    /// <returns>
+    /// q, z, the update's multiplier, σ_b and the job's ε; under distributed DP also the sites' Skellam noise, sized for the
+    /// fewest contributors the round unmasks, with ε from the Skellam accountant.
+    /// </returns>
     /// <exception cref="InvalidOperationException">No z reaches the target ε, or (adaptive clipping) z ≥ 2σ_b.</exception>
-    public ClientDpCalibration Calibrate(int sampledSites, int totalSites)
+    public ClientDpCalibration Calibrate(int sampledSites, int totalSites, int parameters)
     {
-        if (_calibration is { } known && known.SampledSites == sampledSites && known.TotalSites == totalSites)
+        if (_calibration is { } known && known.SampledSites == sampledSites && known.TotalSites == totalSites
+            && (known.Distributed is null || known.Distributed.PaddedLength == Privacy.Distributed.RandomizedHadamard.PaddedLength(parameters)))
         {
             return known;
         }
@@ -109,7 +125,16 @@ public sealed class ClientDpStrategy : IStrategy
 
         ClientLevelDpOptions options = _settings.Options;
         double q = (double)sampledSites / totalSites;
+        if (_settings.SecureAggregation is { } secure && _settings.IsDistributed)
+        {
+            int contributors = _settings.MinimumContributors(sampledSites, secure.ThresholdFor(sampledSites));
+            Privacy.Distributed.DistributedSkellamParameters d = Privacy.Distributed.DistributedSkellam.Calibrate(options, parameters, sampledSites, contributors, 1.0, _settings.TotalRounds); // sites are drawn from the public job seed: no amplification (q = 1)
+            _calibration = new ClientDpCalibration(sampledSites, totalSites, q, d.NoiseMultiplier, d.UpdateNoiseMultiplier, d.BitNoise, d.Epsilon) { Distributed = d };
+            return _calibration;
+        }
+
         double z = options.NoiseMultiplier ?? ClientLevelAccounting.Calibrate(options.TargetEpsilon!.Value, options.Delta, _settings.TotalRounds);
+
         double zUpdate = z;
         double? bitNoise = null;
         if (options.Adaptive is { } adaptive)
@@ -142,10 +167,13 @@ public sealed class ClientDpStrategy : IStrategy
             throw new InvalidOperationException("Client-level DP cannot wrap a strategy that sends control variates (SCAFFOLD): they are neither clipped nor noised.");
         }
 
-        ClientDpCalibration calibration = Calibrate(plan.Sites.Count, input.Roster.Count);
+        ClientDpCalibration calibration = Calibrate(plan.Sites.Count, input.Roster.Count, input.Model.Parameters.Length);
         return plan with
         {
-            ClientDp = new ClientDpRound(_settings.JobId, state.ClipNorm, _settings.Options.Adaptive is not null, calibration.NoiseMultiplier, calibration.SampleRate, _settings.Options.Delta),
+            ClientDp = new ClientDpRound(_settings.JobId, state.ClipNorm, _settings.Options.Adaptive is not null, calibration.NoiseMultiplier, calibration.SampleRate, _settings.Options.Delta)
+            {
+                Distributed = calibration.Distributed,
+            },
         };
     }
 
@@ -167,7 +195,7 @@ public sealed class ClientDpStrategy : IStrategy
         ClientDpState state = (ClientDpState)input.State;
         RoundInput innerInput = input with { State = state.Inner };
         int sampled = _inner.PlanTraining(innerInput).Sites.Count;
-        ClientDpCalibration calibration = Calibrate(sampled, input.Roster.Count);
+        ClientDpCalibration calibration = Calibrate(sampled, input.Roster.Count, input.Model.Parameters.Length);
         ParameterLayout layout = input.Model.Parameters.Layout;
         SummedUpdates sum = updates switch
         {
@@ -176,17 +204,28 @@ public sealed class ClientDpStrategy : IStrategy
             _ => throw new System.Diagnostics.UnreachableException(),
         };
 
-        // Δ̄ = (Σ Δ̂ + N(0, (z_Δ·C)²)) / m, handed to the wrapped strategy as a sum of weight 1 (its mean is Δ̄).
-        INoiseSource noise = _noise(input);
+        // Δ̄ = (Σ Δ̂ + N(0, (z_Δ·C)²)) / m, handed to the wrapped strategy as a sum of weight 1 (its mean is Δ̄). Under
+        // distributed DP the sites' Skellam shares are already in the unmasked sum: the coordinator only divides.
+        INoiseSource? noise = calibration.Distributed is null ? _noise(input) : null;
         ParameterVector average = sum.WeightedSum.Clone();
-        ClientLevelMechanism.NoisyAverage(average.Values, calibration.UpdateNoiseMultiplier, state.ClipNorm, sampled, noise);
+        if (noise is null)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Divide(average.Values, (float)sampled, average.Values);
+        }
+        else
+        {
+            ClientLevelMechanism.NoisyAverage(average.Values, calibration.UpdateNoiseMultiplier, state.ClipNorm, sampled, noise);
+        }
+
         StrategyStep step = _inner.Aggregate(innerInput, new SummedUpdates(average, 1.0, sum.Contributors));
 
         double nextClip = state.ClipNorm;
         if (_settings.Options.Adaptive is { } adaptive)
         {
             double bits = sum.UnclippedBitSum ?? throw new InvalidOperationException("Adaptive clipping needs the sum of the sites' unclipped bits, which the round lacks.");
-            double fraction = AdaptiveClipping.NoisyUnclippedFraction(bits, calibration.BitNoise!.Value, sampled, noise);
+            double fraction = noise is null
+                ? Math.Clamp((bits / sampled) + 0.5, 0.0, 1.0) // the bit's noise came from the sites
+                : AdaptiveClipping.NoisyUnclippedFraction(bits, calibration.BitNoise!.Value, sampled, noise);
             nextClip = AdaptiveClipping.NextClip(state.ClipNorm, fraction, adaptive.TargetQuantile, adaptive.LearningRate);
         }
 

@@ -66,7 +66,7 @@ public sealed class QuantiseStageTests
             float f = (float)(clip / Math.Sqrt(3));
             UpdateDraft draft = Drafts.Of(Drafts.Task(dp, session), [f, -f, f], weight: 1, loss: double.NaN); // norm exactly C, as clipped
 
-            new QuantiseStage(new RandomSource(seed)).Apply(draft);
+            new QuantiseStage(SiteRandomness.Seeded(new RandomSource(seed))).Apply(draft);
 
             double[] decoded = new double[draft.Encoded!.Length];
             codec.DecodeSum(draft.Encoded, decoded);
