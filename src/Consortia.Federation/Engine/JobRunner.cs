@@ -127,7 +127,8 @@ public sealed partial class JobRunner
             LogResuming(_jobId, last, record.TotalRounds, record.Attempts);
         }
 
-        RoundEngine engine = new(_transport, strategy, _job.Engine, _time);
+        // Each start is a new attempt: a round interrupted by a crash runs again under a new identity, which sites require.
+        RoundEngine engine = new(_transport, strategy, _job.Engine, _time) { JobSha256 = _job.ContentSha256, Attempt = record.Attempts };
         RandomSource random = new(_job.Seed);
         using CancellationTokenSource operatorCancel = new();
         using CancellationTokenSource round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, operatorCancel.Token);

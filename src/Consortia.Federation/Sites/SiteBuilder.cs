@@ -16,7 +16,7 @@ namespace Consortia.Federation.Sites;
 /// <summary>
 /// The one composition of a site for a job, used by simulation and by deployed nodes alike: its data, its
 /// policy, its privacy budget and audit ledger, its randomness and its clock, wired into a <see cref="SiteAgent"/>
-/// with its guards (policy, budget) and its update pipeline (clip → weight → quantise → mask).
+/// with its guards (task against the accepted job, policy, one contribution per round, budget) and its update pipeline (clip → weight → quantise → mask).
 /// </summary>
 /// <remarks>
 /// Fail closed: without a <see cref="Policy"/> the site refuses every job, in simulation as on a node.
@@ -71,9 +71,15 @@ public sealed class SiteBuilder
     /// <value>Default: the operating system's cryptographic generator. Simulation passes a seeded one so that runs reproduce.</value>
     public INoiseSource? Noise { get; init; }
 
+    /// <summary>The file where the site records what it gave this job run (the last round it contributed to, the evaluations
+    /// it released), so that a restarted site still contributes to each round once.</summary>
+    /// <value>Default <see langword="null"/>: kept in memory for the agent's lifetime (simulation).</value>
+    public string? RoundStatePath { get; init; }
+
     /// <summary>Builds the site's agent.</summary>
     /// <returns>The agent, ready for the job's tasks.</returns>
     /// <exception cref="ArgumentException">The job's model does not fit the data.</exception>
+    /// <exception cref="InvalidDataException">The <see cref="RoundStatePath"/> file exists but is unreadable.</exception>
     public SiteAgent Build()
     {
         ArgumentNullException.ThrowIfNull(Job);
@@ -88,11 +94,14 @@ public sealed class SiteBuilder
         SiteAudit audit = new(Audit, Job.Name);
         SitePrivacyAccount privacy = new(Site, Budget);
         DpCalibration calibration = new(Train.Count);
-        PolicyGuard policy = new(Site, Policy ?? new PolicyEvaluator(null), Job.Describe(), Time, Budget, audit);
+        PolicyEvaluator evaluator = Policy ?? new PolicyEvaluator(null);
+        SiteRoundState state = new(RoundStatePath);
+        TaskGuard job = new(Site, Job, evaluator.Policy, audit);
+        PolicyGuard policy = new(Site, evaluator, Job.Describe(), Time, Budget, audit);
         SiteTrainer trainer = new(spec, Train, Random, Job.Training.BatchSize, noise, calibration, privacy);
         UpdatePipeline pipeline = new([new ClientClipStage(), new WeightStage(), new QuantiseStage(Random), new MaskStage(SystemSecureRandom.Instance)]);
-        SiteEvaluator evaluator = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit);
-        return new SiteAgent(
-            Site, Train.Count, [policy, new BudgetGuard(Site, Budget, calibration, privacy, audit)], trainer, pipeline, evaluator, privacy, audit, noise as IDisposable);
+        SiteEvaluator evaluation = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit, state);
+        ISiteGuard[] guards = [job, policy, new RoundClaimGuard(Site, state, audit), new BudgetGuard(Site, Budget, calibration, privacy, audit)];
+        return new SiteAgent(Site, Train.Count, job, guards, trainer, pipeline, evaluation, privacy, audit, noise as IDisposable);
     }
 }

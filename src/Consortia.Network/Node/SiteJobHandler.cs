@@ -95,6 +95,8 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
                 Budget = budget,
                 Audit = ledger,
                 Noise = new CryptographicNoiseSource(),
+                // Survives a node restart: the site still contributes to each round of this job run once.
+                RoundStatePath = Path.Combine(_config.State, "rounds", Sha256Hex.OfText(jobId + "\n" + job.ContentSha256) + ".state"),
             }.Build();
             Keep(jobId, agent, own.Train.FeatureCount);
             LogPrepared(Site.Value, jobId, own.Train.Count, own.Test.Count);

@@ -38,14 +38,7 @@ internal sealed class PolicyGuard : ISiteGuard
 
     public Refused? Check(TrainTask task)
     {
-        if (_jobDecision is null)
-        {
-            _jobDecision = _evaluator.Evaluate(_job, _time.GetUtcNow(), _budget?.GetSpent().Epsilon ?? 0);
-            _audit.PolicyInForce(_jobDecision);
-            _audit.PolicyDecision(null, _jobDecision);
-        }
-
-        PolicyDecision decision = _jobDecision;
+        PolicyDecision decision = JobDecision();
         if (decision.Accepted)
         {
             decision = _evaluator.EvaluateRound(new RoundDescriptor(_job.JobId, task.Round.Value, task.Participants), _time.GetUtcNow());
@@ -64,6 +57,55 @@ internal sealed class PolicyGuard : ISiteGuard
         return new Refused(_site, task.Round, first.Rule, first.Reason);
     }
 
+    /// <summary>
+    /// An evaluation under the same policy as training: the job must have been accepted, the time must be inside a
+    /// schedule window, the site's test set must reach the minimum cell count, and the job's evaluations must stay under
+    /// the policy's cap (each one counted durably and written to the ledger).
+    /// </summary>
+    /// <param name="task">The evaluation task.</param>
+    /// <param name="testRecords">The number of records the site would evaluate on.</param>
+    /// <param name="state">What the site gave this job run so far (the evaluation count).</param>
+    /// <returns>A refusal naming the rule, or <see langword="null"/> when the evaluation may run.</returns>
+    public Refused? CheckEvaluation(EvaluateTask task, int testRecords, SiteRoundState state)
+    {
+        PolicyDecision decision = JobDecision();
+        if (decision.Accepted)
+        {
+            decision = _evaluator.EvaluateSchedule(_time.GetUtcNow());
+            if (!decision.Accepted)
+            {
+                _audit.PolicyDecision(task.Round.Value, decision);
+            }
+        }
+
+        if (!decision.Accepted)
+        {
+            RuleResult first = decision.FailedRules.First();
+            return new Refused(_site, task.Round, first.Rule, first.Reason);
+        }
+
+        SitePolicy policy = _evaluator.Policy!; // an accepted decision implies a policy
+        if (policy.Outputs.MinCellCount is not { } minimum || testRecords < minimum)
+        {
+            return Refuse(task, EvaluationCellsRule, $"The site's test set is below the policy's minimum cell count ({(policy.Outputs.MinCellCount is { } m ? m.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none: no aggregate metric may leave")}).", policy);
+        }
+
+        int cap = policy.Outputs.MaxEvaluationsPerJob ?? (2 * (_job.Rounds ?? 0)) + 2;
+        if (!state.TryCountEvaluation(cap))
+        {
+            return Refuse(task, EvaluationCapRule, $"The site already released {state.Evaluations} evaluations for this job; its policy allows {cap}.", policy);
+        }
+
+        _audit.EvaluationReleased(task.Round, EvaluationCapRule, $"evaluation {state.Evaluations} of at most {cap} for this job", policy);
+        return null;
+    }
+
+    /// <summary>The rule refusing an evaluation beyond the policy's per-job cap (also recorded, passed, for each released one).</summary>
+    public const string EvaluationCapRule = "evaluation-cap";
+
+    /// <summary>The rule refusing an evaluation on fewer test records than the policy's minimum cell count.</summary>
+    public const string EvaluationCellsRule = "evaluation-cells";
+
     /// <summary>A metric as the site may release it: withheld (NaN, left out of the means) when the policy's output rules forbid it.</summary>
     /// <param name="kind">The metric.</param>
     /// <param name="value">Its value at the site.</param>
@@ -73,4 +115,22 @@ internal sealed class PolicyGuard : ISiteGuard
         _evaluator.SuppressMetric(kind.ReportName(), value, records).Suppressed
             ? new MetricValue(kind, double.NaN)
             : new MetricValue(kind, value);
+
+    private PolicyDecision JobDecision()
+    {
+        if (_jobDecision is null)
+        {
+            _jobDecision = _evaluator.Evaluate(_job, _time.GetUtcNow(), _budget?.GetSpent().Epsilon ?? 0);
+            _audit.PolicyInForce(_jobDecision);
+            _audit.PolicyDecision(null, _jobDecision);
+        }
+
+        return _jobDecision;
+    }
+
+    private Refused Refuse(EvaluateTask task, string rule, string reason, SitePolicy policy)
+    {
+        _audit.TaskRefused(task.Round, rule, reason, policy);
+        return new Refused(_site, task.Round, rule, reason);
+    }
 }
