@@ -37,6 +37,9 @@ public static class TestSites
         Columns = columns,
     };
 
+    /// <summary>The hash of <see cref="Job"/> (whatever its arguments), which every task to the test agents must carry.</summary>
+    public static string JobSha256 { get; } = Job(new ModelSpec(ModelKind.Logistic, 1, []), 1, [], []).ContentSha256;
+
     /// <summary>A site policy that accepts exactly <paramref name="job"/> (<see cref="MeasurementPolicy.Accepting"/>).</summary>
     /// <param name="job">The job.</param>
     /// <returns>The evaluator.</returns>

@@ -7,7 +7,7 @@ namespace Consortia.Federation.Simulation;
 /// <summary>
 /// The policy of a measurement's sites (the FLamby benchmark, cross-validated tuning, benchmarks and tests): the
 /// researcher's own machine and data, so the sites accept exactly the measured job, in aggregates of the size it promises, with
-/// or without secure aggregation or DP, and release every metric. Written out, never implied: a site without a
+/// or without secure aggregation or DP, and release every metric, as often as asked. Written out, never implied: a site without a
 /// policy still refuses everything.
 /// </summary>
 public static class MeasurementPolicy
@@ -24,7 +24,7 @@ public static class MeasurementPolicy
         ModelKinds = [job.ModelKind],
         Strategies = [job.Strategy],
         Protections = new ProtectionPolicy(false, job.MinSitesPerAggregate ?? 1, null),
-        Outputs = new OutputPolicy(MaskedUpdates: true, PlainUpdates: true, AggregateMetrics: true, MinCellCount: 1),
+        Outputs = new OutputPolicy(MaskedUpdates: true, PlainUpdates: true, AggregateMetrics: true, MinCellCount: 1) { MaxEvaluationsPerJob = int.MaxValue },
         Columns = job.Columns,
     });
 

@@ -99,7 +99,8 @@ internal static class WireCodec
     public static SiteTask Decode(TaskHeader header, PayloadAssembler payload, SiteId site)
     {
         RoundNumber round = Round(header.Round);
-        string jobSha256 = Sha256Hex.IsValid(header.JobSha256)
+        // Empty passes here and is refused by the site's agent (rule task-job), which alone knows the job it accepted.
+        string jobSha256 = header.JobSha256.Length == 0 || Sha256Hex.IsValid(header.JobSha256)
             ? header.JobSha256
             : throw new InvalidDataException($"item {header.ItemId}: job_sha256: expected 64 lowercase hexadecimal digits.");
         SiteTask task = header.TaskCase switch
