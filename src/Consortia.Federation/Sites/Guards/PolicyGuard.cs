@@ -5,8 +5,8 @@ using Consortia.Privacy.Budget;
 namespace Consortia.Federation.Sites.Guards;
 
 /// <summary>
-/// The site's policy at the door: the job when its first training task arrives, then every round, before any
-/// computation; and the output rules on every metric the site releases. Every decision goes to the site's ledger.
+/// The site's policy at the door: the job when its first task arrives, then every round and every evaluation, before
+/// any computation; and the output rules on every metric the site releases. Every decision goes to the site's ledger.
 /// </summary>
 /// <remarks>An evaluator without a policy refuses everything: a site without a policy takes part in nothing.</remarks>
 internal sealed class PolicyGuard : ISiteGuard
