@@ -59,14 +59,13 @@ internal sealed class PolicyGuard : ISiteGuard
 
     /// <summary>
     /// An evaluation under the same policy as training: the job must have been accepted, the time must be inside a
-    /// schedule window, the site's test set must reach the minimum cell count, and the job's evaluations must stay under
-    /// the policy's cap (each one counted durably and written to the ledger).
+    /// schedule window, and the job's evaluations must stay under the policy's cap (each one counted durably and written
+    /// to the ledger); the metrics then pass <see cref="Release"/> (minimum cell count).
     /// </summary>
     /// <param name="task">The evaluation task.</param>
-    /// <param name="testRecords">The number of records the site would evaluate on.</param>
     /// <param name="state">What the site gave this job run so far (the evaluation count).</param>
     /// <returns>A refusal naming the rule, or <see langword="null"/> when the evaluation may run.</returns>
-    public Refused? CheckEvaluation(EvaluateTask task, int testRecords, SiteRoundState state)
+    public Refused? CheckEvaluation(EvaluateTask task, SiteRoundState state)
     {
         PolicyDecision decision = JobDecision();
         if (decision.Accepted)
@@ -85,11 +84,6 @@ internal sealed class PolicyGuard : ISiteGuard
         }
 
         SitePolicy policy = _evaluator.Policy!; // an accepted decision implies a policy
-        if (policy.Outputs.MinCellCount is not { } minimum || testRecords < minimum)
-        {
-            return Refuse(task, EvaluationCellsRule, $"The site's test set is below the policy's minimum cell count ({(policy.Outputs.MinCellCount is { } m ? m.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none: no aggregate metric may leave")}).", policy);
-        }
-
         int cap = policy.Outputs.MaxEvaluationsPerJob ?? (2 * (_job.Rounds ?? 0)) + 2;
         if (!state.TryCountEvaluation(cap))
         {
@@ -102,9 +96,6 @@ internal sealed class PolicyGuard : ISiteGuard
 
     /// <summary>The rule refusing an evaluation beyond the policy's per-job cap (also recorded, passed, for each released one).</summary>
     public const string EvaluationCapRule = "evaluation-cap";
-
-    /// <summary>The rule refusing an evaluation on fewer test records than the policy's minimum cell count.</summary>
-    public const string EvaluationCellsRule = "evaluation-cells";
 
     /// <summary>A metric as the site may release it: withheld (NaN, left out of the means) when the policy's output rules forbid it.</summary>
     /// <param name="kind">The metric.</param>

@@ -14,7 +14,7 @@ namespace Consortia.Federation.Sites.Guards;
 /// task carries, so a coordinator could drop secure aggregation or DP from a task (a protection downgrade) while the
 /// job file promised both. Here the task is compared with the accepted job: secure session present exactly when the
 /// job (or the policy) requires one, for this job and this round; DP settings equal to the job's; the claimed
-/// participants at least the policy's and the job's minimum. The first mismatch refuses the task, names the rule and is
+/// participants at least the job's minimum (the policy's minimum is checked by the policy guard, next). The first mismatch refuses the task, names the rule and is
 /// written to the site's ledger.
 /// </para>
 /// <para>
@@ -36,7 +36,7 @@ internal sealed class TaskGuard : ISiteGuard
     /// <summary>The task's DP settings differ from the accepted job's.</summary>
     public const string DpRule = "task-dp";
 
-    /// <summary>The task claims fewer participants than the site's policy or the job requires.</summary>
+    /// <summary>The task claims fewer participants than the accepted job promises.</summary>
     public const string ParticipantsRule = "task-participants";
 
     private readonly SiteId _site;
@@ -101,9 +101,10 @@ internal sealed class TaskGuard : ISiteGuard
             return Refuse(task, DpRule, dp);
         }
 
-        int minimum = Math.Max(_policy?.Protections.MinSitesPerAggregate ?? 1, _job.Engine.MinimumParticipants);
+        // The policy's minimum is the policy guard's round check (rule min-sites), right after this guard.
+        int minimum = _job.Engine.MinimumParticipants;
         return task.Participants < minimum
-            ? Refuse(task, ParticipantsRule, $"The task claims {task.Participants} participants; at least {minimum} are required (site policy and job).")
+            ? Refuse(task, ParticipantsRule, $"The task claims {task.Participants} participants; the accepted job promises at least {minimum}.")
             : null;
     }
 

@@ -8,8 +8,9 @@ namespace Consortia.Federation.Sites.Local;
 
 /// <summary>
 /// Evaluates parameters on the site's local test data and releases the aggregate metrics its policy allows, under the
-/// same policy as training: only for an accepted job, inside the schedule, over at least the minimum cell count, and at
-/// most the policy's number of evaluations per job (each one written to the ledger).
+/// same policy as training: only for an accepted job, inside the schedule, at most the policy's number of evaluations
+/// per job (each one written to the ledger), and each metric withheld when computed over fewer records than the minimum
+/// cell count.
 /// </summary>
 /// <remarks>An evaluation answers a query about the site's data with a model the coordinator chose; without these limits a
 /// coordinator could probe a site that refused the job, or ask without end.</remarks>
@@ -36,7 +37,7 @@ internal sealed class SiteEvaluator
 
     public SiteReply Evaluate(EvaluateTask task)
     {
-        if (_policy.CheckEvaluation(task, _test.Count, _state) is { } refused)
+        if (_policy.CheckEvaluation(task, _state) is { } refused)
         {
             return refused;
         }

@@ -185,7 +185,7 @@ public sealed class TaskGuardTests : IDisposable
     }
 
     [Fact]
-    public async Task TooFewClaimedParticipants_AreRefused()
+    public async Task FewerClaimedParticipantsThanTheJobPromises_AreRefused()
     {
         using SiteAgent agent = Agent(s_protected, StrictPolicy);
         SecureTrainingSession session = Session(agent);
@@ -194,6 +194,20 @@ public sealed class TaskGuardTests : IDisposable
         Refused refused = Assert.IsType<Refused>(await Send(agent, Train(agent, s_protected, participants: 4, session: session, dp: s_protected.Engine.Dp)));
 
         Assert.Equal(TaskGuard.ParticipantsRule, refused.Rule);
+    }
+
+    [Fact]
+    public async Task FewerClaimedParticipantsThanThePolicysMinimum_AreRefusedByThePolicy()
+    {
+        // The job promises 3 sites, the policy requires 5: the task guard lets 4 through, the policy guard refuses.
+        JobDefinition relaxed = s_protected with { Engine = s_protected.Engine with { MinimumParticipants = 3 } };
+        using SiteAgent lenient = Agent(relaxed, StrictPolicy);
+        SecureTrainingSession session = Session(lenient);
+        session = session with { Session = session.Session with { Participants = [lenient.Site.Value, "site1", "site2", "site3"], Threshold = 3 } };
+
+        Refused refused = Assert.IsType<Refused>(await Send(lenient, Train(lenient, relaxed, participants: 4, session: session, dp: relaxed.Engine.Dp)));
+
+        Assert.Equal(PolicyRules.MinSites, refused.Rule);
     }
 
     [Fact]
@@ -294,14 +308,14 @@ public sealed class TaskGuardTests : IDisposable
     }
 
     [Fact]
-    public async Task Evaluation_BelowTheMinimumCellCount_IsRefusedBeforeAnyComputation()
+    public async Task Evaluation_BelowTheMinimumCellCount_WithholdsEveryMetric()
     {
         int records = s_data.Sites[0].Test.Count;
         using SiteAgent agent = Agent(Plain(), OpenPolicy().Replace("min_cell_count: 1", $"min_cell_count: {records + 1}", StringComparison.Ordinal));
 
-        Refused refused = Assert.IsType<Refused>(await Send(agent, Evaluate(agent, Plain(), 1)));
+        EvaluationCompleted completed = Assert.IsType<EvaluationCompleted>(await Send(agent, Evaluate(agent, Plain(), 1)));
 
-        Assert.Equal(PolicyGuard.EvaluationCellsRule, refused.Rule);
+        Assert.All(completed.Report.Metrics, m => Assert.True(double.IsNaN(m.Value)));
     }
 
     [Fact]
