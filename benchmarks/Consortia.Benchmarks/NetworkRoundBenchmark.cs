@@ -47,6 +47,7 @@ public class NetworkRoundBenchmark : IDisposable
     private WebApplication _app = null!;
     private CancellationTokenSource _stop = null!;
     private readonly List<Task> _nodes = [];
+    private int _round; // sites contribute to each round once: every iteration runs the next round
 
     [Params("heart", "1m-params")]
     public string Model { get; set; } = "heart";
@@ -59,7 +60,7 @@ public class NetworkRoundBenchmark : IDisposable
             : (new ModelSpec(ModelKind.Mlp, 999, [1000]), Synthetic(999), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 1 });
         _model = new GlobalModel(spec, new ParameterVector(spec.CreateLayout()), new RoundNumber(0));
         FedAvgStrategy strategy = new(new FedAvgOptions { Training = training });
-        _inProcess = new RoundEngine(new InProcessSiteTransport(Agents(spec, data)), strategy, new RoundEngineOptions { Rounds = 1 }, TimeProvider.System);
+        _inProcess = new RoundEngine(new InProcessSiteTransport(Agents(spec, data)), strategy, new RoundEngineOptions { Rounds = 1 }, TimeProvider.System) { JobSha256 = Job(spec, data).ContentSha256 };
 
         _stop = new CancellationTokenSource();
         (X509Certificate2 ca, X509Certificate2 server, Func<string, X509Certificate2> issue) = Pki();
@@ -99,7 +100,7 @@ public class NetworkRoundBenchmark : IDisposable
             _nodes.Add(Task.Run(() => node.RunAsync(_stop.Token)));
         }
 
-        _overGrpc = new RoundEngine(transport, strategy, new RoundEngineOptions { Rounds = 1 }, TimeProvider.System);
+        _overGrpc = new RoundEngine(transport, strategy, new RoundEngineOptions { Rounds = 1 }, TimeProvider.System) { JobSha256 = Job(spec, data).ContentSha256 };
         OverGrpc().GetAwaiter().GetResult(); // warm: every node connected, TLS sessions up
     }
 
@@ -124,24 +125,26 @@ public class NetworkRoundBenchmark : IDisposable
 
     private async Task<GlobalModel> Round(RoundEngine engine)
     {
-        (GlobalModel model, _, _) = await engine.RunRoundAsync(new RoundNumber(1), _model, NoStrategyState.Instance, new RandomSource(1), evaluate: false, CancellationToken.None);
+        (GlobalModel model, _, _) = await engine.RunRoundAsync(new RoundNumber(Interlocked.Increment(ref _round)), _model, NoStrategyState.Instance, new RandomSource(1), evaluate: false, CancellationToken.None);
         return model;
     }
+
+    private static JobDefinition Job(ModelSpec spec, IReadOnlyList<SiteData> data) => new()
+    {
+        Name = "network-round-benchmark",
+        Seed = 7,
+        Data = new DataSourceOptions { Format = DataFormat.Csv, Path = "." },
+        ModelKind = spec.Kind,
+        Engine = new RoundEngineOptions(),
+        Training = new LocalTrainingOptions { BatchSize = 8 },
+        Metrics = [MetricKind.Accuracy],
+        Columns = data[0].Train.FeatureNames,
+    };
 
     private static SiteAgent[] Agents(ModelSpec spec, IReadOnlyList<SiteData> data)
     {
         // The benchmark's sites accept its one job: a policy written out, as every site needs one.
-        JobDefinition job = new()
-        {
-            Name = "network-round-benchmark",
-            Seed = 7,
-            Data = new DataSourceOptions { Format = DataFormat.Csv, Path = "." },
-            ModelKind = spec.Kind,
-            Engine = new RoundEngineOptions(),
-            Training = new LocalTrainingOptions { BatchSize = 8 },
-            Metrics = [MetricKind.Accuracy],
-            Columns = data[0].Train.FeatureNames,
-        };
+        JobDefinition job = Job(spec, data);
         PolicyEvaluator policy = MeasurementPolicy.Accepting(job.Describe());
         return [.. data.Select((s, i) => new SiteBuilder
         {

@@ -41,10 +41,19 @@ public static class RunnerHarness
     /// <param name="seed">The job seed.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The final model and every committed round's report, as the store gives them back.</returns>
-    public static async Task<JobResult> RunAsync(ISiteTransport transport, IStrategy strategy, RoundEngineOptions engine, GlobalModel initial, ulong seed, CancellationToken cancellationToken)
+    public static Task<JobResult> RunAsync(ISiteTransport transport, IStrategy strategy, RoundEngineOptions engine, GlobalModel initial, ulong seed, CancellationToken cancellationToken) =>
+        RunAsync(transport, strategy, JobFor(engine, seed), initial, cancellationToken);
+
+    /// <summary>Runs every round of <paramref name="job"/> (which must have its YAML text) with <paramref name="strategy"/>.</summary>
+    /// <param name="transport">The sites (they accept tasks of <paramref name="job"/> only).</param>
+    /// <param name="strategy">The strategy.</param>
+    /// <param name="job">The job.</param>
+    /// <param name="initial">The initial model.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The final model and every committed round's report, as the store gives them back.</returns>
+    public static async Task<JobResult> RunAsync(ISiteTransport transport, IStrategy strategy, JobDefinition job, GlobalModel initial, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(initial);
-        JobDefinition job = JobFor(engine, seed);
         using InMemoryJobStore store = new(TimeProvider.System);
         string id = store.SubmitJob(JobSubmission.From(job)).Id;
         JobRunner runner = new(store, transport, id, job, initial, TimeProvider.System, NullLogger.Instance) { Strategy = strategy };

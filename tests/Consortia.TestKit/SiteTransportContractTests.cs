@@ -33,7 +33,7 @@ public abstract class SiteTransportContractTests
     {
         FederatedDataset data = Some.ClassificationFederation();
         ISiteTransport transport = CreateTransport(Agents(data));
-        SiteTask[] tasks = [.. transport.Roster.Select(s => (SiteTask)new TrainTask(s, new RoundNumber(1), Zero(), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 3 }) { Participants = transport.Roster.Count })];
+        SiteTask[] tasks = [.. transport.Roster.Select(s => (SiteTask)new TrainTask(s, new RoundNumber(1), Zero(), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 3 }) { Participants = transport.Roster.Count, JobSha256 = TestSites.JobSha256 })];
 
         List<SiteReply> replies = await Collect(transport, tasks);
 
@@ -52,7 +52,7 @@ public abstract class SiteTransportContractTests
     {
         FederatedDataset data = Some.ClassificationFederation();
         ISiteTransport transport = CreateTransport(Agents(data));
-        SiteTask[] tasks = [.. transport.Roster.Select(s => (SiteTask)new EvaluateTask(s, new RoundNumber(1), Zero()))];
+        SiteTask[] tasks = [.. transport.Roster.Select(s => (SiteTask)new EvaluateTask(s, new RoundNumber(1), Zero()) { JobSha256 = TestSites.JobSha256 })];
 
         List<SiteReply> replies = await Collect(transport, tasks);
 

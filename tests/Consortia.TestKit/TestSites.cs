@@ -23,9 +23,12 @@ public static class TestSites
     /// <param name="metrics">The evaluation metrics.</param>
     /// <param name="columns">The data columns the job declares.</param>
     /// <returns>The job.</returns>
+    /// <remarks>Its name and text are those of <see cref="RunnerHarness.JobFor"/> with the default job name, so that the test
+    /// agents accept the harness's tasks (sites refuse a task of any other job).</remarks>
     public static JobDefinition Job(ModelSpec spec, int batchSize, IReadOnlyList<MetricKind> metrics, IReadOnlyList<string> columns) => new()
     {
-        Name = "test-job",
+        Name = new RoundEngineOptions().JobName,
+        SourceText = RunnerHarness.JobFor(new RoundEngineOptions(), 0).SourceText,
         Seed = 0,
         Data = new DataSourceOptions { Format = DataFormat.Csv, Path = "." },
         ModelKind = spec.Kind,
@@ -36,6 +39,10 @@ public static class TestSites
         Metrics = metrics,
         Columns = columns,
     };
+
+    /// <summary>The hash of <see cref="Job"/> (whatever its arguments), which every task to the test agents must carry.</summary>
+    /// <value>The hash of the job file text of <see cref="RunnerHarness.JobFor"/> with the default job name.</value>
+    public static string JobSha256 { get; } = Job(new ModelSpec(ModelKind.Logistic, 1, []), 1, [], []).ContentSha256;
 
     /// <summary>A site policy that accepts exactly <paramref name="job"/> (<see cref="MeasurementPolicy.Accepting"/>).</summary>
     /// <param name="job">The job.</param>
@@ -53,18 +60,20 @@ public static class TestSites
     /// <param name="batchSize">The largest local batch.</param>
     /// <param name="random">Each site's random source, by site index.</param>
     /// <param name="budget">Each site's budget ledger, by site index, or <see langword="null"/>.</param>
+    /// <param name="job">Changes the job the sites accept (its protections must be those of the tasks they will get).</param>
     /// <returns>The agents.</returns>
     public static SiteAgent[] Agents(
         FederatedDataset data, ModelSpec spec, IReadOnlyList<MetricKind> metrics, int batchSize, Func<int, RandomSource> random,
-        Func<int, PrivacyBudgetLedger?>? budget = null)
+        Func<int, PrivacyBudgetLedger?>? budget = null, Func<JobDefinition, JobDefinition>? job = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(random);
-        JobDefinition job = Job(spec, batchSize, metrics, data.Sites[0].Train.FeatureNames);
-        PolicyEvaluator policy = Accepting(job);
+        JobDefinition accepted = Job(spec, batchSize, metrics, data.Sites[0].Train.FeatureNames);
+        accepted = job?.Invoke(accepted) ?? accepted;
+        PolicyEvaluator policy = Accepting(accepted);
         return [.. data.Sites.Select((s, i) => new SiteBuilder
         {
-            Job = job,
+            Job = accepted,
             Site = new SiteId(s.Name),
             Train = s.Train,
             Test = s.Test,

@@ -20,7 +20,9 @@ namespace Consortia.Federation.Engine;
 /// Resume is exact: the engine derives each round's randomness from the job seed and the round number alone, and the
 /// model, the model's round and the strategy state are restored bit for bit, so a job resumed after any round ends
 /// with the same final model, bit for bit, as an uninterrupted run (given sites that answer a repeated round as they
-/// would have the first time; see <c>docs/operations.md</c>).
+/// would have the first time; see <c>docs/operations.md</c>). Each start is a new attempt (<see cref="TrainTask.Attempt"/>):
+/// sites contribute to each (round, attempt) once, so a round interrupted by a crash runs again as a fresh round
+/// for them, never as a replay.
 /// </para>
 /// <para>
 /// Endings: every round committed → <see cref="JobState.Completed"/>. Operator cancellation
@@ -127,7 +129,8 @@ public sealed partial class JobRunner
             LogResuming(_jobId, last, record.TotalRounds, record.Attempts);
         }
 
-        RoundEngine engine = new(_transport, strategy, _job.Engine, _time);
+        // Each start is a new attempt: a round interrupted by a crash runs again under a new identity, which sites require.
+        RoundEngine engine = new(_transport, strategy, _job.Engine, _time) { JobSha256 = _job.ContentSha256, Attempt = record.Attempts };
         RandomSource random = new(_job.Seed);
         using CancellationTokenSource operatorCancel = new();
         using CancellationTokenSource round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, operatorCancel.Token);

@@ -44,6 +44,15 @@ public sealed class RoundEngine
         _time = time;
     }
 
+    /// <summary>The job's hash (<see cref="Jobs.JobDefinition.ContentSha256"/>), sent with every task: sites refuse tasks of any other job.</summary>
+    /// <value>Default empty (no site built for a job accepts it).</value>
+    public string JobSha256 { get; init; } = string.Empty;
+
+    /// <summary>Which start of the job this engine runs rounds for (<see cref="TrainTask.Attempt"/>): a round re-run after a
+    /// coordinator crash gets a new identity, which sites require (they contribute to each identity once).</summary>
+    /// <value>Default 0.</value>
+    public int Attempt { get; init; }
+
     /// <summary>Runs one round.</summary>
     /// <param name="round">The round number.</param>
     /// <param name="model">The current global model.</param>
@@ -67,7 +76,7 @@ public sealed class RoundEngine
             return await RunSecureRoundAsync(input, plan, secure, evaluate, start, cancellationToken).ConfigureAwait(false);
         }
 
-        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate, Dp: _options.Dp) { Participants = plan.Sites.Count, ClientDp = plan.ClientDp })];
+        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate, Dp: _options.Dp) { Participants = plan.Sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt })];
         List<SiteUpdate> updates = [];
         List<Refused> refusals = [];
         List<SiteReply> failures = [];
@@ -158,7 +167,7 @@ public sealed class RoundEngine
         };
         FixedPointOptions quantization = new() { ClipRange = secure.ClipRange, MaxSummands = Math.Max(1, sites.Count) };
 
-        SiteTask[] tasks = [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate, new SecureTrainingSession(session, quantization, i + 1, controlVariates) { UnclippedBit = unclippedBit }, _options.Dp) { Participants = sites.Count, ClientDp = plan.ClientDp })];
+        SiteTask[] tasks = [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate, new SecureTrainingSession(session, quantization, i + 1, controlVariates) { UnclippedBit = unclippedBit }, _options.Dp) { Participants = sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt })];
         List<Refused> refusals = [];
         List<SiteReply> failures = [];
         await foreach (SiteReply reply in _transport.DispatchAsync(tasks, plan.Deadline, cancellationToken).ConfigureAwait(false))
@@ -177,7 +186,7 @@ public sealed class RoundEngine
         }
 
         // Sites that did not prepare simply never answer the session's first stage: the protocol treats them as dropped.
-        TransportSecAggChannel channel = new(_transport, round, sites, secure.StageTimeout);
+        TransportSecAggChannel channel = new(_transport, round, sites, secure.StageTimeout, JobSha256);
         SecureAggregationOutcome outcome;
         try
         {
@@ -260,7 +269,7 @@ public sealed class RoundEngine
             return null;
         }
 
-        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new EvaluateTask(site, input.Round, input.Model.Parameters) { Contributors = contributors })];
+        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new EvaluateTask(site, input.Round, input.Model.Parameters) { Contributors = contributors, JobSha256 = JobSha256 })];
         List<EvaluationReport> reports = [];
         await foreach (SiteReply reply in _transport.DispatchAsync(tasks, null, cancellationToken).ConfigureAwait(false))
         {

@@ -61,6 +61,12 @@ public sealed record JobDefinition
     /// <summary>The job file's text, for hashing into reports and ledgers.</summary>
     public string? SourceText { get; init; }
 
+    /// <summary>
+    /// The job's identity as sites pin it: the SHA-256 of the job file's text (of the name for a job built in code). A
+    /// deployed node computes it from the YAML it accepted; every task the coordinator sends carries it.
+    /// </summary>
+    public string ContentSha256 => Governance.Audit.Sha256Hex.OfText(SourceText ?? Name);
+
     /// <summary>Client-level DP-FedAvg (the strategy is wrapped in <see cref="Strategies.ClientDp.ClientDpStrategy"/>), or <see langword="null"/>.</summary>
     public Strategies.ClientDp.ClientDpSettings? ClientDp { get; init; }
 

@@ -66,7 +66,7 @@ public static class CoordinatorRedTeam
         JobDefinition job = arena.Job("downgrade", Arena.SecureAggregation);
         using Victims sites = arena.Sites(job, Arena.StrictPolicy);
         SiteAgent victim = sites.Agents[0];
-        TrainTask stripped = new(victim.Site, new RoundNumber(1), arena.Initial(job), job.Training) { Participants = 5 };
+        TrainTask stripped = new(victim.Site, new RoundNumber(1), arena.Initial(job), job.Training) { Participants = 5, JobSha256 = job.ContentSha256 };
         return await victim.HandleAsync(stripped, cancellationToken).ConfigureAwait(false) switch
         {
             TrainingCompleted done => new AttackOutcome(Name, false, Invariant($"site {victim.Site} returned its raw update ({done.Update.WeightedDelta.Length} values, ‖Δ‖ = {Norm(done.Update.WeightedDelta.Values):G4}) to a task without the secure session its policy requires")),
@@ -90,7 +90,7 @@ public static class CoordinatorRedTeam
         for (int left = 0; left < n; left++)
         {
             CapturingStrategy strategy = new(job.CreateStrategy());
-            RoundEngine engine = new(new InProcessSiteTransport([.. sites.Agents.Where((_, i) => i != left)]), strategy, job.Engine, TimeProvider.System);
+            RoundEngine engine = new(new InProcessSiteTransport([.. sites.Agents.Where((_, i) => i != left)]), strategy, job.Engine, TimeProvider.System) { JobSha256 = job.ContentSha256 };
             (_, _, RoundReport report) = await engine.RunRoundAsync(new RoundNumber(1), model, strategy.InitialState(model), new RandomSource(job.Seed), evaluate: false, cancellationToken).ConfigureAwait(false);
             if (strategy.Captured is not SummedUpdates sum)
             {
@@ -115,11 +115,12 @@ public static class CoordinatorRedTeam
         }
 
         // Ground truth, for grading only: the same sites' updates for round 1, computed by twins that send them in the clear.
-        using Victims twins = arena.Sites(job, Arena.PermissivePolicy);
+        JobDefinition twinJob = arena.Job("repeated", privacy: string.Empty); // the same training, sent in the clear
+        using Victims twins = arena.Sites(twinJob, Arena.PermissivePolicy);
         double worst = 0, scale = 0;
         for (int j = 0; j < n; j++)
         {
-            TrainTask plain = new(twins.Agents[j].Site, new RoundNumber(1), model.Parameters, job.Training) { Participants = n };
+            TrainTask plain = new(twins.Agents[j].Site, new RoundNumber(1), model.Parameters, job.Training) { Participants = n, JobSha256 = twinJob.ContentSha256 };
             if (await twins.Agents[j].HandleAsync(plain, cancellationToken).ConfigureAwait(false) is not TrainingCompleted truth)
             {
                 throw new InvalidOperationException("The red team's reference site did not train.");
@@ -148,10 +149,10 @@ public static class CoordinatorRedTeam
         JobDefinition job = arena.Job("evaluation", privacy: ""); // no secure aggregation: the strict policy refuses the job
         using Victims sites = arena.Sites(job, Arena.StrictPolicy);
         SiteAgent victim = sites.Agents[0];
-        SiteReply training = await victim.HandleAsync(new TrainTask(victim.Site, new RoundNumber(1), arena.Initial(job), job.Training) { Participants = 4 }, cancellationToken).ConfigureAwait(false);
+        SiteReply training = await victim.HandleAsync(new TrainTask(victim.Site, new RoundNumber(1), arena.Initial(job), job.Training) { Participants = 4, JobSha256 = job.ContentSha256 }, cancellationToken).ConfigureAwait(false);
         ParameterVector crafted = arena.Initial(job);
         crafted.Values.Fill(0.5f);
-        SiteReply evaluation = await victim.HandleAsync(new EvaluateTask(victim.Site, new RoundNumber(1), crafted) { Contributors = 4 }, cancellationToken).ConfigureAwait(false);
+        SiteReply evaluation = await victim.HandleAsync(new EvaluateTask(victim.Site, new RoundNumber(1), crafted) { Contributors = 4, JobSha256 = job.ContentSha256 }, cancellationToken).ConfigureAwait(false);
         string refusal = training is Refused r ? $"the site refused the job (rule {r.Rule})" : $"the site answered training with {Describe(training)}";
         MetricValue[] released = evaluation is EvaluationCompleted done ? [.. done.Report.Metrics.Where(m => double.IsFinite(m.Value))] : [];
         return released.Length > 0
@@ -172,7 +173,7 @@ public static class CoordinatorRedTeam
         using Victims sites = arena.Sites(job, Arena.PermissivePolicy);
         using Victims replay = arena.Sites(job, Arena.PermissivePolicy, SiteProtections.None); // the attacker's replay: seed-derived randomness
         SiteAgent victim = sites.Agents[0];
-        TrainTask task = new(victim.Site, new RoundNumber(1), arena.Initial(job), job.Training, Dp: job.Engine.Dp) { Participants = 4 };
+        TrainTask task = new(victim.Site, new RoundNumber(1), arena.Initial(job), job.Training, Dp: job.Engine.Dp) { Participants = 4, JobSha256 = job.ContentSha256 };
         SiteReply real = await victim.HandleAsync(task, cancellationToken).ConfigureAwait(false);
         SiteReply guess = await replay.Agents[0].HandleAsync(task, cancellationToken).ConfigureAwait(false);
         if (real is not TrainingCompleted a || guess is not TrainingCompleted b)

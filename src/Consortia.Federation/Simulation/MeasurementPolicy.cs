@@ -7,7 +7,7 @@ namespace Consortia.Federation.Simulation;
 /// <summary>
 /// The policy of a measurement's sites (the FLamby benchmark, cross-validated tuning, benchmarks and tests): the
 /// researcher's own machine and data, so the sites accept exactly the measured job, in aggregates of the size it promises, with
-/// or without secure aggregation or DP, and release every metric. Written out, never implied: a site without a
+/// or without secure aggregation or DP, and release every metric, as often as asked. Written out, never implied: a site without a
 /// policy still refuses everything.
 /// </summary>
 public static class MeasurementPolicy
@@ -28,7 +28,7 @@ public static class MeasurementPolicy
         Strategies = [job.Strategy],
         // A DP job gets a budget far above any job's ε: a measurement charges its sites like any site, but never stops them.
         Protections = new ProtectionPolicy(false, job.MinSitesPerAggregate ?? 1, job.Dp is { } dp ? new DifferentialPrivacyPolicy(false, null, MeasurementEpsilon, MeasurementEpsilon, dp.Delta) : null),
-        Outputs = new OutputPolicy(MaskedUpdates: true, PlainUpdates: true, AggregateMetrics: true, MinCellCount: 1),
+        Outputs = new OutputPolicy(MaskedUpdates: true, PlainUpdates: true, AggregateMetrics: true, MinCellCount: 1) { MaxEvaluationsPerJob = int.MaxValue },
         Columns = job.Columns,
     });
 

@@ -12,13 +12,15 @@ namespace Consortia.Federation.Sites;
 /// with <see cref="SiteBuilder"/>.
 /// </summary>
 /// <remarks>
-/// A training task passes the site's guards (policy, then privacy budget) before anything is computed; the
+/// Every task must name the job the site accepted (its hash). A training task passes the site's guards (the task
+/// against the accepted job, the policy, one contribution per round, then the privacy budget) before anything is computed; the
 /// trained update then passes the update pipeline (clip → weight → quantise → mask) on its way out.
 /// One agent handles one task at a time (its trainer reuses buffers); the transports guarantee it.
 /// Local data never leaves the agent: replies carry weighted parameter deltas and aggregate metrics only.
 /// </remarks>
 public sealed class SiteAgent : IDisposable
 {
+    private readonly TaskGuard? _job; // null only for the red team's unprotected sites
     private readonly IReadOnlyList<ISiteGuard> _guards;
     private readonly SiteTrainer _trainer;
     private readonly UpdatePipeline _pipeline;
@@ -30,10 +32,11 @@ public sealed class SiteAgent : IDisposable
     private SecAggClient? _secureClient; // this round's secure aggregation session, holding the site's update
     private RoundNumber _secureRound;
 
-    internal SiteAgent(SiteId site, int trainingExamples, IReadOnlyList<ISiteGuard> guards, SiteTrainer trainer, UpdatePipeline pipeline, SiteEvaluator evaluator, SitePrivacyAccount privacy, SiteAudit audit, SiteJobState? state)
+    internal SiteAgent(SiteId site, int trainingExamples, TaskGuard? job, IReadOnlyList<ISiteGuard> guards, SiteTrainer trainer, UpdatePipeline pipeline, SiteEvaluator evaluator, SitePrivacyAccount privacy, SiteAudit audit, SiteJobState? state)
     {
         Site = site;
         TrainingExamples = trainingExamples;
+        _job = job;
         _guards = guards;
         _trainer = trainer;
         _pipeline = pipeline;
@@ -81,8 +84,8 @@ public sealed class SiteAgent : IDisposable
             return task switch
             {
                 TrainTask train => Restore(train) ?? Guard(train) ?? Train(train),
-                SecAggTask secure => HandleSecAgg(secure),
-                EvaluateTask evaluate => _evaluator.Evaluate(evaluate),
+                SecAggTask secure => _job?.CheckJob(secure) ?? HandleSecAgg(secure),
+                EvaluateTask evaluate => _job?.CheckJob(evaluate) ?? _evaluator.Evaluate(evaluate),
                 _ => throw new System.Diagnostics.UnreachableException(),
             };
         }

@@ -68,6 +68,14 @@ internal sealed class SiteAudit
         }
     }
 
+    /// <summary>A task refused by a site-side check (not a policy rule): written as a refused decision naming the check.</summary>
+    public void TaskRefused(RoundNumber round, string rule, string reason, SitePolicy? policy) =>
+        _ledger?.Append(new PolicyDecisionEvent(JobId, round.Value, false, policy?.Version, policy?.Sha256, [new RuleResult(rule, false, reason)]));
+
+    /// <summary>An evaluation the site released: written as an accepted decision of the evaluation cap, with the count.</summary>
+    public void EvaluationReleased(RoundNumber round, string rule, string reason, SitePolicy? policy) =>
+        _ledger?.Append(new PolicyDecisionEvent(JobId, round.Value, true, policy?.Version, policy?.Sha256, [new RuleResult(rule, true, reason)]));
+
     public void PrivacyCharge(RoundNumber round, DpMode mode, double jobEpsilon, double delta) =>
         _ledger?.Append(new PrivacyChargeEvent(JobId, round.Value, mode, jobEpsilon, delta));
 

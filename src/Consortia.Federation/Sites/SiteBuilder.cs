@@ -17,7 +17,7 @@ namespace Consortia.Federation.Sites;
 /// <summary>
 /// The one composition of a site for a job, used by simulation and by deployed nodes alike: its data, its
 /// policy, its privacy budget and audit ledger, its randomness, its saved state and its clock, wired into a <see cref="SiteAgent"/>
-/// with its guards (policy, budget) and its update pipeline (clip → noise → weight → quantise → mask).
+/// with its guards (task against the accepted job, policy, one contribution per round, budget) and its update pipeline (clip → noise → weight → quantise → mask).
 /// </summary>
 /// <remarks>
 /// Fail closed: without a <see cref="Policy"/> the site refuses every job, in simulation as on a node.
@@ -79,9 +79,15 @@ public sealed class SiteBuilder
     /// <summary>The protections against a malicious coordinator; every site has them all. Only the red team weakens them (<c>redteam coordinator --unprotected</c>).</summary>
     internal RedTeam.SiteProtections Protections { get; init; } = RedTeam.SiteProtections.All;
 
+    /// <summary>The file where the site records what it gave this job run (the last round it contributed to, the evaluations
+    /// it released), so that a restarted site still contributes to each round once.</summary>
+    /// <value>Default <see langword="null"/>: kept in memory for the agent's lifetime (simulation).</value>
+    public string? RoundStatePath { get; init; }
+
     /// <summary>Builds the site's agent.</summary>
     /// <returns>The agent, ready for the job's tasks.</returns>
     /// <exception cref="ArgumentException">The job's model does not fit the data.</exception>
+    /// <exception cref="InvalidDataException">The <see cref="RoundStatePath"/> file exists but is unreadable.</exception>
     public SiteAgent Build()
     {
         ArgumentNullException.ThrowIfNull(Job);
@@ -97,11 +103,20 @@ public sealed class SiteBuilder
         SitePrivacyAccount privacy = new(Site, Budget);
         DpCalibration calibration = new(Train.Count);
         BudgetGuard budget = new(Site, Budget, BudgetProblem, calibration, privacy, audit);
-        PolicyGuard policy = new(Site, Policy ?? new PolicyEvaluator(null), Job.Describe(), Time, Budget, audit, budget.Preview);
+        PolicyEvaluator evaluator = Policy ?? new PolicyEvaluator(null);
+        SiteRoundState state = new(RoundStatePath);
+        TaskGuard? job = Protections.HasFlag(RedTeam.SiteProtections.TaskPinning) ? new(Site, Job, evaluator.Policy, audit) : null;
+        PolicyGuard policy = new(Site, evaluator, Job.Describe(), Time, Budget, audit, budget.Preview);
         SiteTrainer trainer = new(spec, Train, Randomness, Job.Training.BatchSize, calibration, privacy);
         UpdatePipeline pipeline = new([new ClientClipStage(), new NoiseStage(Job.ClientDp, Randomness), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance)]);
-        SiteEvaluator evaluator = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit);
-        return new SiteAgent(
-            Site, Train.Count, [policy, budget], trainer, pipeline, evaluator, privacy, audit, StatePath is { } state ? SiteJobState.Open(state) : null);
+        SiteEvaluator evaluation = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit, Protections.HasFlag(RedTeam.SiteProtections.EvaluationPolicy) ? state : null);
+        ISiteGuard[] guards =
+        [
+            .. job is null ? Array.Empty<ISiteGuard>() : [job],
+            policy,
+            .. Protections.HasFlag(RedTeam.SiteProtections.OneContributionPerRound) ? [new RoundClaimGuard(Site, state, audit)] : Array.Empty<ISiteGuard>(),
+            budget,
+        ];
+        return new SiteAgent(Site, Train.Count, job, guards, trainer, pipeline, evaluation, privacy, audit, StatePath is { } saved ? SiteJobState.Open(saved) : null);
     }
 }

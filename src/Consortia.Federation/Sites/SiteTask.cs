@@ -8,7 +8,13 @@ namespace Consortia.Federation.Sites;
 /// <summary>Work the coordinator sends to one site for one round.</summary>
 /// <param name="Site">The site that must do the work.</param>
 /// <param name="Round">The round.</param>
-public abstract record SiteTask(SiteId Site, RoundNumber Round);
+public abstract record SiteTask(SiteId Site, RoundNumber Round)
+{
+    /// <summary>The SHA-256 of the job the task belongs to (<see cref="Jobs.JobDefinition.ContentSha256"/>); a site refuses a task
+    /// whose hash is not the one of the job it accepted (rule <c>task-job</c>).</summary>
+    /// <value>Default empty: matches no job.</value>
+    public string JobSha256 { get; init; } = string.Empty;
+}
 
 /// <summary>Train locally from the global parameters and return the weighted update.</summary>
 /// <param name="Site">The site.</param>
@@ -27,6 +33,14 @@ public sealed record TrainTask(SiteId Site, RoundNumber Round, ParameterVector G
 
     /// <summary>Client-level DP-FedAvg: clip the whole update to this round's bound, or <see langword="null"/>.</summary>
     public ClientDpRound? ClientDp { get; init; }
+
+    /// <summary>
+    /// Which start of the job (at the coordinator) runs this round: a round that was started but not completed before a
+    /// coordinator crash is run again under a new attempt, never under the same (round, attempt) identity. A site takes
+    /// part in each identity at most once, and only in increasing order (rule <c>round-repeated</c>).
+    /// </summary>
+    /// <value>Default 0.</value>
+    public int Attempt { get; init; }
 }
 
 /// <summary>One secure aggregation protocol message for the site's session of this round.</summary>

@@ -7,6 +7,10 @@ namespace Consortia.Governance.Policies;
 /// <param name="MinCellCount">The smallest number of records an aggregate metric may be computed over; required when <paramref name="AggregateMetrics"/> is true.</param>
 public sealed record OutputPolicy(bool MaskedUpdates, bool PlainUpdates, bool AggregateMetrics, int? MinCellCount)
 {
+    /// <summary>The most evaluations (federated test metrics of a model the coordinator sends) the site releases per job.</summary>
+    /// <value>Default <see langword="null"/>: twice the job's rounds plus two (one evaluation per round and per retried round).</value>
+    public int? MaxEvaluationsPerJob { get; init; }
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentException">A value is missing or out of range; the message names it.</exception>
     public void Validate()
@@ -14,6 +18,11 @@ public sealed record OutputPolicy(bool MaskedUpdates, bool PlainUpdates, bool Ag
         if (AggregateMetrics && MinCellCount is null)
         {
             throw new ArgumentException("outputs.min_cell_count: required when aggregate_metrics is allowed.", nameof(MinCellCount));
+        }
+
+        if (MaxEvaluationsPerJob is < 0)
+        {
+            throw new ArgumentException($"outputs.max_evaluations_per_job: must be at least 0, got {MaxEvaluationsPerJob}.", nameof(MaxEvaluationsPerJob));
         }
 
         if (MinCellCount is < 1)

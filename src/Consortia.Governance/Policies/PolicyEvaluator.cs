@@ -97,6 +97,12 @@ public sealed class PolicyEvaluator
     /// <returns>The decision.</returns>
     public PolicyDecision EvaluateRound(RoundDescriptor round, DateTimeOffset now) => EvaluateRound(round, (DateTimeOffset?)now);
 
+    /// <summary>Evaluates the schedule alone at <paramref name="now"/> (a site evaluating a model for a job it accepted).</summary>
+    /// <param name="now">The instant of the evaluation.</param>
+    /// <returns>The decision (refused without a policy).</returns>
+    public PolicyDecision EvaluateSchedule(DateTimeOffset now) =>
+        Policy is { } policy ? PolicyDecision.From([ScheduleRule(policy, now)], policy) : RefuseAll();
+
     /// <summary>Applies the policy's output rules to an aggregate metric: withheld when aggregate metrics are not allowed or the cell is too small.</summary>
     /// <param name="name">The metric name.</param>
     /// <param name="value">The computed value.</param>

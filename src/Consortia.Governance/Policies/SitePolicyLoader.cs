@@ -151,7 +151,7 @@ public static class SitePolicyLoader
 
     private static OutputPolicy ReadOutputs(YamlSection section)
     {
-        section.RejectUnknownKeys("masked_updates", "plain_updates", "aggregate_metrics", "min_cell_count");
+        section.RejectUnknownKeys("masked_updates", "plain_updates", "aggregate_metrics", "min_cell_count", "max_evaluations_per_job");
         bool aggregateMetrics = section.OptionalBoolean("aggregate_metrics") ?? false;
         int? minCellCount = (int?)section.OptionalInteger("min_cell_count", 1, int.MaxValue);
         if (aggregateMetrics && minCellCount is null)
@@ -163,7 +163,10 @@ public static class SitePolicyLoader
             section.OptionalBoolean("masked_updates") ?? false,
             section.OptionalBoolean("plain_updates") ?? false,
             aggregateMetrics,
-            minCellCount);
+            minCellCount)
+        {
+            MaxEvaluationsPerJob = (int?)section.OptionalInteger("max_evaluations_per_job", 0, int.MaxValue),
+        };
     }
 
     private static List<ScheduleWindow>? ReadSchedule(YamlSection root)

@@ -168,14 +168,16 @@ public static partial class CoordinatorHost
         });
 
         WebApplication app = builder.Build();
-        app.MapGrpcService<SiteGatewayService>().RequireHost($"*:{sitesPort}");
-        services.Identity.MapEnrollment(app).RequireHost($"*:{enrollPort}");
-        app.MapGrpcService<JobAdminService>().RequireHost($"*:{adminPort}");
-        app.MapGet("/healthz", () => Results.Text("ok\n")).RequireHost($"*:{healthPort}");
+        // By the port the connection arrived on (its listener and TLS settings), never by the client's :authority header.
+        app.UseLocalPortSeparation();
+        app.MapGrpcService<SiteGatewayService>().RequireLocalPort(sitesPort);
+        services.Identity.MapEnrollment(app).RequireLocalPort(enrollPort);
+        app.MapGrpcService<JobAdminService>().RequireLocalPort(adminPort);
+        app.MapGet("/healthz", () => Results.Text("ok\n")).RequireLocalPort(healthPort);
         app.MapGet("/readyz", (CoordinatorJobLoop loop) => loop.IsReady
             ? Results.Text("ready\n")
-            : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable)).RequireHost($"*:{healthPort}");
-        app.MapMetrics("/metrics", services.Metrics.Registry).RequireHost($"*:{healthPort}");
+            : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable)).RequireLocalPort(healthPort);
+        app.MapMetrics("/metrics", services.Metrics.Registry).RequireLocalPort(healthPort);
         app.Lifetime.ApplicationStopped.Register(services.Dispose);
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("consortia.coordinator");
         app.Lifetime.ApplicationStarted.Register(() => LogReady(log, sitesPort, enrollPort, adminPort, healthPort));

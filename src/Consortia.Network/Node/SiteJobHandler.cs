@@ -104,6 +104,8 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
                 BudgetProblem = budgetProblem,
                 Audit = ledger,
                 StatePath = Path.Combine(_config.State, "jobs", jobId + ".state"),
+                // Survives a node restart: the site still contributes to each round of this job run once.
+                RoundStatePath = Path.Combine(_config.State, "rounds", Sha256Hex.OfText(jobId + "\n" + job.ContentSha256) + ".state"),
             }.Build();
             Keep(jobId, agent, own.Train.FeatureCount);
             LogPrepared(Site.Value, jobId, own.Train.Count, own.Test.Count);

@@ -1,6 +1,7 @@
 using Consortia.Federation;
 using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites;
+using Consortia.Governance.Audit;
 using Consortia.Learning;
 using Consortia.Learning.Metrics;
 using Consortia.Learning.Optimization;
@@ -30,7 +31,7 @@ internal static class WireCodec
     /// <summary>Encodes a task for the wire.</summary>
     public static WireItem<TaskHeader> Encode(SiteTask task, string itemId, string jobId)
     {
-        TaskHeader header = new() { ItemId = itemId, JobId = jobId, Round = task.Round.Value };
+        TaskHeader header = new() { ItemId = itemId, JobId = jobId, Round = task.Round.Value, JobSha256 = task.JobSha256 };
         List<ReadOnlyMemory<byte>> payload = [];
         switch (task)
         {
@@ -40,6 +41,7 @@ internal static class WireCodec
                     GlobalParameters = Add(payload, train.GlobalParameters),
                     Training = Encode(train.Training),
                     Participants = train.Participants,
+                    Attempt = train.Attempt,
                 };
                 if (train.ControlVariate is { } c)
                 {
@@ -97,7 +99,11 @@ internal static class WireCodec
     public static SiteTask Decode(TaskHeader header, PayloadAssembler payload, SiteId site)
     {
         RoundNumber round = Round(header.Round);
-        return header.TaskCase switch
+        // Empty passes here and is refused by the site's agent (rule task-job), which alone knows the job it accepted.
+        string jobSha256 = header.JobSha256.Length == 0 || Sha256Hex.IsValid(header.JobSha256)
+            ? header.JobSha256
+            : throw new InvalidDataException($"item {header.ItemId}: job_sha256: expected 64 lowercase hexadecimal digits.");
+        SiteTask task = header.TaskCase switch
         {
             TaskHeader.TaskOneofCase.Train => new TrainTask(
                 site, round, payload.Parameters(0), Decode(header.Train.Training),
@@ -107,11 +113,13 @@ internal static class WireCodec
             {
                 Participants = header.Train.Participants,
                 ClientDp = header.Train.ClientDp is { } clientDp ? Decode(clientDp) : null,
+                Attempt = header.Train.Attempt >= 0 ? header.Train.Attempt : throw new InvalidDataException($"train.attempt: expected ≥ 0, got {header.Train.Attempt}."),
             },
             TaskHeader.TaskOneofCase.Evaluate => new EvaluateTask(site, round, payload.Parameters(0)) { Contributors = header.Evaluate.Contributors },
             TaskHeader.TaskOneofCase.Secagg => new SecAggTask(site, round, Decode(header.Secagg)),
             _ => throw new InvalidDataException($"item {header.ItemId}: the task header names no task."),
         };
+        return task with { JobSha256 = jobSha256 };
     }
 
     // ---- replies ----------------------------------------------------------------------------------

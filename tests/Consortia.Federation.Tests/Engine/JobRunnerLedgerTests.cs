@@ -31,8 +31,8 @@ public sealed class JobRunnerLedgerTests : IDisposable
         _dir.Dispose();
     }
 
-    private static InProcessSiteTransport Sites(FederatedDataset data) =>
-        new(TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(3).Derive((ulong)i)));
+    private static InProcessSiteTransport Sites(FederatedDataset data, JobDefinition job) =>
+        new(TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(3).Derive((ulong)i), job: j => j with { Name = job.Name, SourceText = job.SourceText, Engine = job.Engine }));
 
     private static GlobalModel Initial() => new(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0));
 
@@ -50,7 +50,7 @@ public sealed class JobRunnerLedgerTests : IDisposable
         string id = store.SubmitJob(JobSubmission.From(job)).Id;
         using AuditLedger ledger = OpenLedger();
 
-        JobRunOutcome outcome = await Runner(store, id, job, Sites(data), ledger).RunAsync(null, TestContext.Current.CancellationToken);
+        JobRunOutcome outcome = await Runner(store, id, job, Sites(data, job), ledger).RunAsync(null, TestContext.Current.CancellationToken);
 
         Assert.Equal(JobState.Completed, outcome.State);
         LedgerEvent[] events = [.. ledger.ReadEntries().Select(e => e.Event)];
@@ -85,11 +85,11 @@ public sealed class JobRunnerLedgerTests : IDisposable
 
         // The round is committed, then the "process dies" before the runner appends it to the ledger.
         CrashAfterCommitStore crashing = new(inner, crashAfterCommitOf);
-        await Assert.ThrowsAsync<IOException>(() => Runner(crashing, id, job, Sites(data), ledger).RunAsync(null, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<IOException>(() => Runner(crashing, id, job, Sites(data, job), ledger).RunAsync(null, TestContext.Current.CancellationToken));
         Assert.Equal(crashAfterCommitOf, inner.GetJob(id).RoundsCompleted);
         Assert.Equal(crashAfterCommitOf - 1, ledger.ReadEntries().Count(e => e.Event is RoundCompletedEvent));
 
-        JobRunOutcome outcome = await Runner(inner, id, job, Sites(data), ledger).RunAsync(null, TestContext.Current.CancellationToken);
+        JobRunOutcome outcome = await Runner(inner, id, job, Sites(data, job), ledger).RunAsync(null, TestContext.Current.CancellationToken);
 
         Assert.Equal(JobState.Completed, outcome.State);
         LedgerEvent[] events = [.. ledger.ReadEntries().Select(e => e.Event)];

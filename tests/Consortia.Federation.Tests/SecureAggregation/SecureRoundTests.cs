@@ -20,8 +20,10 @@ public sealed class SecureRoundTests
     private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 5, []);
     private static readonly LocalTrainingOptions s_training = new() { BatchSize = 8, LocalSteps = 10, Optimizer = new() { LearningRate = 0.1f } };
 
-    private static SiteAgent[] Agents(FederatedDataset data) =>
-        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i));
+    // The sites accept a job with or without secure aggregation, as the round they will be asked for (they refuse a task that differs).
+    private static SiteAgent[] Agents(FederatedDataset data, bool secure = true) =>
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i),
+            job: j => j with { Engine = j.Engine with { SecureAggregation = secure ? new SecureAggregationSettings { ClipRange = 1000 } : null } });
 
     private static Task<JobResult> Run(ISiteTransport transport, SecureAggregationSettings? secure, IStrategy? strategy = null, int rounds = 3) =>
         RunnerHarness.RunAsync(transport, strategy ?? new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new RoundEngineOptions { Rounds = rounds, SecureAggregation = secure }, new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), 9, TestContext.Current.CancellationToken);
@@ -31,7 +33,7 @@ public sealed class SecureRoundTests
     {
         FederatedDataset data = Some.ClassificationFederation(5);
 
-        JobResult plain = await Run(new InProcessSiteTransport(Agents(data)), null);
+        JobResult plain = await Run(new InProcessSiteTransport(Agents(data, secure: false)), null);
         JobResult secure = await Run(new InProcessSiteTransport(Agents(data)), new SecureAggregationSettings { ClipRange = 1000 });
 
         Assert.All(secure.Rounds, r => Assert.True(r.Aggregated, r.AggregationFailure));
@@ -49,7 +51,7 @@ public sealed class SecureRoundTests
         FederatedDataset data = Some.ClassificationFederation(4);
         ScaffoldStrategy Strategy() => new(new ScaffoldOptions { Training = s_training });
 
-        JobResult plain = await Run(new InProcessSiteTransport(Agents(data)), null, Strategy());
+        JobResult plain = await Run(new InProcessSiteTransport(Agents(data, secure: false)), null, Strategy());
         JobResult secure = await Run(new InProcessSiteTransport(Agents(data)), new SecureAggregationSettings { ClipRange = 1000 }, Strategy());
 
         for (int i = 0; i < s_spec.CreateLayout().Length; i++)

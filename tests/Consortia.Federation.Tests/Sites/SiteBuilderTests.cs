@@ -29,20 +29,20 @@ public sealed class SiteBuilderTests
     };
 
     private static TrainTask Train(SiteAgent agent) =>
-        new(agent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 2 }) { Participants = 4 };
+        new(agent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 2 }) { Participants = 4, JobSha256 = TestSites.JobSha256 };
 
     [Fact]
-    public async Task Build_WithoutAPolicy_RefusesEveryRoundAndReleasesNoMetric()
+    public async Task Build_WithoutAPolicy_RefusesEveryRoundAndEveryEvaluation()
     {
         FederatedDataset data = Some.ClassificationFederation();
         JobDefinition job = TestSites.Job(s_spec, 8, [MetricKind.Accuracy], data.Sites[0].Train.FeatureNames);
         using SiteAgent agent = Builder(data, job, new FakeTimeProvider()).Build();
 
         SiteReply train = await agent.HandleAsync(Train(agent), TestContext.Current.CancellationToken);
-        SiteReply evaluate = await agent.HandleAsync(new EvaluateTask(agent.Site, new RoundNumber(0), new ParameterVector(s_spec.CreateLayout())), TestContext.Current.CancellationToken);
+        SiteReply evaluate = await agent.HandleAsync(new EvaluateTask(agent.Site, new RoundNumber(0), new ParameterVector(s_spec.CreateLayout())) { JobSha256 = job.ContentSha256 }, TestContext.Current.CancellationToken);
 
         Assert.Equal(PolicyRules.Policy, Assert.IsType<Refused>(train).Rule);
-        Assert.All(Assert.IsType<EvaluationCompleted>(evaluate).Report.Metrics, m => Assert.True(double.IsNaN(m.Value)));
+        Assert.Equal(PolicyRules.Policy, Assert.IsType<Refused>(evaluate).Rule);
     }
 
     [Fact]

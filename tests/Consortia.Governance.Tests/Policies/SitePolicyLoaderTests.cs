@@ -51,6 +51,29 @@ public sealed class SitePolicyLoaderTests
         Assert.Contains(field, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("  max_evaluations_per_job: 12", 12)]
+    [InlineData("  max_evaluations_per_job: 0", 0)]
+    public void Parse_EvaluationCap_IsReadWhenPresent(string? line, int? expected)
+    {
+        string yaml = line is null ? Some.PolicyYaml : Some.PolicyYaml.Replace("  min_cell_count: 10", "  min_cell_count: 10\n" + line, StringComparison.Ordinal);
+
+        SitePolicy policy = SitePolicyLoader.Parse(yaml, "site.yaml");
+
+        Assert.Equal(expected, policy.Outputs.MaxEvaluationsPerJob);
+    }
+
+    [Fact]
+    public void Parse_NegativeEvaluationCap_NamesTheField()
+    {
+        string yaml = Some.PolicyYaml.Replace("  min_cell_count: 10", "  min_cell_count: 10\n  max_evaluations_per_job: -1", StringComparison.Ordinal);
+
+        PolicyFileException error = Assert.Throws<PolicyFileException>(() => SitePolicyLoader.Parse(yaml, "site.yaml"));
+
+        Assert.Equal("outputs.max_evaluations_per_job", error.Field);
+    }
+
     [Fact]
     public void Parse_MissingRequiredField_NamesIt()
     {

@@ -183,7 +183,7 @@ public sealed class MutualTlsTests
                 services.AddSingleton(new NetworkMetrics());
                 services.AddGrpc(o => o.Interceptors.Add<CallRecorder>());
             },
-            app => app.MapGrpcService<Coordinator.SiteGatewayService>(),
+            app => app.MapGrpcService<global::Consortia.Network.Coordinator.SiteGatewayService>(),
             calls);
         string folder = await host.EnrollAsync("hospital-1");
         using SiteCredentials credentials = SiteCredentials.Load(folder, "hospital-1");

@@ -94,7 +94,7 @@ internal sealed class ResumeFixture
 
     /// <summary>The uninterrupted run: the runner over an in-memory store.</summary>
     public Task<JobResult> ReferenceAsync() =>
-        RunnerHarness.RunAsync(new InProcessSiteTransport(Agents()), Job.CreateStrategy(), Job.Engine, Initial, Job.Seed, TestContext.Current.CancellationToken);
+        RunnerHarness.RunAsync(new InProcessSiteTransport(Agents()), Job.CreateStrategy(), Job, Initial, TestContext.Current.CancellationToken);
 
     public static SqliteJobStore OpenStore(string path, int? keep = 5) =>
         SqliteJobStore.Open(new SqliteJobStoreOptions { Path = path, CheckpointsToKeep = keep }, TimeProvider.System);

@@ -27,8 +27,11 @@ public sealed class EngineOverGrpcTests
     private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 5, []);
     private static readonly LocalTrainingOptions s_training = new() { BatchSize = 8, LocalSteps = 5, Optimizer = new() { LearningRate = 0.1f } };
 
-    private static SiteAgent[] Agents(FederatedDataset data) =>
-        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i));
+    private static readonly ClientDpSettings s_clientDp = new(new ClientLevelDpOptions { ClipNorm = 0.5, NoiseMultiplier = 0.3, Adaptive = new AdaptiveClippingOptions() }, "job", 3);
+
+    // The sites accept the job their tasks will carry (client-level DP, secure aggregation): they refuse a task that differs.
+    private static SiteAgent[] Agents(FederatedDataset data, ClientDpSettings? clientDp, SecureAggregationSettings? secure) =>
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), job: j => j with { ClientDp = clientDp, Engine = j.Engine with { SecureAggregation = secure } });
 
     private static Task<JobResult> Run(ISiteTransport transport, IStrategy strategy, SecureAggregationSettings? secure) =>
         RunnerHarness.RunAsync(transport, strategy, new RoundEngineOptions { Rounds = 3, SecureAggregation = secure }, new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), 9, TestContext.Current.CancellationToken);
@@ -52,19 +55,20 @@ public sealed class EngineOverGrpcTests
             "scaffold" => new ScaffoldStrategy(new ScaffoldOptions { Training = s_training }),
             "client-dp-adaptive" => new ClientDpStrategy(
                 new FedAvgStrategy(new FedAvgOptions { Training = s_training }),
-                new ClientDpSettings(new ClientLevelDpOptions { ClipNorm = 0.5, NoiseMultiplier = 0.3, Adaptive = new AdaptiveClippingOptions() }, "job", 3),
+                s_clientDp,
                 ClientDpStrategy.SeededNoise),
             _ => new FedAvgStrategy(new FedAvgOptions { Training = s_training }),
         };
         SecureAggregationSettings? settings = secure ? new SecureAggregationSettings { ClipRange = 1000 } : null;
-        SiteAgent[] remote = Agents(data);
+        ClientDpSettings? clientDp = strategy == "client-dp-adaptive" ? s_clientDp : null;
+        SiteAgent[] remote = Agents(data, clientDp, settings);
         await using LoopbackFederation federation = await LoopbackFederation.StartAsync([.. remote.Select(a => a.Site)]);
         foreach (SiteAgent agent in remote)
         {
             federation.StartNode(new AgentHandler(agent));
         }
 
-        JobResult local = await Run(new InProcessSiteTransport(Agents(data)), Strategy(), settings);
+        JobResult local = await Run(new InProcessSiteTransport(Agents(data, clientDp, settings)), Strategy(), settings);
         JobResult overGrpc = await Run(federation.Transport, Strategy(), settings);
 
         Assert.All(overGrpc.Rounds, r => Assert.True(r.Aggregated, r.AggregationFailure));

@@ -5,8 +5,8 @@ using Consortia.Privacy.Budget;
 namespace Consortia.Federation.Sites.Guards;
 
 /// <summary>
-/// The site's policy at the door: the job when its first training task arrives, then every round, before any
-/// computation; and the output rules on every metric the site releases. Every decision goes to the site's ledger.
+/// The site's policy at the door: the job when its first task arrives, then every round and every evaluation, before
+/// any computation; and the output rules on every metric the site releases. Every decision goes to the site's ledger.
 /// </summary>
 /// <remarks>An evaluator without a policy refuses everything: a site without a policy takes part in nothing.</remarks>
 internal sealed class PolicyGuard : ISiteGuard
@@ -41,14 +41,7 @@ internal sealed class PolicyGuard : ISiteGuard
 
     public Refused? Check(TrainTask task)
     {
-        if (_jobDecision is null)
-        {
-            _jobDecision = _evaluator.Evaluate(_job, _time.GetUtcNow(), _budget?.GetSpent().Epsilon ?? 0);
-            _audit.PolicyInForce(_jobDecision);
-            _audit.PolicyDecision(null, _jobDecision);
-        }
-
-        PolicyDecision decision = _jobDecision;
+        PolicyDecision decision = JobDecision();
         if (decision.Accepted)
         {
             // The round's ε after its charge is checked against the per-job ceiling and the lifetime budget.
@@ -70,6 +63,46 @@ internal sealed class PolicyGuard : ISiteGuard
         return new Refused(_site, task.Round, first.Rule, first.Reason);
     }
 
+    /// <summary>
+    /// An evaluation under the same policy as training: the job must have been accepted, the time must be inside a
+    /// schedule window, and the job's evaluations must stay under the policy's cap (each one counted durably and written
+    /// to the ledger); the metrics then pass <see cref="Release"/> (minimum cell count).
+    /// </summary>
+    /// <param name="task">The evaluation task.</param>
+    /// <param name="state">What the site gave this job run so far (the evaluation count).</param>
+    /// <returns>A refusal naming the rule, or <see langword="null"/> when the evaluation may run.</returns>
+    public Refused? CheckEvaluation(EvaluateTask task, SiteRoundState state)
+    {
+        PolicyDecision decision = JobDecision();
+        if (decision.Accepted)
+        {
+            decision = _evaluator.EvaluateSchedule(_time.GetUtcNow());
+            if (!decision.Accepted)
+            {
+                _audit.PolicyDecision(task.Round.Value, decision);
+            }
+        }
+
+        if (!decision.Accepted)
+        {
+            RuleResult first = decision.FailedRules.First();
+            return new Refused(_site, task.Round, first.Rule, first.Reason);
+        }
+
+        SitePolicy policy = _evaluator.Policy!; // an accepted decision implies a policy
+        int cap = policy.Outputs.MaxEvaluationsPerJob ?? (2 * (_job.Rounds ?? 0)) + 2;
+        if (!state.TryCountEvaluation(cap))
+        {
+            return Refuse(task, EvaluationCapRule, $"The site already released {state.Evaluations} evaluations for this job; its policy allows {cap}.", policy);
+        }
+
+        _audit.EvaluationReleased(task.Round, EvaluationCapRule, $"evaluation {state.Evaluations} of at most {cap} for this job", policy);
+        return null;
+    }
+
+    /// <summary>The rule refusing an evaluation beyond the policy's per-job cap (also recorded, passed, for each released one).</summary>
+    public const string EvaluationCapRule = "evaluation-cap";
+
     /// <summary>A metric as the site may release it: withheld (NaN, left out of the means) when the policy's output rules forbid it.</summary>
     /// <param name="kind">The metric.</param>
     /// <param name="value">Its value at the site.</param>
@@ -79,4 +112,22 @@ internal sealed class PolicyGuard : ISiteGuard
         _evaluator.SuppressMetric(kind.ReportName(), value, records).Suppressed
             ? new MetricValue(kind, double.NaN)
             : new MetricValue(kind, value);
+
+    private PolicyDecision JobDecision()
+    {
+        if (_jobDecision is null)
+        {
+            _jobDecision = _evaluator.Evaluate(_job, _time.GetUtcNow(), _budget?.GetSpent().Epsilon ?? 0);
+            _audit.PolicyInForce(_jobDecision);
+            _audit.PolicyDecision(null, _jobDecision);
+        }
+
+        return _jobDecision;
+    }
+
+    private Refused Refuse(EvaluateTask task, string rule, string reason, SitePolicy policy)
+    {
+        _audit.TaskRefused(task.Round, rule, reason, policy);
+        return new Refused(_site, task.Round, rule, reason);
+    }
 }

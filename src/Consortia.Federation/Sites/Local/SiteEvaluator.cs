@@ -6,7 +6,14 @@ using Consortia.Learning.Models;
 
 namespace Consortia.Federation.Sites.Local;
 
-/// <summary>Evaluates parameters on the site's local test data and releases the aggregate metrics its policy allows.</summary>
+/// <summary>
+/// Evaluates parameters on the site's local test data and releases the aggregate metrics its policy allows, under the
+/// same policy as training: only for an accepted job, inside the schedule, at most the policy's number of evaluations
+/// per job (each one written to the ledger), and each metric withheld when computed over fewer records than the minimum
+/// cell count.
+/// </summary>
+/// <remarks>An evaluation answers a query about the site's data with a model the coordinator chose; without these limits a
+/// coordinator could probe a site that refused the job, or ask without end.</remarks>
 internal sealed class SiteEvaluator
 {
     private readonly SiteId _site;
@@ -15,9 +22,11 @@ internal sealed class SiteEvaluator
     private readonly IReadOnlyList<MetricKind> _metrics;
     private readonly PolicyGuard _policy;
     private readonly SiteAudit _audit;
+    private readonly SiteRoundState? _state; // null only for the red team's unprotected sites: evaluation then skips the policy
 
-    public SiteEvaluator(SiteId site, IModel model, Dataset test, IReadOnlyList<MetricKind> metrics, PolicyGuard policy, SiteAudit audit)
+    public SiteEvaluator(SiteId site, IModel model, Dataset test, IReadOnlyList<MetricKind> metrics, PolicyGuard policy, SiteAudit audit, SiteRoundState? state)
     {
+        _state = state;
         _site = site;
         _model = model;
         _test = test;
@@ -26,8 +35,13 @@ internal sealed class SiteEvaluator
         _audit = audit;
     }
 
-    public EvaluationCompleted Evaluate(EvaluateTask task)
+    public SiteReply Evaluate(EvaluateTask task)
     {
+        if (_state is not null && _policy.CheckEvaluation(task, _state) is { } refused)
+        {
+            return refused;
+        }
+
         if (task.Round.Value > 0)
         {
             // The model to evaluate is the round's aggregate: the site records exactly what it received.

@@ -33,9 +33,11 @@ public sealed class ClientDpFederationTests : IDisposable
         _budgets.Dispose();
     }
 
+    // The sites accept the job their tasks will carry: its client-level DP (job id, δ, adaptive or not) and secure aggregation.
     // A site without a budget refuses DP rounds; these sites get a large one of their own (one ledger file per agent).
-    private SiteAgent[] Agents(FederatedDataset data, Func<int, PrivacyBudgetLedger?>? budget = null) =>
-        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), budget ?? (i => Budget()));
+    private SiteAgent[] Agents(FederatedDataset data, ClientDpSettings? clientDp, bool secure = false, Func<int, PrivacyBudgetLedger?>? budget = null) =>
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), budget ?? (i => Budget()),
+            job: j => j with { ClientDp = clientDp, Engine = j.Engine with { SecureAggregation = secure ? new SecureAggregationSettings { ClipRange = 1 } : null } });
 
     private PrivacyBudgetLedger Budget()
     {
@@ -44,6 +46,9 @@ public sealed class ClientDpFederationTests : IDisposable
         return ledger;
     }
 
+    private static ClientDpSettings Settings(bool adaptive, string jobId = "job") =>
+        new(new ClientLevelDpOptions { ClipNorm = 1, NoiseMultiplier = 1, Delta = 1e-5, Adaptive = adaptive ? new() { BitNoise = 1.0 } : null }, jobId, 4);
+
     private static ClientDpStrategy Strategy(ClientLevelDpOptions options, int rounds) =>
         new(new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new ClientDpSettings(options, "job", rounds), ClientDpStrategy.SeededNoise);
 
@@ -51,7 +56,7 @@ public sealed class ClientDpFederationTests : IDisposable
         RunnerHarness.RunAsync(transport, strategy, new RoundEngineOptions { Rounds = rounds, SecureAggregation = secure }, new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), 9, TestContext.Current.CancellationToken);
 
     private static TrainTask Task(SiteId site, int round, ClientDpRound dp) =>
-        new(site, new RoundNumber(round), new ParameterVector(s_spec.CreateLayout()), s_training) { ClientDp = dp, Participants = 4 };
+        new(site, new RoundNumber(round), new ParameterVector(s_spec.CreateLayout()), s_training) { ClientDp = dp, Participants = 4, JobSha256 = TestSites.JobSha256 };
 
     [Theory]
     [InlineData(0.01)]
@@ -60,10 +65,10 @@ public sealed class ClientDpFederationTests : IDisposable
     public async Task Site_ClipsItsWholeUnweightedUpdateAndReportsTheBit(double clip)
     {
         FederatedDataset data = Some.ClassificationFederation(2);
-        using SiteAgent plainAgent = Agents(data)[1];
-        using SiteAgent dpAgent = Agents(data)[1];
+        using SiteAgent plainAgent = Agents(data, null)[1];
+        using SiteAgent dpAgent = Agents(data, Settings(adaptive: true))[1];
 
-        SiteReply plain = await plainAgent.HandleAsync(new TrainTask(plainAgent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), s_training) { Participants = 4 }, TestContext.Current.CancellationToken);
+        SiteReply plain = await plainAgent.HandleAsync(new TrainTask(plainAgent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), s_training) { Participants = 4, JobSha256 = TestSites.JobSha256 }, TestContext.Current.CancellationToken);
         SiteReply reply = await dpAgent.HandleAsync(Task(dpAgent.Site, 1, new ClientDpRound("job", clip, true, 1.0, 1.0, 1e-5)), TestContext.Current.CancellationToken);
 
         SiteUpdate update = Assert.IsType<TrainingCompleted>(reply).Update;
@@ -82,8 +87,8 @@ public sealed class ClientDpFederationTests : IDisposable
         FederatedDataset data = Some.ClassificationFederation(5);
         ClientLevelDpOptions options = new() { ClipNorm = 0.2, NoiseMultiplier = 0.5, Adaptive = new() { BitNoise = 1.0 } };
 
-        JobResult plain = await Run(new InProcessSiteTransport(Agents(data)), Strategy(options, 4), null, 4);
-        JobResult secure = await Run(new InProcessSiteTransport(Agents(data)), Strategy(options, 4), new SecureAggregationSettings { ClipRange = 1 }, 4);
+        JobResult plain = await Run(new InProcessSiteTransport(Agents(data, new ClientDpSettings(options, "job", 4))), Strategy(options, 4), null, 4);
+        JobResult secure = await Run(new InProcessSiteTransport(Agents(data, new ClientDpSettings(options, "job", 4), secure: true)), Strategy(options, 4), new SecureAggregationSettings { ClipRange = 1 }, 4);
 
         Assert.All(secure.Rounds, r => Assert.True(r.Aggregated, r.AggregationFailure));
         Assert.All(secure.Rounds, r => Assert.Equal(5, r.Contributors.Count));
@@ -108,7 +113,7 @@ public sealed class ClientDpFederationTests : IDisposable
         PrivacyBudgetLedger Open() => PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(folder.Path, "site.db"), Budget = budget }, TimeProvider.System);
 
         using (PrivacyBudgetLedger ledger = Open())
-        using (SiteAgent agent = Agents(data, _ => ledger)[0])
+        using (SiteAgent agent = Agents(data, Settings(adaptive: false), budget: _ => ledger)[0])
         {
             for (int round = 1; round <= admitted; round++)
             {
@@ -124,9 +129,10 @@ public sealed class ClientDpFederationTests : IDisposable
 
         // After a restart the budget is still spent.
         using (PrivacyBudgetLedger ledger = Open())
-        using (SiteAgent agent = Agents(data, _ => ledger)[0])
+        using (SiteAgent agent = Agents(data, Settings(adaptive: false, jobId: "job2"), budget: _ => ledger)[0])
         {
-            Assert.IsType<Refused>(await agent.HandleAsync(Task(agent.Site, 1, new ClientDpRound("job2", 1.0, false, Z, 1.0, 1e-5)), TestContext.Current.CancellationToken));
+            Refused again = Assert.IsType<Refused>(await agent.HandleAsync(Task(agent.Site, 1, new ClientDpRound("job2", 1.0, false, Z, 1.0, 1e-5)), TestContext.Current.CancellationToken));
+            Assert.Equal("dp-budget", again.Rule);
         }
     }
 

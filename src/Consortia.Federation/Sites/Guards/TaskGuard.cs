@@ -1,0 +1,147 @@
+using System.Globalization;
+using Consortia.Federation.Jobs;
+using Consortia.Governance.Policies;
+
+namespace Consortia.Federation.Sites.Guards;
+
+/// <summary>
+/// The first guard: every task must belong to the job the site accepted (its hash), and a training task must carry
+/// exactly the protections of that job and of the site's policy — the coordinator is not trusted to send them.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The site checked its policy against the job file it accepted; without this guard it would then obey whatever each
+/// task carries, so a coordinator could drop secure aggregation or DP from a task (a protection downgrade) while the
+/// job file promised both. Here the task is compared with the accepted job: secure session present exactly when the
+/// job (or the policy) requires one, for this job and this round; DP settings equal to the job's; the claimed
+/// participants at least the job's minimum (the policy's minimum is checked by the policy guard, next). The first mismatch refuses the task, names the rule and is
+/// written to the site's ledger.
+/// </para>
+/// <para>
+/// What the coordinator claims about participants is only a claim; the secure-aggregation session itself enforces its
+/// threshold and survivor minimums (the SecAgg client), this guard only refuses a task that does not even claim enough.
+/// </para>
+/// </remarks>
+internal sealed class TaskGuard : ISiteGuard
+{
+    /// <summary>The task belongs to another job than the one the site accepted.</summary>
+    public const string JobRule = "task-job";
+
+    /// <summary>The task's secure session is missing where required, or present where the job has none.</summary>
+    public const string SecureAggregationRule = "task-secure-aggregation";
+
+    /// <summary>The secure session names another job or round than the task's.</summary>
+    public const string SessionRule = "task-session";
+
+    /// <summary>The task's DP settings differ from the accepted job's.</summary>
+    public const string DpRule = "task-dp";
+
+    /// <summary>The task claims fewer participants than the accepted job promises.</summary>
+    public const string ParticipantsRule = "task-participants";
+
+    private readonly SiteId _site;
+    private readonly JobDefinition _job;
+    private readonly string _jobSha256;
+    private readonly SitePolicy? _policy;
+    private readonly SiteAudit _audit;
+
+    /// <summary>Creates the guard for the job the site accepted.</summary>
+    /// <param name="site">The site.</param>
+    /// <param name="job">The job as the site parsed it from the file it accepted.</param>
+    /// <param name="policy">The site's policy, or <see langword="null"/> (the policy guard then refuses everything).</param>
+    /// <param name="audit">The site's ledger.</param>
+    public TaskGuard(SiteId site, JobDefinition job, SitePolicy? policy, SiteAudit audit)
+    {
+        _site = site;
+        _job = job;
+        _jobSha256 = job.ContentSha256;
+        _policy = policy;
+        _audit = audit;
+    }
+
+    /// <summary>Refuses (and records) any task of another job.</summary>
+    /// <param name="task">Any task.</param>
+    /// <returns>The refusal, or <see langword="null"/>.</returns>
+    public Refused? CheckJob(SiteTask task) =>
+        string.Equals(task.JobSha256, _jobSha256, StringComparison.Ordinal)
+            ? null
+            : Refuse(task, JobRule, $"The task names job {Short(task.JobSha256)}, not the job this site accepted ({Short(_jobSha256)}).");
+
+    /// <inheritdoc />
+    public Refused? Check(TrainTask task) => CheckJob(task) ?? CheckProtections(task);
+
+    private Refused? CheckProtections(TrainTask task)
+    {
+        bool secureRequired = _job.Engine.SecureAggregation is not null || _policy?.Protections.SecureAggregationRequired == true;
+        if (task.SecureSession is null && secureRequired)
+        {
+            return Refuse(task, SecureAggregationRule, "The task has no secure aggregation session, which the accepted job or the site policy requires.");
+        }
+
+        if (task.SecureSession is { } secure)
+        {
+            if (_job.Engine.SecureAggregation is null)
+            {
+                return Refuse(task, SecureAggregationRule, "The task opens a secure aggregation session, which the accepted job does not use.");
+            }
+
+            if (!string.Equals(secure.Session.JobId, _job.Engine.JobName, StringComparison.Ordinal) || secure.Session.RoundNumber != task.Round.Value)
+            {
+                return Refuse(task, SessionRule, $"The secure session is for job '{secure.Session.JobId}' round {secure.Session.RoundNumber}; the task is job '{_job.Engine.JobName}' round {task.Round.Value}.");
+            }
+
+            if (secure.Session.Participants.Count != task.Participants)
+            {
+                return Refuse(task, SessionRule, $"The secure session lists {secure.Session.Participants.Count} participants; the task claims {task.Participants}.");
+            }
+        }
+
+        if (DpProblem(task) is { } dp)
+        {
+            return Refuse(task, DpRule, dp);
+        }
+
+        // The policy's minimum is the policy guard's round check (rule min-sites), right after this guard.
+        int minimum = _job.Engine.MinimumParticipants;
+        return task.Participants < minimum
+            ? Refuse(task, ParticipantsRule, $"The task claims {task.Participants} participants; the accepted job promises at least {minimum}.")
+            : null;
+    }
+
+    private string? DpProblem(TrainTask task)
+    {
+        if (!Equals(task.Dp, _job.Engine.Dp))
+        {
+            return task.Dp is null
+                ? "The task has no DP-SGD settings; the accepted job uses DP-SGD."
+                : _job.Engine.Dp is null
+                    ? "The task carries DP-SGD settings the accepted job does not have."
+                    : "The task's DP-SGD settings differ from the accepted job's.";
+        }
+
+        if (_job.ClientDp is not { } clientDp)
+        {
+            return task.ClientDp is null ? null : "The task carries client-level DP settings the accepted job does not have.";
+        }
+
+        if (task.ClientDp is not { } round)
+        {
+            return "The task has no client-level DP settings; the accepted job uses client-level DP.";
+        }
+
+        bool adaptive = clientDp.Options.Adaptive is not null;
+        return string.Equals(round.JobId, clientDp.JobId, StringComparison.Ordinal) && round.Delta == clientDp.Options.Delta && round.ReportUnclippedBit == adaptive
+            ? null
+            : "The task's client-level DP settings (job, δ or adaptive clipping) differ from the accepted job's.";
+    }
+
+    private Refused Refuse(SiteTask task, string rule, string reason)
+    {
+        _audit.TaskRefused(task.Round, rule, reason, _policy);
+        return new Refused(_site, task.Round, rule, reason);
+    }
+
+    private static string Short(string sha256) => sha256.Length == 0
+        ? "(none)"
+        : string.Create(CultureInfo.InvariantCulture, $"{sha256[..Math.Min(12, sha256.Length)]}…");
+}
