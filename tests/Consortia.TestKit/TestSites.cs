@@ -2,6 +2,7 @@ using Consortia.Data;
 using Consortia.Federation;
 using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
+using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Simulation;
 using Consortia.Federation.Sites;
 using Consortia.Governance.Policies;
@@ -63,6 +64,9 @@ public static class TestSites
         ArgumentNullException.ThrowIfNull(random);
         JobDefinition job = Job(spec, batchSize, metrics, data.Sites[0].Train.FeatureNames);
         PolicyEvaluator policy = Accepting(job);
+
+        // Secure aggregation authenticates peers against a roster: every test site accepts the one of all of them.
+        SimulatedConsortium consortium = SimulatedConsortium.Create(job.Consortium, data.Sites.Select(s => s.Name));
         return [.. data.Sites.Select((s, i) => new SiteBuilder
         {
             Job = job,
@@ -75,6 +79,8 @@ public static class TestSites
             Policy = policy,
             Budget = budget?.Invoke(i),
             Noise = noise?.Invoke(i),
+            SigningKey = consortium.KeyOf(s.Name),
+            Roster = consortium.Roster,
         }.Build())];
     }
 }

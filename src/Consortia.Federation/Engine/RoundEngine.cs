@@ -7,6 +7,7 @@ using Consortia.Learning;
 using Consortia.SecureAggregation.Aggregation;
 using Consortia.SecureAggregation.Protocol;
 using Consortia.SecureAggregation.Quantization;
+using Consortia.SecureAggregation.Signing;
 
 namespace Consortia.Federation.Engine;
 
@@ -144,14 +145,19 @@ public sealed class RoundEngine
         bool controlVariates = plan.ControlVariate is not null;
         bool unclippedBit = plan.ClientDp is { ReportUnclippedBit: true };
         int length = SecureUpdateLayout.Length(model.Parameters.Length, controlVariates, unclippedBit);
+        // Always malicious-server mode: the coordinator is not trusted, and sites refuse anything weaker.
+        int holders = secure.Neighbours is int k && k < sites.Count - 1 ? k + 1 : sites.Count;
+        int minimum = Math.Clamp(_options.MinimumParticipants, 3, Math.Max(3, sites.Count));
         SecAggSessionOptions session = new()
         {
             JobId = _options.JobName,
             RoundNumber = round.Value,
             Participants = [.. sites.Select(s => s.Value)],
             VectorLength = length,
-            Threshold = secure.ThresholdFor(sites.Count),
+            Threshold = secure.ThresholdFor(holders, minimum),
             Neighbours = secure.Neighbours,
+            SecurityMode = SecAggSecurityMode.MaliciousServer,
+            MinimumAggregateSize = minimum,
         };
         FixedPointOptions quantization = new() { ClipRange = secure.ClipRange, MaxSummands = Math.Max(1, sites.Count) };
 
@@ -176,14 +182,14 @@ public sealed class RoundEngine
         // Sites that did not prepare simply never answer the session's first stage: the protocol treats them as dropped.
         TransportSecAggChannel channel = new(_transport, round, sites, secure.StageTimeout);
         SecureAggregationOutcome outcome;
-        try
+        if (SessionProblem(session) is { } problem)
         {
-            session.Validate();
-            outcome = await new SecureAggregator().AggregateAsync(session, channel, cancellationToken).ConfigureAwait(false);
+            outcome = new SecureAggregationOutcome.Failed(new SecAggFailure(SecAggError.InsufficientSurvivors, SecAggStage.AdvertiseKeys, problem));
         }
-        catch (ArgumentException error)
+        else
         {
-            outcome = new SecureAggregationOutcome.Failed(new SecAggFailure(SecAggError.InsufficientSurvivors, SecAggStage.AdvertiseKeys, error.Message));
+            ISignatureVerifier verifier = _options.Roster is { } roster ? new RosterSignatureVerifier(roster, session.Participants) : RelayedSignatures.Instance;
+            outcome = await new SecureAggregator(verifier).AggregateAsync(session, channel, cancellationToken).ConfigureAwait(false);
         }
 
         GlobalModel next = model;
@@ -258,6 +264,20 @@ public sealed class RoundEngine
 
         reports.Sort((a, b) => order[a.Site].CompareTo(order[b.Site]));
         return _strategy.Summarise(input, reports);
+    }
+
+    /// <summary>Why the session cannot run (e.g. fewer than 3 sites), or <see langword="null"/>.</summary>
+    private static string? SessionProblem(SecAggSessionOptions session)
+    {
+        try
+        {
+            session.Validate();
+            return null;
+        }
+        catch (ArgumentException error)
+        {
+            return error.Message;
+        }
     }
 
     private static bool IsAcceptable(SiteUpdate update, GlobalModel model)

@@ -1,5 +1,6 @@
 using Consortia.Data;
 using Consortia.Federation.Jobs;
+using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites;
 using Consortia.Governance.Policies;
 using Consortia.Learning;
@@ -18,14 +19,18 @@ internal sealed class SimulatedSites : IDisposable
     private readonly PrivacyBudgetLedger?[] _budgets;
     private readonly string? _temporary;
 
-    private SimulatedSites(SiteAgent[] agents, PrivacyBudgetLedger?[] budgets, string? temporary)
+    private SimulatedSites(SiteAgent[] agents, PrivacyBudgetLedger?[] budgets, string? temporary, SimulatedConsortium consortium)
     {
         Agents = agents;
+        Consortium = consortium;
         _budgets = budgets;
         _temporary = temporary;
     }
 
     public SiteAgent[] Agents { get; }
+
+    /// <summary>The sites' signing keys (in memory) and the one roster every simulated site accepted.</summary>
+    public SimulatedConsortium Consortium { get; }
 
     /// <summary>What DP has cost each site that used it.</summary>
     public SitePrivacyReport[] Privacy => [.. Agents.Select(a => a.Privacy).OfType<SitePrivacyReport>()];
@@ -50,6 +55,7 @@ internal sealed class SimulatedSites : IDisposable
             ? PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = Path.Combine(Directory.CreateDirectory(Path.Combine(stateDirectory!, "budgets")).FullName, site.Name + ".db"), Budget = budget }, time)
             : null)];
         policies ??= site => PolicyFor(job, site);
+        SimulatedConsortium consortium = SimulatedConsortium.Create(job.Consortium, data.Sites.Select(s => s.Name));
 
         // Simulation draws DP noise from the job seed so runs are reproducible; deployed sites use the cryptographic source.
         SiteAgent[] agents = [.. data.Sites.Select((site, i) => new SiteBuilder
@@ -65,8 +71,10 @@ internal sealed class SimulatedSites : IDisposable
             Budget = budgets[i],
             Audit = ledgers?.Sites[i],
             Noise = new SeededNoiseSource(random.Derive("dp-noise").Derive((ulong)i)),
+            SigningKey = consortium.KeyOf(site.Name),
+            Roster = consortium.Roster,
         }.Build())];
-        return new SimulatedSites(agents, budgets, temporary);
+        return new SimulatedSites(agents, budgets, temporary, consortium);
     }
 
     /// <summary>
@@ -86,6 +94,7 @@ internal sealed class SimulatedSites : IDisposable
             agent.Dispose();
         }
 
+        Consortium.Dispose();
         foreach (PrivacyBudgetLedger? ledger in _budgets)
         {
             ledger?.Dispose();

@@ -1,10 +1,12 @@
 using Consortia.Data;
 using Consortia.Federation.Jobs;
+using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites.Guards;
 using Consortia.Federation.Sites.Local;
 using Consortia.Federation.Sites.Pipeline;
 using Consortia.Governance.Audit;
 using Consortia.Governance.Policies;
+using Consortia.Governance.Roster;
 using Consortia.Learning;
 using Consortia.Learning.Models;
 using Consortia.Privacy.Budget;
@@ -71,6 +73,14 @@ public sealed class SiteBuilder
     /// <value>Default: the operating system's cryptographic generator. Simulation passes a seeded one so that runs reproduce.</value>
     public INoiseSource? Noise { get; init; }
 
+    /// <summary>The site's long-term signing key: it signs the site's secure-aggregation advertisements and consistency signatures (and, on a node, its ledger and roster entry).</summary>
+    /// <value>Default <see langword="null"/>: the site refuses secure-aggregation tasks (rule <c>secagg-roster</c>).</value>
+    public ILedgerSigner? SigningKey { get; init; }
+
+    /// <summary>The consortium roster this site accepted: the only keys it authenticates secure-aggregation peers with.</summary>
+    /// <value>Default <see langword="null"/>: the site refuses secure-aggregation tasks (rule <c>secagg-roster</c>).</value>
+    public ConsortiumRoster? Roster { get; init; }
+
     /// <summary>Builds the site's agent.</summary>
     /// <returns>The agent, ready for the job's tasks.</returns>
     /// <exception cref="ArgumentException">The job's model does not fit the data.</exception>
@@ -88,11 +98,12 @@ public sealed class SiteBuilder
         SiteAudit audit = new(Audit, Job.Name);
         SitePrivacyAccount privacy = new(Site, Budget);
         DpCalibration calibration = new(Train.Count);
-        PolicyGuard policy = new(Site, Policy ?? new PolicyEvaluator(null), Job.Describe(), Time, Budget, audit);
+        PolicyEvaluator rules = Policy ?? new PolicyEvaluator(null);
+        PolicyGuard policy = new(Site, rules, Job.Describe(), Time, Budget, audit);
         SiteTrainer trainer = new(spec, Train, Random, Job.Training.BatchSize, noise, calibration, privacy);
-        UpdatePipeline pipeline = new([new ClientClipStage(), new WeightStage(), new QuantiseStage(Random), new MaskStage(SystemSecureRandom.Instance)]);
+        UpdatePipeline pipeline = new([new ClientClipStage(), new WeightStage(), new QuantiseStage(Random), new MaskStage(SystemSecureRandom.Instance, SigningKey is null ? null : new SiteSigner(SigningKey), Roster)]);
         SiteEvaluator evaluator = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit);
         return new SiteAgent(
-            Site, Train.Count, [policy, new BudgetGuard(Site, Budget, calibration, privacy, audit)], trainer, pipeline, evaluator, privacy, audit, noise as IDisposable);
+            Site, Train.Count, [policy, new SecureSessionGuard(Site, Roster, SigningKey is not null, rules, audit), new BudgetGuard(Site, Budget, calibration, privacy, audit)], trainer, pipeline, evaluator, privacy, audit, noise as IDisposable);
     }
 }
