@@ -16,9 +16,9 @@ namespace Consortia.Federation.SecureAggregation;
 /// <item><c>secagg-roster</c>: the site has an accepted roster and a signing key, the site is the participant the task
 /// names, and every participant is a roster member (a puppet the coordinator made up is not).</item>
 /// <item><c>secagg-threshold</c>: 2t &gt; holders, so no minority of holders together with the coordinator can
-/// reconstruct both secrets of one site; and t ≥ the policy's minimum sites per aggregate.</item>
-/// <item><c>min-sites</c>: the session's minimum aggregate size is at least the policy's, so the site refuses to
-/// unmask (release shares for) any survivor set smaller than that.</item>
+/// reconstruct both secrets of one site; and t ≥ the policy's minimum sites per aggregate. Since the client refuses to
+/// sign or unmask a survivor set smaller than max(t, the session's minimum aggregate size), this also makes the site
+/// refuse to release shares for any survivor set smaller than its policy's minimum.</item>
 /// </list>
 /// Each refusal names its rule and is written to the site's ledger as a policy decision.
 /// </remarks>
@@ -32,9 +32,6 @@ internal sealed class SecureSessionGuard(SiteId site, ConsortiumRoster? roster, 
 
     /// <summary>Rule: the Shamir threshold.</summary>
     public const string ThresholdRule = "secagg-threshold";
-
-    /// <summary>Rule: the smallest aggregate the site takes part in (the policy's rule name).</summary>
-    public const string MinimumRule = PolicyRules.MinSites;
 
     public Refused? Check(TrainTask task)
     {
@@ -89,11 +86,6 @@ internal sealed class SecureSessionGuard(SiteId site, ConsortiumRoster? roster, 
         if (session.Threshold < minimum)
         {
             return (ThresholdRule, $"threshold t = {session.Threshold} is below this site's minimum of {minimum} sites per aggregate");
-        }
-
-        if (session.RequiredSurvivors < minimum)
-        {
-            return (MinimumRule, $"the session would unmask an aggregate of {session.RequiredSurvivors} sites; this site's minimum is {minimum}");
         }
 
         return null;
