@@ -97,9 +97,10 @@ public sealed class RosterCommandsTests : IDisposable
     public async Task Offer_AutomaticPolicy_AcceptsAdditionsButNotARekey()
     {
         string policy = _dir.File("policy.yaml");
-        File.WriteAllText(policy, File.ReadAllText(RepositoryPaths.Combine("examples", "policies", "heart-disease-research.yaml")) + "\nroster:\n  accept: automatic\n");
-        string config = Node("cleveland", policy);
+        string strict = await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "policies", "heart-disease-research.yaml"), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(policy, strict + "\nroster:\n  accept: automatic\n", TestContext.Current.CancellationToken);
         string roster = await Roster("cleveland", "hungary");
+        string config = Node("cleveland", policy);
 
         (int first, string accepted, string error) = await CliRunner.RunAsync("roster", "offer", "--config", config, "--roster", roster);
         Assert.True(first == 0, error);
@@ -109,6 +110,7 @@ public sealed class RosterCommandsTests : IDisposable
         Directory.Delete(_dir.File("hungary"), recursive: true);
         File.Delete(roster);
         string rekeyed = await Roster("cleveland", "hungary");
+        config = Node("cleveland", policy);
         (int second, string pending, _) = await CliRunner.RunAsync("roster", "offer", "--config", config, "--roster", rekeyed);
 
         Assert.Equal(1, second);
