@@ -22,6 +22,7 @@ internal static class ConsortiaCommand
         root.Subcommands.Add(DeploymentCommands.Coordinator());
         root.Subcommands.Add(new Command("node", "A site node: enroll it with the coordinator, then run it.") { IdentityCommands.NodeEnroll(), DeploymentCommands.NodeRun() });
         root.Subcommands.Add(DeploymentCommands.Job());
+        root.Subcommands.Add(RosterCommands.Create());
         foreach (Command command in GovernanceCommands.Create())
         {
             root.Subcommands.Add(command);

@@ -2,6 +2,7 @@ using Consortia.Data;
 using Consortia.Federation;
 using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
+using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Simulation;
 using Consortia.Federation.Sites;
 using Consortia.Governance.Policies;
@@ -71,6 +72,9 @@ public static class TestSites
         JobDefinition accepted = Job(spec, batchSize, metrics, data.Sites[0].Train.FeatureNames);
         accepted = job?.Invoke(accepted) ?? accepted;
         PolicyEvaluator policy = Accepting(accepted);
+
+        // Secure aggregation authenticates peers against a roster: every test site accepts the one of all of them.
+        SimulatedConsortium consortium = SimulatedConsortium.Create(accepted.Consortium, data.Sites.Select(s => s.Name));
         return [.. data.Sites.Select((s, i) => new SiteBuilder
         {
             Job = accepted,
@@ -82,6 +86,8 @@ public static class TestSites
             Time = TimeProvider.System,
             Policy = policy,
             Budget = budget?.Invoke(i),
+            SigningKey = consortium.KeyOf(s.Name),
+            Roster = consortium.Roster,
         }.Build())];
     }
 }

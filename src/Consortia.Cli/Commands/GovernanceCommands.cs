@@ -5,6 +5,7 @@ using Consortia.Federation.Jobs;
 using Consortia.Governance.Audit;
 using Consortia.Governance.Policies;
 using Consortia.Governance.Reports;
+using Consortia.Governance.Roster;
 using Consortia.Governance.Verification;
 
 namespace Consortia.Cli.Commands;
@@ -50,12 +51,16 @@ internal static class GovernanceCommands
         Option<string> ledger = new("--ledger") { Description = "The ledger file (SQLite).", Required = true };
         Option<string?> publicKey = new("--public-key") { Description = "The writer's public key (PEM 'PUBLIC KEY'), obtained out of band." };
         Option<string?> certificate = new("--certificate") { Description = "The writer's certificate (PEM); its subject key is used." };
+        Option<string?> roster = new("--roster")
+        {
+            Description = "A consortium roster (JSON, e.g. a node's accepted roster.json): the site ledger is checked against the key the roster lists for its writer, so a ledger re-signed under another key is reported.",
+        };
         Command verify = new("verify", "Re-checks every hash, signature and sequence number of a ledger; exits 1 naming the first bad entry.")
         {
-            ledger, publicKey, certificate,
+            ledger, publicKey, certificate, roster,
         };
         verify.SetAction(parse => AuditVerify(
-            parse.GetRequiredValue(ledger), parse.GetValue(publicKey), parse.GetValue(certificate),
+            parse.GetRequiredValue(ledger), parse.GetValue(publicKey), parse.GetValue(certificate), parse.GetValue(roster),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
 
         Option<string> coordinator = new("--coordinator-ledger") { Description = "The coordinator's ledger.", Required = true };
@@ -143,12 +148,17 @@ internal static class GovernanceCommands
         return decision.Accepted ? Ok : Failed;
     }
 
-    private static int AuditVerify(string ledgerPath, string? publicKeyPath, string? certificatePath, TextWriter stdout, TextWriter stderr)
+    private static int AuditVerify(string ledgerPath, string? publicKeyPath, string? certificatePath, string? rosterPath, TextWriter stdout, TextWriter stderr)
     {
-        if (publicKeyPath is not null && certificatePath is not null)
+        if (new[] { publicKeyPath, certificatePath, rosterPath }.Count(o => o is not null) > 1)
         {
-            stderr.WriteLine("error: give either --public-key or --certificate, not both");
+            stderr.WriteLine("error: give one of --public-key, --certificate or --roster");
             return BadInput;
+        }
+
+        if (rosterPath is not null)
+        {
+            return AuditVerifyAgainstRoster(ledgerPath, rosterPath, stdout, stderr);
         }
 
         LedgerPublicKey? key = null;
@@ -186,6 +196,50 @@ internal static class GovernanceCommands
         stdout.WriteLine($"  entries:   {result.EntryCount.ToString(CultureInfo.InvariantCulture)}");
         stdout.WriteLine($"  head hash: {result.HeadHash}");
         stdout.WriteLine($"  key:       {result.KeyFingerprint}, checked against {keySource}");
+        return Ok;
+    }
+
+    /// <summary>Verifies a site ledger against the key its writer holds in the roster, never the key beside or inside the ledger.</summary>
+    private static int AuditVerifyAgainstRoster(string ledgerPath, string rosterPath, TextWriter stdout, TextWriter stderr)
+    {
+        ConsortiumRoster roster;
+        try
+        {
+            roster = ConsortiumRoster.Load(rosterPath);
+        }
+        catch (Exception error) when (error is RosterException or IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: --roster {error.Message}");
+            return BadInput;
+        }
+
+        // The header names the writer; its key is then taken from the roster alone.
+        LedgerVerification header = LedgerVerifier.Verify(ledgerPath);
+        if (header.WriterId is null)
+        {
+            stdout.WriteLine($"INVALID: {ledgerPath}: {header.Problem?.Reason ?? "no writer in the header"}");
+            return Failed;
+        }
+
+        if (roster.Find(header.WriterId) is not { } member)
+        {
+            stdout.WriteLine($"INVALID: {ledgerPath}: its writer '{header.WriterId}' is not a member of the roster of '{roster.Consortium}' ({rosterPath}, sha256 {roster.Sha256})");
+            return Failed;
+        }
+
+        LedgerVerification result = LedgerVerifier.Verify(ledgerPath, member.PublicKey);
+        if (!result.IsValid)
+        {
+            stdout.WriteLine($"INVALID: {ledgerPath}: {result.Problem!.Reason} (roster key of '{member.Site}': {member.PublicKey.Fingerprint}; a ledger re-signed under another key fails here)"); // an invalid result always carries its problem.
+            stdout.WriteLine($"  {result.EntryCount.ToString(CultureInfo.InvariantCulture)} entries verified before it");
+            return Failed;
+        }
+
+        stdout.WriteLine($"VALID: {ledgerPath}");
+        stdout.WriteLine($"  writer:    {result.WriterId} ({result.Role?.ToString().ToLowerInvariant()})");
+        stdout.WriteLine($"  entries:   {result.EntryCount.ToString(CultureInfo.InvariantCulture)}");
+        stdout.WriteLine($"  head hash: {result.HeadHash}");
+        stdout.WriteLine($"  key:       {result.KeyFingerprint}, checked against the roster of '{roster.Consortium}' (sha256 {roster.Sha256})");
         return Ok;
     }
 

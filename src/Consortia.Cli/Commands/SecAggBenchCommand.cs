@@ -17,6 +17,8 @@ internal static class SecAggBenchCommand
 {
     private const string AfterMasking = "after-masking";
     private const string BeforeMasking = "before-masking";
+    private const string MaliciousServer = "malicious-server";
+    private const string SemiHonest = "semi-honest";
 
     public static Command Create()
     {
@@ -32,12 +34,18 @@ internal static class SecAggBenchCommand
         phase.AcceptOnlyFromAmong(AfterMasking, BeforeMasking);
         Option<ulong?> seed = new("--seed") { Description = "Seeds the inputs, the dropout choice and (for a reproducible transcript) the cryptographic randomness; default: OS randomness." };
         Option<bool> json = new("--json") { Description = "Prints one JSON object instead of the table." };
+        Option<string> mode = new("--mode")
+        {
+            Description = "The threat model: malicious-server (as deployed and simulated: signed advertisements, consistency check) or semi-honest (for comparison).",
+            DefaultValueFactory = _ => MaliciousServer,
+        };
+        mode.AcceptOnlyFromAmong(MaliciousServer, SemiHonest);
         Command command = new("secagg", "Measures one secure-aggregation round (SecAgg/SecAgg+): per-phase site and server time, bytes per site, against a plain round and raw AES throughput.")
         {
-            sites, dim, dropout, neighbours, phase, seed, json,
+            sites, dim, dropout, neighbours, phase, seed, json, mode,
         };
         command.SetAction(parse => Run(
-            new BenchSettings(parse.GetValue(sites), parse.GetValue(dim), parse.GetValue(dropout), parse.GetValue(neighbours), parse.GetValue(phase) ?? AfterMasking, parse.GetValue(seed)),
+            new BenchSettings(parse.GetValue(sites), parse.GetValue(dim), parse.GetValue(dropout), parse.GetValue(neighbours), parse.GetValue(phase) ?? AfterMasking, parse.GetValue(seed), parse.GetValue(mode) ?? MaliciousServer),
             parse.GetValue(json),
             parse.InvocationConfiguration.Output,
             parse.InvocationConfiguration.Error));
@@ -61,7 +69,7 @@ internal static class SecAggBenchCommand
     {
         CultureInfo c = CultureInfo.InvariantCulture;
         StringBuilder text = new();
-        text.AppendLine(c, $"SecAgg bench: n = {settings.Sites}, D = {settings.Dim}, {(settings.Neighbours is int k ? $"SecAgg+ k = {k}" : "complete graph")}, t = {settings.ToBenchmark().Threshold}, dropout {settings.Dropout:P0} {settings.DropoutPhase}");
+        text.AppendLine(c, $"SecAgg bench: n = {settings.Sites}, D = {settings.Dim}, {(settings.Neighbours is int k ? $"SecAgg+ k = {k}" : "complete graph")}, t = {settings.ToBenchmark().Threshold}, {settings.Mode}, dropout {settings.Dropout:P0} {settings.DropoutPhase}");
         text.AppendLine(c, $"{"phase",-22}{"sites",7}{"mean/site ms",14}{"max/site ms",13}{"server ms",11}{"bytes/site",12}");
         foreach (SecAggPhaseTiming phase in result.Round.Phases)
         {
@@ -86,6 +94,7 @@ internal static class SecAggBenchCommand
             writer.WriteNumber("dim", settings.Dim);
             writer.WriteNumber("dropout", settings.Dropout);
             writer.WriteNumber("neighbours", settings.Neighbours ?? (settings.Sites - 1));
+            writer.WriteString("mode", settings.Mode);
             writer.WriteBoolean("sum_correct", result.SumCorrect);
             writer.WriteNumber("client_ms", result.Round.MeanClientTime.TotalMilliseconds);
             writer.WriteNumber("server_ms", result.Round.ServerTime.TotalMilliseconds);
@@ -100,9 +109,12 @@ internal static class SecAggBenchCommand
         return Encoding.UTF8.GetString(buffer.ToArray()) + Environment.NewLine;
     }
 
-    private sealed record BenchSettings(int Sites, int Dim, double Dropout, int? Neighbours, string DropoutPhase, ulong? Seed)
+    private sealed record BenchSettings(int Sites, int Dim, double Dropout, int? Neighbours, string DropoutPhase, ulong? Seed, string Mode)
     {
-        public SecAggBenchmarkSettings ToBenchmark() => new(Sites, Dim, Dropout, Neighbours, DropoutPhase == BeforeMasking, Seed);
+        public SecAggBenchmarkSettings ToBenchmark() => new(Sites, Dim, Dropout, Neighbours, DropoutPhase == BeforeMasking, Seed)
+        {
+            Mode = Mode == SemiHonest ? SecAggSecurityMode.SemiHonest : SecAggSecurityMode.MaliciousServer,
+        };
 
         public string? Validate()
         {

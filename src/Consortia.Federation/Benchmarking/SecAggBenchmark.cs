@@ -51,11 +51,13 @@ public static class SecAggBenchmark
             VectorLength = d,
             Threshold = settings.Threshold,
             Neighbours = settings.Neighbours,
+            SecurityMode = settings.Mode,
         };
         SecAggSimulationOptions options = new()
         {
             Session = session,
             Seed = settings.Seed,
+            EcdsaIdentities = true, // what sites sign with (their roster key)
             Dropouts = settings.DropBeforeMasking ? new DropoutPlan { BeforeMasking = dropped } : new DropoutPlan { BeforeUnmasking = dropped },
         };
 

@@ -7,6 +7,7 @@ using Consortia.Learning;
 using Consortia.SecureAggregation.Aggregation;
 using Consortia.SecureAggregation.Protocol;
 using Consortia.SecureAggregation.Quantization;
+using Consortia.SecureAggregation.Signing;
 
 namespace Consortia.Federation.Engine;
 
@@ -156,14 +157,18 @@ public sealed class RoundEngine
         int length = distributed is null
             ? SecureUpdateLayout.Length(model.Parameters.Length, controlVariates, unclippedBit)
             : DistributedUpdateLayout.Length(distributed); // the sites' rotated, noised integers (§3.5)
+        // Always malicious-server mode: the coordinator is not trusted, and sites refuse anything weaker.
+        int minimum = SecureAggregationSettings.MinimumAggregateFor(sites.Count, _options.MinimumParticipants);
         SecAggSessionOptions session = new()
         {
             JobId = _options.JobName,
             RoundNumber = round.Value,
             Participants = [.. sites.Select(s => s.Value)],
             VectorLength = length,
-            Threshold = secure.ThresholdFor(sites.Count),
+            Threshold = secure.SessionThreshold(sites.Count, _options.MinimumParticipants),
             Neighbours = secure.Neighbours,
+            SecurityMode = SecAggSecurityMode.MaliciousServer,
+            MinimumAggregateSize = minimum,
         };
         FixedPointOptions quantization = new() { ClipRange = secure.ClipRange, MaxSummands = Math.Max(1, sites.Count) };
 
@@ -188,14 +193,14 @@ public sealed class RoundEngine
         // Sites that did not prepare simply never answer the session's first stage: the protocol treats them as dropped.
         TransportSecAggChannel channel = new(_transport, round, sites, secure.StageTimeout, JobSha256);
         SecureAggregationOutcome outcome;
-        try
+        if (SessionProblem(session) is { } problem)
         {
-            session.Validate();
-            outcome = await new SecureAggregator().AggregateAsync(session, channel, cancellationToken).ConfigureAwait(false);
+            outcome = new SecureAggregationOutcome.Failed(new SecAggFailure(SecAggError.InsufficientSurvivors, SecAggStage.AdvertiseKeys, problem));
         }
-        catch (ArgumentException error)
+        else
         {
-            outcome = new SecureAggregationOutcome.Failed(new SecAggFailure(SecAggError.InsufficientSurvivors, SecAggStage.AdvertiseKeys, error.Message));
+            ISignatureVerifier verifier = _options.Roster is { } roster ? new RosterSignatureVerifier(roster, session.Participants) : RelayedSignatures.Instance;
+            outcome = await new SecureAggregator(verifier).AggregateAsync(session, channel, cancellationToken).ConfigureAwait(false);
         }
 
         GlobalModel next = model;
@@ -281,6 +286,20 @@ public sealed class RoundEngine
 
         reports.Sort((a, b) => order[a.Site].CompareTo(order[b.Site]));
         return _strategy.Summarise(input, reports);
+    }
+
+    /// <summary>Why the session cannot run (e.g. fewer than 3 sites), or <see langword="null"/>.</summary>
+    private static string? SessionProblem(SecAggSessionOptions session)
+    {
+        try
+        {
+            session.Validate();
+            return null;
+        }
+        catch (ArgumentException error)
+        {
+            return error.Message;
+        }
     }
 
     private static bool IsAcceptable(SiteUpdate update, GlobalModel model)

@@ -23,6 +23,11 @@ public sealed record RoundEngineOptions
     /// <value>Default: <see langword="null"/> (updates are sent in the clear).</value>
     public SecureAggregation.SecureAggregationSettings? SecureAggregation { get; init; }
 
+    /// <summary>The consortium roster the coordinator checks secure-aggregation signatures against, so that a forged or
+    /// puppet advertisement is dropped before it reaches the sites (which check against their own accepted roster regardless).</summary>
+    /// <value>Default <see langword="null"/>: the coordinator relays advertisements unchecked and the sites alone verify them.</value>
+    public Governance.Roster.ConsortiumRoster? Roster { get; init; }
+
     /// <summary>Sample-level DP-SGD at every site, or <see langword="null"/>.</summary>
     /// <value>Default: <see langword="null"/>.</value>
     public Sites.SiteDpSettings? Dp { get; init; }

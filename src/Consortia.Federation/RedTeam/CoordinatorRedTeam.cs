@@ -265,7 +265,8 @@ public static class CoordinatorRedTeam
             FederatedDataset dataset = Dataset(job);
             RandomSource seed = new(job.Seed);
             Governance.Policies.PolicyEvaluator evaluator = Governance.Policies.PolicyEvaluator.FromFile(policyPath);
-            List<IDisposable> owned = [];
+            global::Consortia.Federation.SecureAggregation.SimulatedConsortium consortium = global::Consortia.Federation.SecureAggregation.SimulatedConsortium.Create(job.Consortium, dataset.Sites.Select(s => s.Name));
+            List<IDisposable> owned = [consortium];
             return new Victims([.. dataset.Sites.Select((site, i) => new SiteBuilder
             {
                 Job = job,
@@ -277,6 +278,8 @@ public static class CoordinatorRedTeam
                 Time = TimeProvider.System,
                 Policy = evaluator,
                 Budget = Budget(job, evaluator, site.Name, owned),
+                SigningKey = consortium.KeyOf(site.Name), // the victims' own keys and roster: the attacker holds neither
+                Roster = consortium.Roster,
                 Protections = effective,
             }.Build())], owned);
         }

@@ -48,20 +48,35 @@ public sealed record SecureAggregationSettings
         }
     }
 
-    /// <summary>The threshold for a round with <paramref name="sites"/> participants.</summary>
-    /// <param name="sites">n.</param>
-    /// <returns>t: the configured value, else the smallest majority that still tolerates the dropout fraction.</returns>
-    public int ThresholdFor(int sites)
+    /// <summary>The threshold for a session whose secrets each have <paramref name="holders"/> holders.</summary>
+    /// <param name="holders">The holders of each secret: n for the complete graph, k + 1 with SecAgg+.</param>
+    /// <param name="minimumSites">The job's minimum sites per aggregate: sites refuse a threshold below their policy's minimum, which the job's must meet.</param>
+    /// <returns>
+    /// t: the largest of the configured value, a strict majority of the holders (2t &gt; holders, so no minority coalition
+    /// with the coordinator can reconstruct a key; sites refuse anything less) and <paramref name="minimumSites"/>,
+    /// at most the holders. Without a configured value, the majority is raised only as far as the dropout fraction allows.
+    /// </returns>
+    public int ThresholdFor(int holders, int minimumSites)
     {
-        if (Threshold is { } t)
-        {
-            return Math.Min(t, sites);
-        }
-
-        // More than half (so no minority coalition with the server can reconstruct a key), and no more than
-        // the sites expected to survive.
-        int majority = (sites / 2) + 1;
-        int survivors = sites - (int)Math.Floor(DropoutFraction * sites);
-        return Math.Max(2, Math.Min(Math.Max(majority, 2), survivors));
+        int majority = (holders / 2) + 1;
+        int t = Math.Max(Math.Max(majority, minimumSites), Threshold ?? 2);
+        return Math.Clamp(t, 2, Math.Max(2, holders));
     }
+
+    /// <summary>The holders of each secret in a session of <paramref name="participants"/> sites: n for the complete graph, k + 1 with SecAgg+.</summary>
+    /// <param name="participants">The session's participants.</param>
+    /// <returns>The holders.</returns>
+    public int HoldersFor(int participants) => Neighbours is int k && k < participants - 1 ? k + 1 : participants;
+
+    /// <summary>The smallest aggregate a session of <paramref name="participants"/> sites may unmask: the job's minimum, and never fewer than 3.</summary>
+    /// <param name="participants">The session's participants.</param>
+    /// <param name="jobMinimum">The job's <c>training.min_participants</c>.</param>
+    /// <returns>The minimum aggregate size.</returns>
+    public static int MinimumAggregateFor(int participants, int jobMinimum) => Math.Clamp(jobMinimum, 3, Math.Max(3, participants));
+
+    /// <summary>The threshold t of a session of <paramref name="participants"/> sites (what the engine sets and what distributed DP sizes its noise for).</summary>
+    /// <param name="participants">The session's participants.</param>
+    /// <param name="jobMinimum">The job's <c>training.min_participants</c>.</param>
+    /// <returns>t.</returns>
+    public int SessionThreshold(int participants, int jobMinimum) => ThresholdFor(HoldersFor(participants), MinimumAggregateFor(participants, jobMinimum));
 }

@@ -104,6 +104,7 @@ public static class FederatedSimulation
         // deployment records, so that `consortia audit verify/cross-check` and the compliance report work on them.
         SimulationLedgers? ledgers = stateDirectory is not null ? SimulationLedgers.Create(stateDirectory, job, data.Sites.Select(s => s.Name), clock, siteJobReceived: !resume) : null;
         SimulatedSites sites = SimulatedSites.Create(job, data, stateDirectory, ledgers, clock, policies);
+        job = job with { Engine = job.Engine with { Roster = sites.Consortium.Roster } }; // the coordinator drops forged advertisements early
 
         // Client-level DP: the coordinator's noise is seeded from the job in simulation (cryptographic when deployed).
         IStrategy strategy = job.CreateStrategy(Strategies.ClientDp.ClientDpStrategy.SeededNoise);

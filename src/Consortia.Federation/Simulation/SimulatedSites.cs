@@ -1,5 +1,6 @@
 using Consortia.Data;
 using Consortia.Federation.Jobs;
+using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites;
 using Consortia.Governance.Policies;
 using Consortia.Learning;
@@ -17,14 +18,18 @@ internal sealed class SimulatedSites : IDisposable
     private readonly PrivacyBudgetLedger?[] _budgets;
     private readonly string? _temporary;
 
-    private SimulatedSites(SiteAgent[] agents, PrivacyBudgetLedger?[] budgets, string? temporary)
+    private SimulatedSites(SiteAgent[] agents, PrivacyBudgetLedger?[] budgets, string? temporary, SimulatedConsortium consortium)
     {
         Agents = agents;
+        Consortium = consortium;
         _budgets = budgets;
         _temporary = temporary;
     }
 
     public SiteAgent[] Agents { get; }
+
+    /// <summary>The sites' signing keys (in memory) and the one roster every simulated site accepted.</summary>
+    public SimulatedConsortium Consortium { get; }
 
     /// <summary>What DP has cost each site that used it.</summary>
     public SitePrivacyReport[] Privacy => [.. Agents.Select(a => a.Privacy).OfType<SitePrivacyReport>()];
@@ -55,6 +60,7 @@ internal sealed class SimulatedSites : IDisposable
         (PrivacyBudgetLedger? Ledger, string? Problem)[] budgets = [.. data.Sites.Select((site, i) => lifetimes[i] is null
             ? (null, null)
             : SiteBudgets.Open(Path.Combine(Directory.CreateDirectory(Path.Combine(stateDirectory!, "budgets")).FullName, site.Name + ".db"), lifetimes[i], time))];
+        SimulatedConsortium consortium = SimulatedConsortium.Create(job.Consortium, data.Sites.Select(s => s.Name));
 
         // Simulation derives every site's randomness (DP noise included) from the job seed, site and round so runs
         // reproduce and resume exactly; deployed sites use the cryptographic source. With --out, each site saves what it
@@ -73,8 +79,10 @@ internal sealed class SimulatedSites : IDisposable
             BudgetProblem = budgets[i].Problem,
             Audit = ledgers?.Sites[i],
             StatePath = sitesFolder is null ? null : Path.Combine(sitesFolder, site.Name + ".state"),
+            SigningKey = consortium.KeyOf(site.Name),
+            Roster = consortium.Roster,
         }.Build())];
-        return new SimulatedSites(agents, [.. budgets.Select(b => b.Ledger)], temporary);
+        return new SimulatedSites(agents, [.. budgets.Select(b => b.Ledger)], temporary, consortium);
     }
 
     /// <summary>
@@ -94,6 +102,7 @@ internal sealed class SimulatedSites : IDisposable
             agent.Dispose();
         }
 
+        Consortium.Dispose();
         foreach (PrivacyBudgetLedger? ledger in _budgets)
         {
             ledger?.Dispose();

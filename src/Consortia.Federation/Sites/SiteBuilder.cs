@@ -1,10 +1,12 @@
 using Consortia.Data;
 using Consortia.Federation.Jobs;
+using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites.Guards;
 using Consortia.Federation.Sites.Local;
 using Consortia.Federation.Sites.Pipeline;
 using Consortia.Governance.Audit;
 using Consortia.Governance.Policies;
+using Consortia.Governance.Roster;
 using Consortia.Learning;
 using Consortia.Learning.Models;
 using Consortia.Privacy.Budget;
@@ -84,6 +86,14 @@ public sealed class SiteBuilder
     /// <value>Default <see langword="null"/>: kept in memory for the agent's lifetime (simulation).</value>
     public string? RoundStatePath { get; init; }
 
+    /// <summary>The site's long-term signing key: it signs the site's secure-aggregation advertisements and consistency signatures (and, on a node, its ledger and roster entry).</summary>
+    /// <value>Default <see langword="null"/>: the site refuses secure-aggregation tasks (rule <c>secagg-roster</c>).</value>
+    public ILedgerSigner? SigningKey { get; init; }
+
+    /// <summary>The consortium roster this site accepted: the only keys it authenticates secure-aggregation peers with.</summary>
+    /// <value>Default <see langword="null"/>: the site refuses secure-aggregation tasks (rule <c>secagg-roster</c>).</value>
+    public ConsortiumRoster? Roster { get; init; }
+
     /// <summary>Builds the site's agent.</summary>
     /// <returns>The agent, ready for the job's tasks.</returns>
     /// <exception cref="ArgumentException">The job's model does not fit the data.</exception>
@@ -108,12 +118,13 @@ public sealed class SiteBuilder
         TaskGuard? job = Protections.HasFlag(RedTeam.SiteProtections.TaskPinning) ? new(Site, Job, evaluator.Policy, audit) : null;
         PolicyGuard policy = new(Site, evaluator, Job.Describe(), Time, Budget, audit, budget.Preview);
         SiteTrainer trainer = new(spec, Train, Randomness, Job.Training.BatchSize, calibration, privacy);
-        UpdatePipeline pipeline = new([new ClientClipStage(), new NoiseStage(Job.ClientDp, Randomness), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance)]);
+        UpdatePipeline pipeline = new([new ClientClipStage(), new NoiseStage(Job.ClientDp, Randomness), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance, SigningKey is null ? null : new SiteSigner(SigningKey), Roster)]);
         SiteEvaluator evaluation = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit, Protections.HasFlag(RedTeam.SiteProtections.EvaluationPolicy) ? state : null);
         ISiteGuard[] guards =
         [
             .. job is null ? Array.Empty<ISiteGuard>() : [job],
             policy,
+            new SecureSessionGuard(Site, Roster, SigningKey is not null, evaluator, audit),
             .. Protections.HasFlag(RedTeam.SiteProtections.OneContributionPerRound) ? [new RoundClaimGuard(Site, state, audit)] : Array.Empty<ISiteGuard>(),
             budget,
         ];

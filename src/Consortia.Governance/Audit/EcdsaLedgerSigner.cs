@@ -22,28 +22,55 @@ public sealed class EcdsaLedgerSigner : ILedgerSigner, IDisposable
     public LedgerPublicKey PublicKey { get; }
 
     /// <summary>
-    /// The writer's identity kept in <paramref name="keyFile"/> (PKCS#8 PEM, owner-only), generated there on first
-    /// use so that later runs extend the same chain under the same key; the public key is (re)written to
-    /// <paramref name="publicKeyFile"/> for <c>audit verify --public-key</c>.
+    /// The writer's identity kept in <paramref name="keyFile"/> (PKCS#8 PEM), generated there on first use so that
+    /// later runs extend the same chain under the same key; the public key is (re)written to
+    /// <paramref name="publicKeyFile"/> as a convenience copy (verifiers pin the key from the roster or enrollment
+    /// record, not from this file, which anyone with write access beside the ledger could replace).
     /// </summary>
+    /// <remarks>
+    /// A new key file is created owner-only (0600) from its first byte: it is opened with that mode and
+    /// <see cref="FileMode.CreateNew"/> before anything is written, so there is no moment at which another
+    /// user could read it, and a file planted at that path is never overwritten.
+    /// </remarks>
     /// <param name="keyFile">The private key file.</param>
     /// <param name="publicKeyFile">The public key file.</param>
     /// <returns>The signer.</returns>
     public static EcdsaLedgerSigner LoadOrCreate(string keyFile, string publicKeyFile)
     {
-        bool exists = File.Exists(keyFile);
-        EcdsaLedgerSigner signer = exists ? FromPem(File.ReadAllText(keyFile)) : Generate();
-        if (!exists)
+        ArgumentNullException.ThrowIfNull(keyFile);
+        ArgumentNullException.ThrowIfNull(publicKeyFile);
+        EcdsaLedgerSigner signer;
+        if (File.Exists(keyFile))
         {
-            File.WriteAllText(keyFile, signer.ExportPrivateKeyPem());
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
+            signer = FromPem(File.ReadAllText(keyFile));
+        }
+        else
+        {
+            signer = Generate();
+            WriteOwnerOnly(keyFile, signer.ExportPrivateKeyPem());
         }
 
         File.WriteAllText(publicKeyFile, signer.PublicKey.ExportPem());
         return signer;
+    }
+
+    /// <summary>Creates <paramref name="path"/> (it must not exist) readable and writable by its owner only, then writes <paramref name="text"/>.</summary>
+    /// <param name="path">The new file.</param>
+    /// <param name="text">Its contents.</param>
+    /// <exception cref="IOException">The file exists.</exception>
+    public static void WriteOwnerOnly(string path, string text)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(text);
+        FileStreamOptions options = new() { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using FileStream stream = new(path, options);
+        stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        stream.Flush(flushToDisk: true);
     }
 
     /// <summary>Generates a new P-256 key.</summary>

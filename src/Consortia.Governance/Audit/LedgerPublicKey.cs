@@ -8,10 +8,16 @@ namespace Consortia.Governance.Audit;
 public sealed class LedgerPublicKey : IEquatable<LedgerPublicKey>
 {
     private readonly byte[] _subjectPublicKeyInfo;
+    private readonly Lock _gate = new();
+
+    // Imported once, on first use: a P-256 import costs several verifications, and a roster key verifies many
+    // signatures per round. The platform key is released by its finalizer with the last reference to this key.
+    private readonly Lazy<ECDsa> _verifier;
 
     private LedgerPublicKey(byte[] subjectPublicKeyInfo)
     {
         _subjectPublicKeyInfo = subjectPublicKeyInfo;
+        _verifier = new Lazy<ECDsa>(CreateVerifier, LazyThreadSafetyMode.ExecutionAndPublication);
         Fingerprint = Sha256Hex.Of(subjectPublicKeyInfo);
     }
 
@@ -83,9 +89,10 @@ public sealed class LedgerPublicKey : IEquatable<LedgerPublicKey>
     /// <returns><see langword="true"/> when the signature is valid for this key.</returns>
     public bool VerifyHash(ReadOnlySpan<byte> sha256Digest, ReadOnlySpan<byte> signature)
     {
-        using ECDsa ecdsa = ECDsa.Create();
-        ecdsa.ImportSubjectPublicKeyInfo(_subjectPublicKeyInfo, out _);
-        return ecdsa.VerifyHash(sha256Digest, signature, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        lock (_gate)
+        {
+            return _verifier.Value.VerifyHash(sha256Digest, signature, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        }
     }
 
     /// <inheritdoc/>

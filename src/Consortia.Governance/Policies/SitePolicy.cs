@@ -40,6 +40,10 @@ public sealed record SitePolicy
     /// <value>Default <see langword="null"/>.</value>
     public IReadOnlyList<ScheduleWindow>? Schedule { get; init; }
 
+    /// <summary>How this node accepts the consortium rosters the coordinator proposes (<c>roster.accept</c>).</summary>
+    /// <value>Default <see cref="RosterAcceptance.Manual"/>.</value>
+    public RosterAcceptance RosterAcceptance { get; init; } = RosterAcceptance.Manual;
+
     /// <summary>The SHA-256 of the policy file (lowercase hex), or <see langword="null"/> for a policy built in code.</summary>
     /// <value>Default <see langword="null"/>.</value>
     public string? Sha256 { get; init; }

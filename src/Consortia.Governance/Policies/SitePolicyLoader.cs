@@ -52,7 +52,7 @@ public static class SitePolicyLoader
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(filePath);
         YamlSection root = YamlSection.LoadRoot(filePath, yaml, s_error);
-        root.RejectUnknownKeys("version", "site", "consortia", "owners", "models", "strategies", "protections", "outputs", "columns", "schedule");
+        root.RejectUnknownKeys("version", "site", "consortia", "owners", "models", "strategies", "protections", "outputs", "columns", "schedule", "roster");
 
         SitePolicy policy = new()
         {
@@ -66,6 +66,7 @@ public static class SitePolicyLoader
             Outputs = ReadOutputs(root.RequiredSection("outputs")),
             Columns = Values(root.RequiredNonEmptyStringItems("columns")),
             Schedule = ReadSchedule(root),
+            RosterAcceptance = ReadRoster(root.OptionalSection("roster")),
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(yaml))),
             SourcePath = filePath,
         };
@@ -100,6 +101,22 @@ public static class SitePolicyLoader
         }
 
         return names;
+    }
+
+    private static RosterAcceptance ReadRoster(YamlSection? section)
+    {
+        if (section is null)
+        {
+            return RosterAcceptance.Manual;
+        }
+
+        section.RejectUnknownKeys("accept");
+        return section.RequiredString("accept") switch
+        {
+            "manual" => RosterAcceptance.Manual,
+            "automatic" => RosterAcceptance.Automatic,
+            string other => throw section.Error("accept", $"expected manual or automatic, got '{other}'"),
+        };
     }
 
     private static ProtectionPolicy ReadProtections(YamlSection section)

@@ -6,6 +6,7 @@ using Consortia.Federation.Sites;
 using Consortia.Governance.Audit;
 using Consortia.Governance.Audit.Events;
 using Consortia.Governance.Policies;
+using Consortia.Governance.Roster;
 using Consortia.Learning;
 using Consortia.Learning.Models;
 using Consortia.Network.Configuration;
@@ -32,6 +33,7 @@ namespace Consortia.Network.Node;
 public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
 {
     private readonly NodeConfig _config;
+    private EcdsaLedgerSigner? _signer; // the site's long-term signing key, loaded with the ledger
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly List<IDisposable> _owned = [];
@@ -106,12 +108,17 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
                 StatePath = Path.Combine(_config.State, "jobs", jobId + ".state"),
                 // Survives a node restart: the site still contributes to each round of this job run once.
                 RoundStatePath = Path.Combine(_config.State, "rounds", Sha256Hex.OfText(jobId + "\n" + job.ContentSha256) + ".state"),
+
+                // One long-term key signs the ledger, the roster entry and secure aggregation; peers are checked
+                // against the roster this node accepted (consortia roster accept), never the coordinator's CA.
+                SigningKey = _signer,
+                Roster = new RosterStore(_config.State).Accepted(),
             }.Build();
             Keep(jobId, agent, own.Train.FeatureCount);
             LogPrepared(Site.Value, jobId, own.Train.Count, own.Test.Count);
             return ValueTask.FromResult(new JobReadiness(true, own.Train.FeatureCount));
         }
-        catch (Exception e) when (e is JobFileException or DataConfigurationException or DataValidationException or IOException or ArgumentException or InvalidDataException or PolicyFileException)
+        catch (Exception e) when (e is RosterException or JobFileException or DataConfigurationException or DataValidationException or IOException or ArgumentException or InvalidDataException or PolicyFileException)
         {
             // The full detail stays in the site's log; the coordinator gets a code and a data-free message.
             LogPrepareFailed(Site.Value, jobId, e);
@@ -221,6 +228,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
             {
                 EcdsaLedgerSigner signer = EcdsaLedgerSigner.LoadOrCreate(Path.Combine(_config.State, "ledger.key.pem"), Path.Combine(_config.State, "ledger.pub.pem"));
                 _owned.Add(signer);
+                _signer = signer;
                 _ledger = AuditLedger.Open(Path.Combine(_config.State, "ledger.db"), Site.Value, LedgerRole.Site, signer, _time);
                 _owned.Add(_ledger);
             }
@@ -234,6 +242,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         JobFileException => "job-invalid",
         DataConfigurationException or DataValidationException => "data-invalid",
         PolicyFileException => "policy-invalid",
+        RosterException => "roster-invalid",
         _ => "prepare-failed",
     };
 

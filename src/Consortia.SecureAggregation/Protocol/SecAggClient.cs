@@ -536,6 +536,10 @@ public sealed class SecAggClient : IDisposable
             if (_verifier!.Verify(attestation.Signer, payload, attestation.Signature.Span)) // not null: malicious mode requires it
             {
                 validSigners.Add(attestation.Signer.Value);
+                if (validSigners.Count >= _options.Threshold)
+                {
+                    break; // t valid signatures from distinct holders suffice; verifying more would only cost time
+                }
             }
         }
 

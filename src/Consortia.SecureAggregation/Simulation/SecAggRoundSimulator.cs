@@ -157,7 +157,7 @@ public static class SecAggRoundSimulator
 
         public SecAggClient[] Clients { get; }
 
-        public Ed25519SignatureVerifier? Verifier { get; private set; }
+        public ISignatureVerifier? Verifier { get; private set; }
 
         public static Participants Create(SecAggSimulationOptions options)
         {
@@ -170,20 +170,39 @@ public static class SecAggRoundSimulator
                 result._owned.Add(root);
             }
 
-            Ed25519Signer?[] signers = new Ed25519Signer?[n + 1];
+            ISigner?[] signers = new ISigner?[n + 1];
             if (session.SecurityMode == SecAggSecurityMode.MaliciousServer)
             {
                 Dictionary<ParticipantIndex, ReadOnlyMemory<byte>> identities = [];
                 for (int i = 1; i <= n; i++)
                 {
                     ISecureRandom identityRandom = result.Random(root, (ulong)(n + i));
-                    Ed25519Signer signer = Ed25519Signer.Create(identityRandom);
-                    result._owned.Add(signer);
-                    signers[i] = signer;
-                    identities[new ParticipantIndex(i)] = signer.PublicKey;
+                    if (options.EcdsaIdentities)
+                    {
+                        EcdsaP256Signer signer = EcdsaP256Signer.Create(identityRandom);
+                        result._owned.Add(signer);
+                        signers[i] = signer;
+                        identities[new ParticipantIndex(i)] = signer.PublicKey;
+                    }
+                    else
+                    {
+                        Ed25519Signer signer = Ed25519Signer.Create(identityRandom);
+                        result._owned.Add(signer);
+                        signers[i] = signer;
+                        identities[new ParticipantIndex(i)] = signer.PublicKey;
+                    }
                 }
 
-                result.Verifier = new Ed25519SignatureVerifier(identities);
+                if (options.EcdsaIdentities)
+                {
+                    EcdsaP256SignatureVerifier verifier = new(identities);
+                    result._owned.Add(verifier);
+                    result.Verifier = verifier;
+                }
+                else
+                {
+                    result.Verifier = new Ed25519SignatureVerifier(identities);
+                }
             }
 
             for (int i = 1; i <= n; i++)

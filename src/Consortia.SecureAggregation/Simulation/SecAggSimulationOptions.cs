@@ -17,6 +17,10 @@ public sealed record SecAggSimulationOptions
     /// <value>Default <see langword="null"/>. With a seed, the whole transcript is reproducible.</value>
     public ulong? Seed { get; init; }
 
+    /// <summary>Whether the participants' identity keys are ECDSA P-256 (what deployed sites sign with) rather than Ed25519.</summary>
+    /// <value>Default <see langword="false"/> (Ed25519). Only used in malicious-server mode.</value>
+    public bool EcdsaIdentities { get; init; }
+
     /// <summary>Checks every field.</summary>
     /// <exception cref="ArgumentException">A field is invalid; the message names it.</exception>
     public void Validate()

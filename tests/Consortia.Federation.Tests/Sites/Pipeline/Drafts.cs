@@ -25,7 +25,7 @@ internal static class Drafts
         new(task, new ParameterVector(Layout, delta), weight, loss, steps: 5, examplesSeen: 20);
 
     public static SecureTrainingSession Session() => new(
-        new SecAggSessionOptions { JobId = "job", RoundNumber = 1, Participants = ["a", "b", "c"], VectorLength = Layout.Length + 2, Threshold = 2 },
+        new SecAggSessionOptions { JobId = "job", RoundNumber = 1, Participants = ["a", "b", "c"], VectorLength = Layout.Length + 2, Threshold = 2, SecurityMode = SecAggSecurityMode.MaliciousServer },
         new FixedPointOptions { ClipRange = 100, MaxSummands = 3 },
         Participant: 1,
         ControlVariates: false);

@@ -1,10 +1,17 @@
+using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites.Pipeline;
 using Consortia.SecureAggregation.Crypto;
 
 namespace Consortia.Federation.Tests.Sites.Pipeline;
 
-public sealed class MaskStageTests
+public sealed class MaskStageTests : IDisposable
 {
+    private readonly SimulatedConsortium _consortium = SimulatedConsortium.Create("c", ["a", "b", "c"]);
+
+    public void Dispose() => _consortium.Dispose();
+
+    private MaskStage Stage(ISecureRandom random) => new(random, new SiteSigner(_consortium.KeyOf("a")), _consortium.Roster);
+
     [Fact]
     public void Apply_QuantisedUpdate_HandsItToTheSessionAndWipesThePlainEncoding()
     {
@@ -13,7 +20,7 @@ public sealed class MaskStageTests
         draft.Encoded = encoded;
         using DeterministicSecureRandom random = new(3);
 
-        new MaskStage(random).Apply(draft);
+        Stage(random).Apply(draft);
 
         using Consortia.SecureAggregation.Protocol.SecAggClient client = Assert.IsType<Consortia.SecureAggregation.Protocol.SecAggClient>(draft.Masked);
         Assert.Null(draft.Encoded);
@@ -26,7 +33,18 @@ public sealed class MaskStageTests
         UpdateDraft draft = Drafts.Of(Drafts.Task(session: Drafts.Session()), [1, 2, 3]);
         using DeterministicSecureRandom random = new(3);
 
-        Assert.Throws<InvalidOperationException>(() => new MaskStage(random).Apply(draft));
+        Assert.Throws<InvalidOperationException>(() => Stage(random).Apply(draft));
+    }
+
+    [Fact]
+    public void Apply_SecureSessionWithoutRosterOrKey_ThrowsRatherThanTrustingThePeers()
+    {
+        UpdateDraft draft = Drafts.Of(Drafts.Task(session: Drafts.Session()), [1, 2, 3]);
+        draft.Encoded = [11, 22, 33, 44, 55];
+        using DeterministicSecureRandom random = new(3);
+
+        Assert.Throws<InvalidOperationException>(() => new MaskStage(random, null, _consortium.Roster).Apply(draft));
+        Assert.Throws<InvalidOperationException>(() => new MaskStage(random, new SiteSigner(_consortium.KeyOf("a")), null).Apply(draft));
     }
 
     [Fact]
@@ -35,7 +53,7 @@ public sealed class MaskStageTests
         UpdateDraft draft = Drafts.Of(Drafts.Task(), [1, 2, 3]);
         using DeterministicSecureRandom random = new(3);
 
-        new MaskStage(random).Apply(draft);
+        Stage(random).Apply(draft);
 
         Assert.Null(draft.Masked);
     }

@@ -1,0 +1,93 @@
+using Consortia.Federation.Sites;
+using Consortia.Federation.Sites.Guards;
+using Consortia.Governance.Policies;
+using Consortia.Governance.Roster;
+using Consortia.SecureAggregation.Protocol;
+
+namespace Consortia.Federation.SecureAggregation;
+
+/// <summary>
+/// The site's own rules for a secure aggregation session, checked before it trains: the coordinator chooses the
+/// session's parameters, so the site refuses any it would not have chosen itself.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item><c>secagg-mode</c>: the session runs in malicious-server mode (signed advertisements, consistency check).</item>
+/// <item><c>secagg-roster</c>: the site has an accepted roster and a signing key, the site is the participant the task
+/// names, and every participant is a roster member (a puppet the coordinator made up is not).</item>
+/// <item><c>secagg-threshold</c>: 2t &gt; holders, so no minority of holders together with the coordinator can
+/// reconstruct both secrets of one site; and t ≥ the policy's minimum sites per aggregate. Since the client refuses to
+/// sign or unmask a survivor set smaller than max(t, the session's minimum aggregate size), this also makes the site
+/// refuse to release shares for any survivor set smaller than its policy's minimum.</item>
+/// </list>
+/// Each refusal names its rule and is written to the site's ledger as a policy decision.
+/// </remarks>
+internal sealed class SecureSessionGuard(SiteId site, ConsortiumRoster? roster, bool canSign, PolicyEvaluator policy, SiteAudit audit) : ISiteGuard
+{
+    /// <summary>Rule: the session's security mode.</summary>
+    public const string ModeRule = "secagg-mode";
+
+    /// <summary>Rule: participants authenticated against the accepted roster.</summary>
+    public const string RosterRule = "secagg-roster";
+
+    /// <summary>Rule: the Shamir threshold.</summary>
+    public const string ThresholdRule = "secagg-threshold";
+
+    public Refused? Check(TrainTask task)
+    {
+        if (task.SecureSession is not { } secure)
+        {
+            return null;
+        }
+
+        (string Rule, string Reason)? problem = Problem(secure);
+        if (problem is not { } refusal)
+        {
+            return null;
+        }
+
+        audit.PolicyDecision(task.Round.Value, PolicyDecision.From([new RuleResult(refusal.Rule, false, refusal.Reason)], policy.Policy));
+        return new Refused(site, task.Round, refusal.Rule, refusal.Reason);
+    }
+
+    private (string Rule, string Reason)? Problem(SecureTrainingSession secure)
+    {
+        SecAggSessionOptions session = secure.Session;
+        if (session.SecurityMode != SecAggSecurityMode.MaliciousServer)
+        {
+            return (ModeRule, $"the session runs in {session.SecurityMode} mode; this site takes part only in malicious-server sessions (signed advertisements and a consistency check)");
+        }
+
+        if (roster is null || !canSign)
+        {
+            return (RosterRule, roster is null
+                ? "this site has accepted no consortium roster, so it cannot authenticate the other participants (consortia roster accept)"
+                : "this site has no signing key for its advertisements");
+        }
+
+        if (secure.Participant < 1 || secure.Participant > session.ParticipantCount || session.Participants[secure.Participant - 1] != site.Value)
+        {
+            return (RosterRule, $"the task names participant {secure.Participant}, which is not this site ('{site.Value}') in the session's participant list");
+        }
+
+        string[] unknown = [.. session.Participants.Where(p => roster.Find(p) is null)];
+        if (unknown.Length > 0)
+        {
+            return (RosterRule, $"participant(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))} are not in the accepted roster of '{roster.Consortium}' (sha256 {roster.Sha256})");
+        }
+
+        int holders = session.HolderCount;
+        if (2 * session.Threshold <= holders)
+        {
+            return (ThresholdRule, $"threshold t = {session.Threshold} with {holders} holders per secret: 2t must exceed the holders, so that no minority of them can reconstruct a site's secrets with the coordinator");
+        }
+
+        int minimum = policy.Policy?.Protections.MinSitesPerAggregate ?? int.MaxValue;
+        if (session.Threshold < minimum)
+        {
+            return (ThresholdRule, $"threshold t = {session.Threshold} is below this site's minimum of {minimum} sites per aggregate");
+        }
+
+        return null;
+    }
+}
