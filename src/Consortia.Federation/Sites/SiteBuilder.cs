@@ -67,6 +67,9 @@ public sealed class SiteBuilder
     /// <value>Default <see langword="null"/>: nothing is recorded.</value>
     public AuditLedger? Audit { get; init; }
 
+    /// <summary>The run of the job (the coordinator's id of this submission), written in the site's ledger beside the job's name; <see langword="null"/> for none.</summary>
+    public string? RunId { get; init; }
+
     /// <summary>The Gaussian noise source for DP-SGD; the agent disposes it when it is disposable.</summary>
     /// <value>Default: the operating system's cryptographic generator. Simulation passes a seeded one so that runs reproduce.</value>
     public INoiseSource? Noise { get; init; }
@@ -85,7 +88,7 @@ public sealed class SiteBuilder
         ModelSpec spec = Job.ModelFor(Train.FeatureCount);
         spec.Validate();
         INoiseSource noise = Noise ?? new CryptographicNoiseSource();
-        SiteAudit audit = new(Audit, Job.Name);
+        SiteAudit audit = new(Audit, Job.Name, RunId);
         SitePrivacyAccount privacy = new(Site, Budget);
         DpCalibration calibration = new(Train.Count);
         PolicyGuard policy = new(Site, Policy ?? new PolicyEvaluator(null), Job.Describe(), Time, Budget, audit);

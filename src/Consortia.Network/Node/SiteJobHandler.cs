@@ -80,7 +80,8 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
             SiteData own = dataset.Sites[index];
             PrivacyBudgetLedger? budget = Budget(job);
             AuditLedger ledger = Ledger();
-            ledger.Append(new JobReceivedEvent(job.Name, Sha256Hex.OfText(jobYaml), job.Consortium, job.Owner));
+            // The coordinator's job id is this run's id: entries of two runs of one job name stay apart.
+            ledger.Append(new JobReceivedEvent(job.Name, Sha256Hex.OfText(jobYaml), job.Consortium, job.Owner) { RunId = jobId });
             // The same composition as a simulated site; no policy file means the site refuses every job.
             SiteAgent agent = new SiteBuilder
             {
@@ -94,6 +95,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
                 Policy = _config.Policy is { } path ? PolicyEvaluator.FromFile(path) : null,
                 Budget = budget,
                 Audit = ledger,
+                RunId = jobId,
                 Noise = new CryptographicNoiseSource(),
             }.Build();
             Keep(jobId, agent, own.Train.FeatureCount);
