@@ -29,6 +29,9 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
     /// <summary>The first pause between two looks for sites while a job waits to start.</summary>
     internal static readonly TimeSpan FirstWait = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long one look waits for the connected sites' answers (a site answers again at once once prepared).</summary>
+    internal static readonly TimeSpan AnswerWindow = TimeSpan.FromSeconds(5);
+
     /// <summary>The longest pause between two looks for sites (the backoff doubles up to it).</summary>
     internal static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(30);
 
@@ -220,7 +223,7 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
 
                     HashSet<SiteId> connected = [.. services.Transport.Connected];
                     IReadOnlyDictionary<SiteId, JobReadiness> ready = connected.Overlaps(enrolled)
-                        ? await session.PrepareAsync(left > TimeSpan.Zero ? Min(left, LongestWait) : TimeSpan.Zero, cancellationToken).ConfigureAwait(false)
+                        ? await session.PrepareAsync(left > TimeSpan.Zero ? Min(left, AnswerWindow) : TimeSpan.Zero, cancellationToken).ConfigureAwait(false)
                         : new Dictionary<SiteId, JobReadiness>();
                     int[] counts = [.. ready.Values.Where(r => r.Accepted).Select(r => r.FeatureCount).Distinct()];
                     if (counts.Length > 1)
