@@ -78,7 +78,7 @@ public sealed class JobLifecycleDeploymentTests
         Assert.Contains("\"status\":\"cancelled\"", output, StringComparison.Ordinal);
 
         // The coordinator is up and healthy after the loop saw the cancellation too.
-        await consortium.Coordinator!.WaitForLineAsync(l => l.Contains($"job {jobId} cancelled", StringComparison.Ordinal), Consortium.CommandTimeout, "the loop's cancellation");
+        await consortium.Coordinator!.WaitForLineAsync(l => l.Contains($"job {jobId} cancelled", StringComparison.Ordinal), Consortium.CommandTimeout, "the loop's cancellation", TestContext.Current.CancellationToken);
         using HttpClient http = new();
         using HttpResponseMessage health = await http.GetAsync(new Uri($"http://127.0.0.1:{consortium.HealthPort}/healthz"), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
