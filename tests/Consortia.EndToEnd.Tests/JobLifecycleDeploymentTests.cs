@@ -22,6 +22,7 @@ public sealed class JobLifecycleDeploymentTests
     public async Task JobWithNoSites_SaysWhyItWaits_LogsALittle_AndFailsAtTheStartTimeout()
     {
         await using Consortium consortium = await Consortium.ProvisionAsync();
+        consortium.JobStartTimeout = "10s";
         await consortium.StartCoordinatorAsync();
         using Process coordinator = Process.GetProcessById(consortium.Coordinator!.Id);
         TimeSpan cpuBefore = coordinator.TotalProcessorTime;

@@ -112,7 +112,8 @@ internal sealed class LocalConsortium : IAsyncDisposable
     public string? StoreYaml { get; set; }
 
     /// <summary>The coordinator's <c>job_start_timeout</c> for configurations written from now on.</summary>
-    public string JobStartTimeout { get; set; } = "10s";
+    /// <value>Default 2 minutes: a job fails when it cannot start by then, and nodes on a busy machine may take a while to connect.</value>
+    public string JobStartTimeout { get; set; } = "2m";
 
     /// <summary>
     /// Starts another coordinator replica on the same home, store and ports, with its own health port and configuration

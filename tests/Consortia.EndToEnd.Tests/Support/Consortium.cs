@@ -45,7 +45,7 @@ internal sealed class Consortium : IAsyncDisposable
         set => _local.StoreYaml = value;
     }
 
-    /// <summary>The coordinator's <c>job_start_timeout</c> for configurations written from now on (default 10s).</summary>
+    /// <summary>The coordinator's <c>job_start_timeout</c> for configurations written from now on (default 2m).</summary>
     public string JobStartTimeout
     {
         get => _local.JobStartTimeout;
