@@ -238,7 +238,11 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
                         // that has not answered yet (still reconnecting, e.g. after a coordinator restart) stays in: it
                         // gets the announcement when it connects, and its tasks wait for it, as in the simulation.
                         session.Restrict(enrolled.Where(s => !ready.TryGetValue(s, out JobReadiness? answer) || answer.Accepted));
-                        services.Jobs.NoteError(stored.Id, "");
+                        if (lastReason is not null)
+                        {
+                            services.Jobs.NoteError(stored.Id, ""); // it waits no more (a resumed job's last error stays)
+                        }
+
                         GrpcSiteTransport.JobSession started = session;
                         session = null;
                         return (started, counts[0]);
