@@ -22,7 +22,7 @@ public sealed class JobLifecycleDeploymentTests
     public async Task JobWithNoSites_SaysWhyItWaits_LogsALittle_AndFailsAtTheStartTimeout()
     {
         await using Consortium consortium = await Consortium.ProvisionAsync();
-        consortium.JobStartTimeout = "10s";
+        consortium.JobStartTimeout = "30s"; // long enough to see it wait on a busy machine, short enough for a test
         await consortium.StartCoordinatorAsync();
         using Process coordinator = Process.GetProcessById(consortium.Coordinator!.Id);
         TimeSpan cpuBefore = coordinator.TotalProcessorTime;
@@ -35,7 +35,7 @@ public sealed class JobLifecycleDeploymentTests
         Assert.True(code == 1, $"job status --wait should exit 1 for a failed job:\n{output}");
         using JsonDocument status = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
         Assert.Equal("failed", status.RootElement.GetProperty("status").GetString());
-        Assert.Equal("not started within job_start_timeout (10s): 0 sites enrolled", status.RootElement.GetProperty("message").GetString());
+        Assert.Equal("not started within job_start_timeout (30s): 0 sites enrolled", status.RootElement.GetProperty("message").GetString());
 
         // Bounded: a handful of lines about the job in the whole wait (the bug wrote ~180 000 lines a second), and the
         // coordinator idle while waiting (far below one core).
