@@ -72,7 +72,7 @@ public sealed class PostgresJobStoreTests : DurableJobStoreContractTests, IClass
     public void Version1Database_IsUpgradedInPlace_AndTakesTheRefusedState()
     {
         string id;
-        using (IJobStore store = Open())
+        using (PostgresJobStore store = Open())
         {
             id = store.SubmitJob(Submission()).Id;
         }
@@ -85,7 +85,7 @@ public sealed class PostgresJobStoreTests : DurableJobStoreContractTests, IClass
             INSERT INTO schema_version (version, applied_at) VALUES (1, now());
             """);
 
-        using (IJobStore upgraded = Open())
+        using (PostgresJobStore upgraded = Open())
         {
             Assert.Equal([id], upgraded.ListJobs().Select(j => j.Id));
             Assert.Equal(JobState.Refused, upgraded.MarkRefused(id, "every site refused").State);
