@@ -24,7 +24,8 @@ namespace Consortia.Stores.PostgreSql;
 public sealed class PostgresJobStore : RelationalJobStore
 {
     /// <summary>The schema version this build creates and reads.</summary>
-    public const int SchemaVersion = 1;
+    /// <remarks>Version 2 added the <c>refused</c> job state; a version-1 database is upgraded in place when opened.</remarks>
+    public const int SchemaVersion = 2;
 
     private readonly NpgsqlDataSource _source;
     private volatile bool _disposed;
@@ -162,7 +163,7 @@ public sealed class PostgresJobStore : RelationalJobStore
                     owner TEXT NOT NULL,
                     yaml TEXT NOT NULL,
                     total_rounds INTEGER NOT NULL CHECK (total_rounds >= 1),
-                    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+                    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled', 'refused')),
                     status_message TEXT NULL,
                     cancel_requested BOOLEAN NOT NULL,
                     attempts INTEGER NOT NULL,
@@ -198,6 +199,19 @@ public sealed class PostgresJobStore : RelationalJobStore
         {
             using NpgsqlCommand version = Command(connection, transaction, "SELECT MAX(version) FROM schema_version;");
             int found = version.ExecuteScalar() is int v ? v : 0;
+            if (found == 1)
+            {
+                // Version 2 added the refused state: widen the status check in place (the schema lock is held).
+                using NpgsqlCommand upgrade = Command(connection, transaction, """
+                    ALTER TABLE jobs DROP CONSTRAINT IF EXISTS jobs_status_check,
+                        ADD CONSTRAINT jobs_status_check CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled', 'refused'));
+                    INSERT INTO schema_version (version, applied_at) VALUES (2, @now);
+                    """);
+                upgrade.Parameters.AddWithValue("now", Utc(time.GetUtcNow()));
+                upgrade.ExecuteNonQuery();
+                found = 2;
+            }
+
             if (found != SchemaVersion)
             {
                 throw new JobStoreException(found > SchemaVersion

@@ -61,11 +61,37 @@ public sealed class PostgresJobStoreTests : DurableJobStoreContractTests, IClass
     public void NewerSchemaVersion_IsRefused_NamingTheDatabase()
     {
         Open().Dispose();
-        _server.Sql(_database, "INSERT INTO schema_version (version, applied_at) VALUES (2, now());");
+        _server.Sql(_database, "INSERT INTO schema_version (version, applied_at) VALUES (3, now());");
 
         JobStoreException error = Assert.Throws<JobStoreException>(() => Open());
-        Assert.Contains("schema version 2, newer than this Consortia reads (1)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("schema version 3, newer than this Consortia reads (2)", error.Message, StringComparison.Ordinal);
         Assert.Contains($"database '{_database}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Version1Database_IsUpgradedInPlace_AndTakesTheRefusedState()
+    {
+        string id;
+        using (PostgresJobStore store = Open())
+        {
+            id = store.SubmitJob(Submission()).Id;
+        }
+
+        // Back to version 1: the status check without 'refused'.
+        _server.Sql(_database, """
+            ALTER TABLE jobs DROP CONSTRAINT jobs_status_check,
+                ADD CONSTRAINT jobs_status_check CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled'));
+            DELETE FROM schema_version;
+            INSERT INTO schema_version (version, applied_at) VALUES (1, now());
+            """);
+
+        using (PostgresJobStore upgraded = Open())
+        {
+            Assert.Equal([id], upgraded.ListJobs().Select(j => j.Id));
+            Assert.Equal(JobState.Refused, upgraded.MarkRefused(id, "every site refused").State);
+        }
+
+        Assert.Equal("1,2", _server.Sql(_database, "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version;").Trim());
     }
 
     [Fact]

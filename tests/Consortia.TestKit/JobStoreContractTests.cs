@@ -140,8 +140,6 @@ public abstract class JobStoreContractTests
         store.MarkRunning(running, Model(0), State(0));
 
         Assert.Equal(JobState.Cancelled, store.RequestCancel(queued).State);
-        JobStateException again = Assert.Throws<JobStateException>(() => store.RequestCancel(queued));
-        Assert.Equal(JobState.Cancelled, again.From);
         Assert.Throws<JobStateException>(() => store.MarkRunning(queued, Model(0), State(0)));
 
         JobRecord flagged = store.RequestCancel(running);
@@ -150,6 +148,77 @@ public abstract class JobStoreContractTests
         Assert.True(store.IsCancelRequested(running));
         Assert.Equal(JobState.Cancelled, store.MarkCancelled(running, "stopped").State);
         Assert.Throws<KeyNotFoundException>(() => store.RequestCancel("nope"));
+    }
+
+    [Fact]
+    public void Cancel_IsIdempotent_TheOperatorsRequestAndTheRunnersStopMayBothArrive()
+    {
+        using IJobStore store = OpenStore();
+        string queued = store.SubmitJob(Submission("q")).Id;
+        string running = store.SubmitJob(Submission("r")).Id;
+        store.MarkRunning(running, Model(0), State(0));
+
+        JobRecord first = store.RequestCancel(queued);
+        JobRecord second = store.RequestCancel(queued);
+        Assert.Equal(JobState.Cancelled, second.State);
+        Assert.Equal(first.StatusMessage, second.StatusMessage);
+        Assert.Equal(JobState.Cancelled, store.MarkCancelled(queued, "the loop saw it too").State);
+        Assert.Equal("cancelled before it started", store.GetJob(queued).StatusMessage); // the first word stays
+
+        store.RequestCancel(running);
+        store.RequestCancel(running);
+        Assert.Equal(JobState.Cancelled, store.MarkCancelled(running, "stopped after round 0").State);
+        Assert.Equal(JobState.Cancelled, store.MarkCancelled(running, "again").State);
+        Assert.Equal(JobState.Cancelled, store.RequestCancel(running).State);
+        Assert.Equal("stopped after round 0", store.GetJob(running).StatusMessage);
+    }
+
+    [Fact]
+    public void Cancel_OfAJobThatEndedOtherwise_IsRefusedNamingItsState()
+    {
+        using IJobStore store = OpenStore();
+        string failed = store.SubmitJob(Submission("f")).Id;
+        store.MarkFailed(failed, "broken");
+        JobStateException error = Assert.Throws<JobStateException>(() => store.RequestCancel(failed));
+        Assert.Equal(JobState.Failed, error.From);
+        Assert.Contains("failed", error.Message, StringComparison.Ordinal);
+        Assert.Throws<JobStateException>(() => store.MarkCancelled(failed));
+    }
+
+    [Fact]
+    public void MarkRefused_IsFinal_KeepsEachSitesRule_AndCannotBeCancelled()
+    {
+        using IJobStore store = OpenStore();
+        string id = store.SubmitJob(Submission()).Id;
+        store.MarkRunning(id, Model(0), State(0));
+        JobRecord refused = store.MarkRefused(id, "every site refused round 1: a (model): logistic only");
+        Assert.Equal(JobState.Refused, refused.State);
+        Assert.True(refused.IsFinal);
+        Assert.Equal(JobState.Refused, store.GetJob(id).State);
+        Assert.Equal("every site refused round 1: a (model): logistic only", store.GetJob(id).StatusMessage);
+        Assert.Empty(store.ListIncompleteJobs());
+        Assert.Equal(JobState.Refused, Assert.Throws<JobStateException>(() => store.RequestCancel(id)).From);
+        Assert.Throws<JobStateException>(() => store.MarkRunning(id, Model(0), State(0)));
+        Assert.Throws<JobStateException>(() => store.MarkRefused(id, "twice"));
+        Assert.Throws<JobStateException>(() => store.MarkFailed(id, "late"));
+
+        string queued = store.SubmitJob(Submission("q")).Id;
+        Assert.Equal(JobState.Refused, store.MarkRefused(queued, "refused before it started").State);
+    }
+
+    [Fact]
+    public void NoteError_OnAQueuedJob_SaysWhyItWaits_AndEmptyClearsIt()
+    {
+        using IJobStore store = OpenStore();
+        string id = store.SubmitJob(Submission()).Id;
+        store.NoteError(id, "waiting: 0 sites enrolled");
+        Assert.Equal(JobState.Queued, store.GetJob(id).State);
+        Assert.Equal("waiting: 0 sites enrolled", store.GetJob(id).StatusMessage);
+        store.NoteError(id, "");
+        Assert.Null(store.GetJob(id).StatusMessage);
+        store.MarkFailed(id, "start timeout");
+        store.NoteError(id, "too late");
+        Assert.Equal("start timeout", store.GetJob(id).StatusMessage); // an ended job keeps its reason
     }
 
     [Fact]

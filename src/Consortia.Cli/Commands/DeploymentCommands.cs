@@ -12,7 +12,7 @@ namespace Consortia.Cli.Commands;
 
 /// <summary>
 /// The deployment commands: <c>consortia coordinator</c>, <c>consortia node run</c> and
-/// <c>consortia job submit|status|list|cancel</c>.
+/// <c>consortia job submit|status|list|cancel|model</c>.
 /// </summary>
 internal static class DeploymentCommands
 {
@@ -93,7 +93,7 @@ internal static class DeploymentCommands
         }));
 
         Argument<string> id = new("id") { Description = "The job id printed by `job submit`." };
-        Option<bool> wait = new("--wait") { Description = "Waits until the job has ended (completed, failed or cancelled)." };
+        Option<bool> wait = new("--wait") { Description = "Waits until the job has ended (completed, failed, cancelled or refused); exits 1 unless it completed." };
         Option<int> timeout = new("--timeout") { Description = "With --wait: give up after this many seconds (exit 3).", DefaultValueFactory = _ => 3600 };
         Command status = new("status", "Prints a job's status and round history.") { id, wait, timeout };
         AddConnection(status, out Option<string> statusUrl, out Option<DirectoryInfo?> statusHome, out Option<bool> statusJson);
@@ -173,10 +173,37 @@ internal static class DeploymentCommands
         job.Subcommands.Add(status);
         job.Subcommands.Add(list);
         job.Subcommands.Add(cancel);
+        job.Subcommands.Add(Model());
         return job;
     }
 
-    private static void AddConnection(Command command, out Option<string> url, out Option<DirectoryInfo?> home, out Option<bool> json)
+    /// <summary><c>consortia job model RUN --out FILE</c>: the job's newest committed model as JSON.</summary>
+    private static Command Model()
+    {
+        Argument<string> id = new("run") { Description = "The job id printed by `job submit` (also the run id in the ledgers)." };
+        Option<FileInfo> output = new("--out") { Description = "The JSON file to write (layout, values, job, run id, round, hash).", Required = true };
+        Command model = new("model", "Writes a job's trained model (its newest committed checkpoint; the final model once completed) as JSON.") { id, output };
+        AddConnection(model, out Option<string> url, out Option<DirectoryInfo?> home, out Option<bool> json);
+        model.SetAction((parse, ct) => WithClient(parse, url, home, async (client, stdout) =>
+        {
+            ModelDownload download = await client.GetModelAsync(parse.GetRequiredValue(id), ct).ConfigureAwait(false);
+            string hash = Federation.Sites.UpdateHash.Of(download.Values.ToArray());
+            if (!string.Equals(hash, download.Sha256, StringComparison.Ordinal))
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"error: the model's values hash to {hash}, the coordinator stated {download.Sha256}; nothing written.").ConfigureAwait(false);
+                return 1;
+            }
+
+            FileInfo file = parse.GetRequiredValue(output);
+            await File.WriteAllTextAsync(file.FullName, ModelJson.Write(download), ct).ConfigureAwait(false);
+            string summary = string.Create(s_invariant, $"job {download.JobId} ({download.Name}, {download.Status}): model after round {download.Round} ({download.Values.Count} parameters, sha256 {download.Sha256}) written to {file.FullName}");
+            await stdout.WriteLineAsync(parse.GetValue(json) ? ModelJson.Summary(download, file.FullName) : summary).ConfigureAwait(false);
+            return 0;
+        }));
+        return model;
+    }
+
+    internal static void AddConnection(Command command, out Option<string> url, out Option<DirectoryInfo?> home, out Option<bool> json)
     {
         url = new Option<string>("--coordinator") { Description = "The coordinator's admin endpoint.", DefaultValueFactory = _ => "https://127.0.0.1:7445" };
         home = new Option<DirectoryInfo?>("--home") { Description = "The coordinator home (for ca.crt.pem and admin.token); default $CONSORTIA_HOME, else the current folder." };
@@ -186,14 +213,14 @@ internal static class DeploymentCommands
         command.Options.Add(json);
     }
 
-    private static Task<int> WithClient(ParseResult parse, Option<string> url, Option<DirectoryInfo?> home, Func<JobAdminClient, TextWriter, Task> action) =>
+    internal static Task<int> WithClient(ParseResult parse, Option<string> url, Option<DirectoryInfo?> home, Func<JobAdminClient, TextWriter, Task> action) =>
         WithClient(parse, url, home, async (client, output) =>
         {
             await action(client, output).ConfigureAwait(false);
             return 0;
         });
 
-    private static async Task<int> WithClient(ParseResult parse, Option<string> url, Option<DirectoryInfo?> home, Func<JobAdminClient, TextWriter, Task<int>> action)
+    internal static async Task<int> WithClient(ParseResult parse, Option<string> url, Option<DirectoryInfo?> home, Func<JobAdminClient, TextWriter, Task<int>> action)
     {
         TextWriter stderr = parse.InvocationConfiguration.Error;
         string folder = parse.GetValue(home)?.FullName ?? Environment.GetEnvironmentVariable("CONSORTIA_HOME") ?? Directory.GetCurrentDirectory();
@@ -219,6 +246,12 @@ internal static class DeploymentCommands
         {
             await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
             return 2;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
+        {
+            // The coordinator answered, and said why the request cannot be met (e.g. cancelling a job that completed).
+            await stderr.WriteLineAsync($"error: {e.Status.Detail}").ConfigureAwait(false);
+            return 1;
         }
         catch (RpcException e)
         {

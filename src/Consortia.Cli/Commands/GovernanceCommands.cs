@@ -72,7 +72,7 @@ internal static class GovernanceCommands
         crossCheck.SetAction(parse => AuditCrossCheck(
             parse.GetRequiredValue(coordinator), parse.GetRequiredValue(site), parse.InvocationConfiguration.Output));
 
-        return new Command("audit", "Tamper-evident audit ledgers.") { verify, crossCheck };
+        return new Command("audit", "Tamper-evident audit ledgers.") { verify, crossCheck, AuditShowCommand.Create() };
     }
 
     private static Command CreateReport(TimeProvider timeProvider)

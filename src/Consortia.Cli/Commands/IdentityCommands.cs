@@ -135,24 +135,8 @@ internal static class IdentityCommands
             return Ok;
         }));
 
-        Option<string?> listHome = HomeOption();
-        Command list = new("list", "Lists the sites' certificates: serial, expiry, revocation.") { listHome };
-        list.SetAction(parse => WithIdentity(parse, listHome, time, identity =>
-        {
-            TextWriter stdout = parse.InvocationConfiguration.Output;
-            DateTimeOffset now = identity.Time.GetUtcNow();
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"SITE",-24} {"SERIAL",-34} {"NOT AFTER",-17} STATUS"));
-            foreach (IssuedCertificate c in identity.Certificates())
-            {
-                string status = c.RevokedAt is { } at
-                    ? string.Create(CultureInfo.InvariantCulture, $"revoked {at:yyyy-MM-dd HH:mm}Z")
-                    : now > c.NotAfter ? "expired" : "active";
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.Site,-24} {c.Serial,-34} {c.NotAfter:yyyy-MM-dd HH:mm}Z {status}"));
-            }
-
-            return Ok;
-        }));
-        return new Command("site", "Enrolled sites.") { revoke, list };
+        // `site list` shows connection state too, from the running coordinator: see SiteListCommand.
+        return new Command("site", "Enrolled sites.") { revoke, SiteListCommand.Create(time) };
     }
 
     private static Option<string?> HomeOption() =>

@@ -111,6 +111,10 @@ internal sealed class LocalConsortium : IAsyncDisposable
     /// </summary>
     public string? StoreYaml { get; set; }
 
+    /// <summary>The coordinator's <c>job_start_timeout</c> for configurations written from now on.</summary>
+    /// <value>Default 2 minutes: a job fails when it cannot start by then, and nodes on a busy machine may take a while to connect.</value>
+    public string JobStartTimeout { get; set; } = "2m";
+
     /// <summary>
     /// Starts another coordinator replica on the same home, store and ports, with its own health port and configuration
     /// (a PostgreSQL standby binds the shared ports only once it holds the database lock). Does not wait for it.
@@ -138,7 +142,7 @@ internal sealed class LocalConsortium : IAsyncDisposable
             string.Create(CultureInfo.InvariantCulture, $"  admin: 127.0.0.1:{AdminPort}"),
             string.Create(CultureInfo.InvariantCulture, $"  health: 127.0.0.1:{healthPort}"),
             $"round_timeout: {roundTimeout}",
-            "job_start_timeout: 10s",
+            $"job_start_timeout: {JobStartTimeout}",
             StoreYaml ?? "",
             "");
     }

@@ -27,7 +27,9 @@ namespace Consortia.Federation.Engine;
 /// <para>
 /// Endings: every round committed → <see cref="JobState.Completed"/>. Operator cancellation
 /// (<see cref="IJobStore.RequestCancel"/>), seen between rounds and, through cancellation, within a round →
-/// <see cref="JobState.Cancelled"/> (a round cut short is not committed). Unusable stored data (corrupt checkpoint,
+/// <see cref="JobState.Cancelled"/> (a round cut short is not committed). With
+/// <see cref="JobRunnerOptions.EndWhenEverySiteRefuses"/>, a round that every site asked refused under its policy →
+/// <see cref="JobState.Refused"/>, the message naming each site's rule (the round is not committed). Unusable stored data (corrupt checkpoint,
 /// model layout mismatch, YAML that no longer parses) → <see cref="JobState.Failed"/>. Anything else — the caller's
 /// <see cref="CancellationToken"/> (host shutdown), a transport or database error — leaves the job running, noted with
 /// the error, and is rethrown: the job resumes at the next start-up, up to <see cref="JobRunnerOptions.MaxAttempts"/>
@@ -36,8 +38,9 @@ namespace Consortia.Federation.Engine;
 /// <para>
 /// The coordinator's audit ledger (<see cref="Ledger"/>) is written here and nowhere else: job-received at the job's
 /// first start, round-completed (the update or masked-input hashes received) for every committed round, and
-/// model-released before the job is marked completed. At every start the ledger is reconciled with the store first, so
-/// a crash between a commit and its ledger entry neither loses nor duplicates an entry.
+/// model-released before the job is marked completed. Every entry carries the run id (the stored job's id) beside the
+/// job's name, so runs of one name stay apart. At every start the ledger is reconciled with the store first, so a crash
+/// between a commit and its ledger entry neither loses nor duplicates an entry.
 /// </para>
 /// </remarks>
 public sealed partial class JobRunner
@@ -81,7 +84,7 @@ public sealed partial class JobRunner
         _options = options;
     }
 
-    /// <summary>The coordinator's audit ledger, or <see langword="null"/> to keep none. Entries name the job by its name (as sites' ledgers do).</summary>
+    /// <summary>The coordinator's audit ledger, or <see langword="null"/> to keep none. Entries name the job by its name (as sites' ledgers do) and its run by the stored job's id.</summary>
     public AuditLedger? Ledger { get; init; }
 
     /// <summary>The strategy to run; <see langword="null"/> for the job's own (<see cref="JobDefinition.CreateStrategy()"/>).</summary>
@@ -152,6 +155,14 @@ public sealed partial class JobRunner
                 RoundStarting?.Invoke(number);
                 (GlobalModel nextModel, StrategyState nextState, RoundReport report) =
                     await engine.RunRoundAsync(number, model, state, random, evaluate, round.Token).ConfigureAwait(false);
+                if (_options.EndWhenEverySiteRefuses && EverySiteRefused(report) is { } refusals)
+                {
+                    string why = $"every site refused round {r}: {refusals}";
+                    JobRecord refused = _store.MarkRefused(_jobId, why);
+                    LogRefused(_jobId, r, refusals);
+                    return new JobRunOutcome(_jobId, JobState.Refused, model, refused.RoundsCompleted, why);
+                }
+
                 _store.CommitRound(_jobId, number, nextModel, nextState, report);
                 Ledger?.Append(RoundCompleted(record.Name, report));
                 (model, state) = (nextModel, nextState);
@@ -163,7 +174,7 @@ public sealed partial class JobRunner
             // finds the release in the ledger (Reconcile), so the entry is written exactly once.
             if (Ledger is { } ledger && !HasRelease(ledger, record.Name))
             {
-                ledger.Append(new ModelReleasedEvent(record.Name, UpdateHash.Of(model.Parameters.Values), "model.json"));
+                ledger.Append(new ModelReleasedEvent(record.Name, UpdateHash.Of(model.Parameters.Values), "model.json") { RunId = _jobId });
             }
 
             JobRecord done = _store.MarkCompleted(_jobId);
@@ -295,13 +306,13 @@ public sealed partial class JobRunner
             return;
         }
 
-        // Entries are named by the job's name (sites know no coordinator id), and a ledger may hold earlier jobs of the
-        // same name: this run's entries are those after its job-received. The first start always writes one.
+        // Entries carry this run's id (entries written before runs had ids carry none and are matched by name): this run's
+        // entries are those after its job-received. The first start always writes one.
         IReadOnlyList<LedgerEntry> entries = ledger.ReadEntries();
         int received = -1;
         for (int i = entries.Count - 1; i >= 0 && record.Attempts > 1; i--)
         {
-            if (entries[i].Event is JobReceivedEvent j && string.Equals(j.JobId, record.Name, StringComparison.Ordinal))
+            if (entries[i].Event is JobReceivedEvent j && IsThisRun(j, j.JobId, record.Name))
             {
                 received = i;
                 break;
@@ -310,11 +321,11 @@ public sealed partial class JobRunner
 
         if (received < 0)
         {
-            ledger.Append(new JobReceivedEvent(record.Name, Sha256Hex.OfText(record.YamlText), _job.Consortium, _job.Owner));
+            ledger.Append(new JobReceivedEvent(record.Name, Sha256Hex.OfText(record.YamlText), _job.Consortium, _job.Owner) { RunId = _jobId });
             entries = [];
         }
 
-        HashSet<int> recorded = [.. entries.Skip(received + 1).Select(e => e.Event).OfType<RoundCompletedEvent>().Where(e => string.Equals(e.JobId, record.Name, StringComparison.Ordinal)).Select(e => e.Round)];
+        HashSet<int> recorded = [.. entries.Skip(received + 1).Select(e => e.Event).OfType<RoundCompletedEvent>().Where(e => IsThisRun(e, e.JobId, record.Name)).Select(e => e.Round)];
         if (recorded.Count == record.RoundsCompleted)
         {
             return;
@@ -326,25 +337,35 @@ public sealed partial class JobRunner
         }
     }
 
-    private static RoundCompletedEvent RoundCompleted(string jobName, RoundReport report) =>
-        new(jobName, report.Round.Value, [.. report.UpdateHashes.Select(h => new SiteUpdateHash(h.Key.Value, h.Value))]);
+    private RoundCompletedEvent RoundCompleted(string jobName, RoundReport report) =>
+        new(jobName, report.Round.Value, [.. report.UpdateHashes.Select(h => new SiteUpdateHash(h.Key.Value, h.Value))]) { RunId = _jobId };
+
+    /// <summary>Whether a ledger event is of this run: its run id is this job's, or (an entry from before run ids) its job name matches.</summary>
+    private bool IsThisRun(LedgerEvent entry, string entryJobName, string jobName) =>
+        entry.RunId is { } run ? string.Equals(run, _jobId, StringComparison.Ordinal) : string.Equals(entryJobName, jobName, StringComparison.Ordinal);
 
     /// <summary>Whether this run of the job (the entries after its last job-received) already released its model.</summary>
-    private static bool HasRelease(AuditLedger ledger, string jobName)
+    private bool HasRelease(AuditLedger ledger, string jobName)
     {
         foreach (LedgerEntry entry in ledger.ReadEntries().Reverse())
         {
             switch (entry.Event)
             {
-                case ModelReleasedEvent m when string.Equals(m.JobId, jobName, StringComparison.Ordinal):
+                case ModelReleasedEvent m when IsThisRun(m, m.JobId, jobName):
                     return true;
-                case JobReceivedEvent j when string.Equals(j.JobId, jobName, StringComparison.Ordinal):
+                case JobReceivedEvent j when IsThisRun(j, j.JobId, jobName):
                     return false;
             }
         }
 
         return false;
     }
+
+    /// <summary>Each site's refusal with its rule, when every site asked in the round refused (none contributed, failed or missed); otherwise <see langword="null"/>.</summary>
+    private static string? EverySiteRefused(RoundReport report) =>
+        report.Refusals.Count > 0 && report.Contributors.Count == 0 && report.Failures.Count == 0
+            ? string.Join("; ", report.Refusals.Select(r => $"{r.Site} ({r.Rule}): {r.Reason}"))
+            : null;
 
     private JobRunOutcome Cancelled(GlobalModel model, int rounds)
     {
@@ -402,6 +423,9 @@ public sealed partial class JobRunner
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job {JobId}: cancelled after {Rounds} committed rounds")]
     private partial void LogCancelled(string jobId, int rounds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "job {JobId}: every site refused round {Round}; the job ends refused: {Refusals}")]
+    private partial void LogRefused(string jobId, int round, string refusals);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "job {JobId}: interrupted, left running to be resumed: {Reason}")]
     private partial void LogInterrupted(string jobId, string reason);

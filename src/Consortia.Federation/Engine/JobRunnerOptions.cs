@@ -11,6 +11,14 @@ public sealed record JobRunnerOptions
     /// <value>Default: 5.</value>
     public int MaxAttempts { get; init; } = 5;
 
+    /// <summary>
+    /// Whether a round that every site asked refused under its policy ends the job <see cref="Jobs.Store.JobState.Refused"/>
+    /// (a deployment: nothing would change in the next round, and an operator must see it) instead of being committed
+    /// as a round without an aggregate (a simulation, which reports what every round would do).
+    /// </summary>
+    /// <value>Default: <see langword="false"/>.</value>
+    public bool EndWhenEverySiteRefuses { get; init; }
+
     /// <summary>Checks the options.</summary>
     /// <exception cref="ArgumentException">A field is out of range.</exception>
     public void Validate()

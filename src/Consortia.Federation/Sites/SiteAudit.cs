@@ -13,16 +13,20 @@ internal sealed class SiteAudit
     /// <summary>Creates the site's audit for <paramref name="jobId"/>.</summary>
     /// <param name="ledger">The site's ledger, or <see langword="null"/> when none is kept.</param>
     /// <param name="jobId">The job the entries belong to.</param>
-    public SiteAudit(AuditLedger? ledger, string jobId)
+    /// <param name="runId">The run of the job (written beside the name, so runs of one name stay apart), or <see langword="null"/>.</param>
+    public SiteAudit(AuditLedger? ledger, string jobId, string? runId = null)
     {
         _ledger = ledger;
         JobId = jobId;
+        RunId = runId;
     }
 
     public string JobId { get; }
 
+    public string? RunId { get; }
+
     public void PolicyDecision(int? round, Governance.Policies.PolicyDecision decision) =>
-        _ledger?.Append(PolicyDecisionEvent.From(JobId, round, decision));
+        _ledger?.Append(PolicyDecisionEvent.From(JobId, round, decision) with { RunId = RunId });
 
     /// <summary>Writes a configuration-change entry when the policy in force differs from the last one this ledger saw.</summary>
     public void PolicyInForce(Governance.Policies.PolicyDecision decision)
@@ -77,17 +81,17 @@ internal sealed class SiteAudit
         _ledger?.Append(new PolicyDecisionEvent(JobId, round.Value, true, policy?.Version, policy?.Sha256, [new RuleResult(rule, true, reason)]));
 
     public void PrivacyCharge(RoundNumber round, DpMode mode, double jobEpsilon, double delta) =>
-        _ledger?.Append(new PrivacyChargeEvent(JobId, round.Value, mode, jobEpsilon, delta));
+        _ledger?.Append(new PrivacyChargeEvent(JobId, round.Value, mode, jobEpsilon, delta) { RunId = RunId });
 
     public void RoundTrained(RoundNumber round, long examplesSeen) =>
-        _ledger?.Append(new RoundTrainedEvent(JobId, round.Value, examplesSeen));
+        _ledger?.Append(new RoundTrainedEvent(JobId, round.Value, examplesSeen) { RunId = RunId });
 
     public void PlainUpdateSent(RoundNumber round, ReadOnlySpan<float> update) =>
-        _ledger?.Append(new UpdateSentEvent(JobId, round.Value, UpdateHash.Of(update), update.Length * sizeof(float), UpdateKind.Plain));
+        _ledger?.Append(new UpdateSentEvent(JobId, round.Value, UpdateHash.Of(update), update.Length * sizeof(float), UpdateKind.Plain) { RunId = RunId });
 
     public void MaskedUpdateSent(RoundNumber round, ReadOnlySpan<uint> masked) =>
-        _ledger?.Append(new UpdateSentEvent(JobId, round.Value, UpdateHash.Of(masked), masked.Length * sizeof(uint), UpdateKind.Masked));
+        _ledger?.Append(new UpdateSentEvent(JobId, round.Value, UpdateHash.Of(masked), masked.Length * sizeof(uint), UpdateKind.Masked) { RunId = RunId });
 
     public void AggregateReceived(RoundNumber round, ReadOnlySpan<float> aggregate, int contributors) =>
-        _ledger?.Append(new AggregateReceivedEvent(JobId, round.Value, UpdateHash.Of(aggregate), contributors));
+        _ledger?.Append(new AggregateReceivedEvent(JobId, round.Value, UpdateHash.Of(aggregate), contributors) { RunId = RunId });
 }

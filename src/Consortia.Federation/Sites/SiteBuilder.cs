@@ -94,6 +94,9 @@ public sealed class SiteBuilder
     /// <value>Default <see langword="null"/>: the site refuses secure-aggregation tasks (rule <c>secagg-roster</c>).</value>
     public ConsortiumRoster? Roster { get; init; }
 
+    /// <summary>The run of the job (the coordinator's id of this submission), written in the site's ledger beside the job's name; <see langword="null"/> for none.</summary>
+    public string? RunId { get; init; }
+
     /// <summary>Builds the site's agent.</summary>
     /// <returns>The agent, ready for the job's tasks.</returns>
     /// <exception cref="ArgumentException">The job's model does not fit the data.</exception>
@@ -108,7 +111,7 @@ public sealed class SiteBuilder
         ArgumentNullException.ThrowIfNull(Time);
         ModelSpec spec = Job.ModelFor(Train.FeatureCount);
         spec.Validate();
-        SiteAudit audit = new(Audit, Job.Name);
+        SiteAudit audit = new(Audit, Job.Name, RunId);
         audit.RandomnessInForce(Randomness.IsPrivate);
         SitePrivacyAccount privacy = new(Site, Budget);
         DpCalibration calibration = new(Train.Count);

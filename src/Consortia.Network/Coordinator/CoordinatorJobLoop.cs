@@ -18,8 +18,26 @@ namespace Consortia.Network.Coordinator;
 /// wait queued. Jobs that were running when the coordinator stopped (even by kill -9) are taken up again
 /// first and resume after their last committed round.
 /// </summary>
+/// <remarks>
+/// A job waits for enough sites to accept it with exponential backoff (<see cref="FirstWait"/> doubling up to
+/// <see cref="LongestWait"/>), says why it waits in its status message (logged once per change of reason), and fails
+/// with that reason when <see cref="Configuration.CoordinatorConfig.JobStartTimeout"/> passes. Cancellation is
+/// idempotent: the operator's request and this loop may both mark the job cancelled.
+/// </remarks>
 internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, TimeProvider time, ILogger<CoordinatorJobLoop> log) : BackgroundService
 {
+    /// <summary>The first pause between two looks for sites while a job waits to start.</summary>
+    internal static readonly TimeSpan FirstWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one look waits for the connected sites' answers (a site answers again at once once prepared).</summary>
+    internal static readonly TimeSpan AnswerWindow = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest pause between two looks for sites (the backoff doubles up to it).</summary>
+    internal static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>A deployed job refused by every site ends refused (a simulation reports every round instead).</summary>
+    private static readonly JobRunnerOptions s_runnerOptions = new() { EndWhenEverySiteRefuses = true };
+
     private readonly SemaphoreSlim _wake = new(0);
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new(StringComparer.Ordinal);
     private volatile bool _ready;
@@ -103,8 +121,15 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
                 }
                 catch (OperationCanceledException)
                 {
+                    // The operator's request may have marked the job cancelled already (a queued job): cancelling is idempotent.
                     services.Jobs.MarkCancelled(job.Id, "cancelled by an operator");
                     LogCancelled(job.Id);
+                    return;
+                }
+                catch (JobStateException e) when (services.Jobs.FindJob(job.Id) is { IsFinal: true } ended)
+                {
+                    // The job ended meanwhile (cancelled, failed or refused by another path): nothing is left to run.
+                    LogAlreadyEnded(job.Id, ended.State, e.Message);
                     return;
                 }
                 catch (Exception e) when (e is JobFileException or InvalidDataException or ArgumentException)
@@ -143,60 +168,150 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
     private async Task RunAsync(JobRecord stored, CancellationToken cancellationToken)
     {
         JobDefinition job = JobFile.Parse(stored.YamlText, Path.Combine(services.Config.Home, "jobs", stored.Id + ".yaml"));
-        IReadOnlyList<SiteId> enrolled = services.Identity.ActiveSites();
-        using GrpcSiteTransport.JobSession session = services.Transport.BeginJob(stored.Id, stored.YamlText, enrolled);
-        LogStarting(stored.Id, job.Name, enrolled.Count);
-
-        int minimum = Math.Max(1, job.Engine.MinimumParticipants);
-        int features;
-        while (true)
+        (GrpcSiteTransport.JobSession? session, int features) = await WaitForSitesAsync(stored, job, cancellationToken).ConfigureAwait(false);
+        if (session is null)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            IReadOnlyDictionary<SiteId, JobReadiness> ready = await session.PrepareAsync(services.Config.JobStartTimeoutSpan, cancellationToken).ConfigureAwait(false);
-            foreach ((SiteId site, JobReadiness answer) in ready.Where(r => !r.Value.Accepted))
-            {
-                LogSiteNotReady(stored.Id, site.Value, answer.Code, answer.Message);
-            }
-
-            int[] counts = [.. ready.Values.Where(r => r.Accepted).Select(r => r.FeatureCount).Distinct()];
-            if (counts.Length > 1)
-            {
-                throw new InvalidDataException($"the sites' data disagree on the number of features ({string.Join(", ", counts)}); check their data contracts.");
-            }
-
-            int accepted = ready.Values.Count(r => r.Accepted);
-            if (accepted >= minimum && counts.Length == 1)
-            {
-                features = counts[0];
-
-                // A site that declined the job is out of it: no task goes to it and its replies are refused. A site
-                // that has not answered yet (still reconnecting, e.g. after a coordinator restart) stays in: it
-                // gets the announcement when it connects, and its tasks wait for it, as in the simulation.
-                session.Restrict(enrolled.Where(s => !ready.TryGetValue(s, out JobReadiness? answer) || answer.Accepted));
-                break;
-            }
-
-            LogWaitingForSites(stored.Id, accepted, minimum);
+            return; // the start timeout passed: the job is marked failed with the reason
         }
 
+        using GrpcSiteTransport.JobSession owned = session;
         ModelSpec spec = job.ModelFor(features);
         spec.Validate();
         RandomSource random = new(job.Seed);
         ParameterVector initial = new(spec.CreateLayout());
         spec.CreateModel(1).Initialize(initial.Values, random.Derive("init")); // the simulation's initial model
-        JobRunner runner = new(services.Jobs, session, stored.Id, job, new GlobalModel(spec, initial, new RoundNumber(0)), time, log) { Ledger = services.Ledger };
+        JobRunner runner = new(services.Jobs, owned, stored.Id, job, new GlobalModel(spec, initial, new RoundNumber(0)), time, log, s_runnerOptions) { Ledger = services.Ledger };
         JobRunOutcome outcome = await runner.RunAsync(new RoundMetrics(services.Metrics, stored.Id), cancellationToken).ConfigureAwait(false);
         LogEnded(stored.Id, outcome.State, outcome.RoundsCompleted);
     }
 
+    /// <summary>
+    /// Waits until at least the job's minimum of sites accepted it, looking again with exponential backoff and noting why
+    /// it waits; returns the job's session (its roster narrowed to the sites that did not decline) and the sites'
+    /// feature count, or no session when the start timeout passed (the job is then marked failed with the reason).
+    /// </summary>
+    private async Task<(GrpcSiteTransport.JobSession? Session, int Features)> WaitForSitesAsync(JobRecord stored, JobDefinition job, CancellationToken cancellationToken)
+    {
+        TimeSpan limit = services.Config.JobStartTimeoutSpan;
+        long since = time.GetTimestamp();
+        int minimum = Math.Max(1, job.Engine.MinimumParticipants);
+        TimeSpan pause = FirstWait;
+        string? lastReason = null;
+        GrpcSiteTransport.JobSession? session = null;
+        try
+        {
+            int enrolledAtStart = services.Identity.ActiveSites().Count;
+            LogStarting(stored.Id, job.Name, enrolledAtStart);
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                IReadOnlyList<SiteId> enrolled = services.Identity.ActiveSites();
+                TimeSpan left = limit - time.GetElapsedTime(since);
+                string reason;
+                if (enrolled.Count == 0)
+                {
+                    reason = "0 sites enrolled";
+                }
+                else
+                {
+                    if (session is null || !session.Roster.SequenceEqual(enrolled))
+                    {
+                        session?.Dispose(); // a site enrolled or was revoked meanwhile: ask the new set
+                        session = services.Transport.BeginJob(stored.Id, stored.YamlText, enrolled);
+                        session.Consortium = job.Consortium;
+                    }
+
+                    HashSet<SiteId> connected = [.. services.Transport.Connected];
+                    IReadOnlyDictionary<SiteId, JobReadiness> ready = connected.Overlaps(enrolled)
+                        ? await session.PrepareAsync(left > TimeSpan.Zero ? Min(left, AnswerWindow) : TimeSpan.Zero, cancellationToken).ConfigureAwait(false)
+                        : new Dictionary<SiteId, JobReadiness>();
+                    int[] counts = [.. ready.Values.Where(r => r.Accepted).Select(r => r.FeatureCount).Distinct()];
+                    if (counts.Length > 1)
+                    {
+                        throw new InvalidDataException($"the sites' data disagree on the number of features ({string.Join(", ", counts)}); check their data contracts.");
+                    }
+
+                    int accepted = ready.Values.Count(r => r.Accepted);
+                    if (accepted >= minimum)
+                    {
+                        // A site that declined the job is out of it: no task goes to it and its replies are refused. A site
+                        // that has not answered yet (still reconnecting, e.g. after a coordinator restart) stays in: it
+                        // gets the announcement when it connects, and its tasks wait for it, as in the simulation.
+                        session.Restrict(enrolled.Where(s => !ready.TryGetValue(s, out JobReadiness? answer) || answer.Accepted));
+                        if (lastReason is not null)
+                        {
+                            services.Jobs.NoteError(stored.Id, ""); // it waits no more (a resumed job's last error stays)
+                        }
+
+                        GrpcSiteTransport.JobSession started = session;
+                        session = null;
+                        return (started, counts[0]);
+                    }
+
+                    reason = WaitReason(enrolled, connected, ready, accepted, minimum);
+                }
+
+                if (!string.Equals(reason, lastReason, StringComparison.Ordinal))
+                {
+                    // Once per change of reason, so that a job waiting for days writes a handful of lines, not millions.
+                    LogWaiting(stored.Id, reason);
+                    services.Jobs.NoteError(stored.Id, "waiting: " + reason);
+                    lastReason = reason;
+                }
+
+                left = limit - time.GetElapsedTime(since);
+                if (left <= TimeSpan.Zero)
+                {
+                    string message = $"not started within job_start_timeout ({services.Config.JobStartTimeout}): {reason}";
+                    services.Jobs.MarkFailed(stored.Id, message);
+                    LogStartTimeout(stored.Id, message);
+                    return (null, 0);
+                }
+
+                await Task.Delay(Min(pause, left), time, cancellationToken).ConfigureAwait(false);
+                pause = Min(pause * 2, LongestWait);
+            }
+        }
+        finally
+        {
+            session?.Dispose();
+        }
+    }
+
+    /// <summary>Why a job waits, naming the sites: how many accepted, which are offline, which declined and why, which did not answer.</summary>
+    private static string WaitReason(IReadOnlyList<SiteId> enrolled, HashSet<SiteId> connected, IReadOnlyDictionary<SiteId, JobReadiness> ready, int accepted, int minimum)
+    {
+        List<string> parts = [$"{accepted} of {minimum} needed site(s) ready"];
+        string[] offline = [.. enrolled.Where(s => !connected.Contains(s)).Select(s => s.Value)];
+        if (offline.Length > 0)
+        {
+            parts.Add($"waiting for sites {string.Join(", ", offline)} (offline)");
+        }
+
+        string[] silent = [.. enrolled.Where(s => connected.Contains(s) && !ready.ContainsKey(s)).Select(s => s.Value)];
+        if (silent.Length > 0)
+        {
+            parts.Add($"no answer yet from {string.Join(", ", silent)}");
+        }
+
+        parts.AddRange(ready.Where(r => !r.Value.Accepted).OrderBy(r => r.Key.Value, StringComparer.Ordinal)
+            .Select(r => $"{r.Key} cannot run it ({r.Value.Code}): {r.Value.Message}"));
+        return string.Join("; ", parts);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
     [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} ({Name}) starting; asking its {Sites} enrolled site(s)")]
     private partial void LogStarting(string job, string name, int sites);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "job {Job}: site {Site} cannot run it ({Code}): {Message}")]
-    private partial void LogSiteNotReady(string job, string site, string code, string message);
+    [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} waits: {Reason}")]
+    private partial void LogWaiting(string job, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "job {Job}: {Ready} site(s) ready, {Minimum} needed; waiting")]
-    private partial void LogWaitingForSites(string job, int ready, int minimum);
+    [LoggerMessage(Level = LogLevel.Error, Message = "job {Job} failed: {Message}")]
+    private partial void LogStartTimeout(string job, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} had already ended ({State}): {Detail}")]
+    private partial void LogAlreadyEnded(string job, JobState state, string detail);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} ended: {State} after {Rounds} rounds")]
     private partial void LogEnded(string job, JobState state, int rounds);

@@ -34,7 +34,8 @@ public sealed class JobAdminClient : IDisposable
         ArgumentNullException.ThrowIfNull(address);
         X509Certificate2 ca = X509Certificate2.CreateFromPem(caCertificatePem);
         SocketsHttpHandler handler = MutualTls.CreatePinnedHandler(ca, TimeProvider.System);
-        GrpcChannel channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler });
+        // Models come back in one message (`job model`): allow far more than gRPC's default 4 MB.
+        GrpcChannel channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 1 << 30 });
         return new JobAdminClient(channel, ca, adminToken.Trim());
     }
 
@@ -56,6 +57,15 @@ public sealed class JobAdminClient : IDisposable
     /// <exception cref="RpcException">No such job (NotFound), or the coordinator could not be reached.</exception>
     public async Task<JobOverview> CancelAsync(string jobId, CancellationToken cancellationToken) =>
         JobOverview.FromWire(await _client.CancelJobAsync(new JobRequest { JobId = jobId }, _credential, cancellationToken: cancellationToken).ConfigureAwait(false));
+
+    /// <summary>A job's newest committed model (the final model once completed).</summary>
+    /// <exception cref="RpcException">No such job (NotFound), the job has not started (FailedPrecondition), or the coordinator could not be reached.</exception>
+    public async Task<ModelDownload> GetModelAsync(string jobId, CancellationToken cancellationToken) =>
+        ModelDownload.FromWire(await _client.GetModelAsync(new JobRequest { JobId = jobId }, _credential, cancellationToken: cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The sites the coordinator has seen since it started, with their connection state, in site order.</summary>
+    public async Task<IReadOnlyList<SiteOverview>> ListSitesAsync(CancellationToken cancellationToken) =>
+        [.. (await _client.ListSitesAsync(new ListSitesRequest(), _credential, cancellationToken: cancellationToken).ConfigureAwait(false)).Sites.Select(SiteOverview.FromWire)];
 
     /// <inheritdoc />
     public void Dispose()

@@ -68,11 +68,73 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
     /// <inheritdoc />
     public override Task<JobStatus> CancelJob(JobRequest request, ServerCallContext context)
     {
-        _ = Find(request.JobId);
-        services.Jobs.RequestCancel(request.JobId);
+        JobRecord job = Find(request.JobId);
+        if (job.State == JobState.Cancelled)
+        {
+            return Task.FromResult(Status(job, withRounds: true)); // cancelling again changes nothing
+        }
+
+        try
+        {
+            services.Jobs.RequestCancel(request.JobId);
+        }
+        catch (JobStateException e) when (e.From is { } state)
+        {
+            // Ended otherwise meanwhile or before: say so plainly instead of failing the call.
+            string ended = state.ToString().ToLowerInvariant();
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"job {request.JobId} has already ended ({ended}); there is nothing to cancel."));
+        }
+
         loop.CancelRunning(request.JobId);
         LogCancelRequested(request.JobId);
         return Task.FromResult(Status(request.JobId));
+    }
+
+    /// <inheritdoc />
+    public override Task<ModelExport> GetModel(JobRequest request, ServerCallContext context)
+    {
+        JobRecord job = Find(request.JobId);
+        Checkpoint checkpoint;
+        try
+        {
+            checkpoint = services.Jobs.LoadLatestCheckpoint(job.Id)
+                ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"job {job.Id} ({job.State.ToString().ToLowerInvariant()}) has no model yet: it has not started."));
+        }
+        catch (JobStoreException e)
+        {
+            throw new RpcException(new Status(StatusCode.DataLoss, e.Message));
+        }
+
+        ModelExport export = new()
+        {
+            JobId = job.Id,
+            Name = job.Name,
+            Status = job.State.ToString().ToLowerInvariant(),
+            Round = checkpoint.Round.Value,
+            ModelRound = checkpoint.ModelRound.Value,
+            Sha256 = checkpoint.ModelSha256,
+        };
+        export.Segments.AddRange(checkpoint.Parameters.Layout.Segments.Select(s => new ModelSegment { Name = s.Name, Shape = { s.Shape } }));
+        export.Values.AddRange(checkpoint.Parameters.Values.ToArray());
+        return Task.FromResult(export);
+    }
+
+    /// <inheritdoc />
+    public override Task<SiteList> ListSites(ListSitesRequest request, ServerCallContext context)
+    {
+        SiteList list = new();
+        list.Sites.AddRange(services.Transport.Sites().Select(s => new SiteState
+        {
+            Site = s.Site.Value,
+            Connected = s.Connected,
+            LastSeen = s.LastSeen.ToString("O", CultureInfo.InvariantCulture),
+            ConnectedSince = s.ConnectedSince?.ToString("O", CultureInfo.InvariantCulture) ?? "",
+            NodeVersion = s.NodeVersion,
+            Capacity = s.Capacity,
+            Jobs = { s.Jobs },
+            Consortia = { s.Consortia },
+        }));
+        return Task.FromResult(list);
     }
 
     private JobRecord Find(string id) =>

@@ -6,8 +6,8 @@ namespace Consortia.Network.Coordinator;
 /// <summary>A job as the coordinator's admin API reports it (what <c>consortia job status|list</c> prints).</summary>
 /// <param name="JobId">The job's id.</param>
 /// <param name="Name">The job's name (from its file).</param>
-/// <param name="Status">queued, running, completed, failed or cancelled.</param>
-/// <param name="Message">Why it failed or was cancelled; empty otherwise.</param>
+/// <param name="Status">queued, running, completed, failed, cancelled or refused.</param>
+/// <param name="Message">Why it failed, was cancelled or refused, or why it waits; empty otherwise.</param>
 /// <param name="RoundsCompleted">Rounds committed so far.</param>
 /// <param name="RoundsTotal">Rounds the job asks for.</param>
 /// <param name="SubmittedAt">When it was submitted (UTC).</param>

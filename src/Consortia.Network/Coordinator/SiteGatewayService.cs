@@ -23,7 +23,7 @@ internal sealed partial class SiteGatewayService(GrpcSiteTransport transport, Ne
     {
         SiteId site = Identify(context);
         LogStreamOpened(site.Value, request.NodeVersion);
-        System.Threading.Channels.ChannelReader<object> reader = transport.Open(site);
+        System.Threading.Channels.ChannelReader<object> reader = transport.Open(site, request.NodeVersion, request.MaxConcurrentTasks);
         try
         {
             // Headers now, so the node knows it is connected before the first work item exists.

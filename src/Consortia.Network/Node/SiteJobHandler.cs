@@ -85,7 +85,8 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
             PolicyEvaluator policy = _config.Policy is { } path ? PolicyEvaluator.FromFile(path) : new PolicyEvaluator(null);
             (PrivacyBudgetLedger? budget, string? budgetProblem) = Budget(job, policy);
             AuditLedger ledger = Ledger();
-            ledger.Append(new JobReceivedEvent(job.Name, Sha256Hex.OfText(jobYaml), job.Consortium, job.Owner));
+            // The coordinator's job id is this run's id: entries of two runs of one job name stay apart.
+            ledger.Append(new JobReceivedEvent(job.Name, Sha256Hex.OfText(jobYaml), job.Consortium, job.Owner) { RunId = jobId });
             if (_config.SeededRandomness)
             {
                 LogSeededRandomness(Site.Value, jobId);
@@ -113,6 +114,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
                 // against the roster this node accepted (consortia roster accept), never the coordinator's CA.
                 SigningKey = _signer,
                 Roster = new RosterStore(_config.State).Accepted(),
+                RunId = jobId,
             }.Build();
             Keep(jobId, agent, own.Train.FeatureCount);
             LogPrepared(Site.Value, jobId, own.Train.Count, own.Test.Count);

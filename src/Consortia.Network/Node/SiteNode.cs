@@ -126,7 +126,7 @@ public sealed partial class SiteNode
         {
             try
             {
-                using AsyncServerStreamingCall<WorkFrame> call = _client.PullWork(new PullWorkRequest { NodeVersion = _options.Version }, cancellationToken: cancellationToken);
+                using AsyncServerStreamingCall<WorkFrame> call = _client.PullWork(new PullWorkRequest { NodeVersion = _options.Version, MaxConcurrentTasks = _options.MaxConcurrentTasks }, cancellationToken: cancellationToken);
                 await call.ResponseHeadersAsync.ConfigureAwait(false);
                 failures = 0;
                 Interlocked.Increment(ref _connections);

@@ -216,14 +216,29 @@ internal sealed class GrpcSiteTransport : ISiteTransport
         }
     }
 
+    /// <summary>Every site that has opened a work stream since the coordinator started, with its connection state, in site order.</summary>
+    internal IReadOnlyList<SiteConnection> Sites() =>
+        [.. _links.Values.OrderBy(l => l.Site.Value, StringComparer.Ordinal).Select(l => new SiteConnection(
+            l.Site, l.IsOpen, l.LastSeen, l.ConnectedSince, l.NodeVersion, l.Capacity,
+            [.. _jobs.Values.Where(j => j.JobId.Length > 0 && j.Roster.Contains(l.Site)).Select(j => j.JobId).Order(StringComparer.Ordinal)],
+            [.. _jobs.Values.Where(j => j.JobId.Length > 0 && j.Consortium.Length > 0 && j.Roster.Contains(l.Site)).Select(j => j.Consortium).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]))];
+
     /// <summary>Opens a work stream for <paramref name="site"/>, replacing any older one; called by the gateway.</summary>
-    internal ChannelReader<object> Open(SiteId site)
+    /// <param name="site">The site (from its certificate).</param>
+    /// <param name="nodeVersion">The node software's version, as the node reports it.</param>
+    /// <param name="capacity">How many tasks the node runs at once, as it reports it (0: not reported).</param>
+    internal ChannelReader<object> Open(SiteId site, string nodeVersion = "", int capacity = 0)
     {
         SiteLink link = _links.GetOrAdd(site, s => new SiteLink(s));
         ChannelReader<object> reader;
         lock (_jobsGate)
         {
             reader = link.Open();
+            DateTimeOffset now = _time.GetUtcNow();
+            link.LastSeen = now;
+            link.ConnectedSince = now;
+            link.NodeVersion = nodeVersion;
+            link.Capacity = capacity;
             PendingItem[] owed = [.. _pending.Values.Where(p => p.Site == site).OrderBy(p => p.Frames is null ? 0 : 1).ThenBy(p => p.Sequence)];
 
             // First the running jobs (the node releases any other it still holds), then the announcement of each
@@ -254,7 +269,13 @@ internal sealed class GrpcSiteTransport : ISiteTransport
     {
         if (_links.TryGetValue(site, out SiteLink? link))
         {
-            link.Close(reader);
+            if (link.Close(reader))
+            {
+                link.LastSeen = _time.GetUtcNow();
+            }
+
+            // Counted again on every close, not only on connect and revoke: a node that stops is no longer connected.
+            _metrics?.SetConnected(_links.Values.Count(l => l.IsOpen));
         }
     }
 
@@ -392,6 +413,12 @@ internal sealed class GrpcSiteTransport : ISiteTransport
 
         public DateTimeOffset LastSeen { get; set; }
 
+        public DateTimeOffset? ConnectedSince { get; set; }
+
+        public string NodeVersion { get; set; } = "";
+
+        public int Capacity { get; set; }
+
         public bool IsOpen
         {
             get
@@ -413,7 +440,8 @@ internal sealed class GrpcSiteTransport : ISiteTransport
             }
         }
 
-        public void Close(ChannelReader<object> reader)
+        /// <returns>Whether <paramref name="reader"/> was the current stream (and is now closed).</returns>
+        public bool Close(ChannelReader<object> reader)
         {
             lock (_gate)
             {
@@ -421,7 +449,10 @@ internal sealed class GrpcSiteTransport : ISiteTransport
                 {
                     _current.Writer.TryComplete();
                     _current = null;
+                    return true;
                 }
+
+                return false;
             }
         }
 
@@ -466,6 +497,9 @@ internal sealed class GrpcSiteTransport : ISiteTransport
 
         /// <summary>The job file as submitted.</summary>
         public string Yaml { get; }
+
+        /// <summary>The consortium the job runs in (shown in the site list); empty when not set.</summary>
+        public string Consortium { get; set; } = "";
 
         /// <inheritdoc />
         public IReadOnlyList<SiteId> Roster => Volatile.Read(ref _roster);

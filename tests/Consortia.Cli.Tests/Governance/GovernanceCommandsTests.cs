@@ -120,6 +120,50 @@ public sealed class GovernanceCommandsTests : IClassFixture<GovernanceCliFixture
     }
 
     [Fact]
+    public void AuditShow_ListsEveryEntryReadably_AndSaysItVerifies()
+    {
+        (int code, string output, _) = GovernanceCliFixture.Run("audit", "show", "--ledger", _fixture.SiteLedger("cleveland"));
+
+        Assert.Equal(0, code);
+        Assert.Contains("writer:    cleveland (site)", output, StringComparison.Ordinal);
+        Assert.Contains("verifies:  valid", output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^\s+1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ  job-received\s+job ", output);
+        Assert.Contains("update-sent", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AuditShow_Json_CarriesEveryEntryWithItsPayload_AndATamperedLedgerExitsOne()
+    {
+        (int code, string output, _) = GovernanceCliFixture.Run("audit", "show", "--ledger", _fixture.SiteLedger("cleveland"), "--json");
+        Assert.Equal(0, code);
+        using (System.Text.Json.JsonDocument json = System.Text.Json.JsonDocument.Parse(output))
+        {
+            Assert.True(json.RootElement.GetProperty("valid").GetBoolean());
+            System.Text.Json.JsonElement[] entries = [.. json.RootElement.GetProperty("entries").EnumerateArray()];
+            Assert.Equal(Enumerable.Range(1, entries.Length), entries.Select(e => e.GetProperty("sequence").GetInt32()));
+            Assert.All(entries, e => Assert.Equal(System.Text.Json.JsonValueKind.Object, e.GetProperty("event").ValueKind));
+        }
+
+        string copy = _fixture.CopyLedgers();
+        string ledger = Path.Combine(copy, "cleveland.ledger");
+        using (SqliteConnection connection = new($"Data Source={ledger};Pooling=False"))
+        {
+            connection.Open();
+            using SqliteCommand command = connection.CreateCommand();
+            command.CommandText = "DROP TRIGGER ledger_entries_no_update; UPDATE ledger_entries SET payload = replace(payload, '\"size_bytes\":1000', '\"size_bytes\":10') WHERE seq = 4;";
+            command.ExecuteNonQuery();
+        }
+
+        (int tampered, string shown, _) = GovernanceCliFixture.Run("audit", "show", "--ledger", ledger);
+        Assert.Equal(1, tampered);
+        Assert.Contains("verifies:  INVALID at entry 4", shown, StringComparison.Ordinal);
+
+        (int missing, _, string error) = GovernanceCliFixture.Run("audit", "show", "--ledger", Path.Combine(copy, "nothing.ledger"));
+        Assert.Equal(2, missing);
+        Assert.Contains("error:", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AuditVerify_BothKeyOptions_ExitsTwo()
     {
         (int code, _, string error) = GovernanceCliFixture.Run("audit", "verify", "--ledger", _fixture.SiteLedger("cleveland"),

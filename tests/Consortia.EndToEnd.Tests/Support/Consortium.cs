@@ -45,6 +45,13 @@ internal sealed class Consortium : IAsyncDisposable
         set => _local.StoreYaml = value;
     }
 
+    /// <summary>The coordinator's <c>job_start_timeout</c> for configurations written from now on (default 2m).</summary>
+    public string JobStartTimeout
+    {
+        get => _local.JobStartTimeout;
+        set => _local.JobStartTimeout = value;
+    }
+
     /// <summary>Starts another coordinator replica on the same home, store and ports (see <see cref="LocalConsortium.StartCoordinatorReplica"/>).</summary>
     public ConsortiaProcess StartCoordinatorReplica(string name, int healthPort, string roundTimeout = "60s") =>
         _local.StartCoordinatorReplica(name, healthPort, roundTimeout);

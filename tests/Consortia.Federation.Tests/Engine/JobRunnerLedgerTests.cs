@@ -99,6 +99,92 @@ public sealed class JobRunnerLedgerTests : IDisposable
         Assert.IsType<ModelReleasedEvent>(events[^1]);
     }
 
+    [Fact]
+    public async Task TwoRunsOfOneJobName_KeepTheirEntriesApart_ByRunId_EvenAcrossACrash()
+    {
+        FederatedDataset data = Some.ClassificationFederation();
+        JobDefinition job = RunnerHarness.JobFor(new RoundEngineOptions { Rounds = 3, JobName = "same-name" }, 9);
+        using InMemoryJobStore store = new(TimeProvider.System);
+        string first = store.SubmitJob(JobSubmission.From(job)).Id;
+        string second = store.SubmitJob(JobSubmission.From(job)).Id;
+        using AuditLedger ledger = OpenLedger();
+        await Runner(store, first, job, Sites(data, job), ledger).RunAsync(null, TestContext.Current.CancellationToken);
+
+        // The second run of the same name crashes after its round 2 and resumes: it must not take the first run's
+        // entries for its own (the bug: entries keyed by name merged the runs).
+        await Assert.ThrowsAsync<IOException>(() => Runner(new CrashAfterCommitStore(store, 2), second, job, Sites(data, job), ledger).RunAsync(null, TestContext.Current.CancellationToken));
+        JobRunOutcome outcome = await Runner(store, second, job, Sites(data, job), ledger).RunAsync(null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(JobState.Completed, outcome.State);
+        LedgerEvent[] events = [.. ledger.ReadEntries().Select(e => e.Event)];
+        Assert.All(events, e => Assert.Contains(e.RunId, new[] { first, second }));
+        foreach (string run in new[] { first, second })
+        {
+            LedgerEvent[] own = [.. events.Where(e => e.RunId == run)];
+            Assert.Single(own.OfType<JobReceivedEvent>());
+            Assert.Equal([1, 2, 3], own.OfType<RoundCompletedEvent>().Select(r => r.Round));
+            Assert.Single(own.OfType<ModelReleasedEvent>());
+        }
+    }
+
+    [Fact]
+    public async Task EverySiteRefuses_InADeployment_EndsRefused_NamingEachSitesRule_AndCommitsNothing()
+    {
+        JobDefinition job = RunnerHarness.JobFor(new RoundEngineOptions { Rounds = 3, JobName = "unwelcome" }, 9);
+        using InMemoryJobStore store = new(TimeProvider.System);
+        string id = store.SubmitJob(JobSubmission.From(job)).Id;
+        using AuditLedger ledger = OpenLedger();
+        JobRunner runner = new(store, new RefusingSites(["a", "b"]), id, job, Initial(), TimeProvider.System, NullLogger.Instance, new JobRunnerOptions { EndWhenEverySiteRefuses = true })
+        {
+            Ledger = ledger,
+            Strategy = new FedAvgStrategy(new FedAvgOptions { Training = s_training }),
+        };
+
+        JobRunOutcome outcome = await runner.RunAsync(null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(JobState.Refused, outcome.State);
+        Assert.Equal("every site refused round 1: a (model): logistic is not allowed; b (model): logistic is not allowed", outcome.Message);
+        JobRecord stored = store.GetJob(id);
+        Assert.Equal(JobState.Refused, stored.State);
+        Assert.Equal(outcome.Message, stored.StatusMessage);
+        Assert.Equal(0, stored.RoundsCompleted);
+        Assert.Empty(ledger.ReadEntries().Select(e => e.Event).OfType<RoundCompletedEvent>());
+        Assert.Empty(ledger.ReadEntries().Select(e => e.Event).OfType<ModelReleasedEvent>());
+    }
+
+    [Fact]
+    public async Task EverySiteRefuses_InASimulation_EveryRoundIsCommittedWithItsRefusals()
+    {
+        JobDefinition job = RunnerHarness.JobFor(new RoundEngineOptions { Rounds = 2, JobName = "explored" }, 9);
+        using InMemoryJobStore store = new(TimeProvider.System);
+        string id = store.SubmitJob(JobSubmission.From(job)).Id;
+        JobRunner runner = new(store, new RefusingSites(["a", "b"]), id, job, Initial(), TimeProvider.System, NullLogger.Instance)
+        {
+            Strategy = new FedAvgStrategy(new FedAvgOptions { Training = s_training }),
+        };
+
+        JobRunOutcome outcome = await runner.RunAsync(null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(JobState.Completed, outcome.State);
+        Assert.All(store.GetRounds(id), r => Assert.Equal(2, r.Report.Refusals.Count));
+    }
+
+    /// <summary>Sites whose policy refuses every task (rule <c>model</c>).</summary>
+    private sealed class RefusingSites(string[] names) : ISiteTransport
+    {
+        public IReadOnlyList<SiteId> Roster { get; } = [.. names.Select(n => new SiteId(n))];
+
+        public async IAsyncEnumerable<SiteReply> DispatchAsync(IReadOnlyList<SiteTask> tasks, TimeSpan? deadline, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            foreach (SiteTask task in tasks)
+            {
+                await Task.Yield();
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new Refused(task.Site, task.Round, "model", "logistic is not allowed");
+            }
+        }
+    }
+
     /// <summary>A store that commits round <c>crashAfter</c> and then fails, as a process killed right after the commit.</summary>
     private sealed class CrashAfterCommitStore(IJobStore inner, int crashAfter) : IJobStore
     {
@@ -130,6 +216,8 @@ public sealed class JobRunnerLedgerTests : IDisposable
         public JobRecord MarkFailed(string jobId, string message) => inner.MarkFailed(jobId, message);
 
         public JobRecord MarkCancelled(string jobId, string? message = null) => inner.MarkCancelled(jobId, message);
+
+        public JobRecord MarkRefused(string jobId, string message) => inner.MarkRefused(jobId, message);
 
         public JobRecord RequestCancel(string jobId) => inner.RequestCancel(jobId);
 

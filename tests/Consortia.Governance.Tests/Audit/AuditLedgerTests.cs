@@ -72,6 +72,23 @@ public sealed class AuditLedgerTests : IDisposable
     }
 
     [Fact]
+    public void RunId_IsWrittenBesideTheJob_ReadBack_AndAbsentWhenUnset()
+    {
+        using AuditLedger sut = CreateSut();
+        LedgerEntry withRun = sut.Append(new RoundTrainedEvent("job", 3, 120) { RunId = "0193abc" });
+        LedgerEntry without = sut.Append(new RoundTrainedEvent("job", 3, 120));
+
+        LedgerContents contents = LedgerReader.Read(sut.Path);
+
+        Assert.Equal("0193abc", contents.Entries[0].Event.RunId);
+        Assert.Equal(withRun.Event, contents.Entries[0].Event);
+        Assert.Contains("\"run_id\":\"0193abc\"", withRun.Payload, StringComparison.Ordinal);
+        Assert.Null(contents.Entries[1].Event.RunId);
+        Assert.DoesNotContain("run_id", without.Payload, StringComparison.Ordinal); // entries without a run keep their old bytes
+        Assert.True(Consortia.Governance.Verification.LedgerVerifier.Verify(sut.Path).IsValid);
+    }
+
+    [Fact]
     public void Open_ExistingLedger_ContinuesTheChain()
     {
         string path;

@@ -152,7 +152,7 @@ public sealed class SqliteJobStoreTests : DurableJobStoreContractTests, IDisposa
         {
         }
 
-        Raw("UPDATE schema_version SET version = 2;");
+        Raw("UPDATE schema_version SET version = 3;");
         JobStoreException newer = Assert.Throws<JobStoreException>(() => Open());
         Assert.Contains("newer", newer.Message, StringComparison.Ordinal);
 
@@ -173,7 +173,48 @@ public sealed class SqliteJobStoreTests : DurableJobStoreContractTests, IDisposa
     {
         using SqliteJobStore store = Open();
         Assert.Equal("wal", QueryText("PRAGMA journal_mode;"));
-        Assert.Equal([1L], Query("SELECT version FROM schema_version;"));
+        Assert.Equal([2L], Query("SELECT version FROM schema_version;"));
+    }
+
+    [Fact]
+    public void Open_Version1File_IsUpgradedInPlace_KeepingJobsRoundsAndOrder()
+    {
+        string first, second;
+        using (SqliteJobStore store = Open())
+        {
+            first = store.SubmitJob(Submission("first")).Id;
+            second = store.SubmitJob(Submission("second")).Id;
+            store.MarkRunning(first, Model(0), State(0));
+            Commit(store, first, 1);
+        }
+
+        // Back to the version-1 table: the same columns without 'refused' in the status check.
+        Raw("""
+            PRAGMA foreign_keys = OFF;
+            CREATE TABLE jobs_v1 (id TEXT PRIMARY KEY, name TEXT NOT NULL, owner TEXT NOT NULL, yaml TEXT NOT NULL,
+                total_rounds INTEGER NOT NULL CHECK (total_rounds >= 1),
+                status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+                status_message TEXT NULL, cancel_requested INTEGER NOT NULL CHECK (cancel_requested IN (0, 1)),
+                attempts INTEGER NOT NULL, submitted_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+            INSERT INTO jobs_v1 (rowid, id, name, owner, yaml, total_rounds, status, status_message, cancel_requested, attempts, submitted_at, updated_at)
+                SELECT rowid, id, name, owner, yaml, total_rounds, status, status_message, cancel_requested, attempts, submitted_at, updated_at FROM jobs;
+            DROP TABLE jobs;
+            ALTER TABLE jobs_v1 RENAME TO jobs;
+            DELETE FROM schema_version;
+            INSERT INTO schema_version (version, applied_at) VALUES (1, 'then');
+            """);
+        Assert.Throws<SqliteException>(() => Raw($"UPDATE jobs SET status = 'refused' WHERE id = '{first}';"));
+
+        using (SqliteJobStore upgraded = Open())
+        {
+            Assert.Equal([first, second], upgraded.ListJobs().Select(j => j.Id));
+            AssertRoundOne(upgraded, first);
+            Assert.Equal(JobState.Refused, upgraded.MarkRefused(first, "every site refused").State);
+        }
+
+        Assert.Equal([1L, 2L], Query("SELECT version FROM schema_version ORDER BY version;"));
+        Assert.Equal([1L], Query("SELECT COUNT(*) FROM rounds;"));
+        Assert.Empty(Query("PRAGMA foreign_key_check;"));
     }
 
     private void Raw(string sql)

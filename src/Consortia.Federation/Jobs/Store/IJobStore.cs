@@ -16,7 +16,7 @@ namespace Consortia.Federation.Jobs.Store;
 /// <para>
 /// Invariants every store enforces: a job's rounds are exactly 1..n (a round is committed only as the successor of the
 /// last one); a round and its checkpoint are committed together, atomically; states follow queued → running →
-/// completed | failed | cancelled and final states are final. Implementations are thread-safe.
+/// completed | failed | cancelled | refused and final states are final; cancelling is idempotent (a cancelled job may be cancelled again). Implementations are thread-safe.
 /// </para>
 /// </remarks>
 public interface IJobStore : IDisposable
@@ -88,21 +88,32 @@ public interface IJobStore : IDisposable
     /// <exception cref="JobStateException">The job is already completed, failed or cancelled.</exception>
     public JobRecord MarkFailed(string jobId, string message);
 
-    /// <summary>Marks a queued or running job cancelled (the runner calls this when it stops at a cancellation request).</summary>
+    /// <summary>
+    /// Marks a queued or running job cancelled (the runner calls this when it stops at a cancellation request); a job
+    /// cancelled already is left as it is (the operator's request and the runner's stop may both get here).
+    /// </summary>
     /// <param name="jobId">The job id.</param>
     /// <param name="message">Why, or <see langword="null"/>.</param>
-    /// <returns>The job after the change.</returns>
-    /// <exception cref="JobStateException">The job is already completed, failed or cancelled.</exception>
+    /// <returns>The job after the change (or as it was, when cancelled already).</returns>
+    /// <exception cref="JobStateException">The job is already completed, failed or refused.</exception>
     public JobRecord MarkCancelled(string jobId, string? message = null);
+
+    /// <summary>Marks a queued or running job refused: every site asked declined it under its policy.</summary>
+    /// <param name="jobId">The job id.</param>
+    /// <param name="message">Each site's refusal with its rule.</param>
+    /// <returns>The job after the change.</returns>
+    /// <exception cref="JobStateException">The job is already completed, failed, cancelled or refused.</exception>
+    public JobRecord MarkRefused(string jobId, string message);
 
     /// <summary>
     /// An operator's cancellation: a queued job is cancelled at once; a running job is flagged and its runner stops
-    /// (within the current round, through cancellation, or before the next) and marks it cancelled.
+    /// (within the current round, through cancellation, or before the next) and marks it cancelled. Idempotent: a job
+    /// cancelled already (or flagged already) is returned as it is.
     /// </summary>
     /// <param name="jobId">The job id.</param>
     /// <returns>The job after the request.</returns>
     /// <exception cref="KeyNotFoundException">There is no such job.</exception>
-    /// <exception cref="JobStateException">The job is already completed, failed or cancelled.</exception>
+    /// <exception cref="JobStateException">The job has already ended otherwise: completed, failed or refused.</exception>
     public JobRecord RequestCancel(string jobId);
 
     /// <summary>Calls <paramref name="onCancel"/> when <see cref="RequestCancel"/> is called for the job on this instance (the runner's in-process signal; other processes are seen by polling).</summary>
@@ -111,9 +122,12 @@ public interface IJobStore : IDisposable
     /// <returns>Disposing it stops the watch.</returns>
     public IDisposable WatchCancel(string jobId, Action onCancel);
 
-    /// <summary>Records the last error of a job that stays running (to be resumed), without changing its state.</summary>
+    /// <summary>
+    /// Records a note on a job that has not ended, without changing its state: the last error of a running job (to be
+    /// resumed), or why a job waits to start (e.g. "0 sites enrolled"). Ignored for a job that has ended.
+    /// </summary>
     /// <param name="jobId">The job id.</param>
-    /// <param name="message">The error.</param>
+    /// <param name="message">The note; empty clears it.</param>
     public void NoteError(string jobId, string message);
 }
 

@@ -211,7 +211,11 @@ public sealed class InMemoryJobStore : IJobStore
 
     /// <inheritdoc />
     public JobRecord MarkCancelled(string jobId, string? message = null) =>
-        Transition(jobId, JobState.Cancelled, message, "cancel", static job => !IsFinal(job.State));
+        Transition(jobId, JobState.Cancelled, message, "cancel", static job => !IsFinal(job.State), unchangedIf: JobState.Cancelled);
+
+    /// <inheritdoc />
+    public JobRecord MarkRefused(string jobId, string message) =>
+        Transition(jobId, JobState.Refused, message, "refuse", static job => !IsFinal(job.State));
 
     /// <inheritdoc />
     public JobRecord RequestCancel(string jobId)
@@ -223,6 +227,11 @@ public sealed class InMemoryJobStore : IJobStore
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             Entry job = Require(jobId);
+            if (job.State == JobState.Cancelled)
+            {
+                return job.Record();
+            }
+
             if (IsFinal(job.State))
             {
                 throw new JobStateException(jobId, job.State, "cancel");
@@ -273,9 +282,9 @@ public sealed class InMemoryJobStore : IJobStore
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_byId.TryGetValue(jobId, out Entry? job) && job.State == JobState.Running)
+            if (_byId.TryGetValue(jobId, out Entry? job) && !IsFinal(job.State))
             {
-                job.StatusMessage = message;
+                job.StatusMessage = string.IsNullOrEmpty(message) ? null : message;
                 job.UpdatedAt = _time.GetUtcNow();
             }
         }
@@ -292,18 +301,23 @@ public sealed class InMemoryJobStore : IJobStore
         }
     }
 
-    private static bool IsFinal(JobState state) => state is JobState.Completed or JobState.Failed or JobState.Cancelled;
+    private static bool IsFinal(JobState state) => JobRecord.IsFinalState(state);
 
     private Entry Require(string jobId) =>
         _byId.TryGetValue(jobId, out Entry? entry) ? entry : throw new KeyNotFoundException($"There is no job {jobId}.");
 
-    private JobRecord Transition(string jobId, JobState to, string? message, string action, Func<Entry, bool> allowed)
+    private JobRecord Transition(string jobId, JobState to, string? message, string action, Func<Entry, bool> allowed, JobState? unchangedIf = null)
     {
         ArgumentNullException.ThrowIfNull(jobId);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             Entry job = Require(jobId);
+            if (job.State == unchangedIf)
+            {
+                return job.Record();
+            }
+
             if (!allowed(job))
             {
                 throw job.State == JobState.Running && to == JobState.Completed

@@ -1,6 +1,6 @@
 namespace Consortia.Federation.Jobs.Store;
 
-/// <summary>Where a job is in its life: queued → running → completed | failed | cancelled (the last three are final).</summary>
+/// <summary>Where a job is in its life: queued → running → completed | failed | cancelled | refused (the last four are final).</summary>
 public enum JobState
 {
     /// <summary>Submitted, not started.</summary>
@@ -17,4 +17,7 @@ public enum JobState
 
     /// <summary>Stopped at an operator's request.</summary>
     Cancelled,
+
+    /// <summary>Stopped because every site asked refused it under its policy (the message names each site's rule).</summary>
+    Refused,
 }

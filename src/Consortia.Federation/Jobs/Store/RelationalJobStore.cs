@@ -310,9 +310,17 @@ public abstract class RelationalJobStore : IJobStore
     /// <param name="jobId">The job id.</param>
     /// <param name="message">Why, or <see langword="null"/>.</param>
     /// <returns>The job after the change.</returns>
-    /// <exception cref="JobStateException">The job is already completed, failed or cancelled.</exception>
+    /// <exception cref="JobStateException">The job is already completed, failed or refused.</exception>
     public JobRecord MarkCancelled(string jobId, string? message = null) =>
-        Transition(jobId, JobState.Cancelled, message, "cancel", static job => !job.IsFinal);
+        Transition(jobId, JobState.Cancelled, message, "cancel", static job => !job.IsFinal, unchangedIf: JobState.Cancelled);
+
+    /// <summary>Marks a queued or running job refused by every site.</summary>
+    /// <param name="jobId">The job id.</param>
+    /// <param name="message">Each site's refusal with its rule.</param>
+    /// <returns>The job after the change.</returns>
+    /// <exception cref="JobStateException">The job has already ended.</exception>
+    public JobRecord MarkRefused(string jobId, string message) =>
+        Transition(jobId, JobState.Refused, message, "refuse", static job => !job.IsFinal);
 
     /// <summary>
     /// An operator's cancellation: a queued job is cancelled at once; a running job is flagged and its runner stops
@@ -321,12 +329,17 @@ public abstract class RelationalJobStore : IJobStore
     /// <param name="jobId">The job id.</param>
     /// <returns>The job after the request.</returns>
     /// <exception cref="KeyNotFoundException">There is no such job.</exception>
-    /// <exception cref="JobStateException">The job is already completed, failed or cancelled.</exception>
+    /// <exception cref="JobStateException">The job has already ended otherwise: completed, failed or refused.</exception>
     public JobRecord RequestCancel(string jobId)
     {
         ArgumentNullException.ThrowIfNull(jobId);
         JobRecord after = InJobTransaction(jobId, (connection, transaction, job) =>
         {
+            if (job.State == JobState.Cancelled)
+            {
+                return job;
+            }
+
             if (job.IsFinal)
             {
                 throw new JobStateException(jobId, job.State, "cancel");
@@ -351,8 +364,8 @@ public abstract class RelationalJobStore : IJobStore
     public void NoteError(string jobId, string message)
     {
         ArgumentNullException.ThrowIfNull(jobId);
-        WithConnection(connection => Execute(connection, null, "UPDATE jobs SET status_message = @message, updated_at = @now WHERE id = @id AND status = 'running';",
-            ("@id", jobId), ("@message", message), ("@now", TimeValue(Time.GetUtcNow()))));
+        WithConnection(connection => Execute(connection, null, "UPDATE jobs SET status_message = @message, updated_at = @now WHERE id = @id AND status IN ('queued', 'running');",
+            ("@id", jobId), ("@message", string.IsNullOrEmpty(message) ? null : message), ("@now", TimeValue(Time.GetUtcNow()))));
     }
 
     /// <inheritdoc />
@@ -376,11 +389,16 @@ public abstract class RelationalJobStore : IJobStore
         ("@state", StrategyStateCodec.Encode(state)),
     ];
 
-    private JobRecord Transition(string jobId, JobState to, string? message, string action, Func<JobRecord, bool> allowed)
+    private JobRecord Transition(string jobId, JobState to, string? message, string action, Func<JobRecord, bool> allowed, JobState? unchangedIf = null)
     {
         ArgumentNullException.ThrowIfNull(jobId);
         return InJobTransaction(jobId, (connection, transaction, job) =>
         {
+            if (job.State == unchangedIf)
+            {
+                return job;
+            }
+
             if (!allowed(job))
             {
                 throw job.State == JobState.Running && to == JobState.Completed

@@ -21,7 +21,23 @@ namespace Consortia.Federation.Jobs.Store;
 public sealed class SqliteJobStore : RelationalJobStore
 {
     /// <summary>The schema version this build creates and reads.</summary>
-    public const int SchemaVersion = 1;
+    /// <remarks>Version 2 added the <c>refused</c> job state; a version-1 file is upgraded in place when opened.</remarks>
+    public const int SchemaVersion = 2;
+
+    private const string JobsTable = """
+        (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            yaml TEXT NOT NULL,
+            total_rounds INTEGER NOT NULL CHECK (total_rounds >= 1),
+            status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled', 'refused')),
+            status_message TEXT NULL,
+            cancel_requested INTEGER NOT NULL CHECK (cancel_requested IN (0, 1)),
+            attempts INTEGER NOT NULL,
+            submitted_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL)
+        """;
 
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
@@ -59,6 +75,7 @@ public sealed class SqliteJobStore : RelationalJobStore
         {
             connection.Open();
             Execute(connection, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+            UpgradeFromVersion1(connection, time);
             EnsureSchema(connection, options.Path, time);
             return new SqliteJobStore(connection, options, time);
         }
@@ -132,22 +149,11 @@ public sealed class SqliteJobStore : RelationalJobStore
 
         if (tables == 0)
         {
-            Execute(connection, transaction, """
+            Execute(connection, transaction, $$"""
                 CREATE TABLE schema_version (
                     version INTEGER NOT NULL,
                     applied_at TEXT NOT NULL);
-                CREATE TABLE jobs (
-                    id TEXT PRIMARY KEY,
-                    name TEXT NOT NULL,
-                    owner TEXT NOT NULL,
-                    yaml TEXT NOT NULL,
-                    total_rounds INTEGER NOT NULL CHECK (total_rounds >= 1),
-                    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
-                    status_message TEXT NULL,
-                    cancel_requested INTEGER NOT NULL CHECK (cancel_requested IN (0, 1)),
-                    attempts INTEGER NOT NULL,
-                    submitted_at TEXT NOT NULL,
-                    updated_at TEXT NOT NULL);
+                CREATE TABLE jobs {{JobsTable}};
                 CREATE TABLE rounds (
                     job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
                     round INTEGER NOT NULL CHECK (round >= 1),
@@ -192,6 +198,52 @@ public sealed class SqliteJobStore : RelationalJobStore
         }
 
         transaction.Commit();
+    }
+
+    /// <summary>
+    /// Upgrades a version-1 file (no <c>refused</c> state in the jobs table's check) to version 2 by rebuilding the jobs
+    /// table, keeping its rows and their insertion order (SQLite cannot alter a check constraint).
+    /// </summary>
+    private static void UpgradeFromVersion1(SqliteConnection connection, TimeProvider time)
+    {
+        using (SqliteCommand probe = Command(connection, null, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version';"))
+        {
+            if ((long)probe.ExecuteScalar()! == 0)
+            {
+                return;
+            }
+        }
+
+        using (SqliteCommand version = Command(connection, null, "SELECT MAX(version) FROM schema_version;"))
+        {
+            if (version.ExecuteScalar() is not long found || found != 1)
+            {
+                return;
+            }
+        }
+
+        // The documented way to change a table's constraints: foreign keys off (outside any transaction) while the table
+        // is replaced, so dropping the old one neither cascades to rounds and checkpoints nor trips their references.
+        Execute(connection, null, "PRAGMA foreign_keys = OFF;");
+        try
+        {
+            using SqliteTransaction transaction = connection.BeginTransaction();
+            Execute(connection, transaction, $$"""
+                CREATE TABLE jobs_v2 {{JobsTable}};
+                INSERT INTO jobs_v2 (rowid, id, name, owner, yaml, total_rounds, status, status_message, cancel_requested, attempts, submitted_at, updated_at)
+                    SELECT rowid, id, name, owner, yaml, total_rounds, status, status_message, cancel_requested, attempts, submitted_at, updated_at FROM jobs;
+                DROP TABLE jobs;
+                ALTER TABLE jobs_v2 RENAME TO jobs;
+                """);
+            using SqliteCommand version = Command(connection, transaction, "INSERT INTO schema_version (version, applied_at) VALUES (2, @now);");
+            version.Parameters.AddWithValue("@now", FormatTime(time.GetUtcNow()));
+            version.ExecuteNonQuery();
+            transaction.Commit();
+        }
+        finally
+        {
+            Execute(connection, null, "PRAGMA foreign_keys = ON;");
+        }
     }
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)

@@ -8,7 +8,7 @@ namespace Consortia.Federation.Jobs.Store;
 /// <summary>What every database-backed <see cref="IJobStore"/> reads and writes alike: state names and checkpoint checks.</summary>
 public static class StoredJobs
 {
-    /// <summary>The stored name of a state (<c>queued</c>, <c>running</c>, <c>completed</c>, <c>failed</c>, <c>cancelled</c>).</summary>
+    /// <summary>The stored name of a state (<c>queued</c>, <c>running</c>, <c>completed</c>, <c>failed</c>, <c>cancelled</c>, <c>refused</c>).</summary>
     /// <param name="state">The state.</param>
     /// <returns>Its name.</returns>
     public static string Name(JobState state) => state switch
@@ -18,6 +18,7 @@ public static class StoredJobs
         JobState.Completed => "completed",
         JobState.Failed => "failed",
         JobState.Cancelled => "cancelled",
+        JobState.Refused => "refused",
         _ => throw new ArgumentOutOfRangeException(nameof(state)),
     };
 
@@ -89,6 +90,7 @@ public static class StoredJobs
         "completed" => JobState.Completed,
         "failed" => JobState.Failed,
         "cancelled" => JobState.Cancelled,
+        "refused" => JobState.Refused,
         _ => throw new JobStoreException(jobId, null, $"unknown job status '{name}'.", null),
     };
 

@@ -17,4 +17,12 @@ public abstract record LedgerEvent
     /// <summary>Free-form additional facts as a JSON value, or <see langword="null"/>; canonicalised (object keys sorted) when stored.</summary>
     /// <value>Default <see langword="null"/>.</value>
     public string? Details { get; init; }
+
+    /// <summary>
+    /// The run of the job the event belongs to (the coordinator's id of that submission), beside the job's name, so that
+    /// two runs of a job of the same name stay apart in a ledger; <see langword="null"/> for events of no run and for
+    /// entries written before runs had ids.
+    /// </summary>
+    /// <value>Default <see langword="null"/> (and then not written at all, so older entries keep their bytes).</value>
+    public string? RunId { get; init; }
 }

@@ -105,6 +105,11 @@ internal static class LedgerEventCodec
                     throw new UnreachableException($"Unknown ledger event {ledgerEvent.GetType().Name}.");
             }
 
+            if (ledgerEvent.RunId is { } runId)
+            {
+                Text(w, "run_id", runId);
+            }
+
             w.WritePropertyName("details");
             if (details is null)
             {
@@ -165,6 +170,11 @@ internal static class LedgerEventCodec
                 },
                 _ => throw new UnreachableException($"Unknown ledger event type {(int)type}."),
             };
+
+            if (o.TryGetProperty("run_id", out JsonElement run))
+            {
+                result = result with { RunId = run.ValueKind == JsonValueKind.String && run.GetString() is { Length: > 0 } id ? id : throw new FormatException("run_id: must be a non-empty string") };
+            }
 
             JsonElement details = Get(o, "details");
             return details.ValueKind == JsonValueKind.Null ? result : result with { Details = details.GetRawText() };

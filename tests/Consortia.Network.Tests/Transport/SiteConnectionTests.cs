@@ -1,0 +1,70 @@
+using System.Threading.Channels;
+using Consortia.Federation;
+using Consortia.Network.Transport;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Prometheus;
+
+namespace Consortia.Network.Tests.Transport;
+
+/// <summary>What the coordinator knows of its sites' connections (<c>site list</c>) and the connected-sites gauge.</summary>
+public sealed class SiteConnectionTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task ConnectedGauge_FallsWhenAStreamCloses_NotOnlyOnRevocation()
+    {
+        NetworkMetrics metrics = new();
+        GrpcSiteTransport transport = new([], _time, NullLogger.Instance, null, metrics);
+        ChannelReader<object> a = transport.Open(new SiteId("a"), "1.2.3", 4);
+        ChannelReader<object> b = transport.Open(new SiteId("b"), "1.2.3", 2);
+        Assert.Equal(2, await ConnectedAsync(metrics));
+
+        transport.Close(new SiteId("a"), a);
+        Assert.Equal(1, await ConnectedAsync(metrics));
+        transport.Close(new SiteId("a"), a); // twice: no change
+        Assert.Equal(1, await ConnectedAsync(metrics));
+
+        ChannelReader<object> newer = transport.Open(new SiteId("b"), "1.2.4", 2); // a reconnection replaces the old stream
+        transport.Close(new SiteId("b"), b); // the old stream's late close leaves the new one open
+        Assert.Equal(1, await ConnectedAsync(metrics));
+        transport.Close(new SiteId("b"), newer);
+        Assert.Equal(0, await ConnectedAsync(metrics));
+    }
+
+    [Fact]
+    public void Sites_ReportStateLastSeenVersionCapacityJobsAndConsortia()
+    {
+        GrpcSiteTransport transport = new([], _time, NullLogger.Instance);
+        ChannelReader<object> a = transport.Open(new SiteId("a"), "1.2.3", 4);
+        transport.Open(new SiteId("b"), "0.9", 1);
+        using GrpcSiteTransport.JobSession job = transport.BeginJob("job-1", "name: x", [new SiteId("a")]);
+        job.Consortium = "heart";
+        _time.Advance(TimeSpan.FromMinutes(3));
+        transport.Close(new SiteId("a"), a);
+
+        IReadOnlyList<SiteConnection> sites = transport.Sites();
+
+        Assert.Equal(["a", "b"], sites.Select(s => s.Site.Value));
+        SiteConnection gone = sites[0];
+        Assert.False(gone.Connected);
+        Assert.Equal(_time.GetUtcNow(), gone.LastSeen);
+        Assert.Equal(_time.GetUtcNow() - TimeSpan.FromMinutes(3), gone.ConnectedSince);
+        Assert.Equal(("1.2.3", 4), (gone.NodeVersion, gone.Capacity));
+        Assert.Equal(["job-1"], gone.Jobs);
+        Assert.Equal(["heart"], gone.Consortia);
+        Assert.True(sites[1].Connected);
+        Assert.Empty(sites[1].Jobs);
+        Assert.Equal(("0.9", 1), (sites[1].NodeVersion, sites[1].Capacity));
+    }
+
+    private static async Task<double> ConnectedAsync(NetworkMetrics metrics)
+    {
+        using MemoryStream buffer = new();
+        await metrics.Registry.CollectAndExportAsTextAsync(buffer, TestContext.Current.CancellationToken);
+        string text = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        string line = text.Split('\n').Single(l => l.StartsWith("consortia_sites_connected ", StringComparison.Ordinal));
+        return double.Parse(line["consortia_sites_connected ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
