@@ -169,6 +169,7 @@ public static partial class CoordinatorHost
 
         WebApplication app = builder.Build();
         app.MapGrpcService<SiteGatewayService>().RequireHost($"*:{sitesPort}");
+        services.Identity.MapRenewal(app).RequireHost($"*:{sitesPort}");
         services.Identity.MapEnrollment(app).RequireHost($"*:{enrollPort}");
         app.MapGrpcService<JobAdminService>().RequireHost($"*:{adminPort}");
         app.MapGet("/healthz", () => Results.Text("ok\n")).RequireHost($"*:{healthPort}");
