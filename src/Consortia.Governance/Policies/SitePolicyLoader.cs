@@ -52,7 +52,7 @@ public static class SitePolicyLoader
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(filePath);
         YamlSection root = YamlSection.LoadRoot(filePath, yaml, s_error);
-        root.RejectUnknownKeys("version", "site", "consortia", "owners", "models", "strategies", "protections", "outputs", "columns", "schedule");
+        root.RejectUnknownKeys("version", "site", "consortia", "owners", "models", "strategies", "protections", "outputs", "columns", "schedule", "approval");
 
         SitePolicy policy = new()
         {
@@ -66,6 +66,7 @@ public static class SitePolicyLoader
             Outputs = ReadOutputs(root.RequiredSection("outputs")),
             Columns = Values(root.RequiredNonEmptyStringItems("columns")),
             Schedule = ReadSchedule(root),
+            ManualApproval = ReadApproval(root),
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(yaml))),
             SourcePath = filePath,
         };
@@ -162,6 +163,14 @@ public static class SitePolicyLoader
             aggregateMetrics,
             minCellCount);
     }
+
+    /// <summary><c>approval: manual</c> (a site officer decides each new job) or <c>automatic</c> (the default).</summary>
+    private static bool ReadApproval(YamlSection root) => root.OptionalString("approval") switch
+    {
+        null or "automatic" => false,
+        "manual" => true,
+        _ => throw root.Error("approval", "expected 'manual' (each new job waits for a site officer: `consortia node approve|reject`) or 'automatic'"),
+    };
 
     private static List<ScheduleWindow>? ReadSchedule(YamlSection root)
     {
