@@ -104,6 +104,7 @@ public sealed partial class SiteNode
     private readonly Queue<string> _seenOrder = new();
     private readonly Lock _gate = new();
     private int _connections;
+    private int _failures;
     private int _open;
 
     /// <summary>Creates a node.</summary>
@@ -165,6 +166,9 @@ public sealed partial class SiteNode
     /// <summary>How many times the node has (re)opened its work stream.</summary>
     public int Connections => Volatile.Read(ref _connections);
 
+    /// <summary>How many attempts to open the work stream have failed (or ended) since the node started.</summary>
+    public int FailedAttempts => Volatile.Read(ref _failures);
+
     /// <summary>Whether the work stream is open now (readiness).</summary>
     public bool IsConnected => Volatile.Read(ref _open) == 1;
 
@@ -190,7 +194,13 @@ public sealed partial class SiteNode
             try
             {
                 using AsyncServerStreamingCall<WorkFrame> call = Client.PullWork(new PullWorkRequest { NodeVersion = _options.Version, NodeInstance = _instance }, cancellationToken: stream.Token);
-                await call.ResponseHeadersAsync.ConfigureAwait(false);
+                // Open once the first frame (the list of running jobs, sent as every stream opens) arrives: a refusal
+                // (revoked, duplicate identity) comes as a headers-and-status response that only reading reveals.
+                if (!await call.ResponseStream.MoveNext(stream.Token).ConfigureAwait(false))
+                {
+                    throw new RpcException(new Status(StatusCode.Unavailable, "the coordinator closed the work stream before its first frame"));
+                }
+
                 _backoff.Reset();
                 Interlocked.Increment(ref _connections);
                 Volatile.Write(ref _open, 1);
@@ -225,6 +235,7 @@ public sealed partial class SiteNode
 
             // The reason is logged when it changes, not at every attempt: a node that cannot connect for a week
             // writes one line, not a million.
+            Interlocked.Increment(ref _failures);
             ConnectionProblem? previous = Interlocked.Exchange(ref _problem, problem);
             TimeSpan delay = problem.Lasting ? _backoff.Longest() : _backoff.Next();
             if (previous is null || previous.Code != problem.Code)
@@ -256,7 +267,8 @@ public sealed partial class SiteNode
         await Task.WhenAll([.. workers, heartbeat]).ConfigureAwait(false);
     }
 
-    /// <param name="frames">The work stream.</param>
+    /// <summary>Reads the work stream, queueing each item behind its job's earlier work.</summary>
+    /// <param name="frames">The work stream, on its first frame.</param>
     /// <param name="slots">The node's task slots.</param>
     /// <param name="streamToken">Ends this stream (shutdown, or a switch to a new connection).</param>
     /// <param name="cancellationToken">Stops the node: the jobs' work outlives a stream, not the node.</param>
@@ -264,7 +276,8 @@ public sealed partial class SiteNode
     {
         TaskHeader? header = null;
         PayloadAssembler? payload = null;
-        while (await frames.MoveNext(streamToken).ConfigureAwait(false))
+        // The stream's first frame was read to know the stream was open: it is handled first.
+        for (bool more = true; more; more = await frames.MoveNext(streamToken).ConfigureAwait(false))
         {
             WorkFrame frame = frames.Current;
             switch (frame.KindCase)
