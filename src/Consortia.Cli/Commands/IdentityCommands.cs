@@ -64,6 +64,46 @@ internal static class IdentityCommands
         return enroll;
     }
 
+    /// <summary><c>node check-identity</c> (a sub-command of <c>node</c>): whether an identity folder can still connect.</summary>
+    public static Command NodeCheckIdentity() => NodeCheckIdentity(TimeProvider.System);
+
+    /// <summary>Exit code of <c>node check-identity</c> for an expired certificate (enroll again).</summary>
+    internal const int Expired = 3;
+
+    internal static Command NodeCheckIdentity(TimeProvider time)
+    {
+        Option<string> identity = new("--identity") { Description = "The identity folder made by `consortia node enroll`.", Required = true };
+        Command check = new("check-identity", "Checks a site identity folder: exit 0 when its certificate is valid (the node renews it by itself), 3 when it expired (enroll again), 2 when it is missing or unreadable.")
+        {
+            identity,
+        };
+        check.SetAction(parse =>
+        {
+            string folder = parse.GetRequiredValue(identity);
+            try
+            {
+                using SiteCredentials credentials = SiteCredentials.Load(folder, expectedSite: null);
+                DateTimeOffset notAfter = credentials.Certificate.NotAfter.ToUniversalTime();
+                if (time.GetUtcNow() > notAfter)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"error: the certificate of site {credentials.Site} in {folder} expired at {notAfter:yyyy-MM-dd HH:mm}Z; enroll the site again with a new token"));
+                    return Expired;
+                }
+
+                parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"site {credentials.Site}: certificate {credentials.Certificate.SerialNumber} valid until {notAfter:yyyy-MM-dd HH:mm}Z; the node renews it from {NodeRenewal.DueAt(credentials.Certificate):yyyy-MM-dd HH:mm}Z"));
+                return Ok;
+            }
+            catch (IdentityException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                return BadInput;
+            }
+        });
+        return check;
+    }
+
     private static Command Provision(TimeProvider time)
     {
         Option<string> consortium = new("--consortium") { Description = "The consortium's name (in the CA certificate's subject).", Required = true };

@@ -53,8 +53,10 @@ public static class NodeRenewal
         RenewReply reply;
         try
         {
+            using CancellationTokenSource limit = new(CallTimeout, time);
+            using CancellationTokenSource both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
             reply = await new CertificateRenewal.CertificateRenewalClient(channel)
-                .RenewAsync(new RenewRequest { CsrPem = csr }, deadline: time.GetUtcNow().UtcDateTime + CallTimeout, cancellationToken: cancellationToken)
+                .RenewAsync(new RenewRequest { CsrPem = csr }, cancellationToken: both.Token)
                 .ConfigureAwait(false);
         }
         catch (RpcException e)

@@ -100,9 +100,12 @@ public sealed class NodeIdentity : IDisposable
         }
     }
 
+    // An HttpClient rather than the handler: with a handler, gRPC's client-side load balancing takes over the
+    // connections and breaks proxies ("Unable to get subchannel from HttpRequestMessage", grpc-dotnet #2254).
+    // No timeout: the work stream lives for hours.
     private GrpcChannel Open(SiteCredentials credentials) => GrpcChannel.ForAddress(_config.Coordinator, new GrpcChannelOptions
     {
-        HttpHandler = CreateHandler(credentials, _config, _time, problem => _tlsRefusal = problem),
+        HttpClient = new HttpClient(CreateHandler(credentials, _config, _time, problem => _tlsRefusal = problem)) { Timeout = Timeout.InfiniteTimeSpan },
         DisposeHttpClient = true,
         LoggerFactory = _loggers,
         MaxReceiveMessageSize = 8 << 20,

@@ -42,13 +42,15 @@ internal sealed class RecordingLogger : ILogger
 /// <summary>Waiting on a condition with a timeout (never sleeping a fixed time to wait).</summary>
 internal static class Eventually
 {
-    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    public static Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null) => TrueAsync(condition, () => what, timeout);
+
+    public static async Task TrueAsync(Func<bool> condition, Func<string> what, TimeSpan? timeout = null)
     {
         Stopwatch clock = Stopwatch.StartNew();
         TimeSpan limit = timeout ?? TimeSpan.FromSeconds(30);
         while (!condition())
         {
-            Assert.True(clock.Elapsed < limit, $"timed out after {limit.TotalSeconds} s waiting for {what}");
+            Assert.True(clock.Elapsed < limit, $"timed out after {limit.TotalSeconds} s waiting for {what()}");
             await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, TestContext.Current.CancellationToken);
         }
     }
