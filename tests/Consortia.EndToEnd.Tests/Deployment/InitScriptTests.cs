@@ -39,7 +39,7 @@ public sealed class InitScriptTests(RenderedOverlays overlays) : IClassFixture<R
         ProcessResult result = await box.RunAsync(EnrollScript());
 
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Equal(["node", "check-identity", "--identity", box.Path("state/identity")], box.RecordedArguments());
+        Assert.Equal(["node", "check-identity", "--identity", box.Path("state/identity")], box.RecordedArguments()!);
         Assert.Equal("certificate", await File.ReadAllTextAsync(box.Path("state/identity/site.crt.pem"), TestContext.Current.CancellationToken));
     }
 
@@ -52,7 +52,7 @@ public sealed class InitScriptTests(RenderedOverlays overlays) : IClassFixture<R
         ProcessResult result = await box.RunAsync(EnrollScript());
 
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Equal(["node", "enroll", "--coordinator", Url, "--token", "tok-new-0123456789", "--out", box.Path("state/identity")], box.RecordedArguments());
+        Assert.Equal(["node", "enroll", "--coordinator", Url, "--token", "tok-new-0123456789", "--out", box.Path("state/identity")], box.RecordedArguments()!);
         string aside = Assert.Single(Directory.GetDirectories(box.Path("state"), "identity.expired-*"));
         Assert.Equal("expired certificate", await File.ReadAllTextAsync(Path.Combine(aside, "site.crt.pem"), TestContext.Current.CancellationToken));
         Assert.False(File.Exists(box.Path("state/identity/site.crt.pem")));
