@@ -20,7 +20,13 @@ internal static class ConsortiaCommand
         }
 
         root.Subcommands.Add(DeploymentCommands.Coordinator());
-        root.Subcommands.Add(new Command("node", "A site node: enroll it with the coordinator, then run it.") { IdentityCommands.NodeEnroll(), DeploymentCommands.NodeRun() });
+        Command node = new("node", "A site node: enroll it with the coordinator, run it, and decide the jobs that wait for the site officer.") { IdentityCommands.NodeEnroll(), IdentityCommands.NodeCheckIdentity(), DeploymentCommands.NodeRun() };
+        foreach (Command approval in ApprovalCommands.Create())
+        {
+            node.Subcommands.Add(approval);
+        }
+
+        root.Subcommands.Add(node);
         root.Subcommands.Add(DeploymentCommands.Job());
         root.Subcommands.Add(RosterCommands.Create());
         foreach (Command command in GovernanceCommands.Create())

@@ -59,8 +59,7 @@ internal static class DeploymentCommands
             try
             {
                 NodeConfig settings = NodeConfig.Load(parse.GetRequiredValue(config).FullName);
-                using HttpMessageHandler handler = NodeIdentity.CreateCoordinatorHandler(settings);
-                await NodeHost.RunAsync(settings, handler, Logging(parse.GetValue(logFormat)), cancellationToken).ConfigureAwait(false);
+                await NodeHost.RunAsync(settings, Logging(parse.GetValue(logFormat)), TimeProvider.System, cancellationToken).ConfigureAwait(false);
                 return 0;
             }
             catch (ConfigurationException e)

@@ -5,8 +5,9 @@ using Consortia.Network.Identity;
 namespace Consortia.Cli.Commands;
 
 /// <summary>
-/// Identity and enrollment: <c>consortia provision</c>, <c>consortia token create</c>, <c>consortia site
-/// revoke|list</c> (coordinator side) and <c>consortia node enroll</c> (site side). See docs/identity.md.
+/// Identity and enrollment: <c>consortia provision</c>, <c>consortia token create|list|revoke</c>, <c>consortia site
+/// revoke|list</c>, <c>consortia admin-token rotate</c> (coordinator side) and <c>consortia node enroll</c> (site
+/// side). See docs/identity.md.
 /// </summary>
 /// <remarks>Exit codes: 0 = done, 1 = refused (existing files, refused enrollment, unknown site), 2 = bad input.</remarks>
 internal static class IdentityCommands
@@ -22,7 +23,7 @@ internal static class IdentityCommands
     internal static IEnumerable<Command> Create(TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(time);
-        return [Provision(time), Token(time), Site(time)];
+        return [Provision(time), Token(time), Site(time), AdminToken()];
     }
 
     /// <summary><c>node enroll</c> (a sub-command of <c>node</c>).</summary>
@@ -61,6 +62,46 @@ internal static class IdentityCommands
             }
         });
         return enroll;
+    }
+
+    /// <summary><c>node check-identity</c> (a sub-command of <c>node</c>): whether an identity folder can still connect.</summary>
+    public static Command NodeCheckIdentity() => NodeCheckIdentity(TimeProvider.System);
+
+    /// <summary>Exit code of <c>node check-identity</c> for an expired certificate (enroll again).</summary>
+    internal const int Expired = 3;
+
+    internal static Command NodeCheckIdentity(TimeProvider time)
+    {
+        Option<string> identity = new("--identity") { Description = "The identity folder made by `consortia node enroll`.", Required = true };
+        Command check = new("check-identity", "Checks a site identity folder: exit 0 when its certificate is valid (the node renews it by itself), 3 when it expired (enroll again), 2 when it is missing or unreadable.")
+        {
+            identity,
+        };
+        check.SetAction(parse =>
+        {
+            string folder = parse.GetRequiredValue(identity);
+            try
+            {
+                using SiteCredentials credentials = SiteCredentials.Load(folder, expectedSite: null);
+                DateTimeOffset notAfter = credentials.Certificate.NotAfter.ToUniversalTime();
+                if (time.GetUtcNow() > notAfter)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"error: the certificate of site {credentials.Site} in {folder} expired at {notAfter:yyyy-MM-dd HH:mm}Z; enroll the site again with a new token"));
+                    return Expired;
+                }
+
+                parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"site {credentials.Site}: certificate {credentials.Certificate.SerialNumber} valid until {notAfter:yyyy-MM-dd HH:mm}Z; the node renews it from {NodeRenewal.DueAt(credentials.Certificate):yyyy-MM-dd HH:mm}Z"));
+                return Ok;
+            }
+            catch (IdentityException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                return BadInput;
+            }
+        });
+        return check;
     }
 
     private static Command Provision(TimeProvider time)
@@ -110,20 +151,76 @@ internal static class IdentityCommands
             parse.InvocationConfiguration.Output.WriteLine(identity.CreateToken(parse.GetRequiredValue(site), lifetime));
             return Ok;
         }));
-        return new Command("token", "One-time enrollment tokens.") { create };
+
+        Option<string?> listHome = HomeOption();
+        Command list = new("list", "Lists the enrollment tokens: id, site, created, expires, state (open, used, expired, revoked); never their secrets.") { listHome };
+        list.SetAction(parse => WithIdentity(parse, listHome, time, identity =>
+        {
+            TextWriter stdout = parse.InvocationConfiguration.Output;
+            DateTimeOffset now = identity.Time.GetUtcNow();
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"ID",-12} {"SITE",-24} {"CREATED",-17} {"EXPIRES",-17} STATE"));
+            foreach (TokenRecord t in identity.Tokens())
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{t.Id,-12} {t.Site,-24} {t.CreatedAt:yyyy-MM-dd HH:mm}Z {t.ExpiresAt:yyyy-MM-dd HH:mm}Z {t.StateAt(now)}"));
+            }
+
+            return Ok;
+        }));
+
+        Argument<string> id = new("id") { Description = "The token's id as `consortia token list` shows it (or a unique prefix of at least 6 digits)." };
+        Option<string?> revokeHome = HomeOption();
+        Command revoke = new("revoke", "Revokes an unused enrollment token (e.g. one sent to the wrong person); its enrollment is refused.") { id, revokeHome };
+        revoke.SetAction(parse => WithIdentity(parse, revokeHome, time, identity =>
+        {
+            try
+            {
+                TokenRecord token = identity.RevokeToken(parse.GetRequiredValue(id));
+                parse.InvocationConfiguration.Output.WriteLine($"revoked token {token.Id} of site {token.Site}");
+                return Ok;
+            }
+            catch (IdentityException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                return Refused;
+            }
+        }));
+        return new Command("token", "One-time enrollment tokens.") { create, list, revoke };
     }
 
     private static Command Site(TimeProvider time)
     {
         Argument<string> name = new("name") { Description = "The site." };
         Option<string?> home = HomeOption();
-        Command revoke = new("revoke", "Revokes every certificate of a site; its next call to the coordinator is refused.")
+        Option<string?> serial = new("--serial") { Description = "Revoke only the certificate with this serial (as `consortia site list` shows), e.g. the old one after a renewal." };
+        Command revoke = new("revoke", "Revokes every certificate of a site, or one with --serial; its next call with a revoked certificate is refused.")
         {
-            name, home,
+            name, serial, home,
         };
         revoke.SetAction(parse => WithIdentity(parse, home, time, identity =>
         {
             string site = parse.GetRequiredValue(name);
+            if (parse.GetValue(serial) is { } one)
+            {
+                IssuedCertificate? known = identity.Certificates().FirstOrDefault(c => string.Equals(c.Serial, one.Trim(), StringComparison.OrdinalIgnoreCase));
+                if (known is not null && known.Site != site)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"error: certificate {known.Serial} belongs to site '{known.Site}', not '{site}'");
+                    return Refused;
+                }
+
+                try
+                {
+                    IssuedCertificate revoked = identity.RevokeSerial(one);
+                    parse.InvocationConfiguration.Output.WriteLine($"revoked certificate {revoked.Serial} of site {revoked.Site}");
+                    return Ok;
+                }
+                catch (IdentityException e)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                    return Refused;
+                }
+            }
+
             int count = identity.Revoke(site);
             if (count == 0 && !identity.Certificates().Any(c => c.Site == site))
             {
@@ -137,6 +234,29 @@ internal static class IdentityCommands
 
         // `site list` shows connection state too, from the running coordinator: see SiteListCommand.
         return new Command("site", "Enrolled sites.") { revoke, SiteListCommand.Create(time) };
+    }
+
+    private static Command AdminToken()
+    {
+        Option<string?> home = HomeOption();
+        Command rotate = new("rotate", "Replaces the admin credential (admin.token) with a new random one; a running coordinator accepts only the new one from its next call.") { home };
+        rotate.SetAction(parse =>
+        {
+            string directory = parse.GetValue(home) ?? Environment.GetEnvironmentVariable(HomeVariable) ?? Directory.GetCurrentDirectory();
+            try
+            {
+                string path = Path.Combine(Path.GetFullPath(directory), IdentityFiles.AdminToken);
+                AdminCredential.Rotate(path);
+                parse.InvocationConfiguration.Output.WriteLine($"rotated the admin credential in {path}; give the new one to the operators (the old one is refused from now on)");
+                return Ok;
+            }
+            catch (IdentityException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                return BadInput;
+            }
+        });
+        return new Command("admin-token", "The coordinator's admin credential.") { rotate };
     }
 
     private static Option<string?> HomeOption() =>

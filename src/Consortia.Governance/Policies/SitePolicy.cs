@@ -44,6 +44,12 @@ public sealed record SitePolicy
     /// <value>Default <see cref="RosterAcceptance.Manual"/>.</value>
     public RosterAcceptance RosterAcceptance { get; init; } = RosterAcceptance.Manual;
 
+    /// <summary>
+    /// Whether each new job waits for a decision by a person at the site (<c>approval: manual</c>; the node answers
+    /// the coordinator "awaiting approval" until <c>consortia node approve|reject</c> decides). Off by default.
+    /// </summary>
+    public bool ManualApproval { get; init; }
+
     /// <summary>The SHA-256 of the policy file (lowercase hex), or <see langword="null"/> for a policy built in code.</summary>
     /// <value>Default <see langword="null"/>.</value>
     public string? Sha256 { get; init; }

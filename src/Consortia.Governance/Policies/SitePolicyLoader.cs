@@ -52,7 +52,7 @@ public static class SitePolicyLoader
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(filePath);
         YamlSection root = YamlSection.LoadRoot(filePath, yaml, s_error);
-        root.RejectUnknownKeys("version", "site", "consortia", "owners", "models", "strategies", "protections", "outputs", "columns", "schedule", "roster");
+        root.RejectUnknownKeys("version", "site", "consortia", "owners", "models", "strategies", "protections", "outputs", "columns", "schedule", "roster", "approval");
 
         SitePolicy policy = new()
         {
@@ -67,6 +67,7 @@ public static class SitePolicyLoader
             Columns = Values(root.RequiredNonEmptyStringItems("columns")),
             Schedule = ReadSchedule(root),
             RosterAcceptance = ReadRoster(root.OptionalSection("roster")),
+            ManualApproval = ReadApproval(root),
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(yaml))),
             SourcePath = filePath,
         };
@@ -185,6 +186,14 @@ public static class SitePolicyLoader
             MaxEvaluationsPerJob = (int?)section.OptionalInteger("max_evaluations_per_job", 0, int.MaxValue),
         };
     }
+
+    /// <summary><c>approval: manual</c> (a site officer decides each new job) or <c>automatic</c> (the default).</summary>
+    private static bool ReadApproval(YamlSection root) => root.OptionalString("approval") switch
+    {
+        null or "automatic" => false,
+        "manual" => true,
+        _ => throw root.Error("approval", "expected 'manual' (each new job waits for a site officer: `consortia node approve|reject`) or 'automatic'"),
+    };
 
     private static List<ScheduleWindow>? ReadSchedule(YamlSection root)
     {

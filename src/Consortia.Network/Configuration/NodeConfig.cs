@@ -27,6 +27,18 @@ public sealed class NodeConfig
     /// </summary>
     public int MaxConcurrentTasks { get; set; } = 2;
 
+    /// <summary>
+    /// The HTTP proxy the node reaches the coordinator through (HTTP CONNECT), e.g. <c>http://proxy.hospital.local:3128</c>;
+    /// when absent, <c>HTTPS_PROXY</c> and <c>NO_PROXY</c> from the environment apply. TLS runs end to end inside the tunnel.
+    /// </summary>
+    public string? Proxy { get; set; }
+
+    /// <summary>
+    /// How the site officer hears of a job waiting for approval (the policy's <c>approval: required</c> makes jobs
+    /// wait; see docs/policy.md); none when absent.
+    /// </summary>
+    public NodeApprovalConfig? Approval { get; set; }
+
     /// <summary>Where the site's local data is.</summary>
     public NodeDataConfig Data { get; set; } = new();
 
@@ -72,6 +84,12 @@ public sealed class NodeConfig
             throw new ConfigurationException($"{path}: randomness: expected 'cryptographic' or 'seeded', got '{config.Randomness}'.");
         }
 
+        if (config.Proxy is { Length: > 0 } proxy
+            && (!Uri.TryCreate(proxy, UriKind.Absolute, out Uri? proxyUri) || proxyUri.Scheme != Uri.UriSchemeHttp || proxyUri.AbsolutePath != "/"))
+        {
+            throw new ConfigurationException($"{path}: proxy: expected an http:// URL of an HTTP CONNECT proxy (host and port only), e.g. http://proxy.hospital.local:3128, got '{proxy}'.");
+        }
+
         config.Identity = ConfigFile.Resolve(path, config.Identity);
         config.State = ConfigFile.Resolve(path, config.State);
         config.Policy = config.Policy is null ? null : ConfigFile.Resolve(path, config.Policy);
@@ -115,4 +133,14 @@ public sealed class NodeBudgetConfig
 
     /// <summary>The δ at which ε is counted.</summary>
     public double Delta { get; set; } = 1e-5;
+}
+
+/// <summary>How the site officer is told that a job waits for approval (node configuration <c>approval:</c>).</summary>
+public sealed class NodeApprovalConfig
+{
+    /// <summary>A command run once when a job starts waiting (its details in <c>CONSORTIA_*</c> environment variables); none when empty.</summary>
+    public string? NotifyCommand { get; set; }
+
+    /// <summary>A URL that receives an HTTP POST with the job's details as JSON once when a job starts waiting; none when empty.</summary>
+    public string? NotifyWebhook { get; set; }
 }

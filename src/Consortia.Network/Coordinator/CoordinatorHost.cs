@@ -171,6 +171,7 @@ public static partial class CoordinatorHost
         // By the port the connection arrived on (its listener and TLS settings), never by the client's :authority header.
         app.UseLocalPortSeparation();
         app.MapGrpcService<SiteGatewayService>().RequireLocalPort(sitesPort);
+        services.Identity.MapRenewal(app).RequireLocalPort(sitesPort);
         services.Identity.MapEnrollment(app).RequireLocalPort(enrollPort);
         app.MapGrpcService<JobAdminService>().RequireLocalPort(adminPort);
         app.MapGet("/healthz", () => Results.Text("ok\n")).RequireLocalPort(healthPort);

@@ -22,8 +22,24 @@ internal sealed partial class SiteGatewayService(GrpcSiteTransport transport, Ne
     public override async Task PullWork(PullWorkRequest request, IServerStreamWriter<WorkFrame> responseStream, ServerCallContext context)
     {
         SiteId site = Identify(context);
+        object? claim = transport.Claims.TryClaim(site, request.NodeInstance, context.Peer, out string duplicate);
+        if (claim is null)
+        {
+            LogDuplicate(site.Value, duplicate);
+            throw new RpcException(new Status(StatusCode.AlreadyExists, duplicate));
+        }
+
         LogStreamOpened(site.Value, request.NodeVersion);
-        System.Threading.Channels.ChannelReader<object> reader = transport.Open(site, request.NodeVersion, request.MaxConcurrentTasks);
+        System.Threading.Channels.ChannelReader<object> reader;
+        try
+        {
+            reader = transport.Open(site, request.NodeVersion, request.MaxConcurrentTasks);
+        }
+        catch
+        {
+            transport.Claims.Release(site, claim);
+            throw;
+        }
         try
         {
             // Headers now, so the node knows it is connected before the first work item exists.
@@ -53,6 +69,7 @@ internal sealed partial class SiteGatewayService(GrpcSiteTransport transport, Ne
         finally
         {
             transport.Close(site, reader);
+            transport.Claims.Release(site, claim);
             LogStreamClosed(site.Value);
         }
     }
@@ -138,6 +155,9 @@ internal sealed partial class SiteGatewayService(GrpcSiteTransport transport, Ne
 
     [LoggerMessage(Level = LogLevel.Information, Message = "site {Site} opened its work stream (node {Version})")]
     private partial void LogStreamOpened(string site, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "refused a second node for site {Site}: {Problem}")]
+    private partial void LogDuplicate(string site, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "site {Site} closed its work stream")]
     private partial void LogStreamClosed(string site);

@@ -15,19 +15,49 @@ namespace Consortia.Network.Identity;
 public sealed partial class AdminCredential
 {
     private const string Scheme = "Bearer ";
-    private readonly byte[] _digest;
+    private readonly string _path;
+    private readonly Lock _gate = new();
+    private byte[] _digest;
+    private DateTime _written;
 
-    private AdminCredential(string token)
+    private AdminCredential(string path, string token, DateTime written)
     {
+        _path = path;
         _digest = SHA256.HashData(Encoding.UTF8.GetBytes(token));
+        _written = written;
     }
 
-    /// <summary>Reads the credential from <paramref name="path"/> (an <c>admin.token</c> file).</summary>
+    /// <summary>
+    /// Reads the credential from <paramref name="path"/> (an <c>admin.token</c> file). When the file is replaced
+    /// later (<see cref="Rotate"/>), the next check reads it again: a rotation takes effect without a restart.
+    /// </summary>
     /// <exception cref="IdentityException">The file is missing or empty.</exception>
     public static AdminCredential Load(string path)
     {
         string token = ReadToken(path);
-        return new AdminCredential(token);
+        return new AdminCredential(path, token, File.GetLastWriteTimeUtc(path));
+    }
+
+    /// <summary>
+    /// Replaces the credential in <paramref name="path"/> with a new random one (written beside it with mode 0600,
+    /// then moved over it, so a reader never sees a partial file).
+    /// </summary>
+    /// <returns>The new token.</returns>
+    /// <exception cref="IdentityException">The file does not exist (this is not a coordinator home).</exception>
+    public static string Rotate(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+        {
+            throw new IdentityException($"{path}: missing; the admin credential is in the coordinator home made by `consortia provision`");
+        }
+
+        string token = NewToken();
+        string next = path + IdentityFiles.NextSuffix;
+        File.Delete(next);
+        IdentityFiles.WriteNew(next, token + "\n", secret: true);
+        File.Move(next, path, overwrite: true);
+        return token;
     }
 
     /// <summary>Reads the token text of an <c>admin.token</c> file (for clients: see <see cref="Headers"/>).</summary>
@@ -53,7 +83,7 @@ public sealed partial class AdminCredential
         }
 
         byte[] presented = SHA256.HashData(Encoding.UTF8.GetBytes(authorization.AsSpan(Scheme.Length).Trim().ToString()));
-        return CryptographicOperations.FixedTimeEquals(presented, _digest);
+        return CryptographicOperations.FixedTimeEquals(presented, Current());
     }
 
     /// <summary>Throws unless the call carries the credential.</summary>
@@ -93,6 +123,29 @@ public sealed partial class AdminCredential
     }
 
     /// <summary>A fresh credential: 256 random bits in base64url.</summary>
+    /// <summary>The digest of the credential in the file now (read again when the file was replaced).</summary>
+    private byte[] Current()
+    {
+        lock (_gate)
+        {
+            DateTime written = File.Exists(_path) ? File.GetLastWriteTimeUtc(_path) : _written;
+            if (written != _written)
+            {
+                try
+                {
+                    _digest = SHA256.HashData(Encoding.UTF8.GetBytes(ReadToken(_path)));
+                    _written = written;
+                }
+                catch (Exception e) when (e is IdentityException or IOException)
+                {
+                    // Mid-replacement or emptied by hand: keep the credential in force until a readable one appears.
+                }
+            }
+
+            return _digest;
+        }
+    }
+
     internal static string NewToken() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 }
 

@@ -47,7 +47,7 @@ public sealed partial class CoordinatorIdentity : IDisposable
     public TimeProvider Time { get; }
 
     /// <summary>How long certificates issued at enrollment are valid.</summary>
-    public TimeSpan SiteCertificateValidity { get; init; } = ConsortiumPki.SiteValidity;
+    public TimeSpan SiteCertificateValidity { get; set; } = ConsortiumPki.SiteValidity;
 
     /// <summary>
     /// Creates a coordinator home in <paramref name="directory"/>: the consortium CA, the coordinator's
@@ -141,6 +141,48 @@ public sealed partial class CoordinatorIdentity : IDisposable
     /// <summary>Revokes every certificate of <paramref name="site"/>; returns how many were revoked.</summary>
     public int Revoke(string site) => _store.Revoke(SiteNames.Validate(site), Time.GetUtcNow());
 
+    /// <summary>Revokes the one certificate with <paramref name="serial"/> (e.g. the old one after a renewal).</summary>
+    /// <returns>The certificate revoked.</returns>
+    /// <exception cref="IdentityException">No certificate with this serial was issued, or it was revoked before.</exception>
+    public IssuedCertificate RevokeSerial(string serial)
+    {
+        ArgumentNullException.ThrowIfNull(serial);
+        string normalized = serial.Trim().ToUpperInvariant();
+        IssuedCertificate? known = _store.Certificates().FirstOrDefault(c => c.Serial == normalized)
+            ?? throw new IdentityException($"no certificate with serial {normalized} was issued by this coordinator (`consortia site list` shows them)");
+        if (!_store.RevokeSerial(normalized, Time.GetUtcNow()))
+        {
+            throw new IdentityException($"certificate {normalized} of site '{known.Site}' was revoked before");
+        }
+
+        return _store.Certificates().First(c => c.Serial == normalized);
+    }
+
+    /// <summary>Every enrollment token (id, site, times, state), newest first; never their secrets.</summary>
+    public IReadOnlyList<TokenRecord> Tokens() => _store.Tokens();
+
+    /// <summary>Revokes the unused token whose id (<see cref="TokenRecord.Id"/>, or a unique prefix of it) is <paramref name="id"/>.</summary>
+    /// <returns>The token revoked.</returns>
+    /// <exception cref="IdentityException">No token or several match, or it was used or revoked already.</exception>
+    public TokenRecord RevokeToken(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        string prefix = id.Trim().ToLowerInvariant();
+        if (prefix.Length < 6 || !prefix.All(char.IsAsciiHexDigitLower))
+        {
+            throw new IdentityException($"'{id}' is not a token id: expected at least 6 of the hex digits `consortia token list` shows");
+        }
+
+        (int matched, int revoked) = _store.RevokeToken(prefix, Time.GetUtcNow());
+        if (matched != 1)
+        {
+            throw new IdentityException(matched == 0 ? $"no token has id {prefix}" : $"{matched} tokens start with {prefix}; give more digits");
+        }
+
+        TokenRecord token = _store.Tokens().First(t => t.Id.StartsWith(prefix, StringComparison.Ordinal));
+        return revoked == 1 ? token : throw new IdentityException($"token {token.Id} of site '{token.Site}' cannot be revoked: it is {token.StateAt(Time.GetUtcNow())}");
+    }
+
     /// <summary>Every certificate issued, with its revocation, by site.</summary>
     public IReadOnlyList<IssuedCertificate> Certificates() => _store.Certificates();
 
@@ -223,11 +265,65 @@ public sealed partial class CoordinatorIdentity : IDisposable
     }
 
     /// <summary>
+    /// Renews the certificate of an enrolled site: <paramref name="current"/> (already authorized on this call)
+    /// presents a CSR for a new key; the new certificate is valid for <see cref="SiteCertificateValidity"/>
+    /// from now. The current certificate stays valid until its own expiry (revoke it by serial if its key may
+    /// be compromised), so replies in flight on the old connection are not lost.
+    /// </summary>
+    /// <exception cref="EnrollmentRefusedException">The CSR is malformed, names another site, holds another key type, or reuses the current key.</exception>
+    public X509Certificate2 Renew(SiteId site, X509Certificate2 current, string csrPem)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        CertificateRequest request;
+        try
+        {
+            request = CertificateRequest.LoadSigningRequestPem(csrPem ?? "", HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
+        }
+        catch (CryptographicException e)
+        {
+            throw new EnrollmentRefusedException(StatusCode.InvalidArgument, $"the CSR is malformed or its signature does not verify: {e.Message}", site.Value);
+        }
+
+        string? name = ConsortiumPki.SoleCommonName(request.SubjectName);
+        if (!string.Equals(name, site.Value, StringComparison.Ordinal))
+        {
+            throw new EnrollmentRefusedException(StatusCode.PermissionDenied, $"the CSR's subject '{request.SubjectName.Name}' is not CN={site}, the caller's site", site.Value);
+        }
+
+        if (!ConsortiumPki.IsP256(request.PublicKey))
+        {
+            throw new EnrollmentRefusedException(StatusCode.InvalidArgument, "the CSR's key is not an ECDSA P-256 key", site.Value);
+        }
+
+        if (request.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(current.PublicKey.ExportSubjectPublicKeyInfo()))
+        {
+            throw new EnrollmentRefusedException(StatusCode.InvalidArgument, "the CSR reuses the current certificate's key; a renewal rotates the key", site.Value);
+        }
+
+        DateTimeOffset now = Time.GetUtcNow();
+        X509Certificate2 issued = ConsortiumPki.IssueSite(Ca, site.Value, request.PublicKey, now, SiteCertificateValidity);
+        _store.AddCertificate(new IssuedCertificate(site.Value, issued.SerialNumber, issued.NotBefore.ToUniversalTime(), issued.NotAfter.ToUniversalTime(), now, null), renewedFrom: current.SerialNumber);
+        return issued;
+    }
+
+    /// <summary>
     /// Whether <paramref name="certificate"/> may speak for a site now: it chains to the consortium CA alone,
     /// carries ClientAuth, is within its validity, was issued by this coordinator to the site its CN names,
     /// and is not revoked. Used at the TLS handshake and again on every call.
     /// </summary>
-    public bool TryAuthorizeSite(X509Certificate2? certificate, out SiteId site, out string problem)
+    public bool TryAuthorizeSite(X509Certificate2? certificate, out SiteId site, out string problem) =>
+        Check(certificate, checkRevocation: true, out site, out problem);
+
+    /// <summary>
+    /// The TLS handshake's check of the sites endpoint: as <see cref="TryAuthorizeSite"/> but a revoked
+    /// certificate passes, so that its node is refused by the per-call check with a message naming the
+    /// revocation (a refused handshake reaches the node as an unreadable TLS error, and it would keep
+    /// retrying without knowing why). A revoked certificate still gets no service: every call is refused.
+    /// </summary>
+    public bool AcceptsAtHandshake(X509Certificate2? certificate) =>
+        Check(certificate, checkRevocation: false, out _, out _);
+
+    private bool Check(X509Certificate2? certificate, bool checkRevocation, out SiteId site, out string problem)
     {
         site = default;
         if (certificate is null)
@@ -255,7 +351,7 @@ public sealed partial class CoordinatorIdentity : IDisposable
             return false;
         }
 
-        if (record.Revoked)
+        if (record.Revoked && checkRevocation)
         {
             problem = $"certificate {certificate.SerialNumber} of site '{name}' is revoked";
             return false;
@@ -274,14 +370,23 @@ public sealed partial class CoordinatorIdentity : IDisposable
 
     /// <summary>
     /// Registers this identity, the enrollment service's dependencies and <see cref="SiteIdentityInterceptor"/>
-    /// on <see cref="SiteGatewayService"/> (call after <c>AddGrpc</c>, or instead of it).
+    /// on <see cref="SiteGatewayService"/> and the renewal service (call after <c>AddGrpc</c>, or instead of it).
     /// </summary>
     public void Register(IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton(this);
         services.AddSingleton<SiteIdentityInterceptor>();
-        services.AddGrpc().AddServiceOptions<SiteGatewayService>(o => o.Interceptors.Add<SiteIdentityInterceptor>());
+        services.AddGrpc()
+            .AddServiceOptions<SiteGatewayService>(o => o.Interceptors.Add<SiteIdentityInterceptor>())
+            .AddServiceOptions<RenewalService>(o => o.Interceptors.Add<SiteIdentityInterceptor>());
+    }
+
+    /// <summary>Maps the certificate renewal service (serve it on the sites endpoint: it needs the caller's certificate and the site check).</summary>
+    public IEndpointConventionBuilder MapRenewal(IEndpointRouteBuilder app)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return app.MapGrpcService<RenewalService>();
     }
 
     /// <summary>Maps the enrollment gRPC service (serve it on an endpoint configured with <see cref="UseServerTls"/>).</summary>
@@ -310,6 +415,7 @@ public sealed partial class CoordinatorIdentity : IDisposable
         TokenProblem.AlreadyUsed => new EnrollmentRefusedException(StatusCode.PermissionDenied, "token already used", site),
         TokenProblem.Expired => new EnrollmentRefusedException(StatusCode.PermissionDenied, "token expired", site),
         TokenProblem.OtherSite => new EnrollmentRefusedException(StatusCode.PermissionDenied, "token is for another site", site),
+        TokenProblem.Revoked => new EnrollmentRefusedException(StatusCode.PermissionDenied, "token revoked", site),
         _ => throw new ArgumentOutOfRangeException(nameof(problem)),
     };
 }

@@ -72,6 +72,63 @@ public static class IdentityFiles
         stream.Flush(flushToDisk: true);
     }
 
+    /// <summary>The suffix of a file written by <see cref="ReplaceSiteIdentity"/> and not yet moved in place.</summary>
+    internal const string NextSuffix = ".next";
+
+    /// <summary>
+    /// Replaces the site's key and certificate in <paramref name="folder"/> so that a crash at any point leaves a
+    /// matching pair: both new files are written in full first (certificate, then key), then moved in place (key,
+    /// then certificate); <see cref="CompleteReplacement"/> finishes an interrupted replacement when the folder is
+    /// next loaded.
+    /// </summary>
+    internal static void ReplaceSiteIdentity(string folder, string keyPem, string certificatePem)
+    {
+        string key = Path.Combine(folder, SiteKey);
+        string certificate = Path.Combine(folder, SiteCertificate);
+        File.Delete(key + NextSuffix);
+        File.Delete(certificate + NextSuffix);
+        WriteNew(certificate + NextSuffix, certificatePem, secret: false);
+        WriteNew(key + NextSuffix, keyPem, secret: true);
+        File.Move(key + NextSuffix, key, overwrite: true);
+        File.Move(certificate + NextSuffix, certificate, overwrite: true);
+    }
+
+    /// <summary>Finishes a replacement <see cref="ReplaceSiteIdentity"/> began and a crash interrupted.</summary>
+    /// <returns>Whether a replacement was finished or discarded.</returns>
+    internal static bool CompleteReplacement(string folder)
+    {
+        string key = Path.Combine(folder, SiteKey);
+        string certificate = Path.Combine(folder, SiteCertificate);
+        bool nextKey = File.Exists(key + NextSuffix);
+        bool nextCertificate = File.Exists(certificate + NextSuffix);
+        if (nextKey && nextCertificate)
+        {
+            // Both written in full (the key is written last): move both.
+            File.Move(key + NextSuffix, key, overwrite: true);
+            File.Move(certificate + NextSuffix, certificate, overwrite: true);
+            return true;
+        }
+
+        if (nextCertificate)
+        {
+            // Either the key was moved already (finish: the certificate matches the key in place) or the crash
+            // came while the key was being written (discard: the old pair is intact).
+            try
+            {
+                using System.Security.Cryptography.X509Certificates.X509Certificate2 pair = ConsortiumPki.LoadWithKey(certificate + NextSuffix, key);
+                File.Move(certificate + NextSuffix, certificate, overwrite: true);
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                File.Delete(certificate + NextSuffix);
+            }
+
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Restricts an existing file to its owner (0600).</summary>
     internal static void RestrictToOwner(string path)
     {

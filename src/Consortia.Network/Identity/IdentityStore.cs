@@ -28,6 +28,23 @@ public enum TokenProblem
 
     /// <summary>The token was minted for another site.</summary>
     OtherSite,
+
+    /// <summary>The token was revoked (<c>consortia token revoke</c>).</summary>
+    Revoked,
+}
+
+/// <summary>An enrollment token as the coordinator stores it (never its secret).</summary>
+/// <param name="Id">The first 12 hex digits of the SHA-256 of its secret (what <c>consortia token revoke</c> takes).</param>
+/// <param name="Site">The site it enrolls.</param>
+/// <param name="CreatedAt">When it was minted.</param>
+/// <param name="ExpiresAt">When it expires.</param>
+/// <param name="UsedAt">When it was redeemed; null while it is not.</param>
+/// <param name="RevokedAt">When it was revoked; null while it is not.</param>
+public sealed record TokenRecord(string Id, string Site, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? UsedAt, DateTimeOffset? RevokedAt)
+{
+    /// <summary>The token's state at <paramref name="now"/>: used, revoked, expired or open.</summary>
+    public string StateAt(DateTimeOffset now) =>
+        UsedAt is not null ? "used" : RevokedAt is not null ? "revoked" : now >= ExpiresAt ? "expired" : "open";
 }
 
 /// <summary>
@@ -74,6 +91,9 @@ internal sealed class IdentityStore
                 site TEXT NOT NULL,
                 revoked_at INTEGER NOT NULL);
             """);
+        // Columns added after the first release: homes made before get them here.
+        AddColumn(connection, "tokens", "revoked_at", "INTEGER");
+        AddColumn(connection, "certificates", "renewed_from", "TEXT");
         return store;
     }
 
@@ -131,6 +151,85 @@ internal sealed class IdentityStore
 
         transaction.Commit();
         return TokenProblem.None;
+    }
+
+    /// <summary>Records a certificate issued without a token (a renewal of <paramref name="renewedFrom"/>).</summary>
+    public void AddCertificate(IssuedCertificate certificate, string renewedFrom)
+    {
+        using SqliteConnection connection = Connect();
+        using SqliteCommand insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO certificates (serial, site, not_before, not_after, issued_at, renewed_from) VALUES ($serial, $site, $nb, $na, $at, $from)";
+        insert.Parameters.AddWithValue("$serial", certificate.Serial);
+        insert.Parameters.AddWithValue("$site", certificate.Site);
+        insert.Parameters.AddWithValue("$nb", certificate.NotBefore.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$na", certificate.NotAfter.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$at", certificate.IssuedAt.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$from", renewedFrom);
+        insert.ExecuteNonQuery();
+    }
+
+    /// <summary>Every enrollment token, newest first.</summary>
+    public IReadOnlyList<TokenRecord> Tokens()
+    {
+        using SqliteConnection connection = Connect();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT secret_sha256, site, created_at, expires_at, used_at, revoked_at FROM tokens ORDER BY created_at DESC, secret_sha256";
+        using SqliteDataReader reader = command.ExecuteReader();
+        List<TokenRecord> result = [];
+        while (reader.Read())
+        {
+            result.Add(new TokenRecord(
+                reader.GetString(0)[..TokenIdLength],
+                reader.GetString(1),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+                reader.IsDBNull(4) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+        }
+
+        return result;
+    }
+
+    /// <summary>The length of a token id (hex digits of the SHA-256 of its secret).</summary>
+    public const int TokenIdLength = 12;
+
+    /// <summary>Revokes the unused tokens whose id starts with <paramref name="id"/>; returns how many matched and how many were revoked.</summary>
+    public (int Matched, int Revoked) RevokeToken(string id, DateTimeOffset now)
+    {
+        using SqliteConnection connection = Connect();
+        using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+        using SqliteCommand count = connection.CreateCommand();
+        count.Transaction = transaction;
+        count.CommandText = "SELECT COUNT(*) FROM tokens WHERE substr(secret_sha256, 1, length($id)) = $id";
+        count.Parameters.AddWithValue("$id", id);
+        int matched = Convert.ToInt32(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        if (matched != 1)
+        {
+            return (matched, 0); // an ambiguous prefix revokes nothing
+        }
+
+        using SqliteCommand revoke = connection.CreateCommand();
+        revoke.Transaction = transaction;
+        revoke.CommandText = "UPDATE tokens SET revoked_at = $now WHERE substr(secret_sha256, 1, length($id)) = $id AND used_at IS NULL AND revoked_at IS NULL";
+        revoke.Parameters.AddWithValue("$id", id);
+        revoke.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        int revoked = revoke.ExecuteNonQuery();
+        transaction.Commit();
+        return (matched, revoked);
+    }
+
+    /// <summary>Revokes the one certificate with <paramref name="serial"/>; false when it is unknown or already revoked.</summary>
+    public bool RevokeSerial(string serial, DateTimeOffset now)
+    {
+        using SqliteConnection connection = Connect();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO revocations (serial, site, revoked_at)
+            SELECT serial, site, $now FROM certificates WHERE serial = $serial AND serial NOT IN (SELECT serial FROM revocations)
+            """;
+        command.Parameters.AddWithValue("$serial", serial);
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        return command.ExecuteNonQuery() == 1;
     }
 
     /// <summary>Whether <paramref name="token"/> could be redeemed now (without redeeming it).</summary>
@@ -195,7 +294,7 @@ internal sealed class IdentityStore
     {
         using SqliteCommand command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "SELECT site, expires_at, used_at FROM tokens WHERE secret_sha256 = $h";
+        command.CommandText = "SELECT site, expires_at, used_at, revoked_at FROM tokens WHERE secret_sha256 = $h";
         command.Parameters.AddWithValue("$h", token.SecretHash);
         using SqliteDataReader reader = command.ExecuteReader();
         if (!reader.Read())
@@ -213,6 +312,11 @@ internal sealed class IdentityStore
             return TokenProblem.AlreadyUsed;
         }
 
+        if (!reader.IsDBNull(3))
+        {
+            return TokenProblem.Revoked;
+        }
+
         return now.ToUnixTimeMilliseconds() >= reader.GetInt64(1) ? TokenProblem.Expired : TokenProblem.None;
     }
 
@@ -221,6 +325,16 @@ internal sealed class IdentityStore
         SqliteConnection connection = new(_connectionString);
         connection.Open();
         return connection;
+    }
+
+    private static void AddColumn(SqliteConnection connection, string table, string column, string type)
+    {
+        using SqliteCommand info = connection.CreateCommand();
+        info.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+        if (Convert.ToInt32(info.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {type}");
+        }
     }
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -16,8 +16,8 @@ public static class MutualTls
 {
     /// <summary>
     /// The sites endpoint: TLS 1.3, the coordinator's certificate, client certificates required and accepted
-    /// only if <see cref="CoordinatorIdentity.TryAuthorizeSite"/> accepts them (CA, ClientAuth, validity,
-    /// issued here, not revoked).
+    /// only if <see cref="CoordinatorIdentity.AcceptsAtHandshake"/> accepts them (CA, ClientAuth, validity,
+    /// issued here); a revoked certificate is refused on its first call, with a message that says so.
     /// </summary>
     public static void UseSiteTls(ListenOptions listen, CoordinatorIdentity identity)
     {
@@ -29,7 +29,7 @@ public static class MutualTls
             SslProtocols = SslProtocols.Tls13,
             ClientCertificateMode = ClientCertificateMode.RequireCertificate,
             CheckCertificateRevocation = false,
-            ClientCertificateValidation = (certificate, _, _) => identity.TryAuthorizeSite(certificate, out _, out _),
+            ClientCertificateValidation = (certificate, _, _) => identity.AcceptsAtHandshake(certificate),
         });
     }
 
@@ -50,10 +50,13 @@ public static class MutualTls
     /// A handler for a site node: TLS 1.3, the site's client certificate, and the coordinator accepted only
     /// if its certificate chains to the consortium CA, carries ServerAuth and names the host dialled.
     /// </summary>
-    public static SocketsHttpHandler CreateSiteHandler(SiteCredentials credentials, TimeProvider time)
+    /// <param name="credentials">The site's certificate and the pinned CA.</param>
+    /// <param name="time">The clock the coordinator's certificate is checked at.</param>
+    /// <param name="onServerCheck">Told why the coordinator's certificate was refused, or null when it was accepted (for the node's messages).</param>
+    public static SocketsHttpHandler CreateSiteHandler(SiteCredentials credentials, TimeProvider time, Action<string?>? onServerCheck = null)
     {
         ArgumentNullException.ThrowIfNull(credentials);
-        SocketsHttpHandler handler = CreatePinnedHandler(credentials.Ca, time);
+        SocketsHttpHandler handler = CreatePinnedHandler(credentials.Ca, time, onServerCheck);
         handler.SslOptions.ClientCertificates = [credentials.Certificate];
         return handler;
     }
@@ -62,7 +65,10 @@ public static class MutualTls
     /// A handler that trusts only servers whose certificate chains to <paramref name="ca"/> (TLS 1.3,
     /// ServerAuth, host name checked); no client certificate. For the admin API's clients.
     /// </summary>
-    public static SocketsHttpHandler CreatePinnedHandler(X509Certificate2 ca, TimeProvider time)
+    /// <param name="ca">The pinned consortium CA.</param>
+    /// <param name="time">The clock the server's certificate is checked at.</param>
+    /// <param name="onServerCheck">Told why the server's certificate was refused, or null when it was accepted.</param>
+    public static SocketsHttpHandler CreatePinnedHandler(X509Certificate2 ca, TimeProvider time, Action<string?>? onServerCheck = null)
     {
         ArgumentNullException.ThrowIfNull(ca);
         ArgumentNullException.ThrowIfNull(time);
@@ -72,7 +78,12 @@ public static class MutualTls
             {
                 EnabledSslProtocols = SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                RemoteCertificateValidationCallback = (_, server, _, errors) => IsTrustedServer(server, errors, ca, time.GetUtcNow(), out _),
+                RemoteCertificateValidationCallback = (_, server, _, errors) =>
+                {
+                    bool trusted = IsTrustedServer(server, errors, ca, time.GetUtcNow(), out string problem);
+                    onServerCheck?.Invoke(trusted ? null : problem);
+                    return trusted;
+                },
             },
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             KeepAlivePingDelay = TimeSpan.FromSeconds(20),

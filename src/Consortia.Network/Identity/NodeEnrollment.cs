@@ -102,7 +102,7 @@ public static class NodeEnrollment
             ConnectTimeout = CallTimeout,
         };
         CaCertificateReply reply;
-        using (GrpcChannel channel = GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true }))
+        using (GrpcChannel channel = GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions { HttpClient = new HttpClient(handler), DisposeHttpClient = true } /* an HttpClient keeps HTTPS_PROXY working (grpc-dotnet #2254) */))
         {
             try
             {
@@ -153,7 +153,7 @@ public static class NodeEnrollment
             },
             ConnectTimeout = CallTimeout,
         };
-        using GrpcChannel channel = GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        using GrpcChannel channel = GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions { HttpClient = new HttpClient(handler), DisposeHttpClient = true } /* an HttpClient keeps HTTPS_PROXY working (grpc-dotnet #2254) */);
         try
         {
             return await new Enrollment.EnrollmentClient(channel).EnrollAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);

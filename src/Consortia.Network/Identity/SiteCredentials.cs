@@ -32,6 +32,11 @@ public sealed class SiteCredentials : IDisposable
     public static SiteCredentials Load(string directory, string? expectedSite)
     {
         ArgumentNullException.ThrowIfNull(directory);
+        if (Directory.Exists(directory))
+        {
+            IdentityFiles.CompleteReplacement(directory); // a renewal interrupted by a crash
+        }
+
         foreach (string file in IdentityFiles.SiteIdentity)
         {
             string path = Path.Combine(directory, file);

@@ -1,7 +1,7 @@
 using System.Net;
 using Consortia.Network.Configuration;
 using Consortia.Network.Protos;
-using Grpc.Net.Client;
+using Consortia.Network.Identity;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -19,22 +19,24 @@ public static partial class NodeHost
 {
     /// <summary>Runs the node until <paramref name="cancellationToken"/> fires (graceful shutdown).</summary>
     /// <param name="config">The node's configuration.</param>
-    /// <param name="coordinatorHandler">The HTTP handler carrying the site's client certificate and the pinned CA.</param>
     /// <param name="logging">Configures logging (the CLI adds its console sink).</param>
+    /// <param name="time">The clock (the system clock at the composition root).</param>
     /// <param name="cancellationToken">Stops the node.</param>
-    public static async Task RunAsync(NodeConfig config, HttpMessageHandler coordinatorHandler, Action<ILoggingBuilder> logging, CancellationToken cancellationToken)
+    /// <exception cref="ConfigurationException">The identity folder is missing, another site's, or its certificate expired.</exception>
+    public static async Task RunAsync(NodeConfig config, Action<ILoggingBuilder> logging, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(config);
         using ILoggerFactory loggerFactory = LoggerFactory.Create(logging);
         ILogger log = loggerFactory.CreateLogger("consortia.node");
-        using GrpcChannel channel = GrpcChannel.ForAddress(config.Coordinator, new GrpcChannelOptions
+        using NodeIdentity identity = NodeIdentity.Load(config, time, loggerFactory);
+        using SiteJobHandler handler = new(config, time, log);
+        SiteNode node = new(new SiteGateway.SiteGatewayClient(identity.Channel), handler, new SiteNodeOptions
         {
-            HttpHandler = coordinatorHandler,
-            LoggerFactory = loggerFactory,
-            MaxReceiveMessageSize = 8 << 20,
-        });
-        using SiteJobHandler handler = new(config, TimeProvider.System, log);
-        SiteNode node = new(new SiteGateway.SiteGatewayClient(channel), handler, new SiteNodeOptions { MaxConcurrentTasks = config.MaxConcurrentTasks }, TimeProvider.System, log);
+            MaxConcurrentTasks = config.MaxConcurrentTasks,
+            Coordinator = config.Coordinator,
+            TlsRefusal = () => identity.TlsRefusal,
+        }, time, log);
+        CertificateRenewalLoop renewal = new(identity, config.Identity, node, time, log);
 
         CollectorRegistry registry = Metrics.NewCustomRegistry();
         MetricFactory metrics = Metrics.WithCustomRegistry(registry);
@@ -48,10 +50,14 @@ public static partial class NodeHost
             await health.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        LogStarting(log, config.Site, config.Coordinator);
+        DateTimeOffset renewAt = NodeRenewal.DueAt(identity.Credentials.Certificate);
+        string serial = identity.Credentials.Certificate.SerialNumber;
+        LogStarting(log, config.Site, config.Coordinator, serial, renewAt);
         try
         {
+            Task renewing = renewal.RunAsync(cancellationToken);
             await node.RunAsync(cancellationToken).ConfigureAwait(false);
+            await renewing.ConfigureAwait(false);
         }
         finally
         {
@@ -76,13 +82,13 @@ public static partial class NodeHost
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", () => node.IsConnected
             ? Results.Text($"ready: connected {node.Connections} time(s); jobs {(handler.Jobs.Count == 0 ? "none" : string.Join(", ", handler.Jobs))}\n")
-            : Results.Text("not connected to the coordinator\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+            : Results.Text($"not connected to the coordinator{(node.Problem is { } problem ? $" ({problem.Code}): {problem.Message}" : "")}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapMetrics("/metrics", registry);
         return app;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "node {Site} starting; coordinator {Coordinator}")]
-    private static partial void LogStarting(ILogger log, string site, string coordinator);
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {Site} starting; coordinator {Coordinator}; certificate {Serial}, renewed automatically from {RenewAt:yyyy-MM-dd HH:mm}Z")]
+    private static partial void LogStarting(ILogger log, string site, string coordinator, string serial, DateTimeOffset renewAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "node {Site} stopped")]
     private static partial void LogStopped(ILogger log, string site);

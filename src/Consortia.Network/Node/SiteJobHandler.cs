@@ -40,6 +40,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
     private readonly ConcurrentDictionary<string, (SiteAgent Agent, int FeatureCount)> _jobs = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly Dictionary<LifetimeBudget, PrivacyBudgetLedger> _budgets = [];
+    private readonly ApprovalGate _approval;
     private AuditLedger? _ledger;
 
     /// <summary>Creates the handler for a node's configuration.</summary>
@@ -53,7 +54,11 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         _time = time;
         _log = log;
         Site = new SiteId(config.Site);
+        _approval = new ApprovalGate(config, time, log, Ledger);
     }
+
+    /// <summary>The notifications of the site officer started so far (tests wait on them).</summary>
+    internal IReadOnlyList<Task> ApprovalNotifications => _approval.Notifications;
 
     /// <inheritdoc />
     public SiteId Site { get; }
@@ -73,6 +78,11 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         {
             Directory.CreateDirectory(_config.State);
             JobDefinition job = JobFile.Parse(jobYaml, Path.Combine(_config.State, "jobs", jobId + ".yaml"));
+            if (_approval.Check(jobId, job, jobYaml) is { } waiting)
+            {
+                return ValueTask.FromResult(waiting); // the site officer has not approved it (policy approval: manual)
+            }
+
             DataSourceOptions data = job.Data with { Path = _config.Data.Path, Contract = _config.Data.Contract ?? job.Data.Contract };
             FederatedDataset dataset = FederatedDataLoader.Load(data, _config.State);
             int index = dataset.Sites.ToList().FindIndex(s => string.Equals(s.Name, _config.Data.Site, StringComparison.Ordinal));

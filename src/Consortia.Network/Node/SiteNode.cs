@@ -43,11 +43,14 @@ public interface ISiteWorkHandler
 /// <summary>How a node connects and retries.</summary>
 public sealed record SiteNodeOptions
 {
-    /// <summary>The first reconnection delay.</summary>
-    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>The first reconnection delay's upper bound (the delay doubles up to <see cref="MaxBackoff"/>, with jitter).</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The longest reconnection delay (the delay doubles up to it).</summary>
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>The longest reconnection delay; also the delay after a failure that retrying soon cannot fix (revoked, duplicate identity, wrong port).</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The jitter's random source (seed it in tests); a new unseeded one when null.</summary>
+    public Random? Jitter { get; init; }
 
     /// <summary>How often the node tells the coordinator it is alive.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
@@ -57,6 +60,18 @@ public sealed record SiteNodeOptions
 
     /// <summary>The node software version reported to the coordinator.</summary>
     public string Version { get; init; } = typeof(SiteNode).Assembly.GetName().Version?.ToString() ?? "0";
+
+    /// <summary>
+    /// This node process's id, sent when it opens its work stream: the coordinator refuses a second process
+    /// with the same site identity while this one holds the stream. A new random id per node when empty.
+    /// </summary>
+    public string Instance { get; init; } = "";
+
+    /// <summary>The coordinator's address as configured, for the messages that explain connection problems.</summary>
+    public string Coordinator { get; init; } = "";
+
+    /// <summary>Why the node's own TLS check last refused the coordinator's certificate (null when it did not).</summary>
+    public Func<string?>? TlsRefusal { get; init; }
 }
 
 /// <summary>
@@ -72,8 +87,13 @@ public sealed record SiteNodeOptions
 /// </remarks>
 public sealed partial class SiteNode
 {
-    private readonly SiteGateway.SiteGatewayClient _client;
     private readonly ISiteWorkHandler _handler;
+    private readonly ReconnectBackoff _backoff;
+    private readonly ReconnectBackoff _pushBackoff;
+    private readonly string _instance;
+    private SiteGateway.SiteGatewayClient _client;
+    private CancellationTokenSource? _stream;
+    private ConnectionProblem? _problem;
     private readonly SiteNodeOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
@@ -84,6 +104,7 @@ public sealed partial class SiteNode
     private readonly Queue<string> _seenOrder = new();
     private readonly Lock _gate = new();
     private int _connections;
+    private int _failures;
     private int _open;
 
     /// <summary>Creates a node.</summary>
@@ -103,10 +124,50 @@ public sealed partial class SiteNode
         _options = options;
         _time = time;
         _log = log;
+        // Jitter spreads reconnections in time; it protects nothing, so any seed will do outside tests.
+        Random jitter = options.Jitter ?? new Random(System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue));
+        _backoff = new ReconnectBackoff(options.InitialBackoff, options.MaxBackoff, jitter);
+        _pushBackoff = new ReconnectBackoff(options.InitialBackoff, options.MaxBackoff, new Random(jitter.Next()));
+        _instance = options.Instance.Length > 0 ? options.Instance : Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+    }
+
+    /// <summary>Why the node is not connected now (null while connected, or before the first attempt).</summary>
+    public ConnectionProblem? Problem => Volatile.Read(ref _problem);
+
+    /// <summary>This node process's instance id (sent to the coordinator when the work stream opens).</summary>
+    public string Instance => _instance;
+
+    /// <summary>
+    /// Switches to a new client (a renewed certificate needs a new TLS connection) and reopens the work stream on
+    /// it. Replies being pushed on the old client finish there; the old certificate stays valid until its expiry.
+    /// </summary>
+    /// <param name="client">The client over the new connection.</param>
+    internal void Reconnect(SiteGateway.SiteGatewayClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        lock (_gate)
+        {
+            _client = client;
+            _stream?.Cancel();
+        }
+    }
+
+    private SiteGateway.SiteGatewayClient Client
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _client;
+            }
+        }
     }
 
     /// <summary>How many times the node has (re)opened its work stream.</summary>
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>How many attempts to open the work stream have failed (or ended) since the node started.</summary>
+    public int FailedAttempts => Volatile.Read(ref _failures);
 
     /// <summary>Whether the work stream is open now (readiness).</summary>
     public bool IsConnected => Volatile.Read(ref _open) == 1;
@@ -121,24 +182,43 @@ public sealed partial class SiteNode
         // The node's task slots, shared by the jobs' workers.
         using SemaphoreSlim slots = new(_options.MaxConcurrentTasks, _options.MaxConcurrentTasks);
         Task heartbeat = HeartbeatAsync(cancellationToken);
-        int failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
+            ConnectionProblem problem;
+            using CancellationTokenSource stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            lock (_gate)
+            {
+                _stream = stream;
+            }
+
             try
             {
-                using AsyncServerStreamingCall<WorkFrame> call = _client.PullWork(new PullWorkRequest { NodeVersion = _options.Version, MaxConcurrentTasks = _options.MaxConcurrentTasks }, cancellationToken: cancellationToken);
-                await call.ResponseHeadersAsync.ConfigureAwait(false);
-                failures = 0;
+                using AsyncServerStreamingCall<WorkFrame> call = Client.PullWork(new PullWorkRequest { NodeVersion = _options.Version, NodeInstance = _instance, MaxConcurrentTasks = _options.MaxConcurrentTasks }, cancellationToken: stream.Token);
+                // Open once the first frame (the list of running jobs, sent as every stream opens) arrives: a refusal
+                // (revoked, duplicate identity) comes as a headers-and-status response that only reading reveals.
+                if (!await call.ResponseStream.MoveNext(stream.Token).ConfigureAwait(false))
+                {
+                    throw new RpcException(new Status(StatusCode.Unavailable, "the coordinator closed the work stream before its first frame"));
+                }
+
+                _backoff.Reset();
                 Interlocked.Increment(ref _connections);
                 Volatile.Write(ref _open, 1);
+                Volatile.Write(ref _problem, null);
                 LogConnected(_handler.Site.Value);
                 Connected?.Invoke(this, EventArgs.Empty);
-                await ReadAsync(call.ResponseStream, slots, cancellationToken).ConfigureAwait(false);
-                LogStreamEnded(_handler.Site.Value);
+                await ReadAsync(call.ResponseStream, slots, stream.Token, cancellationToken).ConfigureAwait(false);
+                problem = ConnectionProblem.StreamEnded(_options.Coordinator);
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RpcException or IOException or HttpRequestException or InvalidDataException)
+            catch (Exception) when (!cancellationToken.IsCancellationRequested && stream.IsCancellationRequested)
             {
-                LogConnectionLost(_handler.Site.Value, e.Message);
+                // Reconnect() switched the client: open the stream again at once on the new one.
+                LogSwitched(_handler.Site.Value);
+                continue;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RpcException or IOException or HttpRequestException or InvalidDataException or System.Security.Authentication.AuthenticationException)
+            {
+                problem = ConnectionProblem.Describe(e, _options.Coordinator, _options.TlsRefusal?.Invoke());
             }
             catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or RpcException)
             {
@@ -147,11 +227,22 @@ public sealed partial class SiteNode
             finally
             {
                 Volatile.Write(ref _open, 0);
+                lock (_gate)
+                {
+                    _stream = null;
+                }
             }
 
-            failures++;
-            double factor = Math.Pow(2, Math.Min(failures - 1, 16));
-            TimeSpan delay = TimeSpan.FromTicks((long)Math.Min(_options.MaxBackoff.Ticks, _options.InitialBackoff.Ticks * factor));
+            // The reason is logged when it changes, not at every attempt: a node that cannot connect for a week
+            // writes one line, not a million.
+            Interlocked.Increment(ref _failures);
+            ConnectionProblem? previous = Interlocked.Exchange(ref _problem, problem);
+            TimeSpan delay = problem.Lasting ? _backoff.Longest() : _backoff.Next();
+            if (previous is null || previous.Code != problem.Code)
+            {
+                LogProblem(_handler.Site.Value, problem.Code, problem.Message, delay.TotalSeconds);
+            }
+
             try
             {
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
@@ -176,11 +267,17 @@ public sealed partial class SiteNode
         await Task.WhenAll([.. workers, heartbeat]).ConfigureAwait(false);
     }
 
-    private async Task ReadAsync(IAsyncStreamReader<WorkFrame> frames, SemaphoreSlim slots, CancellationToken cancellationToken)
+    /// <summary>Reads the work stream, queueing each item behind its job's earlier work.</summary>
+    /// <param name="frames">The work stream, on its first frame.</param>
+    /// <param name="slots">The node's task slots.</param>
+    /// <param name="streamToken">Ends this stream (shutdown, or a switch to a new connection).</param>
+    /// <param name="cancellationToken">Stops the node: the jobs' work outlives a stream, not the node.</param>
+    private async Task ReadAsync(IAsyncStreamReader<WorkFrame> frames, SemaphoreSlim slots, CancellationToken streamToken, CancellationToken cancellationToken)
     {
         TaskHeader? header = null;
         PayloadAssembler? payload = null;
-        while (await frames.MoveNext(cancellationToken).ConfigureAwait(false))
+        // The stream's first frame was read to know the stream was open: it is handled first.
+        for (bool more = true; more; more = await frames.MoveNext(streamToken).ConfigureAwait(false))
         {
             WorkFrame frame = frames.Current;
             switch (frame.KindCase)
@@ -332,7 +429,7 @@ public sealed partial class SiteNode
         {
             try
             {
-                using AsyncClientStreamingCall<ReplyFrame, PushReplyAck> call = _client.PushReply(cancellationToken: cancellationToken);
+                using AsyncClientStreamingCall<ReplyFrame, PushReplyAck> call = Client.PushReply(cancellationToken: cancellationToken);
                 await call.RequestStream.WriteAsync(new ReplyFrame { Reply = reply.Header }, cancellationToken).ConfigureAwait(false);
                 foreach (Chunk chunk in VectorPayload.Chunks(reply.Header.ItemId, reply.Payload))
                 {
@@ -341,6 +438,7 @@ public sealed partial class SiteNode
 
                 await call.RequestStream.CompleteAsync().ConfigureAwait(false);
                 await call.ResponseAsync.ConfigureAwait(false);
+                _pushBackoff.Reset();
                 return;
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.InvalidArgument or StatusCode.PermissionDenied)
@@ -351,9 +449,14 @@ public sealed partial class SiteNode
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RpcException or IOException or HttpRequestException)
             {
-                LogReplyRetry(_handler.Site.Value, reply.Header.ItemId, attempt, e.Message);
-                double factor = Math.Pow(2, Math.Min(attempt - 1, 16));
-                await Task.Delay(TimeSpan.FromTicks((long)Math.Min(_options.MaxBackoff.Ticks, _options.InitialBackoff.Ticks * factor)), _time, cancellationToken).ConfigureAwait(false);
+                if (attempt == 1)
+                {
+                    LogReplyRetry(_handler.Site.Value, reply.Header.ItemId, ConnectionProblem.Describe(e, _options.Coordinator).Message);
+                }
+
+                // At most a minute between attempts: the round's deadline is the limit that matters here.
+                TimeSpan delay = _pushBackoff.Next();
+                await Task.Delay(delay < TimeSpan.FromMinutes(1) ? delay : TimeSpan.FromMinutes(1), _time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -367,7 +470,7 @@ public sealed partial class SiteNode
             {
                 try
                 {
-                    await _client.HeartbeatAsync(new HeartbeatRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await Client.HeartbeatAsync(new HeartbeatRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is RpcException or IOException or HttpRequestException)
                 {
@@ -421,15 +524,15 @@ public sealed partial class SiteNode
     [LoggerMessage(Level = LogLevel.Information, Message = "site {Site}: connected to the coordinator")]
     private partial void LogConnected(string site);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: the coordinator closed the work stream")]
-    private partial void LogStreamEnded(string site);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: not connected ({Code}): {Reason}; retrying with backoff (next in {Seconds:0.#} s; this is logged again only when the reason changes)")]
+    private partial void LogProblem(string site, string code, string reason, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: connection lost ({Reason}); reconnecting")]
-    private partial void LogConnectionLost(string site, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "site {Site}: reconnecting on a new connection (renewed certificate)")]
+    private partial void LogSwitched(string site);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: reply {Item} refused by the coordinator: {Reason}")]
     private partial void LogReplyRefused(string site, string item, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: could not push reply {Item} (attempt {Attempt}): {Reason}")]
-    private partial void LogReplyRetry(string site, string item, int attempt, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: could not push reply {Item}: {Reason}; retrying with backoff")]
+    private partial void LogReplyRetry(string site, string item, string reason);
 }

@@ -48,6 +48,7 @@ internal sealed class GrpcSiteTransport : ISiteTransport
         _log = log;
         _defaultDeadline = defaultDeadline;
         _metrics = metrics;
+        Claims = new Coordinator.NodeClaims(time);
         _jobs[string.Empty] = new JobSession(this, string.Empty, string.Empty, roster); // lives as long as the transport
     }
 
@@ -56,6 +57,9 @@ internal sealed class GrpcSiteTransport : ISiteTransport
 
     /// <summary>The sites with an open work stream now.</summary>
     public IReadOnlyList<SiteId> Connected => [.. _links.Where(l => l.Value.IsOpen).Select(l => l.Key).OrderBy(s => s.Value, StringComparer.Ordinal)];
+
+    /// <summary>Which node process holds each site's work stream (a second node with the same identity is refused).</summary>
+    internal Coordinator.NodeClaims Claims { get; }
 
     /// <summary>The ids of the jobs begun and not yet ended, in order.</summary>
     public IReadOnlyList<string> ActiveJobs => [.. _jobs.Keys.Where(k => k.Length > 0).Order(StringComparer.Ordinal)];

@@ -39,8 +39,37 @@ public sealed class InitScriptTests(RenderedOverlays overlays) : IClassFixture<R
         ProcessResult result = await box.RunAsync(EnrollScript());
 
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Null(box.RecordedArguments());
+        Assert.Equal(["node", "check-identity", "--identity", box.Path("state/identity")], box.RecordedArguments()!);
         Assert.Equal("certificate", await File.ReadAllTextAsync(box.Path("state/identity/site.crt.pem"), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Enroll_ExpiredCertificate_IsMovedAsideAndTheSiteEnrollsAgain()
+    {
+        using Sandbox box = new(checkExitCode: 3);
+        box.Write("state/identity/site.crt.pem", "expired certificate");
+        box.Write("secrets/enrollment-token", "tok-new-0123456789\n");
+        ProcessResult result = await box.RunAsync(EnrollScript());
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(["node", "enroll", "--coordinator", Url, "--token", "tok-new-0123456789", "--out", box.Path("state/identity")], box.RecordedArguments()!);
+        string aside = Assert.Single(Directory.GetDirectories(box.Path("state"), "identity.expired-*"));
+        Assert.Equal("expired certificate", await File.ReadAllTextAsync(Path.Combine(aside, "site.crt.pem"), TestContext.Current.CancellationToken));
+        Assert.False(File.Exists(box.Path("state/identity/site.crt.pem")));
+    }
+
+    [Fact]
+    public async Task Enroll_UnreadableIdentity_IsNotEnrolledOver()
+    {
+        using Sandbox box = new(checkExitCode: 2);
+        box.Write("state/identity/site.crt.pem", "garbage");
+        box.Write("secrets/enrollment-token", "tok-new-0123456789");
+        ProcessResult result = await box.RunAsync(EnrollScript());
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("not enrolling over it", result.Error, StringComparison.Ordinal);
+        Assert.Equal("check-identity", box.RecordedArguments()![1]);
+        Assert.Equal("garbage", await File.ReadAllTextAsync(box.Path("state/identity/site.crt.pem"), TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -103,12 +132,14 @@ public sealed class InitScriptTests(RenderedOverlays overlays) : IClassFixture<R
     {
         private readonly TempDirectory _temp = new();
 
-        public Sandbox()
+        /// <param name="checkExitCode">What the stand-in answers to `node check-identity` (0 valid, 3 expired, 2 unreadable).</param>
+        public Sandbox(int checkExitCode = 0)
         {
             Directory.CreateDirectory(Path("state"));
             Directory.CreateDirectory(Path("bin"));
             string fake = Path("bin/consortia");
-            File.WriteAllText(fake, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$FAKE_ARGS\"\n");
+            File.WriteAllText(fake, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$FAKE_ARGS\"\n"
+                + $"if [ \"$2\" = check-identity ]; then exit {checkExitCode}; fi\n");
             if (!OperatingSystem.IsWindows())
             {
                 File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

@@ -122,7 +122,11 @@ internal sealed class IdentityTestHost : IAsyncDisposable
                 // Runs after the site check, so it sees the site the check set.
                 services.AddGrpc().AddServiceOptions<SiteGatewayService>(o => o.Interceptors.Add<CallRecorder>());
             },
-            app => app.MapGrpcService<SiteGatewayService>(),
+            app =>
+            {
+                app.MapGrpcService<SiteGatewayService>();
+                identity.MapRenewal(app);
+            },
             host.SiteCalls);
         return host;
     }

@@ -57,9 +57,13 @@ public sealed class MutualTlsTests
         IssuedCertificate revoked = Assert.Single(host.Identity.Certificates(), c => c.Site == "hospital-1");
         Assert.Equal(IdentityTestHost.Start, revoked.RevokedAt);
 
-        // A new connection does not get past the handshake.
+        // A new connection is refused on its first call, with a message naming the revocation (a refused
+        // handshake would reach the node as an unreadable TLS error).
         using GrpcChannel fresh = Channel(host.SitesAddress, MutualTls.CreateSiteHandler(credentials, host.Time));
-        await AssertHandshakeRefusedAsync(fresh, host);
+        RpcException again = await Assert.ThrowsAsync<RpcException>(async () => await new SiteGateway.SiteGatewayClient(fresh).HeartbeatAsync(new HeartbeatRequest(), deadline: Deadline, cancellationToken: Cancel));
+        Assert.Equal(StatusCode.PermissionDenied, again.StatusCode);
+        Assert.Contains($"certificate {revoked.Serial} of site 'hospital-1' is revoked", again.Status.Detail, StringComparison.Ordinal);
+        Assert.Single(host.SiteCalls.Calls);
     }
 
     [Fact]

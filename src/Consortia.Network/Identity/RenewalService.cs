@@ -1,0 +1,48 @@
+using System.Security.Cryptography.X509Certificates;
+using Consortia.Federation;
+using Consortia.Network.Protos;
+using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Consortia.Network.Identity;
+
+/// <summary>
+/// The sites endpoint's renewal service: a site authenticated by its current certificate (mutual TLS, then the
+/// per-call check of <see cref="SiteIdentityInterceptor"/>) trades a CSR for a new key for a new certificate
+/// (<see cref="CoordinatorIdentity.Renew"/>). Refusals are logged and answered with the status they carry.
+/// </summary>
+internal sealed partial class RenewalService(CoordinatorIdentity identity, ILogger<RenewalService> logger) : CertificateRenewal.CertificateRenewalBase
+{
+    /// <inheritdoc />
+    public override Task<RenewReply> Renew(RenewRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        SiteId site = context.GetSiteIdentity();
+        X509Certificate2 current = context.GetHttpContext().Connection.ClientCertificate
+            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "a client certificate is required"));
+        try
+        {
+            using X509Certificate2 issued = identity.Renew(site, current, request.CsrPem);
+            DateTime notAfter = issued.NotAfter.ToUniversalTime();
+            LogRenewed(logger, site.Value, current.SerialNumber, issued.SerialNumber, notAfter);
+            return Task.FromResult(new RenewReply
+            {
+                CertificatePem = issued.ExportCertificatePem(),
+                CaCertificatePem = identity.Ca.ExportCertificatePem(),
+            });
+        }
+        catch (EnrollmentRefusedException e)
+        {
+            LogRefused(logger, site.Value, context.Peer, e.Message);
+            throw new RpcException(new Status(e.Status, e.Message));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "renewed site {Site}: certificate {Old} -> {New}, valid until {NotAfter:O}")]
+    private static partial void LogRenewed(ILogger logger, string site, string old, string @new, DateTime notAfter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "refused renewal for site {Site} from {Peer}: {Problem}")]
+    private static partial void LogRefused(ILogger logger, string site, string peer, string problem);
+}
