@@ -78,7 +78,7 @@ internal sealed class NetworkNamespaces : IAsyncDisposable
 
     public static async Task<NetworkNamespaces> CreateAsync(IReadOnlyList<string> sites)
     {
-        string prefix = "cns" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)[^4..] + "-";
+        string prefix = "cns" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture).PadLeft(4, '0')[^4..] + "-";
         NetworkNamespaces hosts = new(prefix, sites.Count);
         try
         {

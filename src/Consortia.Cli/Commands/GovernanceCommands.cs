@@ -152,7 +152,7 @@ internal static class GovernanceCommands
     {
         if (new[] { publicKeyPath, certificatePath, rosterPath }.Count(o => o is not null) > 1)
         {
-            stderr.WriteLine("error: give one of --public-key, --certificate or --roster");
+            stderr.WriteLine("error: give one of --public-key, --certificate or --roster, not two of them");
             return BadInput;
         }
 

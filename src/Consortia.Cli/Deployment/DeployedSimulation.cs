@@ -58,6 +58,8 @@ internal static class DeployedSimulation
         {
             Root = Path.Combine(Path.GetTempPath(), "consortia-grpc-" + Guid.NewGuid().ToString("N")),
             ConsortiumName = job.Consortium ?? job.Name,
+            RosterSites = [.. data.Sites.Select(s => s.Name)], // the sites' own trust anchor for secure aggregation
+            RosterConsortium = job.Consortium ?? job.Name,
             DeleteRootOnDispose = true,
         };
         await using LocalConsortium consortium = await LocalConsortium.ProvisionAsync(options, cancellationToken).ConfigureAwait(false);

@@ -18,6 +18,7 @@ internal sealed class LocalConsortium : IAsyncDisposable
 {
     private readonly List<ConsortiaProcess> _processes = [];
     private readonly LocalConsortiumOptions _options;
+    private Governance.Roster.ConsortiumRoster? _roster; // built once, when the first node starts
 
     private LocalConsortium(LocalConsortiumOptions options)
     {
@@ -205,6 +206,7 @@ internal sealed class LocalConsortium : IAsyncDisposable
         }
 
         await File.WriteAllTextAsync(config, string.Join('\n', lines) + "\n", cancellationToken).ConfigureAwait(false);
+        AcceptRoster(site.Name);
         ConsortiaProcess node = Start(site.Name, ["node", "run", "--config", config], site.Wrapper);
         Nodes[site.Name] = node;
         await node.WaitForLineAsync(l => l.Contains("connected to the coordinator", StringComparison.Ordinal), _options.CommandTimeout, "saying it connected", cancellationToken).ConfigureAwait(false);
@@ -213,6 +215,41 @@ internal sealed class LocalConsortium : IAsyncDisposable
 
     /// <summary>The folder of a site (identity/, state/, site.yaml).</summary>
     public string SiteFolder(string site) => Path.Combine(Root, "sites", site);
+
+    /// <summary>
+    /// Before a node first starts, makes it accept the consortium roster (<see cref="LocalConsortiumOptions.RosterSites"/>):
+    /// every member's long-term key is created in its state folder (the node loads it when it runs) and the roster of
+    /// all of them is accepted into this node's state and ledger, as the sites' officers would with
+    /// <c>consortia roster join|add|accept</c>.
+    /// </summary>
+    private void AcceptRoster(string site)
+    {
+        if (_options.RosterSites.Count == 0 || !_options.RosterSites.Contains(site))
+        {
+            return;
+        }
+
+        _roster ??= _options.RosterSites.Aggregate(Governance.Roster.ConsortiumRoster.Empty(_options.RosterConsortium), (roster, member) =>
+        {
+            using Governance.Audit.EcdsaLedgerSigner key = SiteKey(member);
+            return roster.With(Governance.Roster.ConsortiumRoster.Join(_options.RosterConsortium, member, key));
+        });
+        Network.Node.RosterStore store = new(StateFolder(site));
+        if (store.Accepted()?.Sha256 == _roster.Sha256)
+        {
+            return;
+        }
+
+        using Governance.Audit.EcdsaLedgerSigner signer = SiteKey(site);
+        using Governance.Audit.AuditLedger ledger = Governance.Audit.AuditLedger.Open(
+            Path.Combine(StateFolder(site), "ledger.db"), site, Governance.Audit.LedgerRole.Site, signer, TimeProvider.System);
+        store.Accept(_roster, ledger);
+    }
+
+    private string StateFolder(string site) => Directory.CreateDirectory(Path.Combine(SiteFolder(site), "state")).FullName;
+
+    private Governance.Audit.EcdsaLedgerSigner SiteKey(string site) =>
+        Governance.Audit.EcdsaLedgerSigner.LoadOrCreate(Path.Combine(StateFolder(site), "ledger.key.pem"), Path.Combine(StateFolder(site), "ledger.pub.pem"));
 
     /// <summary>Runs <c>consortia token create</c> and returns the token.</summary>
     /// <exception cref="LocalDeploymentException">The command failed.</exception>

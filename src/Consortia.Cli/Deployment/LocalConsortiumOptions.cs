@@ -9,6 +9,16 @@ internal sealed record LocalConsortiumOptions
     /// <summary>The consortium's name (in its CA certificate).</summary>
     public string ConsortiumName { get; init; } = "local";
 
+    /// <summary>
+    /// The member sites of the consortium roster every node accepts before it starts (their keys are made in their
+    /// state folders, as <c>consortia roster join|add|accept</c> would); empty for no roster, in which case nodes refuse
+    /// secure aggregation as a real node without an accepted roster does.
+    /// </summary>
+    public IReadOnlyList<string> RosterSites { get; init; } = [];
+
+    /// <summary>The consortium the roster is for (the jobs' <c>consortium:</c>).</summary>
+    public string RosterConsortium { get; init; } = "heart-consortium";
+
     /// <summary>The coordinator's host name or address; its certificate is issued for it.</summary>
     public string CoordinatorHost { get; init; } = "127.0.0.1";
 

@@ -91,9 +91,12 @@ public sealed class SimulateResumeTests
     /// <summary>
     /// Every entry of a ledger but its signature and the hashes that chain over the writer's (fresh) key: sequence, time,
     /// writer, type, payload; with <paramref name="masked"/>, update hashes are blanked (masked inputs are random by design).
+    /// Run ids are blanked too: every submission of a job gets its own (two folders are two runs by design).
     /// </summary>
     private static IReadOnlyList<string> Contents(string ledger, bool masked = false) =>
-        [.. LedgerReader.Read(ledger).Entries.Select(e => $"{e.Sequence} {e.Timestamp:O} {e.WriterId} {e.Type} {(masked ? s_updateHash.Replace(e.Payload, "\"update_sha256\":\"masked\"") : e.Payload)}")];
+        [.. LedgerReader.Read(ledger).Entries.Select(e => $"{e.Sequence} {e.Timestamp:O} {e.WriterId} {e.Type} {s_runId.Replace(masked ? s_updateHash.Replace(e.Payload, "\"update_sha256\":\"masked\"") : e.Payload, "\"run_id\":\"run\"")}")];
+
+    private static readonly System.Text.RegularExpressions.Regex s_runId = new("\"run_id\":\"[0-9a-f]+\"", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
 
     private static readonly System.Text.RegularExpressions.Regex s_updateHash = new("\"update_sha256\":\"[0-9a-f]+\"", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
 }

@@ -170,7 +170,7 @@ public sealed class GovernanceCommandsTests : IClassFixture<GovernanceCliFixture
             "--public-key", _fixture.KeyPem("cleveland"), "--certificate", _fixture.KeyPem("cleveland"));
 
         Assert.Equal(2, code);
-        Assert.Contains("not both", error, StringComparison.Ordinal);
+        Assert.Contains("not two of them", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class SecAggBenchCommandTests
         using JsonDocument json = JsonDocument.Parse(output);
         JsonElement root = json.RootElement;
         Assert.Equal(
-            ["sites", "dim", "dropout", "neighbours", "sum_correct", "client_ms", "server_ms", "secagg_round_ms", "plain_round_ms", "client_bytes", "mask_bytes_per_s", "cipher_bytes_per_s"],
+            ["sites", "dim", "dropout", "neighbours", "mode", "sum_correct", "client_ms", "server_ms", "secagg_round_ms", "plain_round_ms", "client_bytes", "mask_bytes_per_s", "cipher_bytes_per_s"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(6, root.GetProperty("sites").GetInt32());
         Assert.Equal(500, root.GetProperty("dim").GetInt32());

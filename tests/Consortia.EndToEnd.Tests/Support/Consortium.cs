@@ -67,6 +67,8 @@ internal sealed class Consortium : IAsyncDisposable
             {
                 Root = root.Path,
                 ConsortiumName = "e2e-heart",
+                RosterSites = ["cleveland", "hungarian", "switzerland", "va"], // the four hospitals accept one roster
+                RosterConsortium = "heart-consortium",
                 CoordinatorHost = coordinatorHost,
                 ExtraHosts = [.. extraHosts ?? []],
                 CoordinatorWrapper = Wrapper(coordinatorNetns) ?? [],
