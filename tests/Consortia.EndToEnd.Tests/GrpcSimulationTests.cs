@@ -87,7 +87,7 @@ public sealed class GrpcSimulationTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("over gRPC", result.Error, StringComparison.Ordinal);
         Assert.Contains("refused after 0/", result.Error, StringComparison.Ordinal); // every site refused: the job ends refused
-        Assert.Contains("refused (dp-required)", result.Error, StringComparison.Ordinal);
+        Assert.Contains("(dp-required)", result.Error, StringComparison.Ordinal); // each site named with its rule
         Assert.Empty(result.Output);
         Assert.Empty(ProcessesMentioning(tmp));
         Assert.Empty(Directory.GetFileSystemEntries(tmp, "consortia-grpc-*"));
