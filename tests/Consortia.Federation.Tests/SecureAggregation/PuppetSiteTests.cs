@@ -181,7 +181,7 @@ public sealed class PuppetSiteTests : IDisposable
         JobDefinition job = TestSites.Job(s_spec, 8, [MetricKind.Accuracy], _data.Sites[0].Train.FeatureNames) with
         {
             Consortium = "heart",
-            Engine = new RoundEngineOptions { MinimumParticipants = minimum },
+            Engine = new RoundEngineOptions { MinimumParticipants = minimum, SecureAggregation = new SecureAggregationSettings() }, // the job the site accepted uses secure aggregation
         };
         SitePolicy accepting = MeasurementPolicy.Accepting(job.Describe()).Policy!; // not null: Accepting builds a policy
         return new SiteBuilder
@@ -201,7 +201,7 @@ public sealed class PuppetSiteTests : IDisposable
 
     private static SecAggSessionOptions Session(string[] participants, int threshold) => new()
     {
-        JobId = "test-job",
+        JobId = new RoundEngineOptions().JobName, // the accepted job's, as the task guard requires
         RoundNumber = s_round.Value,
         Participants = [.. participants.Order(StringComparer.Ordinal)],
         VectorLength = s_spec.CreateLayout().Length + 2,
@@ -212,7 +212,7 @@ public sealed class PuppetSiteTests : IDisposable
     private TrainTask Train(SecAggSessionOptions session) =>
         new(new SiteId(Victim), s_round, new ParameterVector(s_spec.CreateLayout()), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 2 }, null,
             new SecureTrainingSession(session, new FixedPointOptions { ClipRange = 1000, MaxSummands = session.ParticipantCount }, Index(session, Victim), ControlVariates: false))
-        { Participants = session.ParticipantCount };
+        { Participants = session.ParticipantCount, JobSha256 = TestSites.JobSha256 };
 
     private static int Index(SecAggSessionOptions session, string site) => session.Participants.ToList().IndexOf(site) + 1;
 

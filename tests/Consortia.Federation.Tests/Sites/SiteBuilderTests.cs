@@ -110,7 +110,7 @@ public sealed class SiteBuilderTests
             Randomness = SiteRandomness.Seeded(new RandomSource(1)), Time = time, Policy = policy, Budget = budget,
         }.Build();
         TrainTask Train(SiteAgent agent, string name, int round) =>
-            new(agent.Site, new RoundNumber(round), new ParameterVector(s_spec.CreateLayout()), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 2 }, Dp: Dp(name)) { Participants = 4 };
+            new(agent.Site, new RoundNumber(round), new ParameterVector(s_spec.CreateLayout()), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 2 }, Dp: Dp(name)) { Participants = 4, JobSha256 = Job(name).ContentSha256 };
 
         using SiteAgent first = Agent("first");
         Assert.IsType<TrainingCompleted>(await first.HandleAsync(Train(first, "first", 1), TestContext.Current.CancellationToken));
@@ -136,7 +136,7 @@ public sealed class SiteBuilderTests
         }.Build();
 
         Refused refused = Assert.IsType<Refused>(await agent.HandleAsync(
-            new TrainTask(agent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 2 }, Dp: dp) { Participants = 4 },
+            new TrainTask(agent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 2 }, Dp: dp) { Participants = 4, JobSha256 = job.ContentSha256 },
             TestContext.Current.CancellationToken));
 
         Assert.Equal(PolicyRules.DpBudget, refused.Rule);

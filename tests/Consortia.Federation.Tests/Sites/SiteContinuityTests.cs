@@ -18,9 +18,11 @@ public sealed class SiteContinuityTests
 {
     private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 5, []);
 
+    private static JobDefinition JobOf(FederatedDataset data) => TestSites.Job(s_spec, 8, [MetricKind.Accuracy], data.Sites[0].Train.FeatureNames);
+
     private static SiteAgent Site(FederatedDataset data, SiteRandomness randomness, string? statePath)
     {
-        JobDefinition job = TestSites.Job(s_spec, 8, [MetricKind.Accuracy], data.Sites[0].Train.FeatureNames);
+        JobDefinition job = JobOf(data);
         return new SiteBuilder
         {
             Job = job, Site = new SiteId(data.Sites[0].Name), Train = data.Sites[0].Train, Test = data.Sites[0].Test, Task = data.Task,
@@ -30,7 +32,7 @@ public sealed class SiteContinuityTests
 
     private static TrainTask Scaffold(SiteAgent agent, int round, float serverControl) =>
         new(agent.Site, new RoundNumber(round), new ParameterVector(s_spec.CreateLayout()), new LocalTrainingOptions { BatchSize = 8, LocalSteps = 3 },
-            ControlVariate: new ParameterVector(s_spec.CreateLayout(), Enumerable.Repeat(serverControl, s_spec.CreateLayout().Length).ToArray())) { Participants = 4 };
+            ControlVariate: new ParameterVector(s_spec.CreateLayout(), Enumerable.Repeat(serverControl, s_spec.CreateLayout().Length).ToArray())) { Participants = 4, JobSha256 = JobOf(Some.ClassificationFederation()).ContentSha256 };
 
     private static async Task<float[]> TrainAsync(SiteAgent agent, TrainTask task)
     {

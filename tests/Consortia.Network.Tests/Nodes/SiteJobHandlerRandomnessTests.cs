@@ -37,7 +37,7 @@ public sealed class SiteJobHandlerRandomnessTests : IDisposable
         JobReadiness ready = await handler.PrepareJobAsync("job-1", job, TestContext.Current.CancellationToken);
         Assert.True(ready.Accepted, ready.Message);
         ParameterVector global = new(new Learning.Models.ModelSpec(Learning.Models.ModelKind.Logistic, ready.FeatureCount, []).CreateLayout());
-        TrainTask task = new(handler.Site, new RoundNumber(1), global, new LocalTrainingOptions { BatchSize = 4, LocalSteps = 10 }) { Participants = 4 };
+        TrainTask task = new(handler.Site, new RoundNumber(1), global, new LocalTrainingOptions { BatchSize = 4, LocalSteps = 10 }) { Participants = 4, JobSha256 = Consortia.Governance.Audit.Sha256Hex.OfText(job) };
         SiteReply reply = await handler.HandleAsync("job-1", task, TestContext.Current.CancellationToken);
         return [.. Assert.IsType<TrainingCompleted>(reply).Update.WeightedDelta.Values.ToArray()];
     }

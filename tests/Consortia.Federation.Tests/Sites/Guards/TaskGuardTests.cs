@@ -104,7 +104,11 @@ public sealed class TaskGuardTests : IDisposable
         Policy = new PolicyEvaluator(SitePolicyLoader.Parse(policyYaml, "site-policy.yaml")),
         Audit = ledger,
         RoundStatePath = statePath,
+        SigningKey = s_consortium.KeyOf(s_data.Sites[0].Name),
+        Roster = s_consortium.Roster, // the session's five participants, authenticated as in deployment
     }.Build();
+
+    private static readonly SimulatedConsortium s_consortium = SimulatedConsortium.Create(Plain().Consortium, ["site0", "site1", "site2", "site3", "site4"]);
 
     private static TrainTask Train(SiteAgent agent, JobDefinition job, int round = 1, int participants = 5, SecureTrainingSession? session = null, SiteDpSettings? dp = null) =>
         new(agent.Site, new RoundNumber(round), new ParameterVector(s_spec.CreateLayout()), s_training, SecureSession: session, Dp: dp)
@@ -123,7 +127,8 @@ public sealed class TaskGuardTests : IDisposable
             RoundNumber = round,
             Participants = [agent.Site.Value, "site1", "site2", "site3", "site4"], // sorted, the site first
             VectorLength = SecureUpdateLayout.Length(s_spec.CreateLayout().Length, controlVariates: false),
-            Threshold = 3,
+            Threshold = 5, // at least the strict policy's minimum sites per aggregate
+            SecurityMode = SecAggSecurityMode.MaliciousServer,
         },
         new FixedPointOptions { ClipRange = 100, MaxSummands = 5 },
         Participant: 1,
