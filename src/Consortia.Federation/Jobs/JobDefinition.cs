@@ -110,7 +110,7 @@ public sealed record JobDefinition
         Governance.Policies.DpDescriptor? dp = Engine.Dp is { } d
             ? new Governance.Policies.DpDescriptor(Governance.Policies.DpMode.SampleLevel, d.Options.TargetEpsilon ?? double.PositiveInfinity, d.Options.Delta)
             : ClientDp is { } c
-                ? new Governance.Policies.DpDescriptor(Governance.Policies.DpMode.ClientLevel, c.Options.TargetEpsilon ?? double.PositiveInfinity, c.Options.Delta) { CentralNoise = !c.IsDistributed }
+                ? new Governance.Policies.DpDescriptor(Governance.Policies.DpMode.ClientLevel, c.Options.TargetEpsilon ?? (c.Options.NoiseMultiplier is double z ? Privacy.ClientLevel.ClientLevelAccounting.Epsilon(z, c.TotalRounds, c.Options.Delta).Epsilon : double.PositiveInfinity), c.Options.Delta) { CentralNoise = !c.IsDistributed }
                 : null;
         string model = ModelKind switch { ModelKind.Logistic => "logistic", ModelKind.Mlp => "mlp", _ => "cox" };
         return new Governance.Policies.JobDescriptor(

@@ -71,14 +71,14 @@ public sealed class PuppetSiteTests : IDisposable
         foreach (SecAggServerMessage message in open.Messages)
         {
             SecAggClientMessage reply = message.Recipient.Value == self
-                ? Assert.IsType<SecAggReplied>(await victim.HandleAsync(new SecAggTask(new SiteId(Victim), s_round, message), TestContext.Current.CancellationToken)).Message
+                ? Assert.IsType<SecAggReplied>(await victim.HandleAsync(new SecAggTask(new SiteId(Victim), s_round, message) { JobSha256 = TestSites.JobSha256 }, TestContext.Current.CancellationToken)).Message
                 : Assert.IsType<ClientStep.Reply>(puppets.Single(p => p.Self == message.Recipient).Handle(message)).Message;
             sent.Add(reply);
             Assert.True(server.TryAccept(reply, out _));
         }
 
         ServerStep.Send roster = Assert.IsType<ServerStep.Send>(server.Advance());
-        SiteReply answer = await victim.HandleAsync(new SecAggTask(new SiteId(Victim), s_round, roster.Messages.Single(m => m.Recipient.Value == self)), TestContext.Current.CancellationToken);
+        SiteReply answer = await victim.HandleAsync(new SecAggTask(new SiteId(Victim), s_round, roster.Messages.Single(m => m.Recipient.Value == self)) { JobSha256 = TestSites.JobSha256 }, TestContext.Current.CancellationToken);
 
         Failed failed = Assert.IsType<Failed>(answer);
         Assert.Equal("secagg-aborted", failed.Code);
@@ -157,7 +157,7 @@ public sealed class PuppetSiteTests : IDisposable
             foreach (SecAggServerMessage message in send.Messages)
             {
                 SecAggClientMessage reply = message.Recipient.Value == self
-                    ? Assert.IsType<SecAggReplied>(await victim.HandleAsync(new SecAggTask(new SiteId(Victim), s_round, message), TestContext.Current.CancellationToken)).Message
+                    ? Assert.IsType<SecAggReplied>(await victim.HandleAsync(new SecAggTask(new SiteId(Victim), s_round, message) { JobSha256 = TestSites.JobSha256 }, TestContext.Current.CancellationToken)).Message
                     : Assert.IsType<ClientStep.Reply>(others.Single(c => c.Self == message.Recipient).Handle(message)).Message;
                 Assert.True(server.TryAccept(reply, out SecAggRejection? rejection), rejection?.ToString());
             }
@@ -167,7 +167,7 @@ public sealed class PuppetSiteTests : IDisposable
 
         ConsistencyRequest request = Assert.IsType<ConsistencyRequest>(Assert.IsType<ServerStep.Send>(step).Messages.Single(m => m.Recipient.Value == self));
         ConsistencyRequest shrunk = request with { Survivors = [.. request.Survivors.Where(s => s.Value == self || s.Value <= 3).Take(3)] };
-        Failed failed = Assert.IsType<Failed>(await victim.HandleAsync(new SecAggTask(new SiteId(Victim), s_round, shrunk), TestContext.Current.CancellationToken));
+        Failed failed = Assert.IsType<Failed>(await victim.HandleAsync(new SecAggTask(new SiteId(Victim), s_round, shrunk) { JobSha256 = TestSites.JobSha256 }, TestContext.Current.CancellationToken));
 
         Assert.Contains(nameof(SecAggError.InsufficientSurvivors), failed.Message, StringComparison.Ordinal);
         foreach (SecAggClient other in others)

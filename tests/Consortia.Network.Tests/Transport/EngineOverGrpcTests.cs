@@ -22,16 +22,39 @@ namespace Consortia.Network.Tests.Transport;
 /// of the in-process run, with plain updates, SCAFFOLD control variates and secure aggregation.
 /// </summary>
 [Trait("Category", "Slow")]
-public sealed class EngineOverGrpcTests
+public sealed class EngineOverGrpcTests : IDisposable
 {
+    private readonly TempDirectory _budgets = new();
+    private readonly List<Consortia.Privacy.Budget.PrivacyBudgetLedger> _ledgers = [];
+
+    public void Dispose()
+    {
+        _ledgers.ForEach(l => l.Dispose());
+        _budgets.Dispose();
+    }
+
+    // A site without a budget refuses DP work: each DP site gets a large one of its own.
+    private Consortia.Privacy.Budget.PrivacyBudgetLedger? Budget(ClientDpSettings? clientDp)
+    {
+        if (clientDp is null)
+        {
+            return null;
+        }
+
+        Consortia.Privacy.Budget.PrivacyBudgetLedger ledger = Consortia.Privacy.Budget.PrivacyBudgetLedger.Create(
+            new Consortia.Privacy.Budget.PrivacyBudgetLedgerOptions { Path = _budgets.File($"site-{_ledgers.Count}.db"), Budget = new Consortia.Privacy.Budget.LifetimeBudget(1e6, 1e-5) }, TimeProvider.System);
+        _ledgers.Add(ledger);
+        return ledger;
+    }
+
     private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 5, []);
     private static readonly LocalTrainingOptions s_training = new() { BatchSize = 8, LocalSteps = 5, Optimizer = new() { LearningRate = 0.1f } };
 
     private static readonly ClientDpSettings s_clientDp = new(new ClientLevelDpOptions { ClipNorm = 0.5, NoiseMultiplier = 0.3, Adaptive = new AdaptiveClippingOptions() }, "job", 3);
 
     // The sites accept the job their tasks will carry (client-level DP, secure aggregation): they refuse a task that differs.
-    private static SiteAgent[] Agents(FederatedDataset data, ClientDpSettings? clientDp, SecureAggregationSettings? secure) =>
-        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), job: j => j with { ClientDp = clientDp, Engine = j.Engine with { SecureAggregation = secure } });
+    private SiteAgent[] Agents(FederatedDataset data, ClientDpSettings? clientDp, SecureAggregationSettings? secure) =>
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), i => Budget(clientDp), job: j => j with { ClientDp = clientDp, Engine = j.Engine with { SecureAggregation = secure } });
 
     private static Task<JobResult> Run(ISiteTransport transport, IStrategy strategy, SecureAggregationSettings? secure) =>
         RunnerHarness.RunAsync(transport, strategy, new RoundEngineOptions { Rounds = 3, SecureAggregation = secure }, new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), 9, TestContext.Current.CancellationToken);

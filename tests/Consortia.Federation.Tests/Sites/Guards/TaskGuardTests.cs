@@ -82,8 +82,19 @@ public sealed class TaskGuardTests : IDisposable
         {schedule}
         """;
 
+    private readonly List<Privacy.Budget.PrivacyBudgetLedger> _budgets = [];
+
+    private Privacy.Budget.PrivacyBudgetLedger Budget()
+    {
+        Privacy.Budget.PrivacyBudgetLedger ledger = Privacy.Budget.PrivacyBudgetLedger.OpenOrCreate(
+            new Privacy.Budget.PrivacyBudgetLedgerOptions { Path = _dir.File($"budget-{_budgets.Count}.db"), Budget = new Privacy.Budget.LifetimeBudget(1e6, 1e-5) }, _time);
+        _budgets.Add(ledger);
+        return ledger;
+    }
+
     public void Dispose()
     {
+        _budgets.ForEach(b => b.Dispose());
         _signer.Dispose();
         _dir.Dispose();
     }
@@ -104,6 +115,7 @@ public sealed class TaskGuardTests : IDisposable
         Policy = new PolicyEvaluator(SitePolicyLoader.Parse(policyYaml, "site-policy.yaml")),
         Audit = ledger,
         RoundStatePath = statePath,
+        Budget = job.Engine.Dp is null && job.ClientDp is null ? null : Budget(), // a site without a budget refuses DP work
         SigningKey = s_consortium.KeyOf(s_data.Sites[0].Name),
         Roster = s_consortium.Roster, // the session's five participants, authenticated as in deployment
     }.Build();

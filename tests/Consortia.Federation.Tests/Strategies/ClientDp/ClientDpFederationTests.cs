@@ -71,8 +71,10 @@ public sealed class ClientDpFederationTests : IDisposable
         SiteReply plain = await plainAgent.HandleAsync(new TrainTask(plainAgent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), s_training) { Participants = 4, JobSha256 = TestSites.JobSha256 }, TestContext.Current.CancellationToken);
         SiteReply reply = await dpAgent.HandleAsync(Task(dpAgent.Site, 1, new ClientDpRound("job", clip, true, 1.0, 1.0, 1e-5)), TestContext.Current.CancellationToken);
 
-        SiteUpdate update = Assert.IsType<TrainingCompleted>(reply).Update;
-        SiteUpdate reference = Assert.IsType<TrainingCompleted>(plain).Update;
+        Assert.True(reply is TrainingCompleted, reply.ToString());
+        Assert.True(plain is TrainingCompleted, plain.ToString());
+        SiteUpdate update = ((TrainingCompleted)reply).Update;
+        SiteUpdate reference = ((TrainingCompleted)plain).Update;
         double rawNorm = L2Clipping.Norm(reference.WeightedDelta.Values) / reference.Weight; // the unweighted delta's norm
         Assert.Equal(1.0, update.Weight);
         Assert.True(L2Clipping.Norm(update.WeightedDelta.Values) <= clip);
