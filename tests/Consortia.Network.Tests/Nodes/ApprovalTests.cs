@@ -40,9 +40,7 @@ public sealed class ApprovalTests
         Assert.Equal("awaiting-approval", first.Code);
         Assert.Contains("consortia node approve run-17", first.Message, StringComparison.Ordinal);
         Assert.Equal("awaiting-approval", again.Code);
-        await Task.WhenAll(handler.ApprovalNotifications).WaitAsync(TimeSpan.FromSeconds(30), Cancel);
-        Assert.Equal(2, handler.ApprovalNotifications.Count); // once, not at every ask: one command, one webhook
-        Assert.Equal("run-17 heart-disease-fedavg-secagg hospital-1", (await File.ReadAllTextAsync(dir.Combine("notified.txt"), Cancel)).Trim());
+        // The webhook is answered first: the node's POST waits for the response before its notification completes.
         HttpListenerContext request = await posted.WaitAsync(TimeSpan.FromSeconds(30), Cancel);
         using (JsonDocument body = await JsonDocument.ParseAsync(request.Request.InputStream, cancellationToken: Cancel))
         {
@@ -51,6 +49,9 @@ public sealed class ApprovalTests
         }
 
         request.Response.Close();
+        await Task.WhenAll(handler.ApprovalNotifications).WaitAsync(TimeSpan.FromSeconds(30), Cancel);
+        Assert.Equal(2, handler.ApprovalNotifications.Count); // once, not at every ask: one command, one webhook
+        Assert.Equal("run-17 heart-disease-fedavg-secagg hospital-1", (await File.ReadAllTextAsync(dir.Combine("notified.txt"), Cancel)).Trim());
 
         // The officer approves (another process: it writes the state folder only); the node takes the job next time.
         JobApprovals book = new(config.State);
