@@ -98,7 +98,14 @@ public sealed class GrpcSimulationTests
     {
         using TempDirectory temp = new();
         string tmp = Directory.CreateDirectory(temp.File("tmp")).FullName;
-        string job = RepositoryPaths.Combine("examples", "heart-disease", "fedavg-policed.yaml");
+        // Many rounds, so that the job is still running when the interrupt arrives however fast the machine is.
+        string job = temp.File("long.yaml");
+        string text = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "fedavg-policed.yaml"), TestContext.Current.CancellationToken))
+            .Replace("rounds: 15 ", "rounds: 5000 ", StringComparison.Ordinal)
+            .Replace("path: ../../data/fed-heart-disease", $"path: {RepositoryPaths.Combine("data", "fed-heart-disease")}", StringComparison.Ordinal)
+            .Replace("default: ../policies/heart-consortium-site.yaml", $"default: {RepositoryPaths.Combine("examples", "policies", "heart-consortium-site.yaml")}", StringComparison.Ordinal);
+        Assert.Contains("rounds: 5000", text, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(job, text, TestContext.Current.CancellationToken);
         await using ConsortiaProcess simulate = ConsortiaProcess.Start(
             "simulate", ["simulate", job, "--transport", "grpc"], temp.Path, environment: new Dictionary<string, string> { ["TMPDIR"] = tmp + "/" });
         await simulate.WaitForLineAsync(l => l.StartsWith("round 2/", StringComparison.Ordinal), s_timeout, "printing round 2", TestContext.Current.CancellationToken);
