@@ -2,11 +2,15 @@ using System.Globalization;
 using Consortia.Data;
 using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
+using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies;
 using Consortia.Federation.Transport;
 using Consortia.Learning;
 using Consortia.Learning.Models;
+using Consortia.Governance.Roster;
+using Consortia.SecureAggregation.Protocol;
+using Consortia.SecureAggregation.Quantization;
 
 namespace Consortia.Federation.RedTeam;
 
@@ -23,7 +27,7 @@ namespace Consortia.Federation.RedTeam;
 /// the attacker tries to recover). With <c>unprotected</c> the sites run without their protections against the
 /// coordinator (<see cref="SiteProtections.None"/>), a configuration that exists only here, so the suite can fail.
 /// </remarks>
-public static class CoordinatorRedTeam
+public static partial class CoordinatorRedTeam
 {
     private const string Columns = "[age, sex, cp, trestbps, chol, fbs, restecg, thalach, exang, oldpeak, target]";
 
@@ -46,6 +50,9 @@ public static class CoordinatorRedTeam
                 await RepeatedRoundAsync(arena, cancellationToken).ConfigureAwait(false),
                 await EvaluationOutsidePolicyAsync(arena, cancellationToken).ConfigureAwait(false),
                 await PublicSamplingAsync(arena, cancellationToken).ConfigureAwait(false),
+                await PuppetAsync(arena, cancellationToken).ConfigureAwait(false),
+                await ThresholdAsync(arena, cancellationToken).ConfigureAwait(false),
+                await HostileIndexAsync(arena, cancellationToken).ConfigureAwait(false),
             ];
             return new RedTeamReport(unprotected ? "unprotected" : "protected", outcomes);
         }
@@ -218,6 +225,43 @@ public static class CoordinatorRedTeam
 
         private FederatedDataset? _dataset;
 
+        /// <summary>Whether the victims run without their protections (the <c>--unprotected</c> run).</summary>
+        public bool IsWeakened => protections != SiteProtections.All;
+
+        /// <summary>A secure-aggregation session of round 1 as the coordinator would open it, with the attacker's threshold.</summary>
+        public SecureTrainingSession Secure(JobDefinition job, string[] participants, int threshold, string site, SecAggSecurityMode mode = SecAggSecurityMode.MaliciousServer)
+        {
+            SecureAggregationSettings settings = job.Engine.SecureAggregation ?? throw new InvalidOperationException("The red team's job has no secure aggregation.");
+            SecAggSessionOptions session = new()
+            {
+                JobId = job.Engine.JobName,
+                RoundNumber = 1,
+                Participants = participants,
+                VectorLength = SecureUpdateLayout.Length(Initial(job).Length, controlVariates: false),
+                Threshold = threshold,
+                SecurityMode = mode,
+                MinimumAggregateSize = 3,
+            };
+            FixedPointOptions quantization = new() { ClipRange = settings.ClipRange, MaxSummands = participants.Length };
+            return new SecureTrainingSession(session, quantization, Array.IndexOf(participants, site) + 1, ControlVariates: false);
+        }
+
+        /// <summary>The training task of round 1 that opens <paramref name="secure"/> at <paramref name="site"/>.</summary>
+        public TrainTask Train(JobDefinition job, SiteId site, SecureTrainingSession secure) =>
+            new(site, new RoundNumber(1), Initial(job), job.Training, null, secure, job.Engine.Dp) { Participants = secure.Session.ParticipantCount, JobSha256 = job.ContentSha256 };
+
+        /// <summary>Ground truth, for grading only: <paramref name="site"/>'s round-1 update, from a twin that sends it in the clear.</summary>
+        public async Task<SiteUpdate> TruthAsync(JobDefinition job, SiteId site, CancellationToken cancellationToken)
+        {
+            JobDefinition twinJob = Job(job.Name["redteam-".Length..], privacy: string.Empty);
+            using Victims twins = Sites(twinJob, PermissivePolicy);
+            SiteAgent twin = twins.Agents.Single(a => a.Site == site);
+            TrainTask plain = new(site, new RoundNumber(1), Initial(job), job.Training) { Participants = twins.Agents.Length, JobSha256 = twinJob.ContentSha256 };
+            return await twin.HandleAsync(plain, cancellationToken).ConfigureAwait(false) is TrainingCompleted truth
+                ? truth.Update
+                : throw new InvalidOperationException("The red team's reference site did not train.");
+        }
+
         public JobDefinition Job(string name, string privacy)
         {
             string text = $"""
@@ -257,7 +301,13 @@ public static class CoordinatorRedTeam
             return initial;
         }
 
-        public Victims Sites(JobDefinition job, string policy, SiteProtections? protectionsOverride = null)
+        /// <summary>The victims of one attack, each with its own signing key and the roster of all of them.</summary>
+        /// <param name="job">The job they accepted.</param>
+        /// <param name="policy"><see cref="StrictPolicy"/> or <see cref="PermissivePolicy"/>.</param>
+        /// <param name="protectionsOverride">Other protections than the run's.</param>
+        /// <param name="pushed">Roster entries the coordinator pushes (its puppets): only a site without
+        /// <see cref="SiteProtections.AuthenticatedSecureAggregation"/> takes them, as it trusted identities the coordinator's CA issued.</param>
+        public Victims Sites(JobDefinition job, string policy, SiteProtections? protectionsOverride = null, IEnumerable<RosterMember>? pushed = null)
         {
             SiteProtections effective = protectionsOverride ?? protections;
             string policyPath = Path.Combine(folder, policy + ".yaml");
@@ -279,9 +329,9 @@ public static class CoordinatorRedTeam
                 Policy = evaluator,
                 Budget = Budget(job, evaluator, site.Name, owned),
                 SigningKey = consortium.KeyOf(site.Name), // the victims' own keys and roster: the attacker holds neither
-                Roster = consortium.Roster,
+                Roster = effective.HasFlag(SiteProtections.AuthenticatedSecureAggregation) ? consortium.Roster : (pushed ?? []).Aggregate(consortium.Roster, (r, m) => r.With(m)),
                 Protections = effective,
-            }.Build())], owned);
+            }.Build())], consortium.Roster, owned);
         }
 
         /// <summary>A DP job needs each site's budget ledger (the policy's lifetime ε); a fresh one per attack.</summary>
@@ -330,9 +380,13 @@ public static class CoordinatorRedTeam
     }
 
     /// <summary>The victim sites of one attack.</summary>
-    private sealed class Victims(SiteAgent[] agents, IReadOnlyList<IDisposable> owned) : IDisposable
+    private sealed class Victims(SiteAgent[] agents, ConsortiumRoster roster, IReadOnlyList<IDisposable> owned) : IDisposable
     {
-        public SiteAgent[] Agents { get; } = agents;
+        /// <summary>The sites, in the ordinal order of their names (the order of a session's participants).</summary>
+        public SiteAgent[] Agents { get; } = [.. agents.OrderBy(a => a.Site.Value, StringComparer.Ordinal)];
+
+        /// <summary>The roster the sites joined (every site's key, nobody else's).</summary>
+        public ConsortiumRoster Roster { get; } = roster;
 
         public void Dispose()
         {
