@@ -31,6 +31,65 @@ public static partial class CoordinatorRedTeam
 {
     private const string Columns = "[age, sex, cp, trestbps, chol, fbs, restecg, thalach, exang, oldpeak, target]";
 
+    /// <summary>Secure aggregation, as a job file's <c>privacy:</c> section (the victims' jobs that use it).</summary>
+    public const string SecureAggregationSection = "privacy:\n  secure_aggregation:\n    clip_range: 100\n    dropout: 0.25\n";
+
+    /// <summary>The job file of an attack: logistic regression on the heart-disease data, FedAvg, seed 42, at least 3 participants.</summary>
+    /// <param name="name">The attack's short name (the job is <c>redteam-NAME</c>).</param>
+    /// <param name="heartDiseaseData">The heart-disease folder.</param>
+    /// <param name="privacy">The job's <c>privacy:</c> section, e.g. <see cref="SecureAggregationSection"/>, or empty.</param>
+    /// <returns>The YAML text.</returns>
+    public static string JobText(string name, string heartDiseaseData, string privacy) => $"""
+        version: 1
+        name: redteam-{name}
+        consortium: heart-consortium
+        owner: redteam@coordinator.example.org
+        seed: 42
+        data:
+          format: flamby-heart-disease
+          path: {heartDiseaseData}
+          columns: {Columns}
+        model:
+          kind: logistic
+        training:
+          rounds: 3
+          local_steps: 20
+          batch_size: 8
+          min_participants: 3
+          optimizer:
+            kind: sgd
+            learning_rate: 0.05
+        strategy:
+          kind: fedavg
+
+        """ + privacy;
+
+    /// <summary>A victim hospital's policy file.</summary>
+    /// <param name="strict"><see langword="true"/>: secure aggregation over at least three sites, never a plain update; <see langword="false"/>: plain updates allowed.</param>
+    /// <returns>The YAML text.</returns>
+    public static string PolicyText(bool strict) => $"""
+        version: 1
+        consortia: [heart-consortium]
+        owners: [redteam@coordinator.example.org]
+        models: [logistic]
+        strategies: [fedavg]
+        protections:
+          secure_aggregation: {(strict ? "true" : "false")}
+          min_sites_per_aggregate: {(strict ? 3 : 1)}
+          differential_privacy:
+            required: false
+            epsilon_ceiling_per_job: 8.0
+            lifetime_epsilon_budget: 1000.0
+            delta: 1.0e-5
+        outputs:
+          masked_updates: true
+          plain_updates: {(strict ? "false" : "true")}
+          aggregate_metrics: true
+          min_cell_count: 10
+        columns: {Columns}
+
+        """;
+
     /// <summary>Runs every attack.</summary>
     /// <param name="heartDiseaseData">The FLamby heart-disease folder (the four UCI files), e.g. <c>data/fed-heart-disease</c>.</param>
     /// <param name="unprotected">Whether to attack the weakened configuration instead of the product as shipped.</param>
@@ -73,13 +132,7 @@ public static partial class CoordinatorRedTeam
         JobDefinition job = arena.Job("downgrade", Arena.SecureAggregation);
         using Victims sites = arena.Sites(job, Arena.StrictPolicy);
         SiteAgent victim = sites.Agents[0];
-        TrainTask stripped = new(victim.Site, new RoundNumber(1), arena.Initial(job), job.Training) { Participants = 5, JobSha256 = job.ContentSha256 };
-        return await victim.HandleAsync(stripped, cancellationToken).ConfigureAwait(false) switch
-        {
-            TrainingCompleted done => new AttackOutcome(Name, false, Invariant($"site {victim.Site} returned its raw update ({done.Update.WeightedDelta.Length} values, ‖Δ‖ = {Norm(done.Update.WeightedDelta.Values):G4}) to a task without the secure session its policy requires")),
-            Refused refused => new AttackOutcome(Name, true, $"site {victim.Site} refused the task (rule {refused.Rule}): {refused.Reason}"),
-            SiteReply other => new AttackOutcome(Name, true, $"site {victim.Site} did not train: {Describe(other)}"),
-        };
+        return GradeDowngrade(Name, await victim.HandleAsync(DowngradeTask(job, victim.Site, arena.Initial(job)), cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -209,12 +262,10 @@ public static partial class CoordinatorRedTeam
         _ => reply.GetType().Name,
     };
 
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
     /// <summary>The victim sites' world: the data, the jobs the coordinator writes and the policies the sites hold.</summary>
     private sealed class Arena(string data, string folder, SiteProtections protections)
     {
-        public const string SecureAggregation = "privacy:\n  secure_aggregation:\n    clip_range: 100\n    dropout: 0.25\n";
+        public const string SecureAggregation = SecureAggregationSection;
         public const string SampleLevelDp = "privacy:\n  dp:\n    mode: sample-level\n    epsilon: 8\n    delta: 1.0e-5\n    clip: 1.0\n";
 
         /// <summary>A hospital that requires secure aggregation over at least three sites and never sends a plain update.</summary>
@@ -229,22 +280,8 @@ public static partial class CoordinatorRedTeam
         public bool IsWeakened => protections != SiteProtections.All;
 
         /// <summary>A secure-aggregation session of round 1 as the coordinator would open it, with the attacker's threshold.</summary>
-        public SecureTrainingSession Secure(JobDefinition job, string[] participants, int threshold, string site, SecAggSecurityMode mode = SecAggSecurityMode.MaliciousServer)
-        {
-            SecureAggregationSettings settings = job.Engine.SecureAggregation ?? throw new InvalidOperationException("The red team's job has no secure aggregation.");
-            SecAggSessionOptions session = new()
-            {
-                JobId = job.Engine.JobName,
-                RoundNumber = 1,
-                Participants = participants,
-                VectorLength = SecureUpdateLayout.Length(Initial(job).Length, controlVariates: false),
-                Threshold = threshold,
-                SecurityMode = mode,
-                MinimumAggregateSize = 3,
-            };
-            FixedPointOptions quantization = new() { ClipRange = settings.ClipRange, MaxSummands = participants.Length };
-            return new SecureTrainingSession(session, quantization, Array.IndexOf(participants, site) + 1, ControlVariates: false);
-        }
+        public SecureTrainingSession Secure(JobDefinition job, string[] participants, int threshold, string site, SecAggSecurityMode mode = SecAggSecurityMode.MaliciousServer) =>
+            SecureSession(job, Initial(job).Length, participants, threshold, site, mode);
 
         /// <summary>The training task of round 1 that opens <paramref name="secure"/> at <paramref name="site"/>.</summary>
         public TrainTask Train(JobDefinition job, SiteId site, SecureTrainingSession secure) =>
@@ -262,34 +299,8 @@ public static partial class CoordinatorRedTeam
                 : throw new InvalidOperationException("The red team's reference site did not train.");
         }
 
-        public JobDefinition Job(string name, string privacy)
-        {
-            string text = $"""
-                version: 1
-                name: redteam-{name}
-                consortium: heart-consortium
-                owner: redteam@coordinator.example.org
-                seed: 42
-                data:
-                  format: flamby-heart-disease
-                  path: {data}
-                  columns: {Columns}
-                model:
-                  kind: logistic
-                training:
-                  rounds: 3
-                  local_steps: 20
-                  batch_size: 8
-                  min_participants: 3
-                  optimizer:
-                    kind: sgd
-                    learning_rate: 0.05
-                strategy:
-                  kind: fedavg
-
-                """ + privacy;
-            return JobFile.Parse(text, Path.Combine(folder, $"redteam-{name}.yaml"));
-        }
+        public JobDefinition Job(string name, string privacy) =>
+            JobFile.Parse(JobText(name, data, privacy), Path.Combine(folder, $"redteam-{name}.yaml"));
 
         public ModelSpec Spec(JobDefinition job) => job.ModelFor(Dataset(job).Sites[0].Train.FeatureCount);
 
@@ -311,7 +322,7 @@ public static partial class CoordinatorRedTeam
         {
             SiteProtections effective = protectionsOverride ?? protections;
             string policyPath = Path.Combine(folder, policy + ".yaml");
-            File.WriteAllText(policyPath, policy == StrictPolicy ? Policy(secure: true) : Policy(secure: false));
+            File.WriteAllText(policyPath, PolicyText(strict: policy == StrictPolicy));
             FederatedDataset dataset = Dataset(job);
             RandomSource seed = new(job.Seed);
             Governance.Policies.PolicyEvaluator evaluator = Governance.Policies.PolicyEvaluator.FromFile(policyPath);
@@ -355,28 +366,6 @@ public static partial class CoordinatorRedTeam
 
         private FederatedDataset Dataset(JobDefinition job) => _dataset ??= FederatedDataLoader.Load(job.Data, folder);
 
-        private static string Policy(bool secure) => $"""
-            version: 1
-            consortia: [heart-consortium]
-            owners: [redteam@coordinator.example.org]
-            models: [logistic]
-            strategies: [fedavg]
-            protections:
-              secure_aggregation: {(secure ? "true" : "false")}
-              min_sites_per_aggregate: {(secure ? 3 : 1)}
-              differential_privacy:
-                required: false
-                epsilon_ceiling_per_job: 8.0
-                lifetime_epsilon_budget: 1000.0
-                delta: 1.0e-5
-            outputs:
-              masked_updates: true
-              plain_updates: {(secure ? "false" : "true")}
-              aggregate_metrics: true
-              min_cell_count: 10
-            columns: {Columns}
-
-            """;
     }
 
     /// <summary>The victim sites of one attack.</summary>

@@ -37,12 +37,13 @@ public static partial class CoordinatorRedTeam
         SiteAgent victim = sites.Agents[0];
         ConsortiumRoster issued = puppetKeys.Roster.Members.Aggregate(sites.Roster, (r, m) => r.With(m)); // what the coordinator's CA vouches for
 
-        string[] participants = [.. new[] { victim.Site.Value, "puppet-1", "puppet-2" }.Order(StringComparer.Ordinal)];
-        SecureTrainingSession secure = arena.Secure(job, participants, threshold: 3, victim.Site.Value);
-        SiteReply prepared = await victim.HandleAsync(arena.Train(job, victim.Site, secure), cancellationToken).ConfigureAwait(false);
+        TrainTask task = PuppetTask(job, victim.Site, arena.Initial(job));
+        SecureTrainingSession secure = task.SecureSession!; // not null: a puppet task opens a session
+        string[] participants = [.. secure.Session.Participants];
+        SiteReply prepared = await victim.HandleAsync(task, cancellationToken).ConfigureAwait(false);
         if (prepared is not TrainingPrepared)
         {
-            return new AttackOutcome(Name, true, $"site {victim.Site} was put in a session with participants {string.Join(", ", participants)}: {Describe(prepared)}{Reason(prepared)}; it released nothing");
+            return GradePuppetSession(Name, task, prepared);
         }
 
         SessionTable table = new(job, secure.Session, sites.Roster);

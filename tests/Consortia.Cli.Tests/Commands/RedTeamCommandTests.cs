@@ -19,28 +19,38 @@ public sealed class RedTeamCommandTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")] // a real coordinator host on loopback
     public async Task Protected_EveryAttackIsPrevented_ExitZero()
     {
         (int exit, string json, string error) = await CliRunner.RunAsync("redteam", "coordinator", "--json", "--data", s_data);
 
         (string Name, bool Prevented, string Detail)[] attacks = Attacks(json);
-        Assert.Equal(["downgrade", "repeated-round", "evaluation-outside-policy", "public-sampling"], attacks.Select(a => a.Name));
+        Assert.Equal(["downgrade", "repeated-round", "evaluation-outside-policy", "public-sampling", "puppet", "threshold", "hostile-index", "host-header", "ledger-key"], attacks.Select(a => a.Name));
         Assert.All(attacks, a => Assert.True(a.Prevented, $"{a.Name}: {a.Detail}"));
         Assert.True(exit == 0, error);
+        Assert.Contains("INVALID", attacks.Single(a => a.Name == "ledger-key").Detail, StringComparison.Ordinal);
+        Assert.Contains("GET /metrics answered 404", attacks.Single(a => a.Name == "host-header").Detail, StringComparison.Ordinal);
         Assert.Contains("\"mode\": \"protected\"", json, StringComparison.Ordinal);
     }
 
     [Fact]
+    [Trait("Category", "Slow")] // a real coordinator host on loopback
     public async Task Unprotected_TheAttacksRecoverWhatTheyAimAt_ExitOne()
     {
         (int exit, string json, _) = await CliRunner.RunAsync("redteam", "coordinator", "--json", "--unprotected", "--data", s_data);
 
         Dictionary<string, (bool Prevented, string Detail)> attacks = Attacks(json).ToDictionary(a => a.Name, a => (a.Prevented, a.Detail));
         Assert.Equal(1, exit);
-        Assert.All(attacks, a => Assert.False(a.Value.Prevented, $"{a.Key}: {a.Value.Detail}"));
+        Assert.All(attacks.Where(a => a.Key != "hostile-index"), a => Assert.False(a.Value.Prevented, $"{a.Key}: {a.Value.Detail}"));
         Assert.Contains("raw update", attacks["downgrade"].Detail, StringComparison.Ordinal);
         Assert.Contains("every individual update recovered", attacks["repeated-round"].Detail, StringComparison.Ordinal);
         Assert.Contains("bit for bit", attacks["public-sampling"].Detail, StringComparison.Ordinal);
+        Assert.Contains("the victim's update recovered", attacks["puppet"].Detail, StringComparison.Ordinal);
+        Assert.Contains("the victim's update recovered", attacks["threshold"].Detail, StringComparison.Ordinal);
+        Assert.Contains("GET /metrics answered 200", attacks["host-header"].Detail, StringComparison.Ordinal);
+        Assert.Contains("(--public-key ledger.pub.pem): VALID", attacks["ledger-key"].Detail, StringComparison.Ordinal);
+        Assert.True(attacks["hostile-index"].Prevented, attacks["hostile-index"].Detail); // no weakened switch: the report says so
+        Assert.Contains("no weakened switch", attacks["hostile-index"].Detail, StringComparison.Ordinal);
     }
 
     [Fact]
