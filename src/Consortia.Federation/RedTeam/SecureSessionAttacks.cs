@@ -13,6 +13,7 @@ using Consortia.SecureAggregation.Crypto;
 using Consortia.SecureAggregation.Protocol;
 using Consortia.SecureAggregation.Protocol.Messages;
 using Consortia.SecureAggregation.Quantization;
+using Consortia.SecureAggregation.Signing;
 
 namespace Consortia.Federation.RedTeam;
 
@@ -38,34 +39,56 @@ public static partial class CoordinatorRedTeam
         ConsortiumRoster issued = puppetKeys.Roster.Members.Aggregate(sites.Roster, (r, m) => r.With(m)); // what the coordinator's CA vouches for
 
         TrainTask task = PuppetTask(job, victim.Site, arena.Initial(job));
-        SecureTrainingSession secure = task.SecureSession!; // not null: a puppet task opens a session
-        string[] participants = [.. secure.Session.Participants];
         SiteReply prepared = await victim.HandleAsync(task, cancellationToken).ConfigureAwait(false);
-        if (prepared is not TrainingPrepared)
+        if (prepared is TrainingPrepared)
         {
-            return GradePuppetSession(Name, task, prepared);
+            return await PuppetSessionAsync(Name, arena, job, victim, task.SecureSession!, i => puppetKeys.KeyOf($"puppet-{i}"), new RosterSignatureVerifier(issued, task.SecureSession!.Session.Participants), cancellationToken).ConfigureAwait(false); // not null: a puppet task opens a session
         }
 
-        SessionTable table = new(job, secure.Session, sites.Roster);
+        // Refused. The coordinator cannot sign for real members, but it can name them and play them with keys of its own.
+        AttackOutcome refused = GradePuppetSession(Name, task, prepared);
+        string[] named = [.. new[] { victim.Site.Value, sites.Agents[1].Site.Value, sites.Agents[2].Site.Value }.Order(StringComparer.Ordinal)];
+        SecureTrainingSession impersonated = arena.Secure(job, named, threshold: 3, victim.Site.Value);
+        SiteReply second = await victim.HandleAsync(arena.Train(job, victim.Site, impersonated), cancellationToken).ConfigureAwait(false);
+        if (second is not TrainingPrepared)
+        {
+            return refused with { Detail = $"{refused.Detail}; then with puppets under real members' names: {Describe(second)}{Reason(second)}" };
+        }
+
+        AttackOutcome played = await PuppetSessionAsync(Name, arena, job, victim, impersonated, i => puppetKeys.KeyOf($"puppet-{i}"), AnyValidLength.Instance, cancellationToken).ConfigureAwait(false);
+        return played.Prevented
+            ? refused with { Detail = $"{refused.Detail}; then with puppets playing real members {string.Join(" and ", named.Where(n => n != victim.Site.Value))} under the coordinator's keys, {played.Detail}" }
+            : played;
+    }
+
+    /// <summary>
+    /// Runs the victim's session with puppets of zero input in every other seat (puppet number 1, 2 signs with
+    /// <c>puppetKey(number)</c>; the attacker's server and puppets accept what <c>verifier</c> accepts) and grades what it unmasks.
+    /// </summary>
+    private static async Task<AttackOutcome> PuppetSessionAsync(string name, Arena arena, JobDefinition job, SiteAgent victim, SecureTrainingSession secure, Func<int, ILedgerSigner> puppetKey, ISignatureVerifier verifier, CancellationToken cancellationToken)
+    {
+        string[] participants = [.. secure.Session.Participants];
+        SessionTable table = new(job, secure.Session);
         table.Sites[secure.Participant] = victim;
+        int puppet = 0;
         for (int i = 1; i <= participants.Length; i++)
         {
             if (i != secure.Participant)
             {
-                table.Puppets[i] = new SecAggClient(secure.Session, new ParticipantIndex(i), SystemSecureRandom.Instance, new SiteSigner(puppetKeys.KeyOf(participants[i - 1])), new RosterSignatureVerifier(issued, participants));
+                table.Puppets[i] = new SecAggClient(secure.Session, new ParticipantIndex(i), SystemSecureRandom.Instance, new SiteSigner(puppetKey(++puppet)), verifier);
                 table.Puppets[i].ProvideInput(new uint[secure.Session.VectorLength]); // zero: the sum is the victim's input
             }
         }
 
-        using SecAggServer server = new(secure.Session, new RosterSignatureVerifier(issued, participants));
+        using SecAggServer server = new(secure.Session, verifier);
         ServerStep end = await table.RunAsync(server, cancellationToken).ConfigureAwait(false);
         table.Dispose();
         if (end is not ServerStep.Completed { Result: var sum })
         {
-            return new AttackOutcome(Name, true, $"site {victim.Site} trained but the session with puppets ended without a sum: {table.Describe(end)}");
+            return new AttackOutcome(name, true, $"site {victim.Site} trained, then the session ended without a sum: {table.Describe(end)}; the victim sent only its fresh public keys");
         }
 
-        return await GradeAsync(Name, arena, job, victim, secure, sum.Sum, $"the secure \"sum\" of site {victim.Site} and two puppet sites of zero input", cancellationToken).ConfigureAwait(false);
+        return await GradeAsync(name, arena, job, victim, secure, sum.Sum, $"the secure \"sum\" of site {victim.Site} and two puppet sites of zero input", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -127,7 +150,7 @@ public static partial class CoordinatorRedTeam
         int[] toldSurvived = [Victim, 4], toldDropped = [2, 3];
         SecAggSessionOptions session = tasks[0].Session;
         string[] participants = [.. session.Participants];
-        SessionTable table = new(job, session, sites.Roster);
+        SessionTable table = new(job, session);
         for (int i = 0; i < participants.Length; i++)
         {
             table.Sites[i + 1] = sites.Agents[i];
@@ -254,7 +277,7 @@ public static partial class CoordinatorRedTeam
     };
 
     /// <summary>The participants of one attacker-run session: real site agents and the coordinator's puppets, by index.</summary>
-    private sealed class SessionTable(JobDefinition job, SecAggSessionOptions session, ConsortiumRoster roster) : IDisposable
+    private sealed class SessionTable(JobDefinition job, SecAggSessionOptions session) : IDisposable
     {
         private readonly List<string> _problems = [];
 
@@ -314,7 +337,7 @@ public static partial class CoordinatorRedTeam
         {
             ServerStep.Failed f => $"{f.Failure.Error} at {f.Failure.Stage}: {f.Failure.Detail}",
             _ => step.GetType().Name,
-        }) + (_problems.Count > 0 ? $" ({string.Join("; ", _problems)})" : string.Empty) + $" [roster sha256 {roster.Sha256[..12]}]";
+        }) + (_problems.Count > 0 ? $" ({string.Join("; ", _problems)})" : string.Empty);
 
         public void Dispose()
         {
@@ -325,6 +348,14 @@ public static partial class CoordinatorRedTeam
 
             Puppets.Clear();
         }
+    }
+
+    /// <summary>The coordinator's own puppets and server trust whatever it says: any signature of the right length.</summary>
+    private sealed class AnyValidLength : ISignatureVerifier
+    {
+        public static readonly AnyValidLength Instance = new();
+
+        public bool Verify(ParticipantIndex signer, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> signature) => signature.Length == EcdsaP256Signer.SignatureLength;
     }
 
     /// <summary>A transport that relays one site's secure-aggregation replies under another sender index.</summary>

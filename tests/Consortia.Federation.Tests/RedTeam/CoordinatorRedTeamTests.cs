@@ -21,6 +21,7 @@ public sealed class CoordinatorRedTeamTests
         Assert.All(report.Attacks, a => Assert.True(a.Prevented, $"{a.Name}: {a.Detail}"));
         Dictionary<string, string> detail = report.Attacks.ToDictionary(a => a.Name, a => a.Detail);
         Assert.Contains("rule secagg-roster", detail["puppet"], StringComparison.Ordinal);
+        Assert.Contains("secagg-aborted): InvalidSignature", detail["puppet"], StringComparison.Ordinal); // puppets under real members' names: no share released
         Assert.Contains("rule secagg-threshold", detail["threshold"], StringComparison.Ordinal);
         Assert.Contains("rule secagg-mode", detail["threshold"], StringComparison.Ordinal); // the semi-honest fallback too
         Assert.Contains("aggregated over the 3 honest sites", detail["hostile-index"], StringComparison.Ordinal);
