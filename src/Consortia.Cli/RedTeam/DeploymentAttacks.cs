@@ -75,7 +75,7 @@ internal static class DeploymentAttacks
 
     /// <summary>
     /// Ledger key (attack 8): someone with the site's disk (or a coordinator operator handed the files) rewrites the
-    /// site's audit ledger under a fresh key — dropping an entry — and puts the new public key beside it, where the node
+    /// site's audit ledger under a fresh key — dropping its privacy charge — and puts the new public key beside it, where the node
     /// writes <c>ledger.pub.pem</c>. Verified against the key the site holds in the consortium roster, the rewrite is
     /// reported; the weakened verification trusts the key file beside the ledger.
     /// </summary>
@@ -96,7 +96,7 @@ internal static class DeploymentAttacks
             {
                 // The site as it runs: its key in the roster it joined, its ledger, the convenience copy of its public key.
                 await File.WriteAllTextAsync(rosterPath, ConsortiumRoster.Empty("heart-consortium").With(ConsortiumRoster.Join("heart-consortium", Site, siteKey)).ToJson(), cancellationToken).ConfigureAwait(false);
-                Write(ledgerPath, siteKey, ["policy.yaml", "job redteam-ledger accepted", "charge ε = 1.0"]);
+                Write(ledgerPath, siteKey, charged: true);
                 await File.WriteAllTextAsync(beside, siteKey.PublicKey.ExportPem(), cancellationToken).ConfigureAwait(false);
             }
 
@@ -104,7 +104,7 @@ internal static class DeploymentAttacks
             File.Delete(ledgerPath);
             using (EcdsaLedgerSigner forger = EcdsaLedgerSigner.Generate())
             {
-                Write(ledgerPath, forger, ["policy.yaml", "job redteam-ledger accepted"]);
+                Write(ledgerPath, forger, charged: false);
                 await File.WriteAllTextAsync(beside, forger.PublicKey.ExportPem(), cancellationToken).ConfigureAwait(false);
             }
 
@@ -124,12 +124,14 @@ internal static class DeploymentAttacks
         }
     }
 
-    private static void Write(string path, EcdsaLedgerSigner key, string[] items)
+    /// <summary>A site ledger: its policy, then (when <paramref name="charged"/>) a privacy charge of ε = 1 for a job.</summary>
+    private static void Write(string path, EcdsaLedgerSigner key, bool charged)
     {
         using AuditLedger ledger = AuditLedger.Open(path, "cleveland", LedgerRole.Site, key, TimeProvider.System);
-        foreach (string item in items)
+        ledger.Append(new ConfigurationChangeEvent("policy", null, Sha256Hex.OfText("policy.yaml"), "site policy"));
+        if (charged)
         {
-            ledger.Append(new ConfigurationChangeEvent(item, null, Sha256Hex.OfText(item), item));
+            ledger.Append(new PrivacyChargeEvent("redteam-ledger", 1, Governance.Policies.DpMode.SampleLevel, 1.0, 1e-5));
         }
     }
 
