@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using Consortia.Data;
+using Consortia.Cli.RedTeam;
 using Consortia.Federation.RedTeam;
 
 namespace Consortia.Cli.Commands;
@@ -18,7 +19,7 @@ internal static class RedTeamCommand
         Option<bool> json = new("--json") { Description = "Prints one JSON object: {\"mode\", \"attacks\": [{\"name\", \"prevented\", \"detail\"}]}." };
         Option<bool> unprotected = new("--unprotected") { Description = "Attacks a deliberately weakened site configuration that exists only for this command (the attacks must succeed)." };
         Option<DirectoryInfo?> data = new("--data") { Description = "The FLamby heart-disease folder the victim sites train on; default: data/fed-heart-disease in this directory or one above it." };
-        Command coordinator = new("coordinator", "Runs the attacks of a malicious coordinator (protection downgrade, repeated rounds, evaluation outside the policy, public sampling) against real site agents.")
+        Command coordinator = new("coordinator", "Runs the attacks of a malicious coordinator (protection downgrade, repeated rounds, evaluation outside the policy, public sampling, puppet sites, a threshold too low, hostile indexes, host-header routing, a re-keyed ledger; downgrade and puppets also over gRPC to real node processes) against real site agents and a real coordinator host.")
         {
             json, unprotected, data,
         };
@@ -39,11 +40,27 @@ internal static class RedTeamCommand
         RedTeamReport report;
         try
         {
-            report = await CoordinatorRedTeam.RunAsync(folder, unprotected, cancellationToken).ConfigureAwait(false);
+            RedTeamReport sites = await CoordinatorRedTeam.RunAsync(folder, unprotected, cancellationToken).ConfigureAwait(false);
+            report = sites with
+            {
+                Attacks =
+                [
+                    .. sites.Attacks,
+                    await DeploymentAttacks.HostHeaderAsync(unprotected, cancellationToken).ConfigureAwait(false),
+                    await DeploymentAttacks.LedgerKeyAsync(unprotected, cancellationToken).ConfigureAwait(false),
+                    .. await GrpcAttacks.RunAsync(folder, unprotected, cancellationToken).ConfigureAwait(false),
+                ],
+            };
         }
         catch (Exception e) when (e is DataConfigurationException or DataValidationException or IOException)
         {
             await stderr.WriteLineAsync($"error: --data: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (Exception e) when (e is Deployment.LocalDeploymentException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // The attacks over gRPC need real node processes; when they cannot start, nothing was shown either way.
+            await stderr.WriteLineAsync($"error: the red team could not run its node processes: {e.Message}").ConfigureAwait(false);
             return 2;
         }
 

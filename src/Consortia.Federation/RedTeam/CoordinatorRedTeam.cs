@@ -2,11 +2,15 @@ using System.Globalization;
 using Consortia.Data;
 using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
+using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies;
 using Consortia.Federation.Transport;
 using Consortia.Learning;
 using Consortia.Learning.Models;
+using Consortia.Governance.Roster;
+using Consortia.SecureAggregation.Protocol;
+using Consortia.SecureAggregation.Quantization;
 
 namespace Consortia.Federation.RedTeam;
 
@@ -23,9 +27,68 @@ namespace Consortia.Federation.RedTeam;
 /// the attacker tries to recover). With <c>unprotected</c> the sites run without their protections against the
 /// coordinator (<see cref="SiteProtections.None"/>), a configuration that exists only here, so the suite can fail.
 /// </remarks>
-public static class CoordinatorRedTeam
+public static partial class CoordinatorRedTeam
 {
     private const string Columns = "[age, sex, cp, trestbps, chol, fbs, restecg, thalach, exang, oldpeak, target]";
+
+    /// <summary>Secure aggregation, as a job file's <c>privacy:</c> section (the victims' jobs that use it).</summary>
+    public const string SecureAggregationSection = "privacy:\n  secure_aggregation:\n    clip_range: 100\n    dropout: 0.25\n";
+
+    /// <summary>The job file of an attack: logistic regression on the heart-disease data, FedAvg, seed 42, at least 3 participants.</summary>
+    /// <param name="name">The attack's short name (the job is <c>redteam-NAME</c>).</param>
+    /// <param name="heartDiseaseData">The heart-disease folder.</param>
+    /// <param name="privacy">The job's <c>privacy:</c> section, e.g. <see cref="SecureAggregationSection"/>, or empty.</param>
+    /// <returns>The YAML text.</returns>
+    public static string JobText(string name, string heartDiseaseData, string privacy) => $"""
+        version: 1
+        name: redteam-{name}
+        consortium: heart-consortium
+        owner: redteam@coordinator.example.org
+        seed: 42
+        data:
+          format: flamby-heart-disease
+          path: {heartDiseaseData}
+          columns: {Columns}
+        model:
+          kind: logistic
+        training:
+          rounds: 3
+          local_steps: 20
+          batch_size: 8
+          min_participants: 3
+          optimizer:
+            kind: sgd
+            learning_rate: 0.05
+        strategy:
+          kind: fedavg
+
+        """ + privacy;
+
+    /// <summary>A victim hospital's policy file.</summary>
+    /// <param name="strict"><see langword="true"/>: secure aggregation over at least three sites, never a plain update; <see langword="false"/>: plain updates allowed.</param>
+    /// <returns>The YAML text.</returns>
+    public static string PolicyText(bool strict) => $"""
+        version: 1
+        consortia: [heart-consortium]
+        owners: [redteam@coordinator.example.org]
+        models: [logistic]
+        strategies: [fedavg]
+        protections:
+          secure_aggregation: {(strict ? "true" : "false")}
+          min_sites_per_aggregate: {(strict ? 3 : 1)}
+          differential_privacy:
+            required: false
+            epsilon_ceiling_per_job: 8.0
+            lifetime_epsilon_budget: 1000.0
+            delta: 1.0e-5
+        outputs:
+          masked_updates: true
+          plain_updates: {(strict ? "false" : "true")}
+          aggregate_metrics: true
+          min_cell_count: 10
+        columns: {Columns}
+
+        """;
 
     /// <summary>Runs every attack.</summary>
     /// <param name="heartDiseaseData">The FLamby heart-disease folder (the four UCI files), e.g. <c>data/fed-heart-disease</c>.</param>
@@ -46,6 +109,9 @@ public static class CoordinatorRedTeam
                 await RepeatedRoundAsync(arena, cancellationToken).ConfigureAwait(false),
                 await EvaluationOutsidePolicyAsync(arena, cancellationToken).ConfigureAwait(false),
                 await PublicSamplingAsync(arena, cancellationToken).ConfigureAwait(false),
+                await PuppetAsync(arena, cancellationToken).ConfigureAwait(false),
+                await ThresholdAsync(arena, cancellationToken).ConfigureAwait(false),
+                await HostileIndexAsync(arena, cancellationToken).ConfigureAwait(false),
             ];
             return new RedTeamReport(unprotected ? "unprotected" : "protected", outcomes);
         }
@@ -66,13 +132,7 @@ public static class CoordinatorRedTeam
         JobDefinition job = arena.Job("downgrade", Arena.SecureAggregation);
         using Victims sites = arena.Sites(job, Arena.StrictPolicy);
         SiteAgent victim = sites.Agents[0];
-        TrainTask stripped = new(victim.Site, new RoundNumber(1), arena.Initial(job), job.Training) { Participants = 5, JobSha256 = job.ContentSha256 };
-        return await victim.HandleAsync(stripped, cancellationToken).ConfigureAwait(false) switch
-        {
-            TrainingCompleted done => new AttackOutcome(Name, false, Invariant($"site {victim.Site} returned its raw update ({done.Update.WeightedDelta.Length} values, ‖Δ‖ = {Norm(done.Update.WeightedDelta.Values):G4}) to a task without the secure session its policy requires")),
-            Refused refused => new AttackOutcome(Name, true, $"site {victim.Site} refused the task (rule {refused.Rule}): {refused.Reason}"),
-            SiteReply other => new AttackOutcome(Name, true, $"site {victim.Site} did not train: {Describe(other)}"),
-        };
+        return GradeDowngrade(Name, await victim.HandleAsync(DowngradeTask(job, victim.Site, arena.Initial(job)), cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -202,12 +262,10 @@ public static class CoordinatorRedTeam
         _ => reply.GetType().Name,
     };
 
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
     /// <summary>The victim sites' world: the data, the jobs the coordinator writes and the policies the sites hold.</summary>
     private sealed class Arena(string data, string folder, SiteProtections protections)
     {
-        public const string SecureAggregation = "privacy:\n  secure_aggregation:\n    clip_range: 100\n    dropout: 0.25\n";
+        public const string SecureAggregation = SecureAggregationSection;
         public const string SampleLevelDp = "privacy:\n  dp:\n    mode: sample-level\n    epsilon: 8\n    delta: 1.0e-5\n    clip: 1.0\n";
 
         /// <summary>A hospital that requires secure aggregation over at least three sites and never sends a plain update.</summary>
@@ -218,34 +276,31 @@ public static class CoordinatorRedTeam
 
         private FederatedDataset? _dataset;
 
-        public JobDefinition Job(string name, string privacy)
-        {
-            string text = $"""
-                version: 1
-                name: redteam-{name}
-                consortium: heart-consortium
-                owner: redteam@coordinator.example.org
-                seed: 42
-                data:
-                  format: flamby-heart-disease
-                  path: {data}
-                  columns: {Columns}
-                model:
-                  kind: logistic
-                training:
-                  rounds: 3
-                  local_steps: 20
-                  batch_size: 8
-                  min_participants: 3
-                  optimizer:
-                    kind: sgd
-                    learning_rate: 0.05
-                strategy:
-                  kind: fedavg
+        /// <summary>Whether the victims run without their protections (the <c>--unprotected</c> run).</summary>
+        public bool IsWeakened => protections != SiteProtections.All;
 
-                """ + privacy;
-            return JobFile.Parse(text, Path.Combine(folder, $"redteam-{name}.yaml"));
+        /// <summary>A secure-aggregation session of round 1 as the coordinator would open it, with the attacker's threshold.</summary>
+        public SecureTrainingSession Secure(JobDefinition job, string[] participants, int threshold, string site, SecAggSecurityMode mode = SecAggSecurityMode.MaliciousServer) =>
+            SecureSession(job, Initial(job).Length, participants, threshold, site, mode);
+
+        /// <summary>The training task of round 1 that opens <paramref name="secure"/> at <paramref name="site"/>.</summary>
+        public TrainTask Train(JobDefinition job, SiteId site, SecureTrainingSession secure) =>
+            new(site, new RoundNumber(1), Initial(job), job.Training, null, secure, job.Engine.Dp) { Participants = secure.Session.ParticipantCount, JobSha256 = job.ContentSha256 };
+
+        /// <summary>Ground truth, for grading only: <paramref name="site"/>'s round-1 update, from a twin that sends it in the clear.</summary>
+        public async Task<SiteUpdate> TruthAsync(JobDefinition job, SiteId site, CancellationToken cancellationToken)
+        {
+            JobDefinition twinJob = Job(job.Name["redteam-".Length..], privacy: string.Empty);
+            using Victims twins = Sites(twinJob, PermissivePolicy);
+            SiteAgent twin = twins.Agents.Single(a => a.Site == site);
+            TrainTask plain = new(site, new RoundNumber(1), Initial(job), job.Training) { Participants = twins.Agents.Length, JobSha256 = twinJob.ContentSha256 };
+            return await twin.HandleAsync(plain, cancellationToken).ConfigureAwait(false) is TrainingCompleted truth
+                ? truth.Update
+                : throw new InvalidOperationException("The red team's reference site did not train.");
         }
+
+        public JobDefinition Job(string name, string privacy) =>
+            JobFile.Parse(JobText(name, data, privacy), Path.Combine(folder, $"redteam-{name}.yaml"));
 
         public ModelSpec Spec(JobDefinition job) => job.ModelFor(Dataset(job).Sites[0].Train.FeatureCount);
 
@@ -257,11 +312,17 @@ public static class CoordinatorRedTeam
             return initial;
         }
 
-        public Victims Sites(JobDefinition job, string policy, SiteProtections? protectionsOverride = null)
+        /// <summary>The victims of one attack, each with its own signing key and the roster of all of them.</summary>
+        /// <param name="job">The job they accepted.</param>
+        /// <param name="policy"><see cref="StrictPolicy"/> or <see cref="PermissivePolicy"/>.</param>
+        /// <param name="protectionsOverride">Other protections than the run's.</param>
+        /// <param name="pushed">Roster entries the coordinator pushes (its puppets): only a site without
+        /// <see cref="SiteProtections.AuthenticatedSecureAggregation"/> takes them, as it trusted identities the coordinator's CA issued.</param>
+        public Victims Sites(JobDefinition job, string policy, SiteProtections? protectionsOverride = null, IEnumerable<RosterMember>? pushed = null)
         {
             SiteProtections effective = protectionsOverride ?? protections;
             string policyPath = Path.Combine(folder, policy + ".yaml");
-            File.WriteAllText(policyPath, policy == StrictPolicy ? Policy(secure: true) : Policy(secure: false));
+            File.WriteAllText(policyPath, PolicyText(strict: policy == StrictPolicy));
             FederatedDataset dataset = Dataset(job);
             RandomSource seed = new(job.Seed);
             Governance.Policies.PolicyEvaluator evaluator = Governance.Policies.PolicyEvaluator.FromFile(policyPath);
@@ -279,9 +340,9 @@ public static class CoordinatorRedTeam
                 Policy = evaluator,
                 Budget = Budget(job, evaluator, site.Name, owned),
                 SigningKey = consortium.KeyOf(site.Name), // the victims' own keys and roster: the attacker holds neither
-                Roster = consortium.Roster,
+                Roster = effective.HasFlag(SiteProtections.AuthenticatedSecureAggregation) ? consortium.Roster : (pushed ?? []).Aggregate(consortium.Roster, (r, m) => r.With(m)),
                 Protections = effective,
-            }.Build())], owned);
+            }.Build())], consortium.Roster, owned);
         }
 
         /// <summary>A DP job needs each site's budget ledger (the policy's lifetime ε); a fresh one per attack.</summary>
@@ -305,34 +366,16 @@ public static class CoordinatorRedTeam
 
         private FederatedDataset Dataset(JobDefinition job) => _dataset ??= FederatedDataLoader.Load(job.Data, folder);
 
-        private static string Policy(bool secure) => $"""
-            version: 1
-            consortia: [heart-consortium]
-            owners: [redteam@coordinator.example.org]
-            models: [logistic]
-            strategies: [fedavg]
-            protections:
-              secure_aggregation: {(secure ? "true" : "false")}
-              min_sites_per_aggregate: {(secure ? 3 : 1)}
-              differential_privacy:
-                required: false
-                epsilon_ceiling_per_job: 8.0
-                lifetime_epsilon_budget: 1000.0
-                delta: 1.0e-5
-            outputs:
-              masked_updates: true
-              plain_updates: {(secure ? "false" : "true")}
-              aggregate_metrics: true
-              min_cell_count: 10
-            columns: {Columns}
-
-            """;
     }
 
     /// <summary>The victim sites of one attack.</summary>
-    private sealed class Victims(SiteAgent[] agents, IReadOnlyList<IDisposable> owned) : IDisposable
+    private sealed class Victims(SiteAgent[] agents, ConsortiumRoster roster, IReadOnlyList<IDisposable> owned) : IDisposable
     {
-        public SiteAgent[] Agents { get; } = agents;
+        /// <summary>The sites, in the ordinal order of their names (the order of a session's participants).</summary>
+        public SiteAgent[] Agents { get; } = [.. agents.OrderBy(a => a.Site.Value, StringComparer.Ordinal)];
+
+        /// <summary>The roster the sites joined (every site's key, nobody else's).</summary>
+        public ConsortiumRoster Roster { get; } = roster;
 
         public void Dispose()
         {

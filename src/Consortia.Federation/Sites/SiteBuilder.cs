@@ -127,7 +127,7 @@ public sealed class SiteBuilder
         [
             .. job is null ? Array.Empty<ISiteGuard>() : [job],
             policy,
-            new SecureSessionGuard(Site, Roster, SigningKey is not null, evaluator, audit),
+            .. Protections.HasFlag(RedTeam.SiteProtections.AuthenticatedSecureAggregation) ? [new SecureSessionGuard(Site, Roster, SigningKey is not null, evaluator, audit)] : Array.Empty<ISiteGuard>(), // off only in the red team's weakened sites
             .. Protections.HasFlag(RedTeam.SiteProtections.OneContributionPerRound) ? [new RoundClaimGuard(Site, state, audit)] : Array.Empty<ISiteGuard>(),
             budget,
         ];

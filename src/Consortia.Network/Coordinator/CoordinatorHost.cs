@@ -125,7 +125,12 @@ public static partial class CoordinatorHost
     /// <param name="config">The configuration.</param>
     /// <param name="logging">Configures logging (the CLI adds its console sink).</param>
     /// <returns>The application; run it with <c>RunAsync</c> and stop it with the cancellation token or SIGTERM.</returns>
-    public static WebApplication Build(CoordinatorConfig config, Action<ILoggingBuilder> logging)
+    public static WebApplication Build(CoordinatorConfig config, Action<ILoggingBuilder> logging) => Build(config, logging, routeByHostHeader: false);
+
+    /// <summary>Builds the coordinator; with <paramref name="routeByHostHeader"/> its endpoint groups are separated by the
+    /// client's <c>Host</c>/<c>:authority</c> header instead of the local port (the weakness of issue 12, attack 7).</summary>
+    /// <remarks>Red team only (<c>consortia redteam coordinator --unprotected</c>): internal, so no configuration can ask for it.</remarks>
+    internal static WebApplication Build(CoordinatorConfig config, Action<ILoggingBuilder> logging, bool routeByHostHeader)
     {
         ArgumentNullException.ThrowIfNull(config);
         CoordinatorServices services = CoordinatorServices.Open(config, TimeProvider.System);
@@ -170,15 +175,15 @@ public static partial class CoordinatorHost
         WebApplication app = builder.Build();
         // By the port the connection arrived on (its listener and TLS settings), never by the client's :authority header.
         app.UseLocalPortSeparation();
-        app.MapGrpcService<SiteGatewayService>().RequireLocalPort(sitesPort);
-        services.Identity.MapRenewal(app).RequireLocalPort(sitesPort);
-        services.Identity.MapEnrollment(app).RequireLocalPort(enrollPort);
-        app.MapGrpcService<JobAdminService>().RequireLocalPort(adminPort);
-        app.MapGet("/healthz", () => Results.Text("ok\n")).RequireLocalPort(healthPort);
+        app.MapGrpcService<SiteGatewayService>().On(sitesPort, routeByHostHeader);
+        services.Identity.MapRenewal(app).On(sitesPort, routeByHostHeader);
+        services.Identity.MapEnrollment(app).On(enrollPort, routeByHostHeader);
+        app.MapGrpcService<JobAdminService>().On(adminPort, routeByHostHeader);
+        app.MapGet("/healthz", () => Results.Text("ok\n")).On(healthPort, routeByHostHeader);
         app.MapGet("/readyz", (CoordinatorJobLoop loop) => loop.IsReady
             ? Results.Text("ready\n")
-            : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable)).RequireLocalPort(healthPort);
-        app.MapMetrics("/metrics", services.Metrics.Registry).RequireLocalPort(healthPort);
+            : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable)).On(healthPort, routeByHostHeader);
+        app.MapMetrics("/metrics", services.Metrics.Registry).On(healthPort, routeByHostHeader);
         app.Lifetime.ApplicationStopped.Register(services.Dispose);
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("consortia.coordinator");
         app.Lifetime.ApplicationStarted.Register(() => LogReady(log, sitesPort, enrollPort, adminPort, healthPort));

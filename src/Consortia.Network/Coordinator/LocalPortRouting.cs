@@ -28,6 +28,23 @@ internal static class LocalPortRouting
         return builder;
     }
 
+    /// <summary>
+    /// <see cref="RequireLocalPort"/>, or — only for the red team's weakened coordinator — the old separation by the
+    /// client's header (<c>RequireHost("*:port")</c>), which the local-port check then lets through.
+    /// </summary>
+    /// <typeparam name="TBuilder">The endpoint builder.</typeparam>
+    /// <param name="builder">The endpoints.</param>
+    /// <param name="port">The listener's port.</param>
+    /// <param name="byHostHeader">Whether to separate by the <c>Host</c>/<c>:authority</c> header (red team only).</param>
+    /// <returns><paramref name="builder"/>.</returns>
+    public static TBuilder On<TBuilder>(this TBuilder builder, int port, bool byHostHeader)
+        where TBuilder : IEndpointConventionBuilder =>
+        byHostHeader ? builder.RequireHost($"*:{port}").WithMetadata(s_anyPort) : builder.RequireLocalPort(port);
+
+    private static readonly LocalPortMetadata s_anyPort = new(AnyPort);
+
+    private const int AnyPort = -1;
+
     /// <summary>Adds the check to the pipeline (after routing, before the endpoints run).</summary>
     /// <param name="app">The application.</param>
     public static void UseLocalPortSeparation(this WebApplication app)
@@ -36,7 +53,7 @@ internal static class LocalPortRouting
         app.Use(static (context, next) =>
         {
             Endpoint? endpoint = context.GetEndpoint();
-            if (endpoint is not null && endpoint.Metadata.GetMetadata<LocalPortMetadata>()?.Port != context.Connection.LocalPort)
+            if (endpoint is not null && (endpoint.Metadata.GetMetadata<LocalPortMetadata>()?.Port is not int port || (port != AnyPort && port != context.Connection.LocalPort)))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 return Task.CompletedTask;
