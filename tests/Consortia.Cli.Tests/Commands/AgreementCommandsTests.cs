@@ -1,0 +1,171 @@
+using System.CommandLine;
+using Consortia.Cli.Commands;
+using Consortia.Governance.Agreements;
+using Consortia.Governance.Policies;
+using Consortia.TestKit;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Consortia.Cli.Tests.Commands;
+
+/// <summary>The agreement's life at the command line: sites join a roster, the agreement is drafted from it, every member signs, one changed byte voids it.</summary>
+public sealed class AgreementCommandsTests : IDisposable
+{
+    private static readonly string[] s_sites = ["cleveland", "hungarian", "switzerland", "va"];
+    private readonly TempDirectory _dir = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2027, 3, 1, 12, 0, 0, TimeSpan.Zero));
+
+    public void Dispose() => _dir.Dispose();
+
+    private async Task<(int Exit, string Out, string Err)> Agreement(params string[] args)
+    {
+        using StringWriter stdout = new();
+        using StringWriter stderr = new();
+        RootCommand root = new() { AgreementCommands.Create(_time) };
+        int exit = await root.Parse(["agreement", .. args]).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, TestContext.Current.CancellationToken);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    private string Node(string site)
+    {
+        Directory.CreateDirectory(_dir.File(site));
+        string config = Path.Combine(_dir.File(site), "site.yaml");
+        File.WriteAllText(config, $"site: {site}\ncoordinator: https://coordinator.example.org:7443\nstate: state\ndata:\n  path: data.csv\n  site: {site}\n");
+        return config;
+    }
+
+    /// <summary>Every site joins the roster (creating its key); the agreement is drafted from the roster.</summary>
+    private async Task<string> DraftAsync()
+    {
+        string roster = _dir.File("roster.json");
+        foreach (string site in s_sites)
+        {
+            string entry = _dir.File(site + ".member.json");
+            Assert.Equal(0, (await CliRunner.RunAsync("roster", "join", "--config", Node(site), "--consortium", "heart-consortium", "--out", entry)).Exit);
+            Assert.Equal(0, (await CliRunner.RunAsync("roster", "add", "--roster", roster, "--member", entry, "--consortium", "heart-consortium")).Exit);
+        }
+
+        string agreement = _dir.File("agreement.yaml");
+        (int exit, _, string error) = await Agreement("init", "--out", agreement, "--roster", roster);
+        Assert.True(exit == 0, error);
+        return agreement;
+    }
+
+    [Fact]
+    public async Task InitFromRoster_SignByEveryMember_IsInForce_AndOneChangedByteFailsCheck()
+    {
+        string agreement = await DraftAsync();
+        (int draftCheck, string draft, _) = await Agreement("check", agreement);
+        (int unsignedStatus, string unsigned, _) = await Agreement("status", agreement);
+        foreach (string site in s_sites)
+        {
+            (int signed, _, string signError) = await Agreement("sign", agreement, "--config", Node(site));
+            Assert.True(signed == 0, signError);
+        }
+
+        (int statusExit, string status, _) = await Agreement("status", agreement);
+        (int checkExit, string check, _) = await Agreement("check", agreement);
+        File.WriteAllText(agreement, File.ReadAllText(agreement).Replace("min_cell_count: 10", "min_cell_count: 19", StringComparison.Ordinal));
+        (int alteredExit, _, string altered) = await Agreement("check", agreement);
+        (int alteredStatus, string alteredText, _) = await Agreement("status", agreement);
+
+        Assert.Equal(0, draftCheck);
+        Assert.Contains("0 signature(s) verify", draft, StringComparison.Ordinal);
+        Assert.Equal(1, unsignedStatus);
+        Assert.Contains("NOT in force", unsigned, StringComparison.Ordinal);
+        Assert.Equal(0, statusExit);
+        Assert.Contains("signed    cleveland, hungarian, switzerland, va", status, StringComparison.Ordinal);
+        Assert.EndsWith("in force\n", status, StringComparison.Ordinal);
+        Assert.Equal(0, checkExit);
+        Assert.Contains("4 signature(s) verify", check, StringComparison.Ordinal);
+        Assert.Equal(1, alteredExit);
+        Assert.Contains("it was altered after signing", altered, StringComparison.Ordinal);
+        Assert.Equal(1, alteredStatus);
+        Assert.Contains("INVALID", alteredText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_AfterTheValidityDates_IsNotInForce()
+    {
+        string agreement = await DraftAsync();
+        foreach (string site in s_sites)
+        {
+            Assert.Equal(0, (await Agreement("sign", agreement, "--config", Node(site))).Exit);
+        }
+
+        _time.Advance(TimeSpan.FromDays(800));
+        (int exit, string output, _) = await Agreement("status", agreement);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("is outside the agreement's validity", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sign_WithoutAKey_TellsToJoinTheRosterFirst()
+    {
+        using AgreementKit kit = new(_dir.Path);
+
+        (int exit, _, string error) = await Agreement("sign", kit.Path, "--config", Node("va"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("run 'consortia roster join", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_InvalidFile_ExitsTwoNamingTheLineAndField()
+    {
+        using AgreementKit kit = new(_dir.Path);
+        kit.Edit("min_sites_per_aggregate: 1", "min_sites_per_aggregate: none");
+
+        (int exit, _, string error) = await Agreement("check", kit.Path);
+
+        Assert.Equal(2, exit);
+        Assert.Matches(@"cardiology-agreement\.yaml:\d+:\d+: protections\.min_sites_per_aggregate: expected an integer, got 'none'", error);
+    }
+
+    [Fact]
+    public async Task Render_WritesHtmlOrMarkdownByExtension()
+    {
+        using AgreementKit kit = new(_dir.Path);
+        kit.Sign();
+
+        (int html, _, _) = await Agreement("render", kit.Path, "--out", _dir.File("dua.html"));
+        (int md, _, _) = await Agreement("render", kit.Path, "--out", _dir.File("dua.md"));
+        (int pdf, _, string pdfError) = await Agreement("render", kit.Path, "--out", _dir.File("dua.pdf"));
+
+        Assert.Equal(0, html);
+        Assert.Contains("<td>2. Purpose</td>", File.ReadAllText(_dir.File("dua.html")), StringComparison.Ordinal);
+        Assert.Equal(0, md);
+        string markdown = File.ReadAllText(_dir.File("dua.md"));
+        Assert.Contains("No row-level data leaves any member.", markdown, StringComparison.Ordinal);
+        Assert.Contains("The quorum of signatures is reached.", markdown, StringComparison.Ordinal);
+        Assert.Equal(2, pdf);
+        Assert.Contains("expected a file ending in .html, .htm or .md", pdfError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Policy_WritesASitePolicyThatNamesTheAgreement()
+    {
+        using AgreementKit kit = new(_dir.Path);
+        string output = Path.Combine(_dir.Path, "cleveland", "policy.yaml");
+
+        (int exit, _, string error) = await Agreement("policy", kit.Path, "--site", "cleveland", "--out", output);
+        (int stranger, _, string strangerError) = await Agreement("policy", kit.Path, "--site", "pharma", "--out", _dir.File("p.yaml"));
+
+        Assert.True(exit == 0, error);
+        SitePolicy policy = SitePolicyLoader.Load(output);
+        Assert.Equal(kit.Path, policy.Agreement!.File);
+        Assert.Equal(AgreementSignatures.DefaultPath(kit.Path), policy.Agreement.Signatures);
+        Assert.Contains("../cardiology-agreement.yaml", File.ReadAllText(output), StringComparison.Ordinal);
+        Assert.Equal(2, stranger);
+        Assert.Contains("not a member", strangerError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheAgreementCommandIsRegistered()
+    {
+        (int exit, string output, _) = await CliRunner.RunAsync("agreement", "--help");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("render", output, StringComparison.Ordinal);
+    }
+}
