@@ -14,6 +14,8 @@ public sealed class AgreementCommandsTests : IDisposable
     private readonly TempDirectory _dir = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2027, 3, 1, 12, 0, 0, TimeSpan.Zero));
 
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
     public void Dispose() => _dir.Dispose();
 
     private async Task<(int Exit, string Out, string Err)> Agreement(params string[] args)
@@ -64,7 +66,7 @@ public sealed class AgreementCommandsTests : IDisposable
 
         (int statusExit, string status, _) = await Agreement("status", agreement);
         (int checkExit, string check, _) = await Agreement("check", agreement);
-        File.WriteAllText(agreement, File.ReadAllText(agreement).Replace("min_cell_count: 10", "min_cell_count: 19", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(agreement, (await File.ReadAllTextAsync(agreement, Cancel)).Replace("min_cell_count: 10", "min_cell_count: 19", StringComparison.Ordinal), Cancel);
         (int alteredExit, _, string altered) = await Agreement("check", agreement);
         (int alteredStatus, string alteredText, _) = await Agreement("status", agreement);
 
@@ -133,9 +135,9 @@ public sealed class AgreementCommandsTests : IDisposable
         (int pdf, _, string pdfError) = await Agreement("render", kit.Path, "--out", _dir.File("dua.pdf"));
 
         Assert.Equal(0, html);
-        Assert.Contains("<td>2. Purpose</td>", File.ReadAllText(_dir.File("dua.html")), StringComparison.Ordinal);
+        Assert.Contains("<td>2. Purpose</td>", await File.ReadAllTextAsync(_dir.File("dua.html"), Cancel), StringComparison.Ordinal);
         Assert.Equal(0, md);
-        string markdown = File.ReadAllText(_dir.File("dua.md"));
+        string markdown = await File.ReadAllTextAsync(_dir.File("dua.md"), Cancel);
         Assert.Contains("No row-level data leaves any member.", markdown, StringComparison.Ordinal);
         Assert.Contains("The quorum of signatures is reached.", markdown, StringComparison.Ordinal);
         Assert.Equal(2, pdf);
@@ -155,7 +157,7 @@ public sealed class AgreementCommandsTests : IDisposable
         SitePolicy policy = SitePolicyLoader.Load(output);
         Assert.Equal(kit.Path, policy.Agreement!.File);
         Assert.Equal(AgreementSignatures.DefaultPath(kit.Path), policy.Agreement.Signatures);
-        Assert.Contains("../cardiology-agreement.yaml", File.ReadAllText(output), StringComparison.Ordinal);
+        Assert.Contains("../cardiology-agreement.yaml", await File.ReadAllTextAsync(output, Cancel), StringComparison.Ordinal);
         Assert.Equal(2, stranger);
         Assert.Contains("not a member", strangerError, StringComparison.Ordinal);
     }
