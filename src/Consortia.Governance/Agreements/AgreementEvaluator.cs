@@ -55,6 +55,23 @@ public static class AgreementEvaluator
         return new PolicyDecision(accepted, rules, a.Version, a.Sha256);
     }
 
+    /// <summary>Evaluates <paramref name="job"/> under the agreement a site policy names, reading its files now.</summary>
+    /// <param name="reference">The policy's <c>agreement:</c>.</param>
+    /// <param name="site">The site enforcing the agreement.</param>
+    /// <param name="job">The job.</param>
+    /// <param name="sitePolicy">The site's own policy, or <see langword="null"/>.</param>
+    /// <param name="now">The instant the job would start.</param>
+    /// <param name="lifetimeEpsilonSpent">The ε already spent at this site.</param>
+    /// <returns>The decision (refused by <see cref="AgreementRules.File"/> when the files cannot be used) and the agreement read, if any.</returns>
+    public static (PolicyDecision Decision, ConsortiumAgreement? Agreement) Evaluate(AgreementReference reference, string site, JobDescriptor job, SitePolicy? sitePolicy, DateTimeOffset now, double lifetimeEpsilonSpent)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        (AgreementStatus? status, string? problem) = reference.Open();
+        return status is null
+            ? (new PolicyDecision(false, [new RuleResult(AgreementRules.File, false, $"the site's agreement cannot be used: {problem}")], null, null), null)
+            : (Evaluate(status, site, job, sitePolicy, now, lifetimeEpsilonSpent), status.Agreement);
+    }
+
     /// <summary>The validity clause alone (checked again on every task: an agreement can expire during a job).</summary>
     /// <param name="agreement">The agreement.</param>
     /// <param name="now">The instant.</param>

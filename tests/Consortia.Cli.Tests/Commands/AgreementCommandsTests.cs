@@ -163,6 +163,29 @@ public sealed class AgreementCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task PolicyCheck_WithAGeneratedPolicy_ReportsThePolicyAndTheAgreementAsTheSiteDecides()
+    {
+        using AgreementKit kit = new(_dir.Path);
+        kit.Sign();
+        string policy = _dir.File("policy.yaml");
+        Assert.Equal(0, (await Agreement("policy", kit.Path, "--site", "cleveland", "--out", policy)).Exit);
+        string shipped = RepositoryPaths.Combine("examples", "heart-disease", "fedavg.yaml");
+        string offPurpose = _dir.File("off-purpose.yaml");
+        await File.WriteAllTextAsync(offPurpose, (await File.ReadAllTextAsync(shipped, Cancel))
+            .Replace("purpose: cardiovascular-risk-prediction", "purpose: insurance-pricing", StringComparison.Ordinal)
+            .Replace("../../data/fed-heart-disease", RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
+            .Replace("../policies/", RepositoryPaths.Combine("examples", "policies") + "/", StringComparison.Ordinal), Cancel);
+
+        (int accepted, string acceptedOutput, _) = await CliRunner.RunAsync("policy", "check", "--policy", policy, "--at", "2027-03-01T12:00:00Z", shipped);
+        (int refused, string refusedOutput, _) = await CliRunner.RunAsync("policy", "check", "--policy", policy, "--at", "2027-03-01T12:00:00Z", offPurpose);
+
+        Assert.Equal(0, accepted);
+        Assert.Contains("pass  agreement-purpose", acceptedOutput, StringComparison.Ordinal);
+        Assert.Equal(1, refused);
+        Assert.Contains("Decision: REFUSED (1 rule(s) failed: agreement-purpose)", refusedOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheAgreementCommandIsRegistered()
     {
         (int exit, string output, _) = await CliRunner.RunAsync("agreement", "--help");

@@ -82,11 +82,7 @@ internal sealed class AgreementGuard : ISiteGuard
     {
         if (_jobDecision is null)
         {
-            (AgreementStatus? status, string? problem) = _reference.Open();
-            _agreement = status?.Agreement;
-            _jobDecision = status is null
-                ? new PolicyDecision(false, [new RuleResult(AgreementRules.File, false, $"the site's agreement cannot be used: {problem}")], null, null)
-                : AgreementEvaluator.Evaluate(status, _site.Value, _job, _policy, _time.GetUtcNow(), _budget?.GetSpent().Epsilon ?? 0);
+            (_jobDecision, _agreement) = AgreementEvaluator.Evaluate(_reference, _site.Value, _job, _policy, _time.GetUtcNow(), _budget?.GetSpent().Epsilon ?? 0);
             _audit.PolicyDecision(null, _jobDecision);
         }
 
