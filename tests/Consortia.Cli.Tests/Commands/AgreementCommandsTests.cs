@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using Consortia.Cli.Commands;
 using Consortia.Governance.Agreements;
 using Consortia.Governance.Policies;
@@ -183,6 +184,43 @@ public sealed class AgreementCommandsTests : IDisposable
         Assert.Contains("pass  agreement-purpose", acceptedOutput, StringComparison.Ordinal);
         Assert.Equal(1, refused);
         Assert.Contains("Decision: REFUSED (1 rule(s) failed: agreement-purpose)", refusedOutput, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("purpose: cardiovascular-risk-prediction", "purpose: cardiovascular-risk-prediction", null)]
+    [InlineData("purpose: cardiovascular-risk-prediction", "purpose: insurance-pricing", AgreementRules.Purpose)]
+    [InlineData("  kind: fedavg ", "  kind: median ", AgreementRules.Strategy)]
+    public async Task Simulate_SitesEnforcingTheSignedCardiologyAgreement_RunTheShippedJobAndRefuseAModifiedOneByClause(string from, string to, string? clause)
+    {
+        using AgreementKit kit = new(_dir.Path);
+        // The simulation reads the wall clock: an agreement valid for ever keeps the test independent of the date.
+        kit.Edit("  from: 2026-01-01\n  until: 2028-12-31", "  from: 2000-01-01\n  until: 9999-12-31");
+        kit.Sign();
+        string policy = _dir.File("policy.yaml");
+        Assert.Equal(0, (await Agreement("policy", kit.Path, "--site", "cleveland", "--out", policy)).Exit);
+        // The site's own policy is looser than the agreement (it also allows median): the agreement still holds.
+        await File.WriteAllTextAsync(policy, (await File.ReadAllTextAsync(policy, Cancel)).Replace("strategies: [", "strategies: [\"median\", ", StringComparison.Ordinal), Cancel);
+        string job = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "fedavg.yaml"), Cancel))
+            .Replace(from, to, StringComparison.Ordinal)
+            .Replace("path: ../../data/fed-heart-disease", "path: " + RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
+            .Replace("default: ../policies/heart-disease-research.yaml", "default: policy.yaml", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(_dir.File("job.yaml"), job, Cancel);
+
+        (int exit, string output, string error) = await CliRunner.RunAsync("simulate", _dir.File("job.yaml"), "--json");
+
+        Assert.True(exit == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement first = json.RootElement.GetProperty("rounds")[0];
+        if (clause is null)
+        {
+            Assert.All(json.RootElement.GetProperty("rounds").EnumerateArray(), r => Assert.True(r.GetProperty("aggregated").GetBoolean()));
+        }
+        else
+        {
+            Assert.False(first.GetProperty("aggregated").GetBoolean());
+            Assert.Equal(4, first.GetProperty("problems").GetArrayLength());
+            Assert.All(first.GetProperty("problems").EnumerateArray(), p => Assert.StartsWith($"refused ({clause})", p.GetProperty("outcome").GetString(), StringComparison.Ordinal));
+        }
     }
 
     [Fact]
