@@ -29,6 +29,7 @@ internal static class ConsortiaCommand
         root.Subcommands.Add(node);
         root.Subcommands.Add(DeploymentCommands.Job());
         root.Subcommands.Add(RosterCommands.Create());
+        root.Subcommands.Add(AgreementCommands.Create());
         foreach (Command command in GovernanceCommands.Create())
         {
             root.Subcommands.Add(command);

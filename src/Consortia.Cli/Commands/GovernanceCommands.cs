@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
 using Consortia.Federation.Jobs;
+using Consortia.Governance.Agreements;
 using Consortia.Governance.Audit;
 using Consortia.Governance.Policies;
 using Consortia.Governance.Reports;
@@ -128,6 +129,13 @@ internal static class GovernanceCommands
         }
 
         PolicyDecision decision = evaluator.Evaluate(job, now, spent);
+        if (evaluator.Policy is { Agreement: { } reference } sitePolicy)
+        {
+            // The site enforces its agreement beside its policy (docs/agreement.md): report both, as the site decides.
+            (PolicyDecision agreement, _) = AgreementEvaluator.Evaluate(reference, sitePolicy.Site ?? string.Empty, job, sitePolicy, now, spent);
+            decision = new PolicyDecision(decision.Accepted && agreement.Accepted, [.. decision.Rules, .. agreement.Rules], decision.PolicyVersion, decision.PolicySha256);
+        }
+
         stdout.WriteLine(evaluator.Policy is { } p
             ? $"Policy {policyPath}: version {p.Version.ToString(CultureInfo.InvariantCulture)}{(p.Site is null ? string.Empty : $", site {p.Site}")}, sha256 {p.Sha256}"
             : $"Policy {policyPath}: none");

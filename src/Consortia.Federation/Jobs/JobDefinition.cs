@@ -19,6 +19,9 @@ public sealed record JobDefinition
     /// <summary>Who submits the job (checked by site policies).</summary>
     public string Owner { get; init; } = "unspecified";
 
+    /// <summary>The purpose code the job declares (<c>purpose:</c>), checked against a consortium agreement; <see langword="null"/> for none.</summary>
+    public string? Purpose { get; init; }
+
     /// <summary>The job seed from which every random choice derives.</summary>
     public required ulong Seed { get; init; }
 
@@ -117,6 +120,6 @@ public sealed record JobDefinition
             Name, Consortium, Owner, model, JobFile.NameOf(Strategy.Kind), secure, Engine.MinimumParticipants, dp,
             [secure ? Governance.Policies.KnownNames.MaskedUpdates : Governance.Policies.KnownNames.PlainUpdates, Governance.Policies.KnownNames.AggregateMetrics],
             Columns)
-        { Rounds = Engine.Rounds };
+        { Rounds = Engine.Rounds, Purpose = Purpose };
     }
 }

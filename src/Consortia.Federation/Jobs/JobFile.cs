@@ -110,6 +110,7 @@ public static class JobFile
         ulong seed = job.LargeWholeNumber("seed") ?? 42;
         string consortium = job.Value("consortium") ?? "simulation";
         string owner = job.Value("owner") ?? "unspecified";
+        string? purpose = job.Value("purpose");
         YamlSection dataSection = job.RequireSection("data");
         IReadOnlyList<string> columns = dataSection.List("columns")?.Select(c => c.Value).ToArray() ?? [];
         DataSourceOptions data = ReadData(dataSection);
@@ -227,6 +228,7 @@ public static class JobFile
             Name = name,
             Consortium = consortium,
             Owner = owner,
+            Purpose = purpose,
             Seed = seed,
             Data = data,
             ModelKind = kind,

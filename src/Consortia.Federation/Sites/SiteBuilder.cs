@@ -120,13 +120,15 @@ public sealed class SiteBuilder
         SiteRoundState state = new(RoundStatePath);
         TaskGuard? job = Protections.HasFlag(RedTeam.SiteProtections.TaskPinning) ? new(Site, Job, evaluator.Policy, audit) : null;
         PolicyGuard policy = new(Site, evaluator, Job.Describe(), Time, Budget, audit, budget.Preview);
+        AgreementGuard? agreement = AgreementGuard.For(Site, evaluator.Policy, Job.Describe(), Time, Budget, audit);
         SiteTrainer trainer = new(spec, Train, Randomness, Job.Training.BatchSize, calibration, privacy);
         UpdatePipeline pipeline = new([new ClientClipStage(), new NoiseStage(Job.ClientDp, Randomness), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance, SigningKey is null ? null : new SiteSigner(SigningKey), Roster)]);
-        SiteEvaluator evaluation = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit, Protections.HasFlag(RedTeam.SiteProtections.EvaluationPolicy) ? state : null);
+        SiteEvaluator evaluation = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit, Protections.HasFlag(RedTeam.SiteProtections.EvaluationPolicy) ? state : null) { Agreement = agreement };
         ISiteGuard[] guards =
         [
             .. job is null ? Array.Empty<ISiteGuard>() : [job],
             policy,
+            .. agreement is null ? Array.Empty<ISiteGuard>() : [agreement],
             .. Protections.HasFlag(RedTeam.SiteProtections.AuthenticatedSecureAggregation) ? [new SecureSessionGuard(Site, Roster, SigningKey is not null, evaluator, audit)] : Array.Empty<ISiteGuard>(), // off only in the red team's weakened sites
             .. Protections.HasFlag(RedTeam.SiteProtections.OneContributionPerRound) ? [new RoundClaimGuard(Site, state, audit)] : Array.Empty<ISiteGuard>(),
             budget,

@@ -31,4 +31,8 @@ public sealed record JobDescriptor(
     /// <summary>The number of rounds, when declared; informative (reports).</summary>
     /// <value>Default <see langword="null"/>.</value>
     public int? Rounds { get; init; }
+
+    /// <summary>The purpose code the job declares (<c>purpose:</c> in the job file), checked against a consortium agreement; <see langword="null"/> when it declares none.</summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public string? Purpose { get; init; }
 }

@@ -50,6 +50,10 @@ public sealed record SitePolicy
     /// </summary>
     public bool ManualApproval { get; init; }
 
+    /// <summary>The consortium agreement the site enforces beside this policy (<c>agreement:</c>; see <c>docs/agreement.md</c>), or <see langword="null"/>.</summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public Agreements.AgreementReference? Agreement { get; init; }
+
     /// <summary>The SHA-256 of the policy file (lowercase hex), or <see langword="null"/> for a policy built in code.</summary>
     /// <value>Default <see langword="null"/>.</value>
     public string? Sha256 { get; init; }

@@ -52,7 +52,7 @@ public static class SitePolicyLoader
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(filePath);
         YamlSection root = YamlSection.LoadRoot(filePath, yaml, s_error);
-        root.RejectUnknownKeys("version", "site", "consortia", "owners", "models", "strategies", "protections", "outputs", "columns", "schedule", "roster", "approval");
+        root.RejectUnknownKeys("version", "site", "consortia", "owners", "models", "strategies", "protections", "outputs", "columns", "schedule", "roster", "approval", "agreement");
 
         SitePolicy policy = new()
         {
@@ -68,6 +68,7 @@ public static class SitePolicyLoader
             Schedule = ReadSchedule(root),
             RosterAcceptance = ReadRoster(root.OptionalSection("roster")),
             ManualApproval = ReadApproval(root),
+            Agreement = ReadAgreement(root.OptionalSection("agreement"), filePath),
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(yaml))),
             SourcePath = filePath,
         };
@@ -102,6 +103,21 @@ public static class SitePolicyLoader
         }
 
         return names;
+    }
+
+    /// <summary><c>agreement: {file, signatures}</c>, paths relative to the policy file (signatures default to the agreement's sidecar).</summary>
+    private static Agreements.AgreementReference? ReadAgreement(YamlSection? section, string policyPath)
+    {
+        if (section is null)
+        {
+            return null;
+        }
+
+        section.RejectUnknownKeys("file", "signatures");
+        string folder = Path.GetDirectoryName(Path.GetFullPath(policyPath)) ?? ".";
+        string file = Path.GetFullPath(section.RequiredString("file"), folder);
+        string signatures = section.OptionalString("signatures") is { } named ? Path.GetFullPath(named, folder) : Agreements.AgreementSignatures.DefaultPath(file);
+        return new Agreements.AgreementReference(file, signatures);
     }
 
     private static RosterAcceptance ReadRoster(YamlSection? section)

@@ -35,8 +35,16 @@ internal sealed class SiteEvaluator
         _audit = audit;
     }
 
+    /// <summary>The consortium agreement the site enforces, or <see langword="null"/>: outside it, no evaluation either.</summary>
+    public AgreementGuard? Agreement { get; init; }
+
     public SiteReply Evaluate(EvaluateTask task)
     {
+        if (Agreement?.CheckEvaluation(task) is { } outside)
+        {
+            return outside;
+        }
+
         if (_state is not null && _policy.CheckEvaluation(task, _state) is { } refused)
         {
             return refused;
