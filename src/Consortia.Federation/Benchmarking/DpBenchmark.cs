@@ -160,7 +160,7 @@ public static class DpBenchmark
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters, 1);
         ClientLevelDpOptions options = new() { TargetEpsilon = 4, ClipNorm = 1 };
-        DistributedSkellamParameters calibration = DistributedSkellam.Calibrate(options, parameters, participants: 4, minimumContributors: 3, sampleRate: 1, rounds: 1);
+        DistributedDpParameters calibration = DistributedDp.Calibrate(options, parameters, participants: 4, minimumContributors: 3, sampleRate: 1, rounds: 1);
         RandomSource random = new(3);
         float[] update = [.. Enumerable.Range(0, parameters).Select(_ => (float)random.NextGaussian())];
         ClientLevelMechanism.ClipUpdate(update, 1);
@@ -170,14 +170,14 @@ public static class DpBenchmark
         using DeterministicSecureRandom rounding = new(7);
         int repeats = parameters > 500 ? 3 : 20; // the exact sampler is slow for large models (cost ∝ D·μ_l)
         uint[] encoded = new uint[parameters];
-        DistributedSkellam.EncodeSite(update, 1, null, calibration, seed, words); // warm-up (JIT)
+        DistributedDp.EncodeSite(update, 1, null, calibration, seed, words); // warm-up (JIT)
         new FixedPointCodec(fixedPoint).Quantize(update, encoded, rounding);
 
         TimeSpan noise = TimeSpan.Zero, plain = TimeSpan.Zero;
         for (int i = 0; i < repeats; i++)
         {
             long start = Stopwatch.GetTimestamp();
-            DistributedSkellam.EncodeSite(update, 1, null, calibration, seed, words);
+            DistributedDp.EncodeSite(update, 1, null, calibration, seed, words);
             noise += Stopwatch.GetElapsedTime(start);
             start = Stopwatch.GetTimestamp();
             new FixedPointCodec(fixedPoint).Quantize(update, encoded, rounding);

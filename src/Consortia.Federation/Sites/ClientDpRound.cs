@@ -17,5 +17,5 @@ public sealed record ClientDpRound(string JobId, double ClipNorm, bool ReportUnc
     /// <see langword="null"/> for central noise. Not sent to sites: each site calibrates its own noise from its copy of
     /// the job, so a coordinator cannot talk it into less.
     /// </summary>
-    public Privacy.Distributed.DistributedSkellamParameters? Distributed { get; init; }
+    public Privacy.Distributed.DistributedDpParameters? Distributed { get; init; }
 }

@@ -24,6 +24,29 @@ internal static class ExactDraws
         return (ulong)(m >> 64);
     }
 
+    /// <summary>A uniform integer in [0, n) for a 128-bit bound: masked rejection (each try succeeds with probability above ½).</summary>
+    /// <param name="source">The word source.</param>
+    /// <param name="n">The bound, ≥ 1.</param>
+    /// <returns>The draw.</returns>
+    public static UInt128 UniformBelow(IRandomWordSource source, UInt128 n)
+    {
+        if (n <= ulong.MaxValue)
+        {
+            return UniformBelow(source, (ulong)n);
+        }
+
+        int bits = 128 - (int)UInt128.LeadingZeroCount(n - 1);
+        UInt128 mask = bits == 128 ? UInt128.MaxValue : (UInt128.One << bits) - 1;
+        while (true)
+        {
+            UInt128 x = new UInt128(source.NextUInt64(), source.NextUInt64()) & mask;
+            if (x < n)
+            {
+                return x;
+            }
+        }
+    }
+
     /// <summary>True with probability exactly numerator / denominator.</summary>
     /// <param name="source">The word source.</param>
     /// <param name="numerator">0 ≤ numerator ≤ denominator.</param>
@@ -31,4 +54,55 @@ internal static class ExactDraws
     /// <returns>The draw.</returns>
     public static bool Bernoulli(IRandomWordSource source, ulong numerator, ulong denominator) =>
         UniformBelow(source, denominator) < numerator;
+
+    /// <summary>True with probability exactly numerator / denominator (128-bit).</summary>
+    /// <param name="source">The word source.</param>
+    /// <param name="numerator">0 ≤ numerator ≤ denominator.</param>
+    /// <param name="denominator">≥ 1.</param>
+    /// <returns>The draw.</returns>
+    public static bool Bernoulli(IRandomWordSource source, UInt128 numerator, UInt128 denominator) =>
+        UniformBelow(source, denominator) < numerator;
+
+    /// <summary>
+    /// True with probability exactly exp(−n/d) (Canonne, Kamath, Steinke 2020, Algorithm 1): ⌊n/d⌋ draws of
+    /// Bernoulli(e⁻¹), stopping at the first failure, then Bernoulli(exp(−γ)) for the fraction γ = (n mod d)/d.
+    /// </summary>
+    /// <param name="source">The word source.</param>
+    /// <param name="numerator">n ≥ 0.</param>
+    /// <param name="denominator">d ≥ 1.</param>
+    /// <returns>The draw.</returns>
+    public static bool BernoulliExpMinus(IRandomWordSource source, UInt128 numerator, UInt128 denominator)
+    {
+        UInt128 whole = numerator / denominator;
+        for (UInt128 i = 0; i < whole; i++)
+        {
+            if (!BernoulliExpMinusFraction(source, UInt128.One, UInt128.One))
+            {
+                return false;
+            }
+        }
+
+        return BernoulliExpMinusFraction(source, numerator % denominator, denominator);
+    }
+
+    /// <summary>
+    /// True with probability exactly exp(−γ), γ = n/d ∈ [0, 1]: draw A_k ~ Bernoulli(γ/k) for k = 1, 2, … until one
+    /// fails; the first failure's index K has P(K odd) = e^−γ (the alternating series of the exponential).
+    /// </summary>
+    private static bool BernoulliExpMinusFraction(IRandomWordSource source, UInt128 numerator, UInt128 denominator)
+    {
+        if (numerator == UInt128.Zero)
+        {
+            return true;
+        }
+
+        // k·d overflows only past k = 2¹²⁸/d ≥ 2¹³ for the denominators used (d < 2¹¹⁵); reaching k has probability ≤ 1/(k−1)!.
+        UInt128 k = 1;
+        while (Bernoulli(source, numerator, checked(denominator * k)))
+        {
+            k++;
+        }
+
+        return (k & UInt128.One) == UInt128.One;
+    }
 }

@@ -11,5 +11,5 @@ namespace Consortia.Federation.Strategies.ClientDp;
 public sealed record ClientDpCalibration(int SampledSites, int TotalSites, double SampleRate, double NoiseMultiplier, double UpdateNoiseMultiplier, double? BitNoise, double Epsilon)
 {
     /// <summary>Distributed DP: the sites' Skellam noise, or <see langword="null"/> when the coordinator adds Gaussian noise.</summary>
-    public Privacy.Distributed.DistributedSkellamParameters? Distributed { get; init; }
+    public Privacy.Distributed.DistributedDpParameters? Distributed { get; init; }
 }

@@ -128,7 +128,7 @@ public sealed class ClientDpStrategy : IStrategy
         if (_settings.SecureAggregation is { } secure && _settings.IsDistributed)
         {
             int contributors = _settings.MinimumContributors(sampledSites, secure.SessionThreshold(sampledSites, _settings.MinimumParticipants));
-            Privacy.Distributed.DistributedSkellamParameters d = Privacy.Distributed.DistributedSkellam.Calibrate(options, parameters, sampledSites, contributors, 1.0, _settings.TotalRounds); // sites are drawn from the public job seed: no amplification (q = 1)
+            Privacy.Distributed.DistributedDpParameters d = Privacy.Distributed.DistributedDp.Calibrate(options, parameters, sampledSites, contributors, 1.0, _settings.TotalRounds); // sites are drawn from the public job seed: no amplification (q = 1)
             _calibration = new ClientDpCalibration(sampledSites, totalSites, q, d.NoiseMultiplier, d.UpdateNoiseMultiplier, d.BitNoise, d.Epsilon) { Distributed = d };
             return _calibration;
         }

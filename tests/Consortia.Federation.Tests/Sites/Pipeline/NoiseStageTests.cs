@@ -24,7 +24,7 @@ public sealed class NoiseStageTests
     private static readonly ClientLevelDpOptions s_options = new() { ClipNorm = Clip, NoiseMultiplier = 0.9, Adaptive = new AdaptiveClippingOptions { BitNoise = 1.5 } };
     private static readonly ClientDpSettings s_settings = new(s_options, "job", 3) { SecureAggregation = new SecureAggregationSettings() };
 
-    private static DistributedSkellamParameters Calibration() => DistributedSkellam.Calibrate(s_options, s_layout.Length, s_sites.Length, 3, 1.0, 3);
+    private static DistributedDpParameters Calibration() => DistributedDp.Calibrate(s_options, s_layout.Length, s_sites.Length, 3, 1.0, 3);
 
     private static TrainTask Task(int participant, SecureTrainingSession? session, int round = 2) =>
         new(new SiteId(s_sites[participant - 1]), new RoundNumber(round), new ParameterVector(s_layout), new LocalTrainingOptions { BatchSize = 4 }, SecureSession: session)
@@ -61,7 +61,7 @@ public sealed class NoiseStageTests
     [Fact]
     public void Pipeline_ThroughSecureAggregation_DecodesToTheSumOfTheSitesRoundedRotatedUpdatesPlusTheirNoise()
     {
-        DistributedSkellamParameters p = Calibration();
+        DistributedDpParameters p = Calibration();
         SecAggSessionOptions session = Session();
         UpdatePipeline[] pipelines = [.. s_sites.Select((_, i) => new UpdatePipeline([new ClientClipStage(), new NoiseStage(s_settings, Site(i)), new WeightStage(), new QuantiseStage(SiteRandomness.Seeded(new RandomSource(1)))]))];
         List<ReadOnlyMemory<uint>> inputs = [];
@@ -79,7 +79,7 @@ public sealed class NoiseStageTests
             // The same site, recomputed: clip, then the mechanism with the same seeded words.
             float[] clipped = Delta(i);
             double norm = ClientLevelMechanism.ClipUpdate(clipped, Clip);
-            long[] own = DistributedSkellam.EncodeSite(clipped, Clip, ClientLevelMechanism.CentredUnclippedBit(norm, Clip), p, seed, Words(i, 2));
+            long[] own = DistributedDp.EncodeSite(clipped, Clip, ClientLevelMechanism.CentredUnclippedBit(norm, Clip), p, seed, Words(i, 2));
             for (int j = 0; j < own.Length; j++)
             {
                 expectedSum[j] += own[j];
@@ -90,7 +90,7 @@ public sealed class NoiseStageTests
         SecureSum sum = Assert.IsType<SecureAggregationOutcome.Succeeded>(round.Outcome).Result;
         SummedUpdates decoded = DistributedUpdateLayout.Decode(sum.Sum, s_layout, sum.Contributors.Count, Clip, p, seed);
 
-        double[] expected = DistributedSkellam.DecodeSum(expectedSum, s_layout.Length, Clip, p, seed, out double? expectedBits);
+        double[] expected = DistributedDp.DecodeSum(expectedSum, s_layout.Length, Clip, p, seed, out double? expectedBits);
         for (int j = 0; j < expected.Length; j++)
         {
             Assert.Equal((float)expected[j], decoded.WeightedSum.Values[j]);
@@ -110,7 +110,7 @@ public sealed class NoiseStageTests
         new NoiseStage(s_settings, Site(0)).Apply(draft);
 
         long[] integers = Assert.IsType<long[]>(draft.RingIntegers);
-        DistributedSkellamParameters p = Calibration();
+        DistributedDpParameters p = Calibration();
         Assert.Equal(DistributedUpdateLayout.Length(p), integers.Length);
         Assert.Equal(1, integers[p.PaddedLength]); // the weight
         Assert.Equal(0, integers[p.PaddedLength + 1]); // no training loss leaves the site

@@ -32,7 +32,7 @@ public sealed class DistributedDpFederationTests
         Assert.All(first.Federated.Rounds, r => Assert.True(r.Aggregated, r.AggregationFailure + string.Join("; ", r.Failures) + string.Join("; ", r.Refusals)));
         Assert.All(first.Federated.Rounds, r => Assert.True(double.IsNaN(r.TrainLoss)));
         ClientDpCalibration privacy = Assert.IsType<ClientDpCalibration>(first.ClientPrivacy);
-        Privacy.Distributed.DistributedSkellamParameters d = Assert.IsType<Privacy.Distributed.DistributedSkellamParameters>(privacy.Distributed);
+        Privacy.Distributed.DistributedDpParameters d = Assert.IsType<Privacy.Distributed.DistributedDpParameters>(privacy.Distributed);
         Assert.Equal(3, d.MinimumContributors); // t for four sites: the noise holds if one drops
         Assert.InRange(privacy.Epsilon, 4 * 0.99, 4.0);
         Assert.Equal(first.Federated.FinalModel.Parameters.Values.ToArray(), second.Federated.FinalModel.Parameters.Values.ToArray());

@@ -4,14 +4,14 @@ using Consortia.Privacy.Distributed;
 
 namespace Consortia.Privacy.Tests.Distributed;
 
-public sealed class DistributedSkellamTests
+public sealed class DistributedDpTests
 {
     private static readonly ClientLevelDpOptions s_target4 = new() { TargetEpsilon = 4, ClipNorm = 0.5 };
 
     [Fact]
     public void Calibrate_TargetEpsilon_IsMetTightly()
     {
-        DistributedSkellamParameters p = DistributedSkellam.Calibrate(s_target4, parameters: 14, participants: 4, minimumContributors: 3, sampleRate: 1, rounds: 1);
+        DistributedDpParameters p = DistributedDp.Calibrate(s_target4, parameters: 14, participants: 4, minimumContributors: 3, sampleRate: 1, rounds: 1);
 
         Assert.InRange(p.Epsilon, 4 * 0.999, 4.0);
         Assert.Equal(16, p.PaddedLength);
@@ -27,7 +27,7 @@ public sealed class DistributedSkellamTests
     {
         // The discrete corrections are small at this scale: z within 2 % of the central Gaussian's.
         double central = ClientLevelAccounting.Calibrate(4, 1e-5, 1);
-        DistributedSkellamParameters p = DistributedSkellam.Calibrate(s_target4, 14, 4, 3, 1, 1);
+        DistributedDpParameters p = DistributedDp.Calibrate(s_target4, 14, 4, 3, 1, 1);
 
         Assert.InRange(p.NoiseMultiplier, central, central * 1.02);
     }
@@ -36,8 +36,8 @@ public sealed class DistributedSkellamTests
     public void Calibrate_FixedMultiplier_ReportsItsEpsilon_AndFewerSurvivorsMeanMoreNoisePerSite()
     {
         ClientLevelDpOptions options = new() { NoiseMultiplier = 1.0 };
-        DistributedSkellamParameters three = DistributedSkellam.Calibrate(options, 100, 10, 3, 0.5, 20);
-        DistributedSkellamParameters eight = DistributedSkellam.Calibrate(options, 100, 10, 8, 0.5, 20);
+        DistributedDpParameters three = DistributedDp.Calibrate(options, 100, 10, 3, 0.5, 20);
+        DistributedDpParameters eight = DistributedDp.Calibrate(options, 100, 10, 8, 0.5, 20);
 
         Assert.Equal(1.0, three.NoiseMultiplier);
         Assert.Equal(three.Epsilon, eight.Epsilon, 12);
@@ -48,7 +48,7 @@ public sealed class DistributedSkellamTests
     public void Calibrate_AdaptiveClipping_NoisesTheBitAndSplitsZ()
     {
         ClientLevelDpOptions options = new() { NoiseMultiplier = 1.0, Adaptive = new AdaptiveClippingOptions { BitNoise = 2 } };
-        DistributedSkellamParameters p = DistributedSkellam.Calibrate(options, 30, 20, 15, 1, 5);
+        DistributedDpParameters p = DistributedDp.Calibrate(options, 30, 20, 15, 1, 5);
 
         Assert.Equal(AdaptiveClipping.UpdateNoiseMultiplier(1.0, 2), p.UpdateNoiseMultiplier, 12);
         Assert.Equal(Math.Pow(2 * 2.0 * p.Resolution, 2) / 15, p.BitSiteVariance!.Value, 6);
@@ -60,25 +60,25 @@ public sealed class DistributedSkellamTests
     {
         ClientLevelDpOptions options = new() { TargetEpsilon = 1e-4 };
 
-        Assert.Throws<InvalidOperationException>(() => DistributedSkellam.Calibrate(options, 14, 4, 3, 1, 100));
+        Assert.Throws<InvalidOperationException>(() => DistributedDp.Calibrate(options, 14, 4, 3, 1, 100));
     }
 
     [Fact]
     public void EncodeSite_RoundedVectorIsWithinTheBound_AndNoiseIsTheSitesShare()
     {
         ClientLevelDpOptions options = new() { NoiseMultiplier = 1.0 };
-        DistributedSkellamParameters p = DistributedSkellam.Calibrate(options, 50, 5, 4, 1, 1);
+        DistributedDpParameters p = DistributedDp.Calibrate(options, 50, 5, 4, 1, 1);
         RandomSource random = new(8);
         float[] update = [.. Enumerable.Range(0, 50).Select(_ => (float)random.NextGaussian())];
         ClientLevelMechanism.ClipUpdate(update, 2.0);
 
         // Without noise the encoded vector is the conditionally rounded rotation: within Δ₂.
-        DistributedSkellamParameters silent = p with { SiteVariance = 0 };
-        long[] rounded = DistributedSkellam.EncodeSite(update, 2.0, null, silent, 99, new SeededWordSource(new RandomSource(1)));
+        DistributedDpParameters silent = p with { SiteVariance = 0 };
+        long[] rounded = DistributedDp.EncodeSite(update, 2.0, null, silent, 99, new SeededWordSource(new RandomSource(1)));
         Assert.True(Math.Sqrt(rounded.Sum(v => (double)v * v)) <= p.L2Sensitivity);
 
         // With noise: encoded − rounded (same seed, same rounding draws) has the site's variance.
-        long[] noisy = DistributedSkellam.EncodeSite(update, 2.0, null, p, 99, new SeededWordSource(new RandomSource(1)));
+        long[] noisy = DistributedDp.EncodeSite(update, 2.0, null, p, 99, new SeededWordSource(new RandomSource(1)));
         double[] noise = [.. noisy.Zip(rounded, (a, b) => (double)(a - b))];
         double variance = noise.Sum(v => v * v) / noise.Length;
         Assert.InRange(variance, p.SiteVariance * 0.5, p.SiteVariance * 1.6); // 64 draws: a loose band
@@ -94,8 +94,8 @@ public sealed class DistributedSkellamTests
         ClientLevelDpOptions options = new() { NoiseMultiplier = 0.8, Adaptive = new AdaptiveClippingOptions { BitNoise = 1 } };
         const int Sites = 5, Length = 21;
         const double Clip = 0.7;
-        DistributedSkellamParameters p = DistributedSkellam.Calibrate(options, Length, Sites, 4, 1, 1);
-        DistributedSkellamParameters silent = p with { SiteVariance = 0, BitSiteVariance = 0 };
+        DistributedDpParameters p = DistributedDp.Calibrate(options, Length, Sites, 4, 1, 1);
+        DistributedDpParameters silent = p with { SiteVariance = 0, BitSiteVariance = 0 };
         ulong seed = RandomizedHadamard.SeedFor("exact", 2);
         long[] sum = new long[p.EncodedLength];
         long[] roundedSum = new long[p.EncodedLength];
@@ -106,8 +106,8 @@ public sealed class DistributedSkellamTests
             float[] update = [.. Enumerable.Range(0, Length).Select(_ => (float)(0.3 * random.NextGaussian()))];
             double norm = ClientLevelMechanism.ClipUpdate(update, Clip);
             double bit = ClientLevelMechanism.CentredUnclippedBit(norm, Clip);
-            long[] encoded = DistributedSkellam.EncodeSite(update, Clip, bit, p, seed, new SeededWordSource(random.Derive("noise")));
-            long[] rounded = DistributedSkellam.EncodeSite(update, Clip, bit, silent, seed, new SeededWordSource(random.Derive("noise")));
+            long[] encoded = DistributedDp.EncodeSite(update, Clip, bit, p, seed, new SeededWordSource(random.Derive("noise")));
+            long[] rounded = DistributedDp.EncodeSite(update, Clip, bit, silent, seed, new SeededWordSource(random.Derive("noise")));
             for (int i = 0; i < sum.Length; i++)
             {
                 sum[i] += encoded[i];
@@ -120,12 +120,12 @@ public sealed class DistributedSkellamTests
             }
         }
 
-        double[] decoded = DistributedSkellam.DecodeSum(sum, Length, Clip, p, seed, out double? bitSum);
+        double[] decoded = DistributedDp.DecodeSum(sum, Length, Clip, p, seed, out double? bitSum);
 
         // Exactness: rotating the decoded sum back gives the integer sum (rounded + noise) exactly, to float precision.
         double[] back = new double[p.PaddedLength];
         double[] padded = new double[p.PaddedLength];
-        double[] full = DistributedSkellam.DecodeSum(sum, p.PaddedLength, Clip, p, seed, out _);
+        double[] full = DistributedDp.DecodeSum(sum, p.PaddedLength, Clip, p, seed, out _);
         Array.Copy(full, padded, full.Length);
         RandomizedHadamard.Rotate([.. padded.Select(v => v * p.Resolution / Clip)], back, seed);
         for (int i = 0; i < back.Length; i++)
@@ -137,7 +137,7 @@ public sealed class DistributedSkellamTests
         Assert.Equal(sum[^1] / (2.0 * p.Resolution), bitSum!.Value, 12);
 
         // And without noise the decoding is the sum of the clipped updates up to the rounding (≤ √D/2 per site in norm).
-        double[] noiseless = DistributedSkellam.DecodeSum(roundedSum, Length, Clip, silent, seed, out double? bits);
+        double[] noiseless = DistributedDp.DecodeSum(roundedSum, Length, Clip, silent, seed, out double? bits);
         double error = Math.Sqrt(noiseless.Zip(clippedSum, (a, b) => (a - b) * (a - b)).Sum());
         Assert.True(error <= Sites * Math.Sqrt(p.PaddedLength) / 2 * Clip / p.Resolution, $"rounding error {error}");
         Assert.Equal(Math.Round(bits!.Value * 2) / 2, bits.Value); // Σ (b − ½) is a multiple of ½ without noise
@@ -146,8 +146,8 @@ public sealed class DistributedSkellamTests
     [Fact]
     public void EncodeSite_BitMismatch_IsRefused()
     {
-        DistributedSkellamParameters p = DistributedSkellam.Calibrate(new ClientLevelDpOptions { NoiseMultiplier = 1 }, 4, 3, 3, 1, 1);
+        DistributedDpParameters p = DistributedDp.Calibrate(new ClientLevelDpOptions { NoiseMultiplier = 1 }, 4, 3, 3, 1, 1);
 
-        Assert.Throws<ArgumentException>(() => DistributedSkellam.EncodeSite(new float[4], 1, 0.5, p, 1, new SeededWordSource(new RandomSource(1))));
+        Assert.Throws<ArgumentException>(() => DistributedDp.EncodeSite(new float[4], 1, 0.5, p, 1, new SeededWordSource(new RandomSource(1))));
     }
 }
