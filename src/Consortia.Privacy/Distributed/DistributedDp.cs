@@ -240,10 +240,15 @@ public static class DistributedDp
     /// <summary>Adds one site's share of the mechanism's noise, of variance (parameter) <paramref name="variance"/>, to every element.</summary>
     /// <param name="values">The integers.</param>
     /// <param name="mechanism">The mechanism.</param>
-    /// <param name="variance">σ_l² (discrete Gaussian) or μ_l (Skellam).</param>
+    /// <param name="variance">σ_l² (discrete Gaussian) or μ_l (Skellam); 0 adds nothing.</param>
     /// <param name="source">The site's private word source.</param>
     public static void AddNoise(Span<long> values, DistributedMechanism mechanism, double variance, IRandomWordSource source)
     {
+        if (variance == 0)
+        {
+            return; // no noise asked (calibration never asks for none: z > 0); lets tests see the exact rounding
+        }
+
         if (mechanism == DistributedMechanism.Skellam)
         {
             SkellamSampler.FromVariance(variance).AddTo(values, source);

@@ -6,13 +6,16 @@ namespace Consortia.Privacy.Tests.Distributed;
 
 public sealed class DistributedDpTests
 {
-    private static readonly ClientLevelDpOptions s_target4 = new() { TargetEpsilon = 4, ClipNorm = 0.5 };
+    private static ClientLevelDpOptions Target4(DistributedMechanism mechanism) => new() { TargetEpsilon = 4, ClipNorm = 0.5, Mechanism = mechanism };
 
-    [Fact]
-    public void Calibrate_TargetEpsilon_IsMetTightly()
+    [Theory]
+    [InlineData(DistributedMechanism.DiscreteGaussian)]
+    [InlineData(DistributedMechanism.Skellam)]
+    public void Calibrate_TargetEpsilon_IsMetTightly(DistributedMechanism mechanism)
     {
-        DistributedDpParameters p = DistributedDp.Calibrate(s_target4, parameters: 14, participants: 4, minimumContributors: 3, sampleRate: 1, rounds: 1);
+        DistributedDpParameters p = DistributedDp.Calibrate(Target4(mechanism), parameters: 14, participants: 4, minimumContributors: 3, sampleRate: 1, rounds: 1);
 
+        Assert.Equal(mechanism, p.Mechanism);
         Assert.InRange(p.Epsilon, 4 * 0.999, 4.0);
         Assert.Equal(16, p.PaddedLength);
         Assert.Equal(64, p.Resolution);
@@ -22,12 +25,14 @@ public sealed class DistributedDpTests
         Assert.Null(p.BitSiteVariance);
     }
 
-    [Fact]
-    public void Calibrate_CloseToTheGaussianMultiplier_ForTheSameTarget()
+    [Theory]
+    [InlineData(DistributedMechanism.DiscreteGaussian)]
+    [InlineData(DistributedMechanism.Skellam)]
+    public void Calibrate_CloseToTheGaussianMultiplier_ForTheSameTarget(DistributedMechanism mechanism)
     {
         // The discrete corrections are small at this scale: z within 2 % of the central Gaussian's.
         double central = ClientLevelAccounting.Calibrate(4, 1e-5, 1);
-        DistributedDpParameters p = DistributedDp.Calibrate(s_target4, 14, 4, 3, 1, 1);
+        DistributedDpParameters p = DistributedDp.Calibrate(Target4(mechanism), 14, 4, 3, 1, 1);
 
         Assert.InRange(p.NoiseMultiplier, central, central * 1.02);
     }
@@ -56,6 +61,19 @@ public sealed class DistributedDpTests
     }
 
     [Fact]
+    public void Calibrate_DefaultMechanism_IsTheDiscreteGaussian_AndTheSkellamEpsilonIsItsOwn()
+    {
+        ClientLevelDpOptions gaussian = new() { NoiseMultiplier = 1.2 };
+        DistributedDpParameters dg = DistributedDp.Calibrate(gaussian, 100, 6, 4, 1, 10);
+        DistributedDpParameters skellam = DistributedDp.Calibrate(gaussian with { Mechanism = DistributedMechanism.Skellam }, 100, 6, 4, 1, 10);
+
+        Assert.Equal(DistributedMechanism.DiscreteGaussian, dg.Mechanism);
+        Assert.Equal(dg.SiteVariance, skellam.SiteVariance); // same z, same noise variance ...
+        Assert.NotEqual(dg.Epsilon, skellam.Epsilon); // ... but each mechanism's own accountant
+        Assert.Equal(skellam.Epsilon, SkellamAccountant.Epsilon(1, 10, 1e-5, l => SkellamAccountant.Rdp(l, skellam.L2Sensitivity, skellam.L1Sensitivity, 4 * skellam.SiteVariance)).Epsilon, 12);
+    }
+
+    [Fact]
     public void Calibrate_UnreachableTarget_IsRefused()
     {
         ClientLevelDpOptions options = new() { TargetEpsilon = 1e-4 };
@@ -63,10 +81,12 @@ public sealed class DistributedDpTests
         Assert.Throws<InvalidOperationException>(() => DistributedDp.Calibrate(options, 14, 4, 3, 1, 100));
     }
 
-    [Fact]
-    public void EncodeSite_RoundedVectorIsWithinTheBound_AndNoiseIsTheSitesShare()
+    [Theory]
+    [InlineData(DistributedMechanism.DiscreteGaussian)]
+    [InlineData(DistributedMechanism.Skellam)]
+    public void EncodeSite_RoundedVectorIsWithinTheBound_AndNoiseIsTheSitesShare(DistributedMechanism mechanism)
     {
-        ClientLevelDpOptions options = new() { NoiseMultiplier = 1.0 };
+        ClientLevelDpOptions options = new() { NoiseMultiplier = 1.0, Mechanism = mechanism };
         DistributedDpParameters p = DistributedDp.Calibrate(options, 50, 5, 4, 1, 1);
         RandomSource random = new(8);
         float[] update = [.. Enumerable.Range(0, 50).Select(_ => (float)random.NextGaussian())];
@@ -88,10 +108,12 @@ public sealed class DistributedDpTests
     /// The protocol is exact: the decoded sum is, up to the rotation's floating point, the inverse rotation of the
     /// sites' summed rounded vectors plus their summed noise — nothing is lost or added on the way.
     /// </summary>
-    [Fact]
-    public void DecodeSum_OfTheSitesEncodings_IsTheirRoundedRotatedUpdatesPlusTheTotalNoise()
+    [Theory]
+    [InlineData(DistributedMechanism.DiscreteGaussian)]
+    [InlineData(DistributedMechanism.Skellam)]
+    public void DecodeSum_OfTheSitesEncodings_IsTheirRoundedRotatedUpdatesPlusTheTotalNoise(DistributedMechanism mechanism)
     {
-        ClientLevelDpOptions options = new() { NoiseMultiplier = 0.8, Adaptive = new AdaptiveClippingOptions { BitNoise = 1 } };
+        ClientLevelDpOptions options = new() { NoiseMultiplier = 0.8, Adaptive = new AdaptiveClippingOptions { BitNoise = 1 }, Mechanism = mechanism };
         const int Sites = 5, Length = 21;
         const double Clip = 0.7;
         DistributedDpParameters p = DistributedDp.Calibrate(options, Length, Sites, 4, 1, 1);
