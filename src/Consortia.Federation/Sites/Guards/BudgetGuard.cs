@@ -181,6 +181,12 @@ internal sealed class BudgetGuard : ISiteGuard
                 $"Quantising the clipped update moves it by up to step·√d = {QuantisationMargin(session.Quantization, task.GlobalParameters.Length):G4}, not less than the clip C = {clientDp.ClipNorm:G4}, so no clip leaves the quantised update within C; set privacy.secure_aggregation.clip_range near C."));
         }
 
+        if (task.SecureSession is { } bitSession && clientDp.ReportUnclippedBit && new FixedPointCodec(bitSession.Quantization).Step >= 0.5)
+        {
+            return (null, new Refused(_site, task.Round, "dp-quantisation",
+                $"The ring's quantisation step {new FixedPointCodec(bitSession.Quantization).Step:G4} is not below ½, so the adaptive-clipping bit ±½ cannot be sent within its sensitivity ½; set privacy.secure_aggregation.clip_range near C."));
+        }
+
         return (new PrivacyCharge.SampledGaussian(clientDp.JobId, task.Round.Value, 1.0, clientDp.NoiseMultiplier, 1), null);
     }
 
@@ -189,6 +195,29 @@ internal sealed class BudgetGuard : ISiteGuard
     /// <returns>The name.</returns>
     public static string DistributedChargeMechanism(DistributedMechanism mechanism) =>
         "distributed_" + DistributedDp.Describe(mechanism).Replace('-', '_');
+
+    /// <summary>
+    /// The centred adaptive-clipping bit ±½ shrunk to ±m, m the largest float ≤ ½ − step (the secure layout carries
+    /// floats), so that its stochastically rounded value stays within ±½: rounding gives ⌊x·s⌋/s or (⌊x·s⌋ + 1)/s,
+    /// within one step 1/s of x, so |Q(x)| ≤ m + step ≤ ½. Without the shrink ½·s is generally not an integer
+    /// (s = (2^(b−1) − 1)/c) and the rounded bit reaches ½ + step, beyond the sensitivity ½ the coordinator's noise on the
+    /// bit sum is calibrated to. The bias (relative, about 3·10⁻⁸ in a 32-bit ring) only slows the clip's adaptation
+    /// imperceptibly.
+    /// </summary>
+    /// <param name="centredBit">b − ½ (±½).</param>
+    /// <param name="step">The ring's quantisation step (&lt; ½; the guard refuses coarser rings).</param>
+    /// <returns>±m with the bit's sign.</returns>
+    public static double QuantisableBit(double centredBit, double step)
+    {
+        double bound = 0.5 - step;
+        float magnitude = (float)bound;
+        while (magnitude > bound)
+        {
+            magnitude = MathF.BitDecrement(magnitude);
+        }
+
+        return Math.Sign(centredBit) * (double)magnitude;
+    }
 
     /// <summary>
     /// How far quantisation can move a clipped update in L2: each of its d coordinates by less than one step, so

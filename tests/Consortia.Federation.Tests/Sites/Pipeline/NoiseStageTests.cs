@@ -1,5 +1,6 @@
 using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites;
+using Consortia.Federation.Sites.Local;
 using Consortia.Federation.Sites.Pipeline;
 using Consortia.Federation.Strategies;
 using Consortia.Federation.Strategies.ClientDp;
@@ -63,7 +64,7 @@ public sealed class NoiseStageTests
     {
         DistributedDpParameters p = Calibration();
         SecAggSessionOptions session = Session();
-        UpdatePipeline[] pipelines = [.. s_sites.Select((_, i) => new UpdatePipeline([new ClientClipStage(), new NoiseStage(s_settings, Site(i)), new WeightStage(), new QuantiseStage(SiteRandomness.Seeded(new RandomSource(1)))]))];
+        UpdatePipeline[] pipelines = [.. s_sites.Select((_, i) => new UpdatePipeline([new ClientClipStage(), new NoiseStage(new DistributedCalibration(s_settings), Site(i)), new WeightStage(), new QuantiseStage(SiteRandomness.Seeded(new RandomSource(1)))]))];
         List<ReadOnlyMemory<uint>> inputs = [];
         long[] expectedSum = new long[p.EncodedLength];
         ulong seed = RandomizedHadamard.SeedFor("job", 2);
@@ -107,7 +108,7 @@ public sealed class NoiseStageTests
         UpdateDraft draft = new(Task(1, secure), new ParameterVector(s_layout, Delta(0)), 1, double.NaN, 5, 20) { UnclippedBit = 0.5 };
         ClientLevelMechanism.ClipUpdate(draft.Delta.Values, Clip);
 
-        new NoiseStage(s_settings, Site(0)).Apply(draft);
+        new NoiseStage(new DistributedCalibration(s_settings), Site(0)).Apply(draft);
 
         long[] integers = Assert.IsType<long[]>(draft.RingIntegers);
         DistributedDpParameters p = Calibration();
@@ -123,7 +124,7 @@ public sealed class NoiseStageTests
     {
         UpdateDraft draft = new(Task(1, session: null), new ParameterVector(s_layout, Delta(0)), 1, double.NaN, 5, 20);
 
-        Assert.Contains("secure aggregation", Assert.Throws<InvalidOperationException>(() => new NoiseStage(s_settings, Site(0)).Apply(draft)).Message, StringComparison.Ordinal);
+        Assert.Contains("secure aggregation", Assert.Throws<InvalidOperationException>(() => new NoiseStage(new DistributedCalibration(s_settings), Site(0)).Apply(draft)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -133,8 +134,8 @@ public sealed class NoiseStageTests
         UpdateDraft trusted = new(Task(1, secure), new ParameterVector(s_layout, Delta(0)), 1, double.NaN, 5, 20);
         UpdateDraft none = new(Task(1, secure), new ParameterVector(s_layout, Delta(0)), 1, double.NaN, 5, 20);
 
-        new NoiseStage(s_settings with { TrustedCoordinator = true }, Site(0)).Apply(trusted);
-        new NoiseStage(null, Site(0)).Apply(none);
+        new NoiseStage(new DistributedCalibration(s_settings with { TrustedCoordinator = true }), Site(0)).Apply(trusted);
+        new NoiseStage(new DistributedCalibration(null), Site(0)).Apply(none);
 
         Assert.Null(trusted.RingIntegers);
         Assert.Null(none.RingIntegers);
