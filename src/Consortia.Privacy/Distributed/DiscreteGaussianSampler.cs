@@ -11,7 +11,7 @@ namespace Consortia.Privacy.Distributed;
 /// <para>
 /// A draw proposes Y from the discrete Laplace law P(y) ∝ exp(−|y|/t), t = ⌊σ⌋ + 1, and accepts it with probability
 /// exp(−(|Y| − σ²/t)²/(2σ²)) = exp(−(|Y|·t·q − p)²/(2·p·q·t²)) for σ² = p/q; each exponential is an exact
-/// Bernoulli(exp(−n/d)) (<see cref="ExactDraws.BernoulliExpMinus"/>). Accepted values follow N_Z(0, σ²) exactly
+/// Bernoulli(exp(−n/d)) (<see cref="ExactDraws.BernoulliExpMinus(IRandomWordSource, UInt128, UInt128)"/>). Accepted values follow N_Z(0, σ²) exactly
 /// (the proposal dominates the target by the factor exp(σ²/(2t²)) ≤ e^½).
 /// </para>
 /// <para>
@@ -24,7 +24,7 @@ public sealed class DiscreteGaussianSampler
     /// <summary>The largest σ² accepted: 2⁴⁰ (σ ≤ 2²⁰), so that the acceptance test's integers fit in 128 bits.</summary>
     public const double MaxVariance = 1UL << 40;
 
-    /// <summary>The denominator of the grid <see cref="FromVariance"/> rounds σ² up to: 2⁻¹⁶.</summary>
+    /// <summary>The largest denominator of σ² (the finest grid <see cref="FromVariance"/> rounds to): 2¹⁶.</summary>
     public const ulong GridDenominator = 1UL << 16;
 
     // |Y| below this keeps |Y|·t·q below 2⁶³ (t ≤ 2²¹, q ≤ 2¹⁶): the 128-bit path. Larger |Y| (probability below e^−32) takes BigInteger.
@@ -55,7 +55,11 @@ public sealed class DiscreteGaussianSampler
         _acceptDenominator = 2 * (UInt128)_p * _q * _t * _t;
     }
 
-    /// <summary>The sampler for the smallest σ² ≥ <paramref name="variance"/> on the grid of 2⁻¹⁶ (rounding up only adds noise).</summary>
+    /// <summary>
+    /// The sampler for the smallest σ² ≥ <paramref name="variance"/> on the grid of 2⁻ᵏ, k = min(16, max(0, 24 −
+    /// ⌈log₂ σ²⌉)): about 24 significant bits (rounding up by less than 2⁻²³ relative only adds noise), which keeps the
+    /// acceptance test's denominator 2·p·q·t² within 64 bits for σ² up to about 2²⁵ — the fast path.
+    /// </summary>
     /// <param name="variance">σ² &gt; 0.</param>
     /// <returns>The sampler.</returns>
     public static DiscreteGaussianSampler FromVariance(double variance)
@@ -65,7 +69,9 @@ public sealed class DiscreteGaussianSampler
             throw new ArgumentOutOfRangeException(nameof(variance), variance, $"Expected a discrete Gaussian σ² in (0, {MaxVariance}].");
         }
 
-        return new DiscreteGaussianSampler((ulong)Math.Ceiling(variance * GridDenominator), GridDenominator);
+        int k = Math.Clamp(24 - (int)Math.Ceiling(Math.Log2(variance)), 0, 16);
+        ulong denominator = 1UL << k;
+        return new DiscreteGaussianSampler((ulong)Math.Ceiling(variance * denominator), denominator);
     }
 
     /// <summary>The numerator of σ².</summary>
@@ -119,7 +125,7 @@ public sealed class DiscreteGaussianSampler
             }
 
             ulong v = 0;
-            while (ExactDraws.BernoulliExpMinus(source, UInt128.One, UInt128.One))
+            while (ExactDraws.BernoulliExpMinusOne(source))
             {
                 v++;
             }
@@ -150,7 +156,7 @@ public sealed class DiscreteGaussianSampler
         BigInteger whole = BigInteger.DivRem(numerator, denominator, out BigInteger remainder);
         for (BigInteger i = 0; i < whole; i++)
         {
-            if (!ExactDraws.BernoulliExpMinus(source, UInt128.One, UInt128.One))
+            if (!ExactDraws.BernoulliExpMinusOne(source))
             {
                 return false;
             }

@@ -73,23 +73,73 @@ internal static class ExactDraws
     /// <returns>The draw.</returns>
     public static bool BernoulliExpMinus(IRandomWordSource source, UInt128 numerator, UInt128 denominator)
     {
-        UInt128 whole = numerator / denominator;
-        for (UInt128 i = 0; i < whole; i++)
+        if (denominator <= ulong.MaxValue)
         {
-            if (!BernoulliExpMinusFraction(source, UInt128.One, UInt128.One))
+            // The common case: one 128-bit division, then 64-bit draws.
+            (UInt128 whole128, UInt128 remainder) = UInt128.DivRem(numerator, denominator);
+            return WholeExpMinusOne(source, whole128) && ExpMinusFraction(source, (ulong)remainder, (ulong)denominator);
+        }
+
+        return WholeExpMinusOne(source, numerator / denominator) && ExpMinusFraction(source, numerator % denominator, denominator);
+    }
+
+    /// <summary>True with probability exactly exp(−n/d) for 64-bit n and d.</summary>
+    /// <param name="source">The word source.</param>
+    /// <param name="numerator">n ≥ 0.</param>
+    /// <param name="denominator">d ≥ 1.</param>
+    /// <returns>The draw.</returns>
+    public static bool BernoulliExpMinus(IRandomWordSource source, ulong numerator, ulong denominator) =>
+        numerator < denominator
+            ? ExpMinusFraction(source, numerator, denominator)
+            : WholeExpMinusOne(source, numerator / denominator) && ExpMinusFraction(source, numerator % denominator, denominator);
+
+    /// <summary>True with probability exactly e^−1.</summary>
+    /// <param name="source">The word source.</param>
+    /// <returns>The draw.</returns>
+    public static bool BernoulliExpMinusOne(IRandomWordSource source) => ExpMinusFraction(source, 1UL, 1UL);
+
+    /// <summary>All of <paramref name="count"/> draws of Bernoulli(e⁻¹) succeed, stopping at the first failure (e^−count).</summary>
+    private static bool WholeExpMinusOne(IRandomWordSource source, UInt128 count)
+    {
+        for (UInt128 i = 0; i < count; i++)
+        {
+            if (!BernoulliExpMinusOne(source))
             {
                 return false;
             }
         }
 
-        return BernoulliExpMinusFraction(source, numerator % denominator, denominator);
+        return true;
     }
 
     /// <summary>
     /// True with probability exactly exp(−γ), γ = n/d ∈ [0, 1]: draw A_k ~ Bernoulli(γ/k) for k = 1, 2, … until one
     /// fails; the first failure's index K has P(K odd) = e^−γ (the alternating series of the exponential).
     /// </summary>
-    private static bool BernoulliExpMinusFraction(IRandomWordSource source, UInt128 numerator, UInt128 denominator)
+    private static bool ExpMinusFraction(IRandomWordSource source, ulong numerator, ulong denominator)
+    {
+        if (numerator == 0)
+        {
+            return true;
+        }
+
+        ulong k = 1;
+        while (true)
+        {
+            UInt128 scaled = (UInt128)denominator * k; // k stays tiny: reaching k has probability ≤ 1/(k−1)!
+            bool success = numerator >= scaled // γ/k ≥ 1 (k = 1, γ = 1): certain, no word needed
+                || (scaled <= ulong.MaxValue ? UniformBelow(source, (ulong)scaled) < numerator : UniformBelow(source, scaled) < numerator);
+            if (!success)
+            {
+                return (k & 1) == 1;
+            }
+
+            k++;
+        }
+    }
+
+    /// <summary>The 128-bit form of <see cref="ExpMinusFraction(IRandomWordSource, ulong, ulong)"/>.</summary>
+    private static bool ExpMinusFraction(IRandomWordSource source, UInt128 numerator, UInt128 denominator)
     {
         if (numerator == UInt128.Zero)
         {
@@ -98,7 +148,7 @@ internal static class ExactDraws
 
         // k·d overflows only past k = 2¹²⁸/d ≥ 2¹³ for the denominators used (d < 2¹¹⁵); reaching k has probability ≤ 1/(k−1)!.
         UInt128 k = 1;
-        while (Bernoulli(source, numerator, checked(denominator * k)))
+        while (numerator >= checked(denominator * k) || Bernoulli(source, numerator, checked(denominator * k)))
         {
             k++;
         }

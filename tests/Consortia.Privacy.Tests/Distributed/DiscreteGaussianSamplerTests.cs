@@ -73,7 +73,9 @@ public sealed class DiscreteGaussianSamplerTests
         DiscreteGaussianSampler sampler = DiscreteGaussianSampler.FromVariance(1234.56789);
 
         Assert.True(sampler.Sigma2 >= 1234.56789);
-        Assert.True(sampler.Sigma2 - 1234.56789 < 1.0 / DiscreteGaussianSampler.GridDenominator);
+        Assert.True(sampler.Sigma2 - 1234.56789 < 1234.56789 * Math.Pow(2, -23), $"σ² {sampler.Sigma2:R}");
+        Assert.Equal(DiscreteGaussianSampler.GridDenominator, DiscreteGaussianSampler.FromVariance(0.3).Denominator); // the finest grid for small σ²
+        Assert.Equal(1UL, DiscreteGaussianSampler.FromVariance(3e9).Denominator); // integers for large σ²
         Assert.Throws<ArgumentOutOfRangeException>(() => DiscreteGaussianSampler.FromVariance(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => DiscreteGaussianSampler.FromVariance(double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => DiscreteGaussianSampler.FromVariance(DiscreteGaussianSampler.MaxVariance * 2));
