@@ -59,6 +59,11 @@ public sealed class BudgetGuardTests
         Assert.Equal(twoRounds, report.Epsilon, 12);
         Assert.Equal(2, report.Steps);
 
+        // A restarted site restores its account from its saved entries and reports the same, from its durable ledger.
+        SitePrivacyAccount restored = new(s_site, budget, "job");
+        restored.Restore(account.Entries);
+        Assert.Equal(report, restored.Report);
+
         // The Gaussian of z would book a different (smaller: no rounding inflation, no τ) ε.
         RdpAccountant gaussian = new();
         gaussian.AddSampledGaussian(1.0, 2.0, 2);
