@@ -6,16 +6,22 @@ using Consortia.Cli.Output;
 using Consortia.Data;
 using Consortia.Federation.Benchmarking;
 using Consortia.Federation.Jobs;
+using Consortia.Privacy.Distributed;
 
 namespace Consortia.Cli.Commands;
 
 /// <summary>
 /// <c>consortia bench dp --dataset heart-disease [--json]</c>: test accuracy against ε for sample-level DP-SGD, for
-/// client-level DP-FedAvg with central noise and with distributed noise (the sites' Skellam shares under secure
+/// client-level DP-FedAvg with central noise and with distributed noise (the sites' discrete Gaussian or Skellam shares under secure
 /// aggregation), DP-SGD's throughput against non-private training, and what distributed noise costs a site per round.
 /// </summary>
 internal static class BenchDpCommand
 {
+    // Model sizes for the per-site noise cost: real models (10⁴–10⁵) for the discrete Gaussian; Skellam's exact Poisson
+    // draws cost O(variance) per coordinate, so it is measured on small models only.
+    private static readonly int[] s_gaussianCostSizes = [14, 1_000, 10_000, 100_000];
+    private static readonly int[] s_skellamCostSizes = [14, 100];
+
     public static Command Create()
     {
         Option<string> dataset = new("--dataset") { Description = "heart-disease (the job examples/heart-disease/dp-sgd.yaml is the base).", DefaultValueFactory = _ => "heart-disease" };
@@ -66,7 +72,13 @@ internal static class BenchDpCommand
 
         IReadOnlyList<DpUtilityRow> utility = await DpBenchmark.MeasureUtilityAsync(baseJob, data, clientJob, clientData, seeds, cancellationToken).ConfigureAwait(false);
         List<DpThroughputRow> throughput = skipThroughput ? [] : [DpBenchmark.MeasureThroughput("30-64-1", 30, 64), DpBenchmark.MeasureThroughput("1000-256-1", 1000, 256)];
-        List<DpNoiseCostRow> noiseCost = skipThroughput ? [] : [DpBenchmark.MeasureSiteNoiseCost(14), DpBenchmark.MeasureSiteNoiseCost(100)];
+        List<DpNoiseCostRow> noiseCost = skipThroughput
+            ? []
+            :
+            [
+                .. s_gaussianCostSizes.Select(d => DpBenchmark.MeasureSiteNoiseCost(d, DistributedMechanism.DiscreteGaussian)),
+                .. s_skellamCostSizes.Select(d => DpBenchmark.MeasureSiteNoiseCost(d, DistributedMechanism.Skellam)),
+            ];
         await stdout.WriteLineAsync(json ? ToJson(utility, throughput, noiseCost) : ToTable(utility, throughput, noiseCost, seeds)).ConfigureAwait(false);
         return 0;
     }
@@ -102,6 +114,16 @@ internal static class BenchDpCommand
                     w.WriteNumber("noise_multiplier", z);
                 }
 
+                if (row.SiteEpsilon is { } siteEpsilon)
+                {
+                    w.WriteNumber("site_epsilon", siteEpsilon);
+                }
+
+                if (row.Mechanism is { } mechanism)
+                {
+                    w.WriteString("mechanism", mechanism);
+                }
+
                 w.WriteEndObject();
             }
 
@@ -119,13 +141,15 @@ internal static class BenchDpCommand
 
             w.WriteEndArray();
             w.WriteStartArray("distributed_noise_cost");
-            foreach ((int parameters, double siteVariance, double noise, double plain) in noiseCost)
+            foreach ((string mechanism, int parameters, double siteVariance, double noise, double plain) in noiseCost)
             {
                 w.WriteStartObject();
+                w.WriteString("mechanism", mechanism);
                 w.WriteNumber("parameters", parameters);
                 w.WriteNumber("site_variance", siteVariance);
                 w.WriteNumber("noise_ms_per_site_round", noise);
                 w.WriteNumber("plain_ms_per_site_round", plain);
+                w.WriteNumber("noise_over_plain", noise / plain);
                 w.WriteEndObject();
             }
 
@@ -140,13 +164,13 @@ internal static class BenchDpCommand
     {
         CultureInfo c = CultureInfo.InvariantCulture;
         StringBuilder table = new();
-        table.AppendLine(c, $"Sample-level DP-SGD, client-level DP-FedAvg (central noise) and distributed DP (sites' Skellam noise under secure aggregation) on Heart (δ = 1e-5), mean over centers and seeds {string.Join(",", seeds)}:");
+        table.AppendLine(c, $"Sample-level DP-SGD, client-level DP-FedAvg (central noise) and distributed DP (sites' integer noise under secure aggregation) on Heart (δ = 1e-5), mean over centers and seeds {string.Join(",", seeds)}:");
         table.AppendLine();
-        table.AppendLine("| mode | ε | accuracy | ε reported | z |");
-        table.AppendLine("|---|---|---|---|---|");
+        table.AppendLine("| mode | ε | accuracy | ε reported | z | largest site ε booked | mechanism booked |");
+        table.AppendLine("|---|---|---|---|---|---|---|");
         foreach (DpUtilityRow row in utility)
         {
-            table.AppendLine(c, $"| {row.Mode} | {(row.Epsilon is { } e ? e.ToString(c) : "∞ (no DP)")} | {SimulationReport.Format(row.Accuracy)} | {(row.ReportedEpsilon is { } r ? r.ToString("F4", c) : "")} | {(row.NoiseMultiplier is { } z ? z.ToString("F4", c) : "")} |");
+            table.AppendLine(c, $"| {row.Mode} | {(row.Epsilon is { } e ? e.ToString(c) : "∞ (no DP)")} | {SimulationReport.Format(row.Accuracy)} | {(row.ReportedEpsilon is { } r ? r.ToString("F4", c) : "")} | {(row.NoiseMultiplier is { } z ? z.ToString("F4", c) : "")} | {(row.SiteEpsilon is { } s ? s.ToString("F4", c) : "")} | {row.Mechanism} |");
         }
 
         if (throughput.Count == 0)
@@ -163,11 +187,11 @@ internal static class BenchDpCommand
         }
 
         table.AppendLine();
-        table.AppendLine("| parameters | site variance μ_l | distributed noise ms / site / round | fixed-point only ms / site / round |");
-        table.AppendLine("|---|---|---|---|");
-        foreach ((int parameters, double siteVariance, double noise, double plain) in noiseCost)
+        table.AppendLine("| mechanism | parameters | site variance | distributed noise ms / site / round | fixed-point only ms / site / round | ratio |");
+        table.AppendLine("|---|---|---|---|---|---|");
+        foreach ((string mechanism, int parameters, double siteVariance, double noise, double plain) in noiseCost)
         {
-            table.AppendLine(c, $"| {parameters} | {siteVariance:F0} | {noise:F3} | {plain:F3} |");
+            table.AppendLine(c, $"| {mechanism} | {parameters} | {siteVariance:F0} | {noise:F3} | {plain:F3} | {noise / plain:F1}× |");
         }
 
         return table.ToString();

@@ -67,9 +67,11 @@ internal static class SimulationReport
             if (result.ClientPrivacy is { } client && result.Job.ClientDp is { } clientDp)
             {
                 // Client-level DP-FedAvg: the job's ε is that of a site in every round (the seeded draw of sites amplifies
-                // nothing); each site's is what it booked in its own budget (one Gaussian mechanism per round it took part in).
+                // nothing); each site's is what it booked in its own budget per round it took part in: one Gaussian mechanism
+                // (central noise) or the RDP curve of the sites' distributed discrete Gaussian or Skellam noise.
                 w.WriteStartObject("privacy");
                 w.WriteString("mode", "client-level");
+                w.WriteString("noise", client.Distributed is { } distributed ? Privacy.Distributed.DistributedDp.Describe(distributed.Mechanism) : "central-gaussian");
                 w.WriteNumber("job_epsilon", client.Epsilon);
                 w.WriteNumber("delta", clientDp.Options.Delta);
                 w.WriteNumber("noise_multiplier", client.NoiseMultiplier);
@@ -141,6 +143,8 @@ internal static class SimulationReport
             w.WriteStartObject();
             w.WriteString("site", p.Site.Value);
             w.WriteNumber("epsilon", p.Epsilon);
+            w.WriteString("mechanism", p.Mechanism); // what the site charged: the mechanism it ran, by its own accountant
+            w.WriteNumber("round_epsilon", p.RoundEpsilon);
             w.WriteNumber("noise_multiplier", p.NoiseMultiplier);
             w.WriteNumber("sample_rate", p.SampleRate);
             w.WriteNumber(stepsName, p.Steps);

@@ -153,7 +153,7 @@ public sealed class RoundEngine
         IReadOnlyList<SiteId> sites = [.. input.Roster.Where(plan.Sites.Contains)]; // canonical order = participant order
         bool controlVariates = plan.ControlVariate is not null;
         bool unclippedBit = plan.ClientDp is { ReportUnclippedBit: true };
-        Privacy.Distributed.DistributedSkellamParameters? distributed = plan.ClientDp?.Distributed;
+        Privacy.Distributed.DistributedDpParameters? distributed = plan.ClientDp?.Distributed;
         int length = distributed is null
             ? SecureUpdateLayout.Length(model.Parameters.Length, controlVariates, unclippedBit)
             : DistributedUpdateLayout.Length(distributed); // the sites' rotated, noised integers (§3.5)

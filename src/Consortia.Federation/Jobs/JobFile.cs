@@ -332,6 +332,12 @@ public static class JobFile
             TargetEpsilon = section.RealNumber("epsilon", 0, minExclusive: true),
             Delta = section.RealNumber("delta", 0, 1, minExclusive: true) ?? 1e-5,
             Adaptive = adaptive,
+            Mechanism = section.Value("mechanism") switch
+            {
+                null or "discrete-gaussian" => Privacy.Distributed.DistributedMechanism.DiscreteGaussian,
+                "skellam" => Privacy.Distributed.DistributedMechanism.Skellam,
+                string other => throw section.Error("mechanism", $"expected discrete-gaussian (the default: exact, O(1) per coordinate) or skellam (exact, cost grows with the noise variance), got '{other}'."),
+            },
         };
         if (section.Get("sampling") is not null)
         {

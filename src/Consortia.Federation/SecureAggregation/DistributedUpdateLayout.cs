@@ -11,10 +11,10 @@ namespace Consortia.Federation.SecureAggregation;
 /// </summary>
 internal static class DistributedUpdateLayout
 {
-    public static int Length(DistributedSkellamParameters parameters) => parameters.EncodedLength + 2;
+    public static int Length(DistributedDpParameters parameters) => parameters.EncodedLength + 2;
 
-    /// <summary>The site's vector from its encoding (<see cref="DistributedSkellam.EncodeSite"/>).</summary>
-    public static long[] Encode(long[] encoded, DistributedSkellamParameters parameters)
+    /// <summary>The site's vector from its encoding (<see cref="DistributedDp.EncodeSite"/>).</summary>
+    public static long[] Encode(long[] encoded, DistributedDpParameters parameters)
     {
         int padded = parameters.PaddedLength;
         long[] vector = new long[Length(parameters)];
@@ -42,7 +42,7 @@ internal static class DistributedUpdateLayout
     }
 
     /// <summary>The coordinator's decoding: the noisy sum of clipped updates, the contributor count and the noisy bit sum.</summary>
-    public static SummedUpdates Decode(ReadOnlySpan<uint> sum, ParameterLayout layout, int contributors, double clipNorm, DistributedSkellamParameters parameters, ulong rotationSeed)
+    public static SummedUpdates Decode(ReadOnlySpan<uint> sum, ParameterLayout layout, int contributors, double clipNorm, DistributedDpParameters parameters, ulong rotationSeed)
     {
         long[] signed = Signed(sum);
         int padded = parameters.PaddedLength;
@@ -53,7 +53,7 @@ internal static class DistributedUpdateLayout
             noised[padded] = signed[^1];
         }
 
-        double[] decoded = DistributedSkellam.DecodeSum(noised, layout.Length, clipNorm, parameters, rotationSeed, out double? bitSum);
+        double[] decoded = DistributedDp.DecodeSum(noised, layout.Length, clipNorm, parameters, rotationSeed, out double? bitSum);
         float[] values = [.. decoded.Select(v => (float)v)];
         return new SummedUpdates(new ParameterVector(layout, values), signed[padded], contributors) { UnclippedBitSum = bitSum };
     }

@@ -13,9 +13,9 @@ namespace Consortia.Federation.Sites;
 public sealed record ClientDpRound(string JobId, double ClipNorm, bool ReportUnclippedBit, double NoiseMultiplier, double SampleRate, double Delta)
 {
     /// <summary>
-    /// Distributed DP: the coordinator's calibration of the sites' Skellam noise, which it needs to decode the sum, or
+    /// Distributed DP: the coordinator's calibration of the sites' integer noise (discrete Gaussian or Skellam), which it needs to decode the sum, or
     /// <see langword="null"/> for central noise. Not sent to sites: each site calibrates its own noise from its copy of
     /// the job, so a coordinator cannot talk it into less.
     /// </summary>
-    public Privacy.Distributed.DistributedSkellamParameters? Distributed { get; init; }
+    public Privacy.Distributed.DistributedDpParameters? Distributed { get; init; }
 }

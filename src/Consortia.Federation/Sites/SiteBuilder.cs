@@ -113,16 +113,17 @@ public sealed class SiteBuilder
         spec.Validate();
         SiteAudit audit = new(Audit, Job.Name, RunId);
         audit.RandomnessInForce(Randomness.IsPrivate);
-        SitePrivacyAccount privacy = new(Site, Budget);
+        SitePrivacyAccount privacy = new(Site, Budget, Job.Name);
         DpCalibration calibration = new(Train.Count);
-        BudgetGuard budget = new(Site, Budget, BudgetProblem, calibration, privacy, audit);
+        DistributedCalibration distributed = new(Job.ClientDp);
+        BudgetGuard budget = new(Site, Budget, BudgetProblem, calibration, distributed, privacy, audit);
         PolicyEvaluator evaluator = Policy ?? new PolicyEvaluator(null);
         SiteRoundState state = new(RoundStatePath);
         TaskGuard? job = Protections.HasFlag(RedTeam.SiteProtections.TaskPinning) ? new(Site, Job, evaluator.Policy, audit) : null;
         PolicyGuard policy = new(Site, evaluator, Job.Describe(), Time, Budget, audit, budget.Preview);
         AgreementGuard? agreement = AgreementGuard.For(Site, evaluator.Policy, Job.Describe(), Time, Budget, audit);
         SiteTrainer trainer = new(spec, Train, Randomness, Job.Training.BatchSize, calibration, privacy);
-        UpdatePipeline pipeline = new([new ClientClipStage(), new NoiseStage(Job.ClientDp, Randomness), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance, SigningKey is null ? null : new SiteSigner(SigningKey), Roster)]);
+        UpdatePipeline pipeline = new([new ClientClipStage(), new NoiseStage(distributed, Randomness), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance, SigningKey is null ? null : new SiteSigner(SigningKey), Roster)]);
         SiteEvaluator evaluation = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit, Protections.HasFlag(RedTeam.SiteProtections.EvaluationPolicy) ? state : null) { Agreement = agreement };
         ISiteGuard[] guards =
         [

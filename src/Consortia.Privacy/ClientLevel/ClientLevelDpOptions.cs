@@ -26,6 +26,13 @@ public sealed record ClientLevelDpOptions
     /// <value>Default: <see langword="null"/>.</value>
     public AdaptiveClippingOptions? Adaptive { get; init; }
 
+    /// <summary>
+    /// The integer noise sites add under distributed DP (secure aggregation without a trusted coordinator); ignored when
+    /// the coordinator adds Gaussian noise.
+    /// </summary>
+    /// <value>Default: <see cref="Distributed.DistributedMechanism.DiscreteGaussian"/> (exact and O(1) per coordinate).</value>
+    public Distributed.DistributedMechanism Mechanism { get; init; } = Distributed.DistributedMechanism.DiscreteGaussian;
+
     /// <summary>Checks the options and names the offending field.</summary>
     /// <exception cref="ArgumentException">A field is out of range, or neither or both of z and target ε are set.</exception>
     public void Validate()
@@ -53,6 +60,11 @@ public sealed record ClientLevelDpOptions
         if (!(Delta > 0 && Delta < 1))
         {
             throw new ArgumentException($"privacy.dp.delta: expected a value in (0, 1), got {Delta}.");
+        }
+
+        if (!Enum.IsDefined(Mechanism))
+        {
+            throw new ArgumentException($"privacy.dp.mechanism: expected discrete-gaussian or skellam, got {(int)Mechanism}.");
         }
 
         Adaptive?.Validate();

@@ -10,7 +10,7 @@ namespace Consortia.Privacy.Distributed;
 /// drawn by rejection from the sequential proposal "K = 0; while Bernoulli(p/(q(K+1))): K += 1", whose law is
 /// P(K = k) = (λᵏ/k!)(1 − λ/(k+1)); accepting K = k with probability (1 − λ)/(1 − λ/(k+1)) = (q − p)(k+1) / ((k+1)q − p)
 /// (≤ 1) leaves P(k, accepted) = (1 − λ)λᵏ/k!, proportional to the Poisson pmf. Every probability is a ratio of
-/// integers, drawn exactly by <see cref="ExactDraws.Bernoulli"/>; the acceptance rate is (1 − λ)e^λ ≥ 0.82 for λ ≤ ½.
+/// integers, drawn exactly by <see cref="ExactDraws.Bernoulli(IRandomWordSource, ulong, ulong)"/>; the acceptance rate is (1 − λ)e^λ ≥ 0.82 for λ ≤ ½.
 /// </para>
 /// <para>Cost: O(λ) words per draw (about six per unit of mean), so means are limited to <see cref="MaxMean"/>.</para>
 /// </remarks>

@@ -55,7 +55,14 @@ public sealed class BenchCommandsTests
         JsonElement[] distributed = [.. utility.Where(u => u.GetProperty("mode").GetString() == "distributed")];
         Assert.Equal([1, 2, 4, 8], distributed.Select(u => u.GetProperty("epsilon").GetDouble()));
         Assert.All(distributed, u => Assert.InRange(u.GetProperty("reported_epsilon").GetDouble(), u.GetProperty("epsilon").GetDouble() * 0.99, u.GetProperty("epsilon").GetDouble()));
-        Assert.Equal([14, 100], json.RootElement.GetProperty("distributed_noise_cost").EnumerateArray().Select(c => c.GetProperty("parameters").GetInt32()));
+        // The sites booked the default mechanism, the discrete Gaussian, at its own ε (one round: the job's).
+        Assert.All(distributed, u => Assert.Equal("distributed_discrete_gaussian", u.GetProperty("mechanism").GetString()));
+        Assert.All(distributed, u => Assert.InRange(u.GetProperty("site_epsilon").GetDouble(), u.GetProperty("epsilon").GetDouble() * 0.99, u.GetProperty("epsilon").GetDouble() * 1.01));
+        JsonElement[] cost = [.. json.RootElement.GetProperty("distributed_noise_cost").EnumerateArray()];
+        Assert.Equal(
+            ["discrete-gaussian 14", "discrete-gaussian 1000", "discrete-gaussian 10000", "discrete-gaussian 100000", "skellam 14", "skellam 100"],
+            cost.Select(c => $"{c.GetProperty("mechanism").GetString()} {c.GetProperty("parameters").GetInt32()}"));
+        Assert.All(cost, c => Assert.True(c.GetProperty("noise_ms_per_site_round").GetDouble() > 0));
 
         Assert.All(utility, u => Assert.InRange(u.GetProperty("accuracy").GetDouble(), 0.3, 1.0));
         Assert.Equal(["30-64-1", "1000-256-1"], json.RootElement.GetProperty("throughput").EnumerateArray().Select(t => t.GetProperty("model").GetString()));

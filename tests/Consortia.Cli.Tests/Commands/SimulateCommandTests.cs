@@ -163,11 +163,48 @@ public sealed class SimulateCommandTests
         Assert.True(privacy.GetProperty("noise_multiplier").GetDouble() > 0);
         JsonElement[] sites = [.. privacy.GetProperty("sites").EnumerateArray()];
         Assert.Equal(4, sites.Length);
+        Assert.Equal("central-gaussian", privacy.GetProperty("noise").GetString());
         Assert.All(sites, s =>
         {
             Assert.Equal(epsilon, s.GetProperty("epsilon").GetDouble(), 9);
+            Assert.Equal("sampled_gaussian", s.GetProperty("mechanism").GetString());
+            Assert.Equal(epsilon, s.GetProperty("round_epsilon").GetDouble(), 9); // one round
             Assert.Equal(epsilon, s.GetProperty("lifetime_epsilon").GetDouble(), 9);
             Assert.Equal(20, s.GetProperty("lifetime_budget").GetDouble()); // the sites' policy (heart-disease-research.yaml)
+        });
+    }
+
+    /// <summary>
+    /// The same job under secure aggregation: the sites add discrete Gaussian noise and each reports — and booked in its
+    /// ledger — that mechanism's ε, not the Gaussian z's.
+    /// </summary>
+    [Fact]
+    public async Task Simulate_DistributedDp_Json_SitesReportTheDiscreteGaussiansOwnEpsilon()
+    {
+        using TempDirectory temp = new();
+        string job = temp.File("job.yaml");
+        string text = (await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "heart-disease", "dp-fedavg-client.yaml"), TestContext.Current.CancellationToken))
+            .Replace("path: ../../data/fed-heart-disease", "path: " + RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
+            .Replace("../policies/", RepositoryPaths.Combine("examples", "policies") + "/", StringComparison.Ordinal);
+        string changed = text.Replace("\nevaluation:", "  secure_aggregation:\n    clip_range: 10\n\nevaluation:", StringComparison.Ordinal);
+        Assert.NotEqual(text, changed);
+        await File.WriteAllTextAsync(job, changed, TestContext.Current.CancellationToken);
+
+        (int exit, string output, string error) = await CliRunner.RunAsync("simulate", job, "--json");
+
+        Assert.True(exit == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement privacy = json.RootElement.GetProperty("privacy");
+        Assert.Equal("discrete-gaussian", privacy.GetProperty("noise").GetString());
+        Assert.InRange(privacy.GetProperty("job_epsilon").GetDouble(), 3.96, 4.0 + 1e-6);
+        JsonElement[] sites = [.. privacy.GetProperty("sites").EnumerateArray()];
+        Assert.Equal(4, sites.Length);
+        Assert.All(sites, s =>
+        {
+            Assert.Equal("distributed_discrete_gaussian", s.GetProperty("mechanism").GetString());
+            Assert.Equal(s.GetProperty("epsilon").GetDouble(), s.GetProperty("round_epsilon").GetDouble(), 9); // one round
+            Assert.InRange(s.GetProperty("epsilon").GetDouble(), 3.9, 4.1); // the mechanism's ε on the ledger's order grid
+            Assert.Equal(s.GetProperty("epsilon").GetDouble(), s.GetProperty("lifetime_epsilon").GetDouble(), 9);
         });
     }
 

@@ -68,6 +68,21 @@ public sealed class ClientDpJobFileTests
     }
 
     [Fact]
+    public void Parse_Mechanism_DefaultsToTheDiscreteGaussian_SkellamOnRequest_OthersRefusedByName()
+    {
+        JobDefinition byDefault = JobFile.Parse(Valid, "job.yaml");
+        JobDefinition skellam = JobFile.Parse(Valid.Replace("    clip: 0.5\n", "    clip: 0.5\n    mechanism: skellam\n", StringComparison.Ordinal), "job.yaml");
+        JobDefinition gaussian = JobFile.Parse(Valid.Replace("    clip: 0.5\n", "    clip: 0.5\n    mechanism: discrete-gaussian\n", StringComparison.Ordinal), "job.yaml");
+
+        Assert.Equal(Privacy.Distributed.DistributedMechanism.DiscreteGaussian, byDefault.ClientDp!.Options.Mechanism);
+        Assert.Equal(Privacy.Distributed.DistributedMechanism.Skellam, skellam.ClientDp!.Options.Mechanism);
+        Assert.Equal(Privacy.Distributed.DistributedMechanism.DiscreteGaussian, gaussian.ClientDp!.Options.Mechanism);
+        JobFileException error = Assert.Throws<JobFileException>(() => JobFile.Parse(Valid.Replace("    clip: 0.5\n", "    clip: 0.5\n    mechanism: laplace\n", StringComparison.Ordinal), "job.yaml"));
+        Assert.Contains("privacy.dp.mechanism", error.Message, StringComparison.Ordinal);
+        Assert.Contains("laplace", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_TrustedCoordinatorWithSampleLevelDp_IsAnUnknownField()
     {
         string text = Valid[..Valid.IndexOf("    mode:", StringComparison.Ordinal)] + "    mode: sample-level\n    noise_multiplier: 1\n    trusted_coordinator: true\n";

@@ -1,6 +1,8 @@
+using System.Text.Json;
 using Consortia.Federation.Sites.Local;
 using Consortia.Governance.Policies;
 using Consortia.Privacy.Budget;
+using Consortia.Privacy.Distributed;
 using Consortia.Privacy.DpSgd;
 using Consortia.SecureAggregation.Quantization;
 
@@ -17,9 +19,12 @@ namespace Consortia.Federation.Sites.Guards;
 /// DP work (rule <c>dp-budget</c>), since a job could otherwise spend without limit what the site cannot track.
 /// </para>
 /// <para>
-/// Client-level DP-FedAvg: the site charges one Gaussian mechanism of the job's total multiplier z per round it takes
-/// part in, at sampling rate 1. The coordinator draws and knows the sample, so the site claims no amplification;
-/// this bounds the site's loss from above whatever the sampling.
+/// Client-level DP-FedAvg: the site charges, per round it takes part in and at sampling rate 1, the mechanism that
+/// actually protects its update. With central noise that is one Gaussian mechanism of the job's total multiplier z;
+/// with distributed noise it is the RDP curve of the sites' discrete Gaussian (with its τ term) or Skellam noise, from
+/// the site's own calibration (<see cref="DistributedCalibration"/>, shared with the noise stage), booked as an
+/// <see cref="PrivacyCharge.RdpCurve"/> on the ledger's grid. The coordinator draws and knows the sample, so the site
+/// claims no amplification; this bounds the site's loss from above whatever the sampling.
 /// </para>
 /// </remarks>
 internal sealed class BudgetGuard : ISiteGuard
@@ -32,6 +37,7 @@ internal sealed class BudgetGuard : ISiteGuard
     private readonly PrivacyBudgetLedger? _budget;
     private readonly string? _budgetProblem;
     private readonly DpCalibration _calibration;
+    private readonly DistributedCalibration _distributed;
     private readonly SitePrivacyAccount _privacy;
     private readonly SiteAudit _audit;
 
@@ -40,10 +46,12 @@ internal sealed class BudgetGuard : ISiteGuard
     /// <param name="budget">The site's lifetime budget ledger, or <see langword="null"/> when it has none (DP rounds are then refused).</param>
     /// <param name="budgetProblem">Why the site has no ledger (e.g. its file holds another budget), given as the refusal's reason.</param>
     /// <param name="calibration">The site's DP-SGD calibration (shared with training).</param>
+    /// <param name="distributed">The site's calibration of distributed client-level noise (shared with the noise stage).</param>
     /// <param name="privacy">The site's privacy account for the job.</param>
     /// <param name="audit">The site's ledger.</param>
-    public BudgetGuard(SiteId site, PrivacyBudgetLedger? budget, string? budgetProblem, DpCalibration calibration, SitePrivacyAccount privacy, SiteAudit audit)
+    public BudgetGuard(SiteId site, PrivacyBudgetLedger? budget, string? budgetProblem, DpCalibration calibration, DistributedCalibration distributed, SitePrivacyAccount privacy, SiteAudit audit)
     {
+        _distributed = distributed;
         _site = site;
         _budget = budget;
         _budgetProblem = budgetProblem;
@@ -74,7 +82,7 @@ internal sealed class BudgetGuard : ISiteGuard
         {
             case ChargeOutcome.Refused refused:
                 return new Refused(_site, task.Round, PolicyRules.DpBudget, refused.Message);
-            case ChargeOutcome.Accepted:
+            case ChargeOutcome.Accepted accepted:
                 if (task.Dp is { } dp)
                 {
                     _audit.PrivacyCharge(task.Round, DpMode.SampleLevel, _budget.GetJobSpent(dp.JobId).Epsilon, dp.Options.Delta);
@@ -82,7 +90,7 @@ internal sealed class BudgetGuard : ISiteGuard
                 else if (task.ClientDp is { } clientDp)
                 {
                     _audit.PrivacyCharge(task.Round, DpMode.ClientLevel, _budget.GetJobSpent(clientDp.JobId).Epsilon, clientDp.Delta);
-                    _privacy.AddClientRound(clientDp);
+                    _privacy.AddClientRound(clientDp, accepted.Record);
                 }
 
                 break;
@@ -140,13 +148,75 @@ internal sealed class BudgetGuard : ISiteGuard
             return (null, new Refused(_site, task.Round, "dp-client-level", "Client-level DP cannot release SCAFFOLD's control variates, which are not clipped or noised."));
         }
 
+        if (_distributed.IsDistributed)
+        {
+            try
+            {
+                DistributedDpParameters parameters = _distributed.For(task)!;
+                string json = JsonSerializer.Serialize(new
+                {
+                    mechanism = DistributedDp.Describe(parameters.Mechanism),
+                    noise_multiplier = parameters.NoiseMultiplier,
+                    update_noise_multiplier = parameters.UpdateNoiseMultiplier,
+                    bit_noise = parameters.BitNoise,
+                    l2_sensitivity = parameters.L2Sensitivity,
+                    l1_sensitivity = parameters.L1Sensitivity,
+                    dimension = parameters.PaddedLength,
+                    site_variance = parameters.SiteVariance,
+                    bit_site_variance = parameters.BitSiteVariance,
+                    contributors = parameters.MinimumContributors,
+                    sample_rate = 1.0,
+                });
+                return (new PrivacyCharge.RdpCurve(clientDp.JobId, task.Round.Value, DistributedChargeMechanism(parameters.Mechanism), json, DistributedDp.RoundCurve(parameters, _budget!.Grid.Orders)), null);
+            }
+            catch (InvalidOperationException error)
+            {
+                return (null, new Refused(_site, task.Round, "dp-calibration", $"The site cannot calibrate the round's distributed DP noise: {error.Message}"));
+            }
+        }
+
         if (task.SecureSession is { } session && QuantisationMargin(session.Quantization, task.GlobalParameters.Length) >= clientDp.ClipNorm)
         {
             return (null, new Refused(_site, task.Round, "dp-quantisation",
                 $"Quantising the clipped update moves it by up to step·√d = {QuantisationMargin(session.Quantization, task.GlobalParameters.Length):G4}, not less than the clip C = {clientDp.ClipNorm:G4}, so no clip leaves the quantised update within C; set privacy.secure_aggregation.clip_range near C."));
         }
 
+        if (task.SecureSession is { } bitSession && clientDp.ReportUnclippedBit && new FixedPointCodec(bitSession.Quantization).Step >= 0.5)
+        {
+            return (null, new Refused(_site, task.Round, "dp-quantisation",
+                $"The ring's quantisation step {new FixedPointCodec(bitSession.Quantization).Step:G4} is not below ½, so the adaptive-clipping bit ±½ cannot be sent within its sensitivity ½; set privacy.secure_aggregation.clip_range near C."));
+        }
+
         return (new PrivacyCharge.SampledGaussian(clientDp.JobId, task.Round.Value, 1.0, clientDp.NoiseMultiplier, 1), null);
+    }
+
+    /// <summary>The ledger's mechanism name of a distributed round: <c>distributed_discrete_gaussian</c> or <c>distributed_skellam</c>.</summary>
+    /// <param name="mechanism">The sites' noise.</param>
+    /// <returns>The name.</returns>
+    public static string DistributedChargeMechanism(DistributedMechanism mechanism) =>
+        "distributed_" + DistributedDp.Describe(mechanism).Replace('-', '_');
+
+    /// <summary>
+    /// The centred adaptive-clipping bit ±½ shrunk to ±m, m the largest float ≤ ½ − step (the secure layout carries
+    /// floats), so that its stochastically rounded value stays within ±½: rounding gives ⌊x·s⌋/s or (⌊x·s⌋ + 1)/s,
+    /// within one step 1/s of x, so |Q(x)| ≤ m + step ≤ ½. Without the shrink ½·s is generally not an integer
+    /// (s = (2^(b−1) − 1)/c) and the rounded bit reaches ½ + step, beyond the sensitivity ½ the coordinator's noise on the
+    /// bit sum is calibrated to. The bias (relative, about 3·10⁻⁸ in a 32-bit ring) only slows the clip's adaptation
+    /// imperceptibly.
+    /// </summary>
+    /// <param name="centredBit">b − ½ (±½).</param>
+    /// <param name="step">The ring's quantisation step (&lt; ½; the guard refuses coarser rings).</param>
+    /// <returns>±m with the bit's sign.</returns>
+    public static double QuantisableBit(double centredBit, double step)
+    {
+        double bound = 0.5 - step;
+        float magnitude = (float)bound;
+        while (magnitude > bound)
+        {
+            magnitude = MathF.BitDecrement(magnitude);
+        }
+
+        return Math.Sign(centredBit) * (double)magnitude;
     }
 
     /// <summary>

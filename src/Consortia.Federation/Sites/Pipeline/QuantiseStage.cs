@@ -13,7 +13,9 @@ namespace Consortia.Federation.Sites.Pipeline;
 /// site, seeded in simulation so runs reproduce; the masks that protect the update come from the mask stage's generator.
 /// Under client-level DP the update is first clipped to C − step·√d: rounding moves each of its d coordinates by less
 /// than one step, so the quantised update that enters the sum has norm at most C, the sensitivity the noise covers
-/// (the budget guard refuses a round whose step·√d leaves no room).
+/// (the budget guard refuses a round whose step·√d leaves no room). The adaptive-clipping bit b − ½ = ±½ is shrunk the
+/// same way, to within ±(½ − step), so that its rounded value stays within ±½, the bit query's sensitivity the noise on it
+/// covers (<see cref="Guards.BudgetGuard.QuantisableBit"/>).
 /// </remarks>
 internal sealed class QuantiseStage : IUpdateStage
 {
@@ -51,6 +53,10 @@ internal sealed class QuantiseStage : IUpdateStage
         {
             double margin = Guards.BudgetGuard.QuantisationMargin(session.Quantization, draft.Delta.Length);
             _ = Privacy.Mechanisms.L2Clipping.ClipInPlace(draft.Delta.Values, dp.ClipNorm - margin);
+            if (draft.UnclippedBit is { } bit)
+            {
+                draft.UnclippedBit = Guards.BudgetGuard.QuantisableBit(bit, new FixedPointCodec(session.Quantization).Step);
+            }
         }
 
         float[] vector = SecureUpdateLayout.Encode(draft.ToUpdate(draft.Task.Site), session.ControlVariates, session.UnclippedBit);

@@ -7,9 +7,9 @@ namespace Consortia.Federation.Strategies.ClientDp;
 /// <param name="NoiseMultiplier">z, the total noise multiplier the accountant is charged with per round.</param>
 /// <param name="UpdateNoiseMultiplier">The multiplier of the noise on the sum of updates: z, or z_Δ under adaptive clipping.</param>
 /// <param name="BitNoise">σ_b, the noise on the count of unclipped updates (adaptive clipping), else <see langword="null"/>.</param>
-/// <param name="Epsilon">The job's client-level ε at the configured δ: that of a site taking part in every round, a bound on every site's own ε (the Skellam accountant's under distributed DP).</param>
+/// <param name="Epsilon">The job's client-level ε at the configured δ: that of a site taking part in every round, a bound on every site's own ε (the distributed mechanism's own accountant under distributed DP).</param>
 public sealed record ClientDpCalibration(int SampledSites, int TotalSites, double SampleRate, double NoiseMultiplier, double UpdateNoiseMultiplier, double? BitNoise, double Epsilon)
 {
-    /// <summary>Distributed DP: the sites' Skellam noise, or <see langword="null"/> when the coordinator adds Gaussian noise.</summary>
-    public Privacy.Distributed.DistributedSkellamParameters? Distributed { get; init; }
+    /// <summary>Distributed DP: the sites' integer noise (discrete Gaussian or Skellam), or <see langword="null"/> when the coordinator adds Gaussian noise.</summary>
+    public Privacy.Distributed.DistributedDpParameters? Distributed { get; init; }
 }

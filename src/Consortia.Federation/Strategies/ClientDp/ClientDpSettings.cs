@@ -9,7 +9,7 @@ namespace Consortia.Federation.Strategies.ClientDp;
 /// <param name="TotalRounds">The job's rounds T (the accountant's steps), over which a target ε is spread.</param>
 /// <remarks>
 /// With secure aggregation the noise is distributed (<see cref="IsDistributed"/>): each site adds its share of
-/// integer Skellam noise before masking, so the coordinator never sees a noiseless sum. Central noise, added by the
+/// integer noise (discrete Gaussian by default, or Skellam) before masking, so the coordinator never sees a noiseless sum. Central noise, added by the
 /// coordinator after unmasking, remains only with <see cref="TrustedCoordinator"/> or without secure aggregation
 /// (then the coordinator sees every update anyway).
 /// </remarks>
@@ -27,7 +27,7 @@ public sealed record ClientDpSettings(ClientLevelDpOptions Options, string JobId
     /// <value>Default: 1.</value>
     public int MinimumParticipants { get; init; } = 1;
 
-    /// <summary>Whether the noise is added by the sites (distributed Skellam under secure aggregation).</summary>
+    /// <summary>Whether the noise is added by the sites (distributed discrete Gaussian or Skellam under secure aggregation).</summary>
     public bool IsDistributed => SecureAggregation is not null && !TrustedCoordinator;
 
     /// <summary>t: the fewest contributors whose sum a round of <paramref name="participants"/> sites unmasks; the sites' noise is sized for them.</summary>

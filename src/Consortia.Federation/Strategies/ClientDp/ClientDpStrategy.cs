@@ -8,7 +8,7 @@ namespace Consortia.Federation.Strategies.ClientDp;
 /// <summary>
 /// Client-level DP-FedAvg as a decorator over any sum-decomposable strategy (FedAvg, FedProx, FedAdam, FedYogi,
 /// FedAdagrad, FedAvgM): the sites clip their whole update to C, the noise is added — by the sites (distributed
-/// Skellam, the default under secure aggregation) or by the coordinator (N(0, (z·C)²), only without secure aggregation
+/// discrete Gaussian or Skellam, the default under secure aggregation) or by the coordinator (N(0, (z·C)²), only without secure aggregation
 /// or with <c>trusted_coordinator</c>) — and the sum is divided by the number of sites sampled; the wrapped strategy's
 /// server step consumes that private average.
 /// </summary>
@@ -106,8 +106,8 @@ public sealed class ClientDpStrategy : IStrategy
     /// <param name="totalSites">N ≥ m.</param>
     /// <param name="parameters">d, the model's parameter count (distributed DP rotates and rounds d values).</param>
     /// <returns>
-    /// q, z, the update's multiplier, σ_b and the job's ε; under distributed DP also the sites' Skellam noise, sized for the
-    /// fewest contributors the round unmasks, with ε from the Skellam accountant.
+    /// q, z, the update's multiplier, σ_b and the job's ε; under distributed DP also the sites' integer noise, sized for the
+    /// fewest contributors the round unmasks, with ε from the mechanism's own accountant.
     /// </returns>
     /// <exception cref="InvalidOperationException">No z reaches the target ε, or (adaptive clipping) z ≥ 2σ_b.</exception>
     public ClientDpCalibration Calibrate(int sampledSites, int totalSites, int parameters)
@@ -128,7 +128,7 @@ public sealed class ClientDpStrategy : IStrategy
         if (_settings.SecureAggregation is { } secure && _settings.IsDistributed)
         {
             int contributors = _settings.MinimumContributors(sampledSites, secure.SessionThreshold(sampledSites, _settings.MinimumParticipants));
-            Privacy.Distributed.DistributedSkellamParameters d = Privacy.Distributed.DistributedSkellam.Calibrate(options, parameters, sampledSites, contributors, 1.0, _settings.TotalRounds); // sites are drawn from the public job seed: no amplification (q = 1)
+            Privacy.Distributed.DistributedDpParameters d = Privacy.Distributed.DistributedDp.Calibrate(options, parameters, sampledSites, contributors, 1.0, _settings.TotalRounds); // sites are drawn from the public job seed: no amplification (q = 1)
             _calibration = new ClientDpCalibration(sampledSites, totalSites, q, d.NoiseMultiplier, d.UpdateNoiseMultiplier, d.BitNoise, d.Epsilon) { Distributed = d };
             return _calibration;
         }
@@ -205,7 +205,7 @@ public sealed class ClientDpStrategy : IStrategy
         };
 
         // Δ̄ = (Σ Δ̂ + N(0, (z_Δ·C)²)) / m, handed to the wrapped strategy as a sum of weight 1 (its mean is Δ̄). Under
-        // distributed DP the sites' Skellam shares are already in the unmasked sum: the coordinator only divides.
+        // distributed DP the sites' noise shares are already in the unmasked sum: the coordinator only divides.
         INoiseSource? noise = calibration.Distributed is null ? _noise(input) : null;
         ParameterVector average = sum.WeightedSum.Clone();
         if (noise is null)

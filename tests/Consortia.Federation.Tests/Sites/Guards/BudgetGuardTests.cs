@@ -1,9 +1,14 @@
+using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Sites.Guards;
 using Consortia.Federation.Sites.Local;
 using Consortia.Federation.Tests.Sites.Pipeline;
+using Consortia.Federation.Strategies.ClientDp;
 using Consortia.Learning;
+using Consortia.Privacy.Accounting;
 using Consortia.Privacy.Budget;
+using Consortia.Privacy.ClientLevel;
+using Consortia.Privacy.Distributed;
 using Consortia.TestKit;
 using Microsoft.Extensions.Time.Testing;
 
@@ -18,10 +23,63 @@ public sealed class BudgetGuardTests
     private static PrivacyBudgetLedger Ledger(TempDirectory temp, double epsilon) =>
         PrivacyBudgetLedger.OpenOrCreate(new PrivacyBudgetLedgerOptions { Path = temp.File("budget.db"), Budget = new LifetimeBudget(epsilon, 1e-5) }, new FakeTimeProvider());
 
-    private static (BudgetGuard Guard, SitePrivacyAccount Account) Create(PrivacyBudgetLedger? budget)
+    private static (BudgetGuard Guard, SitePrivacyAccount Account) Create(PrivacyBudgetLedger? budget, ClientDpSettings? clientDp = null)
     {
-        SitePrivacyAccount account = new(s_site, budget);
-        return (new BudgetGuard(s_site, budget, null, new DpCalibration(100), account, new SiteAudit(null, "job")), account);
+        SitePrivacyAccount account = new(s_site, budget, "job");
+        return (new BudgetGuard(s_site, budget, null, new DpCalibration(100), new DistributedCalibration(clientDp), account, new SiteAudit(null, "job")), account);
+    }
+
+    /// <summary>
+    /// Distributed noise: the site books the RDP curve of the mechanism it runs (from its own calibration, the one the
+    /// noise stage uses), not the Gaussian of z, and its report gives that mechanism's ε per round and per job.
+    /// </summary>
+    [Theory]
+    [InlineData(DistributedMechanism.DiscreteGaussian, "distributed_discrete_gaussian")]
+    [InlineData(DistributedMechanism.Skellam, "distributed_skellam")]
+    public void Check_DistributedRounds_ChargeTheMechanismsOwnEpsilon(DistributedMechanism mechanism, string name)
+    {
+        using TempDirectory temp = new();
+        using PrivacyBudgetLedger budget = Ledger(temp, 100);
+        ClientDpSettings settings = new(new ClientLevelDpOptions { NoiseMultiplier = 2.0, Mechanism = mechanism }, "job", 3) { SecureAggregation = new SecureAggregationSettings() };
+        (BudgetGuard guard, SitePrivacyAccount account) = Create(budget, settings);
+        TrainTask task = Drafts.Task(Round(2.0), Drafts.Session());
+        DistributedDpParameters parameters = DistributedDp.Calibrate(settings.Options, Drafts.Layout.Length, 3, 2, 1.0, 3); // 3 participants, threshold 2
+
+        Assert.Null(guard.Check(task));
+        Assert.Null(guard.Check(task with { Round = new RoundNumber(2) }));
+
+        ChargeRecord charge = budget.GetCharges("job")[^1];
+        Assert.Equal(name, charge.Mechanism);
+        Assert.Equal(DistributedDp.RoundCurve(parameters, budget.Grid.Orders), charge.Rdp);
+        double perRound = RdpConverter.ToEpsilon(budget.Grid.Orders, DistributedDp.RoundCurve(parameters, budget.Grid.Orders), 1e-5).Epsilon;
+        double twoRounds = RdpConverter.ToEpsilon(budget.Grid.Orders, [.. DistributedDp.RoundCurve(parameters, budget.Grid.Orders).Select(r => 2 * r)], 1e-5).Epsilon;
+        SitePrivacyReport report = account.Report!;
+        Assert.Equal(name, report.Mechanism);
+        Assert.Equal(perRound, report.RoundEpsilon, 12);
+        Assert.Equal(twoRounds, report.Epsilon, 12);
+        Assert.Equal(2, report.Steps);
+
+        // A restarted site restores its account from its saved entries and reports the same, from its durable ledger.
+        SitePrivacyAccount restored = new(s_site, budget, "job");
+        restored.Restore(account.Entries);
+        Assert.Equal(report, restored.Report);
+
+        // The Gaussian of z would book a different (smaller: no rounding inflation, no τ) ε.
+        RdpAccountant gaussian = new();
+        gaussian.AddSampledGaussian(1.0, 2.0, 2);
+        Assert.True(report.Epsilon > gaussian.GetEpsilon(1e-5).Epsilon, $"{report.Epsilon} vs Gaussian {gaussian.GetEpsilon(1e-5).Epsilon}");
+    }
+
+    [Fact]
+    public void Check_DistributedJobWithoutASecureSession_RefusedBeforeCharging()
+    {
+        using TempDirectory temp = new();
+        using PrivacyBudgetLedger budget = Ledger(temp, 100);
+        ClientDpSettings settings = new(new ClientLevelDpOptions { NoiseMultiplier = 2.0 }, "job", 3) { SecureAggregation = new SecureAggregationSettings() };
+        (BudgetGuard guard, _) = Create(budget, settings);
+
+        Assert.Equal("dp-calibration", guard.Check(Drafts.Task(Round(2.0)))?.Rule);
+        Assert.Equal(0, budget.GetSpent().ChargeCount);
     }
 
     [Fact]
@@ -81,7 +139,7 @@ public sealed class BudgetGuardTests
     public void Check_DpWithoutABudget_RefusedWithTheReason()
     {
         (BudgetGuard guard, SitePrivacyAccount account) = Create(null);
-        BudgetGuard withProblem = new(s_site, null, "the file stores a different budget", new DpCalibration(100), new SitePrivacyAccount(s_site, null), new SiteAudit(null, "job"));
+        BudgetGuard withProblem = new(s_site, null, "the file stores a different budget", new DpCalibration(100), new DistributedCalibration(null), new SitePrivacyAccount(s_site, null, "job"), new SiteAudit(null, "job"));
 
         Refused refused = Assert.IsType<Refused>(guard.Check(Drafts.Task(Round(1.0))));
         Refused mismatch = Assert.IsType<Refused>(withProblem.Check(Drafts.Task(Round(1.0))));

@@ -1,5 +1,6 @@
 using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites;
+using Consortia.Federation.Sites.Local;
 using Consortia.Federation.Sites.Pipeline;
 using Consortia.Federation.Strategies;
 using Consortia.Federation.Strategies.ClientDp;
@@ -24,7 +25,7 @@ public sealed class NoiseStageTests
     private static readonly ClientLevelDpOptions s_options = new() { ClipNorm = Clip, NoiseMultiplier = 0.9, Adaptive = new AdaptiveClippingOptions { BitNoise = 1.5 } };
     private static readonly ClientDpSettings s_settings = new(s_options, "job", 3) { SecureAggregation = new SecureAggregationSettings() };
 
-    private static DistributedSkellamParameters Calibration() => DistributedSkellam.Calibrate(s_options, s_layout.Length, s_sites.Length, 3, 1.0, 3);
+    private static DistributedDpParameters Calibration() => DistributedDp.Calibrate(s_options, s_layout.Length, s_sites.Length, 3, 1.0, 3);
 
     private static TrainTask Task(int participant, SecureTrainingSession? session, int round = 2) =>
         new(new SiteId(s_sites[participant - 1]), new RoundNumber(round), new ParameterVector(s_layout), new LocalTrainingOptions { BatchSize = 4 }, SecureSession: session)
@@ -61,9 +62,9 @@ public sealed class NoiseStageTests
     [Fact]
     public void Pipeline_ThroughSecureAggregation_DecodesToTheSumOfTheSitesRoundedRotatedUpdatesPlusTheirNoise()
     {
-        DistributedSkellamParameters p = Calibration();
+        DistributedDpParameters p = Calibration();
         SecAggSessionOptions session = Session();
-        UpdatePipeline[] pipelines = [.. s_sites.Select((_, i) => new UpdatePipeline([new ClientClipStage(), new NoiseStage(s_settings, Site(i)), new WeightStage(), new QuantiseStage(SiteRandomness.Seeded(new RandomSource(1)))]))];
+        UpdatePipeline[] pipelines = [.. s_sites.Select((_, i) => new UpdatePipeline([new ClientClipStage(), new NoiseStage(new DistributedCalibration(s_settings), Site(i)), new WeightStage(), new QuantiseStage(SiteRandomness.Seeded(new RandomSource(1)))]))];
         List<ReadOnlyMemory<uint>> inputs = [];
         long[] expectedSum = new long[p.EncodedLength];
         ulong seed = RandomizedHadamard.SeedFor("job", 2);
@@ -79,7 +80,7 @@ public sealed class NoiseStageTests
             // The same site, recomputed: clip, then the mechanism with the same seeded words.
             float[] clipped = Delta(i);
             double norm = ClientLevelMechanism.ClipUpdate(clipped, Clip);
-            long[] own = DistributedSkellam.EncodeSite(clipped, Clip, ClientLevelMechanism.CentredUnclippedBit(norm, Clip), p, seed, Words(i, 2));
+            long[] own = DistributedDp.EncodeSite(clipped, Clip, ClientLevelMechanism.CentredUnclippedBit(norm, Clip), p, seed, Words(i, 2));
             for (int j = 0; j < own.Length; j++)
             {
                 expectedSum[j] += own[j];
@@ -90,7 +91,7 @@ public sealed class NoiseStageTests
         SecureSum sum = Assert.IsType<SecureAggregationOutcome.Succeeded>(round.Outcome).Result;
         SummedUpdates decoded = DistributedUpdateLayout.Decode(sum.Sum, s_layout, sum.Contributors.Count, Clip, p, seed);
 
-        double[] expected = DistributedSkellam.DecodeSum(expectedSum, s_layout.Length, Clip, p, seed, out double? expectedBits);
+        double[] expected = DistributedDp.DecodeSum(expectedSum, s_layout.Length, Clip, p, seed, out double? expectedBits);
         for (int j = 0; j < expected.Length; j++)
         {
             Assert.Equal((float)expected[j], decoded.WeightedSum.Values[j]);
@@ -107,10 +108,10 @@ public sealed class NoiseStageTests
         UpdateDraft draft = new(Task(1, secure), new ParameterVector(s_layout, Delta(0)), 1, double.NaN, 5, 20) { UnclippedBit = 0.5 };
         ClientLevelMechanism.ClipUpdate(draft.Delta.Values, Clip);
 
-        new NoiseStage(s_settings, Site(0)).Apply(draft);
+        new NoiseStage(new DistributedCalibration(s_settings), Site(0)).Apply(draft);
 
         long[] integers = Assert.IsType<long[]>(draft.RingIntegers);
-        DistributedSkellamParameters p = Calibration();
+        DistributedDpParameters p = Calibration();
         Assert.Equal(DistributedUpdateLayout.Length(p), integers.Length);
         Assert.Equal(1, integers[p.PaddedLength]); // the weight
         Assert.Equal(0, integers[p.PaddedLength + 1]); // no training loss leaves the site
@@ -123,7 +124,7 @@ public sealed class NoiseStageTests
     {
         UpdateDraft draft = new(Task(1, session: null), new ParameterVector(s_layout, Delta(0)), 1, double.NaN, 5, 20);
 
-        Assert.Contains("secure aggregation", Assert.Throws<InvalidOperationException>(() => new NoiseStage(s_settings, Site(0)).Apply(draft)).Message, StringComparison.Ordinal);
+        Assert.Contains("secure aggregation", Assert.Throws<InvalidOperationException>(() => new NoiseStage(new DistributedCalibration(s_settings), Site(0)).Apply(draft)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -133,8 +134,8 @@ public sealed class NoiseStageTests
         UpdateDraft trusted = new(Task(1, secure), new ParameterVector(s_layout, Delta(0)), 1, double.NaN, 5, 20);
         UpdateDraft none = new(Task(1, secure), new ParameterVector(s_layout, Delta(0)), 1, double.NaN, 5, 20);
 
-        new NoiseStage(s_settings with { TrustedCoordinator = true }, Site(0)).Apply(trusted);
-        new NoiseStage(null, Site(0)).Apply(none);
+        new NoiseStage(new DistributedCalibration(s_settings with { TrustedCoordinator = true }), Site(0)).Apply(trusted);
+        new NoiseStage(new DistributedCalibration(null), Site(0)).Apply(none);
 
         Assert.Null(trusted.RingIntegers);
         Assert.Null(none.RingIntegers);

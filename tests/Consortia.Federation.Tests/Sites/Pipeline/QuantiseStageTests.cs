@@ -74,4 +74,35 @@ public sealed class QuantiseStageTests
             Assert.True(norm <= clip, $"seed {seed}: the quantised update has norm {norm} > C = {clip}");
         }
     }
+
+    /// <summary>
+    /// The adaptive-clipping bit ±½ is sent within its sensitivity ½ whatever the rounding draws: with clip_range 1 over 3
+    /// summands ½·s = 134217727.5, so an unshrunk bit would round up to ½ + step on about half of the seeds.
+    /// </summary>
+    [Fact]
+    public void Apply_ClientLevelBit_StaysWithinOneHalfAfterRounding()
+    {
+        SecureTrainingSession session = Drafts.Session() with { Quantization = new FixedPointOptions { ClipRange = 1, MaxSummands = 3 }, UnclippedBit = true };
+        FixedPointCodec codec = new(session.Quantization);
+        Assert.NotEqual(Math.Floor(0.5 * codec.Scale), 0.5 * codec.Scale); // the case that needs the shrink
+        double largest = 0;
+        for (ulong seed = 0; seed < 200; seed++)
+        {
+            foreach (double bit in new[] { 0.5, -0.5 })
+            {
+                ClientDpRound dp = new("job", 1.0, true, 1.0, 1.0, 1e-5);
+                UpdateDraft draft = Drafts.Of(Drafts.Task(dp, session), [0.1f, 0, 0], weight: 1, loss: double.NaN);
+                draft.UnclippedBit = bit;
+
+                new QuantiseStage(SiteRandomness.Seeded(new RandomSource(seed))).Apply(draft);
+
+                double[] decoded = new double[draft.Encoded!.Length];
+                codec.DecodeSum(draft.Encoded, decoded);
+                Assert.True(Math.Abs(decoded[^1]) <= 0.5, $"seed {seed}: the rounded bit is {decoded[^1]:R}, beyond ±½");
+                largest = Math.Max(largest, Math.Abs(decoded[^1]));
+            }
+        }
+
+        Assert.True(largest > 0.5 - 1e-7, $"the bit keeps its value up to the shrink (largest {largest:R})");
+    }
 }
