@@ -172,6 +172,7 @@ public static partial class CoordinatorHost
         app.UseLocalPortSeparation();
         app.MapGrpcService<SiteGatewayService>().RequireLocalPort(sitesPort);
         services.Identity.MapRenewal(app).RequireLocalPort(sitesPort);
+        services.Identity.MapRoster(app).RequireLocalPort(sitesPort);
         services.Identity.MapEnrollment(app).RequireLocalPort(enrollPort);
         app.MapGrpcService<JobAdminService>().RequireLocalPort(adminPort);
         app.MapGet("/healthz", () => Results.Text("ok\n")).RequireLocalPort(healthPort);

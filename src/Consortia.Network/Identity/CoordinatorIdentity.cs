@@ -379,7 +379,21 @@ public sealed partial class CoordinatorIdentity : IDisposable
         services.AddSingleton<SiteIdentityInterceptor>();
         services.AddGrpc()
             .AddServiceOptions<SiteGatewayService>(o => o.Interceptors.Add<SiteIdentityInterceptor>())
-            .AddServiceOptions<RenewalService>(o => o.Interceptors.Add<SiteIdentityInterceptor>());
+            .AddServiceOptions<RenewalService>(o => o.Interceptors.Add<SiteIdentityInterceptor>())
+            .AddServiceOptions<RosterDistributionService>(o => o.Interceptors.Add<SiteIdentityInterceptor>());
+    }
+
+    /// <summary>
+    /// The roster the coordinator proposes to its sites: <c>HOME/roster.json</c>. <c>consortia roster add --roster</c>
+    /// with this path publishes a roster; <see cref="MapRoster"/> serves it.
+    /// </summary>
+    public string RosterPath => Path.Combine(Home, "roster.json");
+
+    /// <summary>Maps the roster service (serve it on the sites endpoint: only enrolled sites fetch the roster).</summary>
+    public IEndpointConventionBuilder MapRoster(IEndpointRouteBuilder app)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return app.MapGrpcService<RosterDistributionService>();
     }
 
     /// <summary>Maps the certificate renewal service (serve it on the sites endpoint: it needs the caller's certificate and the site check).</summary>

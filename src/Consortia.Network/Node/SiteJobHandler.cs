@@ -231,7 +231,8 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         }
     }
 
-    private AuditLedger Ledger()
+    /// <summary>The site's one audit ledger (opened on first use); the roster fetch appends to it too.</summary>
+    internal AuditLedger Ledger()
     {
         // One ledger object for all jobs: it keeps the chain's head in memory, so a second one would fork the chain.
         lock (_gate)
