@@ -128,7 +128,7 @@ public sealed class SiteBuilder
             .. job is null ? Array.Empty<ISiteGuard>() : [job],
             policy,
             new SecureSessionGuard(Site, Roster, SigningKey is not null, evaluator, audit),
-            .. Protections.HasFlag(RedTeam.SiteProtections.OneContributionPerRound) ? [new RoundClaimGuard(Site, state, audit)] : Array.Empty<ISiteGuard>(),
+            .. Protections.HasFlag(RedTeam.SiteProtections.OneContributionPerRound) ? [new RoundClaimGuard(Site, state, audit, evaluator.Policy?.Protections.MaxAttemptsPerRound ?? ProtectionPolicy.DefaultMaxAttemptsPerRound)] : Array.Empty<ISiteGuard>(),
             budget,
         ];
         return new SiteAgent(Site, Train.Count, job, guards, trainer, pipeline, evaluation, privacy, audit, StatePath is { } saved ? SiteJobState.Open(saved) : null);

@@ -36,6 +36,9 @@ internal sealed class TaskGuard : ISiteGuard
     /// <summary>The task's DP settings differ from the accepted job's.</summary>
     public const string DpRule = "task-dp";
 
+    /// <summary>The round's client-level clip bound is not the accepted job's (or, with adaptive clipping, outside what the job's settings can reach by this round).</summary>
+    public const string ClipRule = "task-clip";
+
     /// <summary>The task claims fewer participants than the accepted job promises.</summary>
     public const string ParticipantsRule = "task-participants";
 
@@ -101,6 +104,11 @@ internal sealed class TaskGuard : ISiteGuard
             return Refuse(task, DpRule, dp);
         }
 
+        if (ClipProblem(task) is { } clip)
+        {
+            return Refuse(task, ClipRule, clip);
+        }
+
         // The policy's minimum is the policy guard's round check (rule min-sites), right after this guard.
         int minimum = _job.Engine.MinimumParticipants;
         return task.Participants < minimum
@@ -133,6 +141,43 @@ internal sealed class TaskGuard : ISiteGuard
         return string.Equals(round.JobId, clientDp.JobId, StringComparison.Ordinal) && round.Delta == clientDp.Options.Delta && round.ReportUnclippedBit == adaptive
             ? null
             : "The task's client-level DP settings (job, δ or adaptive clipping) differ from the accepted job's.";
+    }
+
+    /// <summary>
+    /// The clip bound C of the round comes from the coordinator, but only the accepted job may set it: with a fixed bound
+    /// the task's C must be the job's; with adaptive clipping it must lie within what the job's own update rule can
+    /// reach by this round. Each round the bound moves by C ← C·exp(−η(b̃ − γ)) with the estimate b̃ clamped to [0, 1],
+    /// so after r − 1 updates C lies in [C₀·e^(−η(1−γ)(r−1)), C₀·e^(ηγ(r−1))]. A coordinator can still steer C within
+    /// that range (by lying about b̃); it cannot jump to any bound it likes.
+    /// </summary>
+    private string? ClipProblem(TrainTask task)
+    {
+        if (_job.ClientDp is not { } clientDp || task.ClientDp is not { } round)
+        {
+            return null; // presence and absence are the DP rule's
+        }
+
+        double start = clientDp.Options.ClipNorm;
+        double clip = round.ClipNorm;
+        if (!double.IsFinite(clip) || !(clip > 0))
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"The task's clip bound {clip} is not a positive number.");
+        }
+
+        if (clientDp.Options.Adaptive is not { } adaptive)
+        {
+            return clip == start
+                ? null
+                : string.Create(CultureInfo.InvariantCulture, $"The task's clip bound is {clip:G6}; the accepted job fixes it at {start:G6} (no adaptive clipping).");
+        }
+
+        int updates = Math.Max(0, task.Round.Value - 1);
+        double low = start * Math.Exp(-adaptive.LearningRate * (1 - adaptive.TargetQuantile) * updates);
+        double high = start * Math.Exp(adaptive.LearningRate * adaptive.TargetQuantile * updates);
+        const double Slack = 1e-9; // rounding in the coordinator's repeated products
+        return clip >= low * (1 - Slack) && clip <= high * (1 + Slack)
+            ? null
+            : string.Create(CultureInfo.InvariantCulture, $"The task's clip bound {clip:G6} in round {task.Round.Value} is outside [{low:G6}, {high:G6}], what adaptive clipping from the accepted job's C₀ = {start:G6} (η = {adaptive.LearningRate:G4}, γ = {adaptive.TargetQuantile:G4}) can reach.");
     }
 
     private Refused Refuse(SiteTask task, string rule, string reason)
