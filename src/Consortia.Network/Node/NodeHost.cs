@@ -36,7 +36,7 @@ public static partial class NodeHost
             Coordinator = config.Coordinator,
             TlsRefusal = () => identity.TlsRefusal,
         }, time, log);
-        CertificateRenewalLoop renewal = new(identity, config.Identity, node, time, log);
+        CertificateRenewalLoop renewal = new(identity, config.Identity, node, time, log) { RosterKey = handler.SigningKey() };
         // The roster the coordinator proposes: fetched at each connection and periodically, accepted per the policy.
         using RosterFetchLoop rosters = new(() => identity.Channel.CreateCallInvoker(), config, handler.Ledger, time, log, new Random(System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue)));
         node.Connected += (_, _) => rosters.FetchSoon();

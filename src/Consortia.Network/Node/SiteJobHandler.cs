@@ -231,6 +231,13 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         }
     }
 
+    /// <summary>The site's long-term signing key (its ledger's, its roster entry's), loaded or created with the ledger.</summary>
+    internal EcdsaLedgerSigner SigningKey()
+    {
+        _ = Ledger();
+        return _signer!; // set with the ledger
+    }
+
     /// <summary>The site's one audit ledger (opened on first use); the roster fetch appends to it too.</summary>
     internal AuditLedger Ledger()
     {
