@@ -4,6 +4,7 @@ using Consortia.Federation.Jobs;
 using Consortia.Federation.Sites;
 using Consortia.Learning.Metrics;
 using Consortia.Federation.Jobs.Store;
+using Consortia.Network.Identity;
 using Consortia.Network.Protos;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -123,8 +124,13 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
     public override Task<SiteList> ListSites(ListSitesRequest request, ServerCallContext context)
     {
         SiteList list = new();
+        // The roster key each site enrolled (or last renewed) with: the newest certificate's record.
+        Dictionary<string, string> keys = services.Identity.Certificates().OrderBy(c => c.IssuedAt)
+            .GroupBy(c => c.Site, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => RosterKeyBinding.Read(g.Last().RosterKey)?.Fingerprint ?? "", StringComparer.Ordinal);
         list.Sites.AddRange(services.Transport.Sites().Select(s => new SiteState
         {
+            RosterKey = keys.GetValueOrDefault(s.Site.Value, ""),
             Site = s.Site.Value,
             Connected = s.Connected,
             LastSeen = s.LastSeen.ToString("O", CultureInfo.InvariantCulture),
