@@ -118,7 +118,7 @@ public sealed class SiteBuilder
         BudgetGuard budget = new(Site, Budget, BudgetProblem, calibration, privacy, audit);
         PolicyEvaluator evaluator = Policy ?? new PolicyEvaluator(null);
         SiteRoundState state = new(RoundStatePath);
-        TaskGuard? job = Protections.HasFlag(RedTeam.SiteProtections.TaskPinning) ? new(Site, Job, evaluator.Policy, audit) : null;
+        TaskGuard? job = Protections.HasFlag(RedTeam.SiteProtections.TaskPinning) ? new(Site, Job, evaluator.Policy, audit, spec.CreateLayout().Length) : null;
         PolicyGuard policy = new(Site, evaluator, Job.Describe(), Time, Budget, audit, budget.Preview);
         SiteTrainer trainer = new(spec, Train, Randomness, Job.Training.BatchSize, calibration, privacy);
         UpdatePipeline pipeline = new([new ClientClipStage(), new NoiseStage(Job.ClientDp, Randomness), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance, SigningKey is null ? null : new SiteSigner(SigningKey), Roster)]);

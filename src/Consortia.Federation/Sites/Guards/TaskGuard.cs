@@ -39,6 +39,9 @@ internal sealed class TaskGuard : ISiteGuard
     /// <summary>The round's client-level clip bound is not the accepted job's (or, with adaptive clipping, outside what the job's settings can reach by this round).</summary>
     public const string ClipRule = "task-clip";
 
+    /// <summary>The task's model (its parameter count on this site's data) is not the accepted job's model kind and shape.</summary>
+    public const string ModelRule = "task-model";
+
     /// <summary>The task claims fewer participants than the accepted job promises.</summary>
     public const string ParticipantsRule = "task-participants";
 
@@ -47,14 +50,18 @@ internal sealed class TaskGuard : ISiteGuard
     private readonly string _jobSha256;
     private readonly SitePolicy? _policy;
     private readonly SiteAudit _audit;
+    private readonly int? _parameterCount;
 
     /// <summary>Creates the guard for the job the site accepted.</summary>
     /// <param name="site">The site.</param>
     /// <param name="job">The job as the site parsed it from the file it accepted.</param>
     /// <param name="policy">The site's policy, or <see langword="null"/> (the policy guard then refuses everything).</param>
     /// <param name="audit">The site's ledger.</param>
-    public TaskGuard(SiteId site, JobDefinition job, SitePolicy? policy, SiteAudit audit)
+    /// <param name="parameterCount">The length of the accepted job's model on the site's data (its kind and shape), or
+    /// <see langword="null"/> not to check it.</param>
+    public TaskGuard(SiteId site, JobDefinition job, SitePolicy? policy, SiteAudit audit, int? parameterCount = null)
     {
+        _parameterCount = parameterCount;
         _site = site;
         _job = job;
         _jobSha256 = job.ContentSha256;
@@ -75,6 +82,11 @@ internal sealed class TaskGuard : ISiteGuard
 
     private Refused? CheckProtections(TrainTask task)
     {
+        if (ModelProblem(task) is { } model)
+        {
+            return Refuse(task, ModelRule, model);
+        }
+
         bool secureRequired = _job.Engine.SecureAggregation is not null || _policy?.Protections.SecureAggregationRequired == true;
         if (task.SecureSession is null && secureRequired)
         {
@@ -142,6 +154,19 @@ internal sealed class TaskGuard : ISiteGuard
             ? null
             : "The task's client-level DP settings (job, δ or adaptive clipping) differ from the accepted job's.";
     }
+
+    /// <summary>
+    /// The model a task sends must be the accepted job's (kind and shape, hence its parameter count on this site's
+    /// data): a site trains only the model it agreed to train.
+    /// </summary>
+    /// <remarks>
+    /// The task's local training settings (steps, epochs, batch size, learning rate) are not compared yet: see
+    /// security-model.md, "Not yet covered".
+    /// </remarks>
+    private string? ModelProblem(TrainTask task) =>
+        _parameterCount is { } expected && task.GlobalParameters.Length != expected
+            ? string.Create(CultureInfo.InvariantCulture, $"The task's model has {task.GlobalParameters.Length} parameters; the accepted job's model ({_job.ModelKind}) has {expected} on this site's data.")
+            : null;
 
     /// <summary>
     /// The clip bound C of the round comes from the coordinator, but only the accepted job may set it: with a fixed bound

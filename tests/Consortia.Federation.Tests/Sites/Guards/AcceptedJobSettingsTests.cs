@@ -233,6 +233,23 @@ public sealed class AcceptedJobSettingsTests : IDisposable
         Assert.Equal(RoundClaimGuard.AttemptsRule, rerun.Rule);
     }
 
+    [Fact]
+    public void Model_OfAnotherShapeThanTheAcceptedJobs_IsRefused()
+    {
+        using AuditLedger ledger = OpenLedger();
+        JobDefinition job = TestSites.Job(s_spec, 8, [], ["a"]);
+        TaskGuard guard = new(s_site, job, null, new SiteAudit(ledger, job.Name), parameterCount: s_spec.CreateLayout().Length);
+        ModelSpec wider = new(ModelKind.Mlp, 5, [4]);
+        TrainTask Task(ModelSpec spec) => new(s_site, new RoundNumber(1), new ParameterVector(spec.CreateLayout()), job.Training) { Participants = 1, JobSha256 = job.ContentSha256 };
+
+        Assert.Null(guard.Check(Task(s_spec)));
+        Refused refused = Assert.IsType<Refused>(guard.Check(Task(wider)));
+
+        Assert.Equal(TaskGuard.ModelRule, refused.Rule);
+        Assert.Contains($"has {s_spec.CreateLayout().Length} on this site's data", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(TaskGuard.ModelRule, Assert.Single(ledger.ReadEntries().Select(e => e.Event).OfType<PolicyDecisionEvent>().SelectMany(d => d.Rules)).Rule);
+    }
+
     /// <summary>A small federation with five feature columns.</summary>
     private sealed class FederatedDatasetFixture
     {
