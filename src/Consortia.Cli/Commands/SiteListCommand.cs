@@ -38,12 +38,14 @@ internal static class SiteListCommand
             IReadOnlyList<IssuedCertificate> certificates;
             DateTimeOffset now;
             string rosterPath;
+            IReadOnlyDictionary<string, LedgerPublicKey> keys;
             try
             {
                 using CoordinatorIdentity identity = CoordinatorIdentity.Open(directory, time);
                 certificates = [.. identity.Certificates()];
                 now = identity.Time.GetUtcNow();
                 rosterPath = identity.RosterPath;
+                keys = identity.RosterKeys();
             }
             catch (IdentityException e)
             {
@@ -67,7 +69,7 @@ internal static class SiteListCommand
                 await stderr.WriteLineAsync($"warning: connection state unknown: {problem}").ConfigureAwait(false);
             }
 
-            IReadOnlyList<Row> rows = Rows(certificates, live, now, roster);
+            IReadOnlyList<Row> rows = Rows(certificates, live, now, roster, keys);
             if (parse.GetValue(json))
             {
                 await stdout.WriteLineAsync(Json(rows)).ConfigureAwait(false);
@@ -110,13 +112,13 @@ internal static class SiteListCommand
         public string RosterKeyCheck { get; init; } = "";
     }
 
-    private static IReadOnlyList<Row> Rows(IReadOnlyList<IssuedCertificate> certificates, IReadOnlyList<SiteOverview>? live, DateTimeOffset now, ConsortiumRoster? roster)
+    private static IReadOnlyList<Row> Rows(IReadOnlyList<IssuedCertificate> certificates, IReadOnlyList<SiteOverview>? live, DateTimeOffset now, ConsortiumRoster? roster, IReadOnlyDictionary<string, LedgerPublicKey> keys)
     {
         Dictionary<string, SiteOverview> seen = live?.ToDictionary(s => s.Site, StringComparer.Ordinal) ?? [];
         return [.. certificates.Select(c => c.Site).Concat(seen.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(site =>
         {
             bool active = certificates.Any(c => c.Site == site && c.RevokedAt is null && c.NotBefore <= now && now <= c.NotAfter);
-            LedgerPublicKey? key = RosterKeyBinding.Read(certificates.Where(c => c.Site == site).OrderBy(c => c.IssuedAt).LastOrDefault()?.RosterKey);
+            LedgerPublicKey? key = keys.GetValueOrDefault(site);
             (EnrollmentKeyStatus status, string check) = EnrollmentKeyCheck.Compare(site, key, roster);
             Row row = !seen.TryGetValue(site, out SiteOverview? s)
                 ? new Row(site, live is null ? "unknown" : "offline", null, "", 0, [], [], active)

@@ -125,12 +125,10 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
     {
         SiteList list = new();
         // The roster key each site enrolled (or last renewed) with: the newest certificate's record.
-        Dictionary<string, string> keys = services.Identity.Certificates().OrderBy(c => c.IssuedAt)
-            .GroupBy(c => c.Site, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => RosterKeyBinding.Read(g.Last().RosterKey)?.Fingerprint ?? "", StringComparer.Ordinal);
+        IReadOnlyDictionary<string, Consortia.Governance.Audit.LedgerPublicKey> keys = services.Identity.RosterKeys();
         list.Sites.AddRange(services.Transport.Sites().Select(s => new SiteState
         {
-            RosterKey = keys.GetValueOrDefault(s.Site.Value, ""),
+            RosterKey = keys.GetValueOrDefault(s.Site.Value)?.Fingerprint ?? "",
             Site = s.Site.Value,
             Connected = s.Connected,
             LastSeen = s.LastSeen.ToString("O", CultureInfo.InvariantCulture),

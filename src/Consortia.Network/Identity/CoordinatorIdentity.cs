@@ -193,7 +193,15 @@ public sealed partial class CoordinatorIdentity : IDisposable
     /// <param name="site">The site.</param>
     /// <returns>The key.</returns>
     public Consortia.Governance.Audit.LedgerPublicKey? RosterKeyOf(string site) =>
-        RosterKeyBinding.Read(_store.Certificates().Where(c => c.Site == site).OrderBy(c => c.IssuedAt).LastOrDefault()?.RosterKey);
+        RosterKeyBinding.Read(_store.LatestRosterKeys().GetValueOrDefault(site));
+
+    /// <summary>Every site's roster key as recorded with its most recently issued certificate (sites without one are absent).</summary>
+    /// <returns>Site → key.</returns>
+    public IReadOnlyDictionary<string, Consortia.Governance.Audit.LedgerPublicKey> RosterKeys() =>
+        _store.LatestRosterKeys()
+            .Select(p => (p.Key, Key: RosterKeyBinding.Read(p.Value)))
+            .Where(p => p.Key is not null)
+            .ToDictionary(p => p.Item1, p => p.Key!, StringComparer.Ordinal);
 
     /// <summary>The sites holding a certificate that is neither revoked nor expired, in ordinal order.</summary>
     public IReadOnlyList<SiteId> ActiveSites()

@@ -303,6 +303,25 @@ internal sealed class IdentityStore
         return result;
     }
 
+    /// <summary>
+    /// Each site's roster key as recorded with its most recently issued certificate (issue time, then insertion order:
+    /// a renewal in the same millisecond still wins); sites whose newest certificate has none are absent.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> LatestRosterKeys()
+    {
+        using SqliteConnection connection = Connect();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT site, roster_key FROM certificates ORDER BY issued_at, rowid";
+        using SqliteDataReader reader = command.ExecuteReader();
+        Dictionary<string, string?> latest = new(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            latest[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
+        }
+
+        return latest.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!, StringComparer.Ordinal);
+    }
+
     /// <summary>The roster key recorded with the certificate of serial <paramref name="serial"/>, or <see langword="null"/>.</summary>
     public string? RosterKeyOf(string serial)
     {
