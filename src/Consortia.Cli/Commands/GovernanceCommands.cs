@@ -56,12 +56,16 @@ internal static class GovernanceCommands
         {
             Description = "A consortium roster (JSON, e.g. a node's accepted roster.json): the site ledger is checked against the key the roster lists for its writer, so a ledger re-signed under another key is reported.",
         };
+        Option<string?> enrollment = new("--enrollment")
+        {
+            Description = "A coordinator home: the site ledger is checked against the roster key recorded when its writer enrolled (or last renewed); with --roster too, against both, and a key changed without renewal is reported.",
+        };
         Command verify = new("verify", "Re-checks every hash, signature and sequence number of a ledger; exits 1 naming the first bad entry.")
         {
-            ledger, publicKey, certificate, roster,
+            ledger, publicKey, certificate, roster, enrollment,
         };
         verify.SetAction(parse => AuditVerify(
-            parse.GetRequiredValue(ledger), parse.GetValue(publicKey), parse.GetValue(certificate), parse.GetValue(roster),
+            parse.GetRequiredValue(ledger), parse.GetValue(publicKey), parse.GetValue(certificate), parse.GetValue(roster), parse.GetValue(enrollment),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
 
         Option<string> coordinator = new("--coordinator-ledger") { Description = "The coordinator's ledger.", Required = true };
@@ -156,12 +160,17 @@ internal static class GovernanceCommands
         return decision.Accepted ? Ok : Failed;
     }
 
-    private static int AuditVerify(string ledgerPath, string? publicKeyPath, string? certificatePath, string? rosterPath, TextWriter stdout, TextWriter stderr)
+    private static int AuditVerify(string ledgerPath, string? publicKeyPath, string? certificatePath, string? rosterPath, string? enrollmentHome, TextWriter stdout, TextWriter stderr)
     {
-        if (new[] { publicKeyPath, certificatePath, rosterPath }.Count(o => o is not null) > 1)
+        if (new[] { publicKeyPath, certificatePath, rosterPath ?? enrollmentHome }.Count(o => o is not null) > 1)
         {
-            stderr.WriteLine("error: give one of --public-key, --certificate or --roster, not two of them");
+            stderr.WriteLine("error: give one of --public-key, --certificate or --roster/--enrollment, not two of them");
             return BadInput;
+        }
+
+        if (enrollmentHome is not null)
+        {
+            return EnrollmentKeyVerification.Verify(ledgerPath, enrollmentHome, rosterPath, stdout, stderr);
         }
 
         if (rosterPath is not null)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Consortia.Governance.Audit;
 using Consortia.Network.Identity;
 
 namespace Consortia.Cli.Commands;
@@ -34,9 +35,13 @@ internal static class IdentityCommands
         Option<string> coordinator = new("--coordinator") { Description = "The coordinator's enrollment endpoint, e.g. https://coordinator.example.org:7444.", Required = true };
         Option<string> token = new("--token") { Description = "The one-time enrollment token from `consortia token create`.", Required = true };
         Option<string> output = new("--out") { Description = "The identity folder to create (site.key.pem, site.crt.pem, ca.crt.pem); refused if it already holds one.", Required = true };
+        Option<string?> state = new("--state")
+        {
+            Description = "The node's state folder: its long-term roster key (ledger.key.pem, the key of its ledger and roster entry, created owner-only if absent) is recorded by the coordinator with the certificate, so `site list` and `audit verify --enrollment` can check it.",
+        };
         Command enroll = new("enroll", "Makes the site's key pair locally, sends a CSR with a one-time token, and stores the signed certificate (the private key never leaves the site).")
         {
-            coordinator, token, output,
+            coordinator, token, output, state,
         };
         enroll.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,9 +55,10 @@ internal static class IdentityCommands
 
             try
             {
-                EnrollmentResult result = await NodeEnrollment.EnrollAsync(url, parse.GetRequiredValue(token), parse.GetRequiredValue(output), time, cancellationToken).ConfigureAwait(false);
+                using EcdsaLedgerSigner? rosterKey = parse.GetValue(state) is { } folder ? RosterKeyIn(folder) : null;
+                EnrollmentResult result = await NodeEnrollment.EnrollAsync(url, parse.GetRequiredValue(token), parse.GetRequiredValue(output), time, cancellationToken, rosterKey).ConfigureAwait(false);
                 await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"enrolled site {result.Site}: certificate {result.Serial}, valid until {result.NotAfter:yyyy-MM-dd HH:mm}Z; identity in {result.Directory}")).ConfigureAwait(false);
+                    $"enrolled site {result.Site}: certificate {result.Serial}, valid until {result.NotAfter:yyyy-MM-dd HH:mm}Z; identity in {result.Directory}; roster key {rosterKey?.PublicKey.Fingerprint ?? "not recorded (no --state)"}")).ConfigureAwait(false);
                 return Ok;
             }
             catch (IdentityException e)
@@ -62,6 +68,13 @@ internal static class IdentityCommands
             }
         });
         return enroll;
+    }
+
+    /// <summary>The node's long-term key in its state folder (the one its ledger and roster entry use), created owner-only on first use.</summary>
+    private static EcdsaLedgerSigner RosterKeyIn(string stateFolder)
+    {
+        Directory.CreateDirectory(stateFolder);
+        return EcdsaLedgerSigner.LoadOrCreate(Path.Combine(stateFolder, "ledger.key.pem"), Path.Combine(stateFolder, "ledger.pub.pem"));
     }
 
     /// <summary><c>node check-identity</c> (a sub-command of <c>node</c>): whether an identity folder can still connect.</summary>

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Consortia.Governance.Audit;
+using Consortia.Governance.Roster;
 using Consortia.Network.Coordinator;
 using Consortia.Network.Identity;
 using Grpc.Core;
@@ -35,16 +37,30 @@ internal static class SiteListCommand
             TextWriter stderr = parse.InvocationConfiguration.Error;
             IReadOnlyList<IssuedCertificate> certificates;
             DateTimeOffset now;
+            string rosterPath;
+            IReadOnlyDictionary<string, LedgerPublicKey> keys;
             try
             {
                 using CoordinatorIdentity identity = CoordinatorIdentity.Open(directory, time);
                 certificates = [.. identity.Certificates()];
                 now = identity.Time.GetUtcNow();
+                rosterPath = identity.RosterPath;
+                keys = identity.RosterKeys();
             }
             catch (IdentityException e)
             {
                 await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
                 return 2;
+            }
+
+            ConsortiumRoster? roster = null;
+            try
+            {
+                roster = File.Exists(rosterPath) ? ConsortiumRoster.Load(rosterPath) : null;
+            }
+            catch (RosterException e)
+            {
+                await stderr.WriteLineAsync($"warning: the coordinator's roster does not verify, keys are not compared with it: {e.Message}").ConfigureAwait(false);
             }
 
             (IReadOnlyList<SiteOverview>? live, string? problem) = await AskCoordinatorAsync(directory, parse.GetValue(url)!, ct).ConfigureAwait(false);
@@ -53,7 +69,7 @@ internal static class SiteListCommand
                 await stderr.WriteLineAsync($"warning: connection state unknown: {problem}").ConfigureAwait(false);
             }
 
-            IReadOnlyList<Row> rows = Rows(certificates, live, now);
+            IReadOnlyList<Row> rows = Rows(certificates, live, now, roster, keys);
             if (parse.GetValue(json))
             {
                 await stdout.WriteLineAsync(Json(rows)).ConfigureAwait(false);
@@ -68,10 +84,17 @@ internal static class SiteListCommand
             }
 
             await stdout.WriteLineAsync().ConfigureAwait(false);
-            await stdout.WriteLineAsync($"{"CERTIFICATE OF",-24} {"SERIAL",-34} {"NOT AFTER",-17} STATUS").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{"CERTIFICATE OF",-24} {"SERIAL",-34} {"NOT AFTER",-17} {"STATUS",-24} ROSTER KEY").ConfigureAwait(false);
             foreach (IssuedCertificate c in certificates)
             {
-                await stdout.WriteLineAsync(string.Create(s_invariant, $"{c.Site,-24} {c.Serial,-34} {c.NotAfter:yyyy-MM-dd HH:mm}Z {CertificateStatus(c, now)}")).ConfigureAwait(false);
+                await stdout.WriteLineAsync(string.Create(s_invariant, $"{c.Site,-24} {c.Serial,-34} {c.NotAfter:yyyy-MM-dd HH:mm}Z {CertificateStatus(c, now),-24} {RosterKeyBinding.Read(c.RosterKey)?.Fingerprint ?? "-"}")).ConfigureAwait(false);
+            }
+
+            // The key each site enrolled (or last renewed) with against the roster the coordinator publishes.
+            await stdout.WriteLineAsync().ConfigureAwait(false);
+            foreach (Row r in rows)
+            {
+                await stdout.WriteLineAsync($"{r.Site,-24} {r.RosterKeyCheck}").ConfigureAwait(false);
             }
 
             return 0;
@@ -80,20 +103,27 @@ internal static class SiteListCommand
     }
 
     /// <summary>One site: its connection (when the coordinator answered) and whether it holds an active certificate.</summary>
-    private sealed record Row(string Site, string State, DateTimeOffset? LastSeen, string Version, int Capacity, IReadOnlyList<string> Consortia, IReadOnlyList<string> Jobs, bool ActiveCertificate);
+    private sealed record Row(string Site, string State, DateTimeOffset? LastSeen, string Version, int Capacity, IReadOnlyList<string> Consortia, IReadOnlyList<string> Jobs, bool ActiveCertificate)
+    {
+        public string? RosterKey { get; init; }
 
-    private static IReadOnlyList<Row> Rows(IReadOnlyList<IssuedCertificate> certificates, IReadOnlyList<SiteOverview>? live, DateTimeOffset now)
+        public EnrollmentKeyStatus RosterKeyStatus { get; init; }
+
+        public string RosterKeyCheck { get; init; } = "";
+    }
+
+    private static IReadOnlyList<Row> Rows(IReadOnlyList<IssuedCertificate> certificates, IReadOnlyList<SiteOverview>? live, DateTimeOffset now, ConsortiumRoster? roster, IReadOnlyDictionary<string, LedgerPublicKey> keys)
     {
         Dictionary<string, SiteOverview> seen = live?.ToDictionary(s => s.Site, StringComparer.Ordinal) ?? [];
         return [.. certificates.Select(c => c.Site).Concat(seen.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(site =>
         {
             bool active = certificates.Any(c => c.Site == site && c.RevokedAt is null && c.NotBefore <= now && now <= c.NotAfter);
-            if (!seen.TryGetValue(site, out SiteOverview? s))
-            {
-                return new Row(site, live is null ? "unknown" : "offline", null, "", 0, [], [], active);
-            }
-
-            return new Row(site, s.Connected ? "connected" : "offline", s.LastSeen, s.NodeVersion, s.Capacity, s.Consortia, s.Jobs, active);
+            LedgerPublicKey? key = keys.GetValueOrDefault(site);
+            (EnrollmentKeyStatus status, string check) = EnrollmentKeyCheck.Compare(site, key, roster);
+            Row row = !seen.TryGetValue(site, out SiteOverview? s)
+                ? new Row(site, live is null ? "unknown" : "offline", null, "", 0, [], [], active)
+                : new Row(site, s.Connected ? "connected" : "offline", s.LastSeen, s.NodeVersion, s.Capacity, s.Consortia, s.Jobs, active);
+            return row with { RosterKey = key?.Fingerprint, RosterKeyStatus = status, RosterKeyCheck = check };
         })];
     }
 
@@ -162,6 +192,22 @@ internal static class SiteListCommand
                 r.Jobs.ToList().ForEach(w.WriteStringValue);
                 w.WriteEndArray();
                 w.WriteBoolean("activeCertificate", r.ActiveCertificate);
+                if (r.RosterKey is { } fingerprint)
+                {
+                    w.WriteString("rosterKey", fingerprint);
+                }
+                else
+                {
+                    w.WriteNull("rosterKey");
+                }
+
+                w.WriteString("rosterKeyStatus", r.RosterKeyStatus switch
+                {
+                    EnrollmentKeyStatus.Matches => "matches",
+                    EnrollmentKeyStatus.Differs => "differs",
+                    EnrollmentKeyStatus.NotInRoster => "not-in-roster",
+                    _ => "none",
+                });
                 w.WriteEndObject();
             }
 

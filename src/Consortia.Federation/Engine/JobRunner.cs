@@ -133,7 +133,7 @@ public sealed partial class JobRunner
         }
 
         // Each start is a new attempt: a round interrupted by a crash runs again under a new identity, which sites require.
-        RoundEngine engine = new(_transport, strategy, _job.Engine, _time) { JobSha256 = _job.ContentSha256, Attempt = record.Attempts };
+        RoundEngine engine = new(_transport, strategy, _job.Engine, _time) { JobSha256 = _job.ContentSha256, Attempt = record.Attempts, Log = _log };
         RandomSource random = new(_job.Seed);
         using CancellationTokenSource operatorCancel = new();
         using CancellationTokenSource round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, operatorCancel.Token);

@@ -20,7 +20,7 @@ namespace Consortia.Federation.Engine;
 /// sum, and every random choice comes from the job's <see cref="RandomSource"/>, so the same job and seed
 /// give bit-identical models whatever order sites answer in.
 /// </remarks>
-public sealed class RoundEngine
+public sealed partial class RoundEngine
 {
     private readonly ISiteTransport _transport;
     private readonly IStrategy _strategy;
@@ -53,6 +53,11 @@ public sealed class RoundEngine
     /// coordinator crash gets a new identity, which sites require (they contribute to each identity once).</summary>
     /// <value>Default 0.</value>
     public int Attempt { get; init; }
+
+    /// <summary>Where the engine reports the secure-aggregation messages it dropped (a signature that does not verify against
+    /// <see cref="RoundEngineOptions.Roster"/>, a malformed message), naming the site; none when <see langword="null"/>.</summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public Microsoft.Extensions.Logging.ILogger? Log { get; init; }
 
     /// <summary>Runs one round.</summary>
     /// <param name="round">The round number.</param>
@@ -201,6 +206,15 @@ public sealed class RoundEngine
         {
             ISignatureVerifier verifier = _options.Roster is { } roster ? new RosterSignatureVerifier(roster, session.Participants) : RelayedSignatures.Instance;
             outcome = await new SecureAggregator(verifier).AggregateAsync(session, channel, cancellationToken).ConfigureAwait(false);
+            if (Log is { } log)
+            {
+                // Early drop at the coordinator: the offender is named here; the session goes on without it.
+                foreach (SecAggRejection rejection in outcome.Rejections)
+                {
+                    string site = rejection.Participant is { } p && p.Value >= 1 && p.Value <= sites.Count ? sites[p.Value - 1].Value : "(unknown participant)";
+                    LogDropped(log, session.JobId, round.Value, site, rejection.Error.ToString(), rejection.Detail);
+                }
+            }
         }
 
         GlobalModel next = model;
@@ -310,4 +324,7 @@ public sealed class RoundEngine
             && update.WeightedDelta.IsFinite()
             && (update.ControlVariateDelta is null || (update.ControlVariateDelta.Layout.Equals(model.Parameters.Layout) && update.ControlVariateDelta.IsFinite()));
     }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "job {JobId} round {Round}: dropped the secure-aggregation message of site {Site} ({Error}): {Detail}")]
+    private static partial void LogDropped(Microsoft.Extensions.Logging.ILogger log, string jobId, int round, string site, string error, string detail);
 }

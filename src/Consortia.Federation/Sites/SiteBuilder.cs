@@ -119,7 +119,7 @@ public sealed class SiteBuilder
         BudgetGuard budget = new(Site, Budget, BudgetProblem, calibration, distributed, privacy, audit);
         PolicyEvaluator evaluator = Policy ?? new PolicyEvaluator(null);
         SiteRoundState state = new(RoundStatePath);
-        TaskGuard? job = Protections.HasFlag(RedTeam.SiteProtections.TaskPinning) ? new(Site, Job, evaluator.Policy, audit) : null;
+        TaskGuard? job = Protections.HasFlag(RedTeam.SiteProtections.TaskPinning) ? new(Site, Job, evaluator.Policy, audit, spec.CreateLayout().Length) : null;
         PolicyGuard policy = new(Site, evaluator, Job.Describe(), Time, Budget, audit, budget.Preview);
         AgreementGuard? agreement = AgreementGuard.For(Site, evaluator.Policy, Job.Describe(), Time, Budget, audit);
         SiteTrainer trainer = new(spec, Train, Randomness, Job.Training.BatchSize, calibration, privacy);
@@ -131,7 +131,7 @@ public sealed class SiteBuilder
             policy,
             .. agreement is null ? Array.Empty<ISiteGuard>() : [agreement],
             .. Protections.HasFlag(RedTeam.SiteProtections.AuthenticatedSecureAggregation) ? [new SecureSessionGuard(Site, Roster, SigningKey is not null, evaluator, audit)] : Array.Empty<ISiteGuard>(), // off only in the red team's weakened sites
-            .. Protections.HasFlag(RedTeam.SiteProtections.OneContributionPerRound) ? [new RoundClaimGuard(Site, state, audit)] : Array.Empty<ISiteGuard>(),
+            .. Protections.HasFlag(RedTeam.SiteProtections.OneContributionPerRound) ? [new RoundClaimGuard(Site, state, audit, evaluator.Policy?.Protections.MaxAttemptsPerRound ?? ProtectionPolicy.DefaultMaxAttemptsPerRound)] : Array.Empty<ISiteGuard>(),
             budget,
         ];
         return new SiteAgent(Site, Train.Count, job, guards, trainer, pipeline, evaluation, privacy, audit, StatePath is { } saved ? SiteJobState.Open(saved) : null);

@@ -138,11 +138,14 @@ public static class SitePolicyLoader
 
     private static ProtectionPolicy ReadProtections(YamlSection section)
     {
-        section.RejectUnknownKeys("secure_aggregation", "min_sites_per_aggregate", "differential_privacy");
+        section.RejectUnknownKeys("secure_aggregation", "min_sites_per_aggregate", "differential_privacy", "max_attempts_per_round");
         bool secureAggregation = section.RequiredBoolean("secure_aggregation");
         int minSites = (int)section.RequiredInteger("min_sites_per_aggregate", 1, 100_000);
         YamlSection? dpSection = section.OptionalSection("differential_privacy");
-        return new ProtectionPolicy(secureAggregation, minSites, dpSection is null ? null : ReadDp(dpSection));
+        return new ProtectionPolicy(secureAggregation, minSites, dpSection is null ? null : ReadDp(dpSection))
+        {
+            MaxAttemptsPerRound = (int)(section.OptionalInteger("max_attempts_per_round", 1, 100) ?? ProtectionPolicy.DefaultMaxAttemptsPerRound),
+        };
     }
 
     private static DifferentialPrivacyPolicy ReadDp(YamlSection section)

@@ -177,6 +177,7 @@ public static partial class CoordinatorHost
         app.UseLocalPortSeparation();
         app.MapGrpcService<SiteGatewayService>().On(sitesPort, routeByHostHeader);
         services.Identity.MapRenewal(app).On(sitesPort, routeByHostHeader);
+        services.Identity.MapRoster(app).On(sitesPort, routeByHostHeader);
         services.Identity.MapEnrollment(app).On(enrollPort, routeByHostHeader);
         app.MapGrpcService<JobAdminService>().On(adminPort, routeByHostHeader);
         app.MapGet("/healthz", () => Results.Text("ok\n")).On(healthPort, routeByHostHeader);

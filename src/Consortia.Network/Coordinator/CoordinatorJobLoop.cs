@@ -168,6 +168,13 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
     private async Task RunAsync(JobRecord stored, CancellationToken cancellationToken)
     {
         JobDefinition job = JobFile.Parse(stored.YamlText, Path.Combine(services.Config.Home, "jobs", stored.Id + ".yaml"));
+        // The roster the coordinator publishes: secure-aggregation signatures that do not verify against it are dropped
+        // here (and logged naming the site) before they reach the sites, which verify against their own roster anyway.
+        if (services.Identity.PublishedRoster(log) is { } roster)
+        {
+            job = job with { Engine = job.Engine with { Roster = roster } };
+        }
+
         (GrpcSiteTransport.JobSession? session, int features) = await WaitForSitesAsync(stored, job, cancellationToken).ConfigureAwait(false);
         if (session is null)
         {

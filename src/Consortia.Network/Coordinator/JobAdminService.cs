@@ -4,6 +4,7 @@ using Consortia.Federation.Jobs;
 using Consortia.Federation.Sites;
 using Consortia.Learning.Metrics;
 using Consortia.Federation.Jobs.Store;
+using Consortia.Network.Identity;
 using Consortia.Network.Protos;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -123,8 +124,11 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
     public override Task<SiteList> ListSites(ListSitesRequest request, ServerCallContext context)
     {
         SiteList list = new();
+        // The roster key each site enrolled (or last renewed) with: the newest certificate's record.
+        IReadOnlyDictionary<string, Consortia.Governance.Audit.LedgerPublicKey> keys = services.Identity.RosterKeys();
         list.Sites.AddRange(services.Transport.Sites().Select(s => new SiteState
         {
+            RosterKey = keys.GetValueOrDefault(s.Site.Value)?.Fingerprint ?? "",
             Site = s.Site.Value,
             Connected = s.Connected,
             LastSeen = s.LastSeen.ToString("O", CultureInfo.InvariantCulture),

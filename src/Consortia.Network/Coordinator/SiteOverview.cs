@@ -15,8 +15,14 @@ namespace Consortia.Network.Coordinator;
 public sealed record SiteOverview(
     string Site, bool Connected, DateTimeOffset? LastSeen, DateTimeOffset? ConnectedSince, string NodeVersion, int Capacity, IReadOnlyList<string> Jobs, IReadOnlyList<string> Consortia)
 {
+    /// <summary>The fingerprint of the roster key the site enrolled (or last renewed) with; empty when it sent none.</summary>
+    public string RosterKey { get; init; } = "";
+
     internal static SiteOverview FromWire(SiteState state) => new(
-        state.Site, state.Connected, Time(state.LastSeen), Time(state.ConnectedSince), state.NodeVersion, state.Capacity, [.. state.Jobs], [.. state.Consortia]);
+        state.Site, state.Connected, Time(state.LastSeen), Time(state.ConnectedSince), state.NodeVersion, state.Capacity, [.. state.Jobs], [.. state.Consortia])
+    {
+        RosterKey = state.RosterKey,
+    };
 
     private static DateTimeOffset? Time(string text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset at) ? at : null;

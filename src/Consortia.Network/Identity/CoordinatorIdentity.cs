@@ -186,6 +186,23 @@ public sealed partial class CoordinatorIdentity : IDisposable
     /// <summary>Every certificate issued, with its revocation, by site.</summary>
     public IReadOnlyList<IssuedCertificate> Certificates() => _store.Certificates();
 
+    /// <summary>
+    /// The roster key recorded for <paramref name="site"/>: the one of its most recently issued certificate, or
+    /// <see langword="null"/> when it never sent one (or is unknown).
+    /// </summary>
+    /// <param name="site">The site.</param>
+    /// <returns>The key.</returns>
+    public Consortia.Governance.Audit.LedgerPublicKey? RosterKeyOf(string site) =>
+        RosterKeyBinding.Read(_store.LatestRosterKeys().GetValueOrDefault(site));
+
+    /// <summary>Every site's roster key as recorded with its most recently issued certificate (sites without one are absent).</summary>
+    /// <returns>Site → key.</returns>
+    public IReadOnlyDictionary<string, Consortia.Governance.Audit.LedgerPublicKey> RosterKeys() =>
+        _store.LatestRosterKeys()
+            .Select(p => (p.Key, Key: RosterKeyBinding.Read(p.Value)))
+            .Where(p => p.Key is not null)
+            .ToDictionary(p => p.Item1, p => p.Key!, StringComparer.Ordinal);
+
     /// <summary>The sites holding a certificate that is neither revoked nor expired, in ordinal order.</summary>
     public IReadOnlyList<SiteId> ActiveSites()
     {
@@ -203,8 +220,13 @@ public sealed partial class CoordinatorIdentity : IDisposable
     /// signature, that its subject is exactly CN=&lt;the token's site&gt; and its key is P-256, then marks the
     /// token used and issues the site certificate, atomically.
     /// </summary>
-    /// <exception cref="EnrollmentRefusedException">The token or the CSR is refused (with the gRPC status to answer).</exception>
-    public X509Certificate2 Enroll(string tokenText, string csrPem)
+    /// <param name="tokenText">The one-time token.</param>
+    /// <param name="csrPem">The CSR.</param>
+    /// <param name="rosterKey">The site's roster key (base64 SubjectPublicKeyInfo), or <see langword="null"/>/empty for none.</param>
+    /// <param name="rosterKeySignature">The key's signature of <see cref="RosterKeyBinding.Statement"/> (hex).</param>
+    /// <returns>The site certificate; the roster key, when sent, is recorded with it.</returns>
+    /// <exception cref="EnrollmentRefusedException">The token, the CSR or the roster key binding is refused (with the gRPC status to answer).</exception>
+    public X509Certificate2 Enroll(string tokenText, string csrPem, string? rosterKey = null, string? rosterKeySignature = null)
     {
         EnrollmentToken token;
         try
@@ -249,11 +271,12 @@ public sealed partial class CoordinatorIdentity : IDisposable
             throw new EnrollmentRefusedException(StatusCode.InvalidArgument, "the CSR's key is not an ECDSA P-256 key", token.Site);
         }
 
+        string? recordedKey = RosterKeyBinding.Verify(token.Site, csrPem!, rosterKey, rosterKeySignature);
         X509Certificate2? issued = null;
         TokenProblem problem = _store.Redeem(token, now, () =>
         {
             issued = ConsortiumPki.IssueSite(Ca, token.Site, request.PublicKey, now, SiteCertificateValidity);
-            return new IssuedCertificate(token.Site, issued.SerialNumber, issued.NotBefore.ToUniversalTime(), issued.NotAfter.ToUniversalTime(), now, null);
+            return new IssuedCertificate(token.Site, issued.SerialNumber, issued.NotBefore.ToUniversalTime(), issued.NotAfter.ToUniversalTime(), now, null) { RosterKey = recordedKey };
         });
         if (problem != TokenProblem.None)
         {
@@ -270,8 +293,14 @@ public sealed partial class CoordinatorIdentity : IDisposable
     /// from now. The current certificate stays valid until its own expiry (revoke it by serial if its key may
     /// be compromised), so replies in flight on the old connection are not lost.
     /// </summary>
-    /// <exception cref="EnrollmentRefusedException">The CSR is malformed, names another site, holds another key type, or reuses the current key.</exception>
-    public X509Certificate2 Renew(SiteId site, X509Certificate2 current, string csrPem)
+    /// <param name="site">The caller's site.</param>
+    /// <param name="current">The caller's current certificate.</param>
+    /// <param name="csrPem">The CSR for the new key.</param>
+    /// <param name="rosterKey">The site's roster key now, or <see langword="null"/>/empty to keep the one recorded with <paramref name="current"/>.</param>
+    /// <param name="rosterKeySignature">Its signature of <see cref="RosterKeyBinding.Statement"/>.</param>
+    /// <returns>The new certificate and the roster key recorded before it (to report a change).</returns>
+    /// <exception cref="EnrollmentRefusedException">The CSR is malformed, names another site, holds another key type, reuses the current key, or the roster key binding does not verify.</exception>
+    public (X509Certificate2 Certificate, string? PreviousRosterKey, string? RosterKey) Renew(SiteId site, X509Certificate2 current, string csrPem, string? rosterKey = null, string? rosterKeySignature = null)
     {
         ArgumentNullException.ThrowIfNull(current);
         CertificateRequest request;
@@ -300,10 +329,13 @@ public sealed partial class CoordinatorIdentity : IDisposable
             throw new EnrollmentRefusedException(StatusCode.InvalidArgument, "the CSR reuses the current certificate's key; a renewal rotates the key", site.Value);
         }
 
+        // A renewal is the one way a site records a new roster key; without one it keeps the key recorded before.
+        string? previous = _store.RosterKeyOf(current.SerialNumber);
+        string? recorded = RosterKeyBinding.Verify(site.Value, csrPem!, rosterKey, rosterKeySignature) ?? previous;
         DateTimeOffset now = Time.GetUtcNow();
         X509Certificate2 issued = ConsortiumPki.IssueSite(Ca, site.Value, request.PublicKey, now, SiteCertificateValidity);
-        _store.AddCertificate(new IssuedCertificate(site.Value, issued.SerialNumber, issued.NotBefore.ToUniversalTime(), issued.NotAfter.ToUniversalTime(), now, null), renewedFrom: current.SerialNumber);
-        return issued;
+        _store.AddCertificate(new IssuedCertificate(site.Value, issued.SerialNumber, issued.NotBefore.ToUniversalTime(), issued.NotAfter.ToUniversalTime(), now, null) { RosterKey = recorded }, renewedFrom: current.SerialNumber);
+        return (issued, previous, recorded);
     }
 
     /// <summary>
@@ -379,7 +411,48 @@ public sealed partial class CoordinatorIdentity : IDisposable
         services.AddSingleton<SiteIdentityInterceptor>();
         services.AddGrpc()
             .AddServiceOptions<SiteGatewayService>(o => o.Interceptors.Add<SiteIdentityInterceptor>())
-            .AddServiceOptions<RenewalService>(o => o.Interceptors.Add<SiteIdentityInterceptor>());
+            .AddServiceOptions<RenewalService>(o => o.Interceptors.Add<SiteIdentityInterceptor>())
+            .AddServiceOptions<RosterDistributionService>(o => o.Interceptors.Add<SiteIdentityInterceptor>());
+    }
+
+    /// <summary>
+    /// The roster the coordinator proposes to its sites: <c>HOME/roster.json</c>. <c>consortia roster add --roster</c>
+    /// with this path publishes a roster; <see cref="MapRoster"/> serves it.
+    /// </summary>
+    public string RosterPath => Path.Combine(Home, "roster.json");
+
+    /// <summary>
+    /// The roster at <see cref="RosterPath"/>, verified, or <see langword="null"/> when none is published or it does not
+    /// verify (then logged: the coordinator does not check signatures against a roster it cannot trust, the sites still do).
+    /// </summary>
+    /// <param name="log">Where a roster that does not verify is reported.</param>
+    /// <returns>The roster or <see langword="null"/>.</returns>
+    public Consortia.Governance.Roster.ConsortiumRoster? PublishedRoster(Microsoft.Extensions.Logging.ILogger log)
+    {
+        if (!File.Exists(RosterPath))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Consortia.Governance.Roster.ConsortiumRoster.Load(RosterPath);
+        }
+        catch (Consortia.Governance.Roster.RosterException e)
+        {
+            LogRosterUnusable(log, RosterPath, e.Message);
+            return null;
+        }
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Error, Message = "the roster {Path} does not verify, so the coordinator does not check secure-aggregation signatures against it: {Problem}")]
+    private static partial void LogRosterUnusable(Microsoft.Extensions.Logging.ILogger log, string path, string problem);
+
+    /// <summary>Maps the roster service (serve it on the sites endpoint: only enrolled sites fetch the roster).</summary>
+    public IEndpointConventionBuilder MapRoster(IEndpointRouteBuilder app)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return app.MapGrpcService<RosterDistributionService>();
     }
 
     /// <summary>Maps the certificate renewal service (serve it on the sites endpoint: it needs the caller's certificate and the site check).</summary>

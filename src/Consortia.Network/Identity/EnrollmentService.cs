@@ -23,10 +23,10 @@ internal sealed partial class EnrollmentService(CoordinatorIdentity identity, IL
         ArgumentNullException.ThrowIfNull(context);
         try
         {
-            using X509Certificate2 issued = identity.Enroll(request.Token, request.CsrPem);
+            using X509Certificate2 issued = identity.Enroll(request.Token, request.CsrPem, request.RosterPublicKey, request.RosterKeySignature);
             string site = issued.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
             DateTime notAfter = issued.NotAfter.ToUniversalTime();
-            LogEnrolled(logger, site, issued.SerialNumber, notAfter, context.Peer);
+            LogEnrolled(logger, site, issued.SerialNumber, notAfter, context.Peer, RosterKeyBinding.Read(request.RosterPublicKey)?.Fingerprint ?? "none sent");
 
             return Task.FromResult(new EnrollReply
             {
@@ -41,8 +41,8 @@ internal sealed partial class EnrollmentService(CoordinatorIdentity identity, IL
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "enrolled site {Site}: certificate {Serial}, valid until {NotAfter:O} (peer {Peer})")]
-    private static partial void LogEnrolled(ILogger logger, string site, string serial, DateTime notAfter, string peer);
+    [LoggerMessage(Level = LogLevel.Information, Message = "enrolled site {Site}: certificate {Serial}, valid until {NotAfter:O} (peer {Peer}); roster key {RosterKey}")]
+    private static partial void LogEnrolled(ILogger logger, string site, string serial, DateTime notAfter, string peer, string rosterKey);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "refused enrollment for site {Site} from {Peer}: {Problem}")]
     private static partial void LogRefused(ILogger logger, string site, string peer, string problem);

@@ -9,7 +9,14 @@ namespace Consortia.Network.Identity;
 /// <param name="NotAfter">End of validity.</param>
 /// <param name="IssuedAt">When the coordinator issued it.</param>
 /// <param name="RevokedAt">When it was revoked; null while it is not.</param>
-public sealed record IssuedCertificate(string Site, string Serial, DateTimeOffset NotBefore, DateTimeOffset NotAfter, DateTimeOffset IssuedAt, DateTimeOffset? RevokedAt);
+public sealed record IssuedCertificate(string Site, string Serial, DateTimeOffset NotBefore, DateTimeOffset NotAfter, DateTimeOffset IssuedAt, DateTimeOffset? RevokedAt)
+{
+    /// <summary>
+    /// The site's long-term roster key (the key of its ledger and roster entry) recorded at this enrollment or renewal,
+    /// base64 P-256 SubjectPublicKeyInfo; <see langword="null"/> when the node sent none.
+    /// </summary>
+    public string? RosterKey { get; init; }
+}
 
 /// <summary>Why a token cannot be redeemed.</summary>
 public enum TokenProblem
@@ -94,6 +101,7 @@ internal sealed class IdentityStore
         // Columns added after the first release: homes made before get them here.
         AddColumn(connection, "tokens", "revoked_at", "INTEGER");
         AddColumn(connection, "certificates", "renewed_from", "TEXT");
+        AddColumn(connection, "certificates", "roster_key", "TEXT");
         return store;
     }
 
@@ -139,7 +147,8 @@ internal sealed class IdentityStore
         using (SqliteCommand insert = connection.CreateCommand())
         {
             insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO certificates (serial, site, not_before, not_after, issued_at, token_sha256) VALUES ($serial, $site, $nb, $na, $at, $h)";
+            insert.CommandText = "INSERT INTO certificates (serial, site, not_before, not_after, issued_at, token_sha256, roster_key) VALUES ($serial, $site, $nb, $na, $at, $h, $key)";
+            insert.Parameters.AddWithValue("$key", (object?)certificate.RosterKey ?? DBNull.Value);
             insert.Parameters.AddWithValue("$serial", certificate.Serial);
             insert.Parameters.AddWithValue("$site", certificate.Site);
             insert.Parameters.AddWithValue("$nb", certificate.NotBefore.ToUnixTimeMilliseconds());
@@ -158,7 +167,8 @@ internal sealed class IdentityStore
     {
         using SqliteConnection connection = Connect();
         using SqliteCommand insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO certificates (serial, site, not_before, not_after, issued_at, renewed_from) VALUES ($serial, $site, $nb, $na, $at, $from)";
+        insert.CommandText = "INSERT INTO certificates (serial, site, not_before, not_after, issued_at, renewed_from, roster_key) VALUES ($serial, $site, $nb, $na, $at, $from, $key)";
+        insert.Parameters.AddWithValue("$key", (object?)certificate.RosterKey ?? DBNull.Value);
         insert.Parameters.AddWithValue("$serial", certificate.Serial);
         insert.Parameters.AddWithValue("$site", certificate.Site);
         insert.Parameters.AddWithValue("$nb", certificate.NotBefore.ToUnixTimeMilliseconds());
@@ -270,7 +280,7 @@ internal sealed class IdentityStore
         using SqliteConnection connection = Connect();
         using SqliteCommand command = connection.CreateCommand();
         command.CommandText = """
-            SELECT c.site, c.serial, c.not_before, c.not_after, c.issued_at, r.revoked_at
+            SELECT c.site, c.serial, c.not_before, c.not_after, c.issued_at, r.revoked_at, c.roster_key
             FROM certificates c LEFT JOIN revocations r ON r.serial = c.serial
             ORDER BY c.site, c.issued_at, c.serial
             """;
@@ -284,10 +294,42 @@ internal sealed class IdentityStore
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-                reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+                reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)))
+            {
+                RosterKey = reader.IsDBNull(6) ? null : reader.GetString(6),
+            });
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Each site's roster key as recorded with its most recently issued certificate (issue time, then insertion order:
+    /// a renewal in the same millisecond still wins); sites whose newest certificate has none are absent.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> LatestRosterKeys()
+    {
+        using SqliteConnection connection = Connect();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT site, roster_key FROM certificates ORDER BY issued_at, rowid";
+        using SqliteDataReader reader = command.ExecuteReader();
+        Dictionary<string, string?> latest = new(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            latest[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
+        }
+
+        return latest.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!, StringComparer.Ordinal);
+    }
+
+    /// <summary>The roster key recorded with the certificate of serial <paramref name="serial"/>, or <see langword="null"/>.</summary>
+    public string? RosterKeyOf(string serial)
+    {
+        using SqliteConnection connection = Connect();
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT roster_key FROM certificates WHERE serial = $serial";
+        command.Parameters.AddWithValue("$serial", serial);
+        return command.ExecuteScalar() as string;
     }
 
     private static TokenProblem Check(SqliteConnection connection, SqliteTransaction? transaction, EnrollmentToken token, DateTimeOffset now)

@@ -30,8 +30,16 @@ public static class NodeEnrollment
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Enrolls the site named by <paramref name="token"/> with <paramref name="coordinator"/>'s enrollment endpoint.</summary>
+    /// <param name="coordinator">The enrollment endpoint.</param>
+    /// <param name="token">The one-time token.</param>
+    /// <param name="directory">The identity folder to write.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="cancellationToken">Cancels the enrollment.</param>
+    /// <param name="rosterKey">The site's long-term roster key (the key of its ledger), recorded by the coordinator with the
+    /// certificate (<see cref="RosterKeyBinding"/>); <see langword="null"/> to record none.</param>
+    /// <returns>What was enrolled.</returns>
     /// <exception cref="IdentityException">The folder already holds an identity, the token is malformed, the coordinator is not the pinned consortium's, or it refused.</exception>
-    public static async Task<EnrollmentResult> EnrollAsync(Uri coordinator, string token, string directory, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<EnrollmentResult> EnrollAsync(Uri coordinator, string token, string directory, TimeProvider time, CancellationToken cancellationToken, Consortia.Governance.Audit.ILedgerSigner? rosterKey = null)
     {
         ArgumentNullException.ThrowIfNull(coordinator);
         ArgumentNullException.ThrowIfNull(token);
@@ -55,7 +63,13 @@ public static class NodeEnrollment
         using ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         string csr = CreateSigningRequest(parsed.Site, key);
         using X509Certificate2 ca = await FetchPinnedCaAsync(coordinator, parsed.CaPin, time, cancellationToken).ConfigureAwait(false);
-        EnrollReply reply = await SendAsync(coordinator, ca, new EnrollRequest { Token = parsed.ToString(), CsrPem = csr }, time, cancellationToken).ConfigureAwait(false);
+        EnrollRequest request = new() { Token = parsed.ToString(), CsrPem = csr };
+        if (rosterKey is not null)
+        {
+            (request.RosterPublicKey, request.RosterKeySignature) = RosterKeyBinding.Sign(parsed.Site, rosterKey, csr);
+        }
+
+        EnrollReply reply = await SendAsync(coordinator, ca, request, time, cancellationToken).ConfigureAwait(false);
 
         using X509Certificate2 issued = ReadCertificate(reply.CertificatePem, "the site certificate");
         if (!ConsortiumPki.ChainsTo(issued, ca, time.GetUtcNow(), ConsortiumPki.ClientAuthOid, out string problem))

@@ -41,8 +41,10 @@ public static class NodeRenewal
     /// <param name="current">The credentials in use.</param>
     /// <param name="time">The clock the returned certificate is checked at.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="rosterKey">The site's roster key, sent with its proof so the coordinator's record stays current; <see langword="null"/> to keep the recorded one.</param>
+    /// <returns>The old and new serials and the new expiry.</returns>
     /// <exception cref="IdentityException">The coordinator refused, or returned a certificate that is not the one asked for.</exception>
-    public static async Task<RenewalResult> RenewAsync(GrpcChannel channel, string folder, SiteCredentials current, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<RenewalResult> RenewAsync(GrpcChannel channel, string folder, SiteCredentials current, TimeProvider time, CancellationToken cancellationToken, Consortia.Governance.Audit.ILedgerSigner? rosterKey = null)
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(folder);
@@ -50,13 +52,19 @@ public static class NodeRenewal
         ArgumentNullException.ThrowIfNull(time);
         using ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         string csr = NodeEnrollment.CreateSigningRequest(current.Site, key);
+        RenewRequest request = new() { CsrPem = csr };
+        if (rosterKey is not null)
+        {
+            (request.RosterPublicKey, request.RosterKeySignature) = RosterKeyBinding.Sign(current.Site, rosterKey, csr);
+        }
+
         RenewReply reply;
         try
         {
             using CancellationTokenSource limit = new(CallTimeout, time);
             using CancellationTokenSource both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
             reply = await new CertificateRenewal.CertificateRenewalClient(channel)
-                .RenewAsync(new RenewRequest { CsrPem = csr }, cancellationToken: both.Token)
+                .RenewAsync(request, cancellationToken: both.Token)
                 .ConfigureAwait(false);
         }
         catch (RpcException e)

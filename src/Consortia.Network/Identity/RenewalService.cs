@@ -24,9 +24,16 @@ internal sealed partial class RenewalService(CoordinatorIdentity identity, ILogg
             ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "a client certificate is required"));
         try
         {
-            using X509Certificate2 issued = identity.Renew(site, current, request.CsrPem);
+            (X509Certificate2 renewed, string? previousKey, string? rosterKey) = identity.Renew(site, current, request.CsrPem, request.RosterPublicKey, request.RosterKeySignature);
+            using X509Certificate2 issued = renewed;
             DateTime notAfter = issued.NotAfter.ToUniversalTime();
             LogRenewed(logger, site.Value, current.SerialNumber, issued.SerialNumber, notAfter);
+            if (previousKey is not null && rosterKey != previousKey)
+            {
+                // Legitimate only if the site meant it: its roster entry must change too, and every node must accept that.
+                LogRosterKeyChanged(logger, site.Value, RosterKeyBinding.Read(previousKey)?.Fingerprint ?? "?", RosterKeyBinding.Read(rosterKey)?.Fingerprint ?? "?");
+            }
+
             return Task.FromResult(new RenewReply
             {
                 CertificatePem = issued.ExportCertificatePem(),
@@ -42,6 +49,9 @@ internal sealed partial class RenewalService(CoordinatorIdentity identity, ILogg
 
     [LoggerMessage(Level = LogLevel.Information, Message = "renewed site {Site}: certificate {Old} -> {New}, valid until {NotAfter:O}")]
     private static partial void LogRenewed(ILogger logger, string site, string old, string @new, DateTime notAfter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site} changed its roster key at renewal: {Old} -> {New}; its roster entry must be re-signed and accepted by every node")]
+    private static partial void LogRosterKeyChanged(ILogger logger, string site, string old, string @new);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "refused renewal for site {Site} from {Peer}: {Problem}")]
     private static partial void LogRefused(ILogger logger, string site, string peer, string problem);

@@ -19,6 +19,9 @@ public sealed partial class CertificateRenewalLoop(NodeIdentity identity, string
     /// <summary>How long the loop waits after a failed renewal, and at most between checks.</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromHours(1);
 
+    /// <summary>The site's roster key (its ledger key), sent with each renewal so the coordinator's record matches it; none when <see langword="null"/>.</summary>
+    public Consortia.Governance.Audit.ILedgerSigner? RosterKey { get; init; }
+
     /// <summary>Renews the certificate if it is due.</summary>
     /// <param name="cancellationToken">Cancels the renewal call.</param>
     /// <returns>The renewal, or null when none was due.</returns>
@@ -30,7 +33,7 @@ public sealed partial class CertificateRenewalLoop(NodeIdentity identity, string
             return null;
         }
 
-        RenewalResult result = await NodeRenewal.RenewAsync(identity.Channel, folder, identity.Credentials, time, cancellationToken).ConfigureAwait(false);
+        RenewalResult result = await NodeRenewal.RenewAsync(identity.Channel, folder, identity.Credentials, time, cancellationToken, RosterKey).ConfigureAwait(false);
         node.Reconnect(new SiteGateway.SiteGatewayClient(identity.Reload()));
         LogRenewed(identity.Credentials.Site, result.OldSerial, result.Serial, result.NotAfter);
         return result;

@@ -36,7 +36,10 @@ public static partial class NodeHost
             Coordinator = config.Coordinator,
             TlsRefusal = () => identity.TlsRefusal,
         }, time, log);
-        CertificateRenewalLoop renewal = new(identity, config.Identity, node, time, log);
+        CertificateRenewalLoop renewal = new(identity, config.Identity, node, time, log) { RosterKey = handler.SigningKey() };
+        // The roster the coordinator proposes: fetched at each connection and periodically, accepted per the policy.
+        using RosterFetchLoop rosters = new(() => identity.Channel.CreateCallInvoker(), config, handler.Ledger, time, log, new Random(System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue)));
+        node.Connected += (_, _) => rosters.FetchSoon();
 
         CollectorRegistry registry = Metrics.NewCustomRegistry();
         MetricFactory metrics = Metrics.WithCustomRegistry(registry);
@@ -56,8 +59,10 @@ public static partial class NodeHost
         try
         {
             Task renewing = renewal.RunAsync(cancellationToken);
+            Task fetching = rosters.RunAsync(cancellationToken);
             await node.RunAsync(cancellationToken).ConfigureAwait(false);
             await renewing.ConfigureAwait(false);
+            await fetching.ConfigureAwait(false);
         }
         finally
         {

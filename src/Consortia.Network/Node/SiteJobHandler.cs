@@ -231,7 +231,15 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         }
     }
 
-    private AuditLedger Ledger()
+    /// <summary>The site's long-term signing key (its ledger's, its roster entry's), loaded or created with the ledger.</summary>
+    internal EcdsaLedgerSigner SigningKey()
+    {
+        _ = Ledger();
+        return _signer!; // set with the ledger
+    }
+
+    /// <summary>The site's one audit ledger (opened on first use); the roster fetch appends to it too.</summary>
+    internal AuditLedger Ledger()
     {
         // One ledger object for all jobs: it keeps the chain's head in memory, so a second one would fork the chain.
         lock (_gate)

@@ -1,6 +1,9 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Consortia.Governance.Audit;
 using Consortia.Governance.Audit.Events;
 using Consortia.Governance.Roster;
+using Consortia.Network.Identity;
 using Consortia.Network.Node;
 using Consortia.TestKit;
 
@@ -117,5 +120,71 @@ public sealed class RosterCommandsTests : IDisposable
         Assert.Contains("pending", pending, StringComparison.Ordinal);
         Assert.Contains("re-keyed: hungary", pending, StringComparison.Ordinal);
         Assert.NotNull(new RosterStore(_dir.File("cleveland/state")).Proposed());
+    }
+
+    [Fact]
+    public async Task AuditVerifyEnrollment_ChecksTheLedgerAgainstTheKeyRecordedAtEnrollment_AndSiteListShowsIt()
+    {
+        string roster = await Roster("cleveland", "hungary");
+        string state = _dir.File("cleveland/state");
+        Assert.Equal(0, (await CliRunner.RunAsync("roster", "accept", "--config", Node("cleveland"), "--roster", roster)).Exit);
+        string home = _dir.File("home");
+        Assert.Equal(0, (await CliRunner.RunAsync("provision", "--consortium", "heart", "--out", home)).Exit);
+        File.Copy(roster, Path.Combine(home, "roster.json"));
+        using (CoordinatorIdentity identity = CoordinatorIdentity.Open(home, TimeProvider.System))
+        using (EcdsaLedgerSigner key = EcdsaLedgerSigner.LoadOrCreate(Path.Combine(state, "ledger.key.pem"), Path.Combine(state, "ledger.pub.pem")))
+        using (ECDsa tls = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            // What `node enroll --state` sends: the CSR and the roster key's signature binding the key to it.
+            string csr = new CertificateRequest("CN=cleveland", tls, HashAlgorithmName.SHA256).CreateSigningRequestPem();
+            (string publicKey, string signature) = RosterKeyBinding.Sign("cleveland", key, csr);
+            identity.Enroll(identity.CreateToken("cleveland", TimeSpan.FromHours(1)), csr, publicKey, signature).Dispose();
+        }
+
+        (int verified, string verify, string verifyError) = await CliRunner.RunAsync("audit", "verify", "--ledger", Path.Combine(state, "ledger.db"), "--enrollment", home, "--roster", roster);
+        (int listed, string list, string listError) = await CliRunner.RunAsync("site", "list", "--home", home, "--coordinator", "https://127.0.0.1:1");
+
+        Assert.True(verified == 0, verify + verifyError);
+        Assert.Contains("checked against the key recorded at enrollment", verify, StringComparison.Ordinal);
+        Assert.True(listed == 0, listError);
+        Assert.Contains("as in the roster", list, StringComparison.Ordinal);
+
+        // The ledger rewritten under a new key: the enrollment record exposes it.
+        File.Delete(Path.Combine(state, "ledger.db"));
+        File.Delete(Path.Combine(state, "ledger.key.pem"));
+        using (EcdsaLedgerSigner forged = EcdsaLedgerSigner.LoadOrCreate(Path.Combine(state, "ledger.key.pem"), Path.Combine(state, "ledger.pub.pem")))
+        using (AuditLedger ledger = AuditLedger.Open(Path.Combine(state, "ledger.db"), "cleveland", LedgerRole.Site, forged, TimeProvider.System))
+        {
+            ledger.Append(new ConfigurationChangeEvent("site-policy", null, new string('a', 64), "rewritten"));
+        }
+
+        (int rewritten, string output, _) = await CliRunner.RunAsync("audit", "verify", "--ledger", Path.Combine(state, "ledger.db"), "--enrollment", home);
+
+        Assert.Equal(1, rewritten);
+        Assert.Contains("INVALID", output, StringComparison.Ordinal);
+        Assert.Contains("enrolled with", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditVerifyEnrollment_RosterListingAnotherKeyThanTheEnrollmentRecord_IsReported()
+    {
+        string roster = await Roster("cleveland");
+        string state = _dir.File("cleveland/state");
+        Assert.Equal(0, (await CliRunner.RunAsync("roster", "accept", "--config", Node("cleveland"), "--roster", roster)).Exit);
+        string home = _dir.File("home");
+        Assert.Equal(0, (await CliRunner.RunAsync("provision", "--consortium", "heart", "--out", home)).Exit);
+        using (CoordinatorIdentity identity = CoordinatorIdentity.Open(home, TimeProvider.System))
+        using (EcdsaLedgerSigner other = EcdsaLedgerSigner.Generate())
+        using (ECDsa tls = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            string csr = new CertificateRequest("CN=cleveland", tls, HashAlgorithmName.SHA256).CreateSigningRequestPem();
+            (string publicKey, string signature) = RosterKeyBinding.Sign("cleveland", other, csr);
+            identity.Enroll(identity.CreateToken("cleveland", TimeSpan.FromHours(1)), csr, publicKey, signature).Dispose();
+        }
+
+        (int code, string output, _) = await CliRunner.RunAsync("audit", "verify", "--ledger", Path.Combine(state, "ledger.db"), "--enrollment", home, "--roster", roster);
+
+        Assert.Equal(1, code);
+        Assert.Contains("KEY CHANGED WITHOUT RENEWAL", output, StringComparison.Ordinal);
     }
 }

@@ -126,6 +126,7 @@ internal sealed class IdentityTestHost : IAsyncDisposable
             {
                 app.MapGrpcService<SiteGatewayService>();
                 identity.MapRenewal(app);
+                identity.MapRoster(app);
             },
             host.SiteCalls);
         return host;

@@ -2,6 +2,19 @@ using System.Globalization;
 
 namespace Consortia.Federation.Sites.Guards;
 
+/// <summary>The answer of <see cref="SiteRoundState.TryClaim"/>.</summary>
+internal enum RoundClaim
+{
+    /// <summary>Recorded: the site may contribute.</summary>
+    Claimed,
+
+    /// <summary>The (round, attempt) is not after the last one claimed.</summary>
+    Repeated,
+
+    /// <summary>The site already contributed to as many attempts of this round as its policy allows.</summary>
+    TooManyAttempts,
+}
+
 /// <summary>
 /// What one site has given one job run so far: the last round identity (round, attempt) it contributed to and the
 /// number of evaluations it released. Kept in memory (simulation) or in a small file in the node's state folder, so
@@ -25,7 +38,7 @@ internal sealed class SiteRoundState
         _path = path;
         if (path is not null && File.Exists(path))
         {
-            (LastRound, LastAttempt, Evaluations) = Parse(path, File.ReadAllText(path));
+            (LastRound, LastAttempt, Evaluations, AttemptsInRound) = Parse(path, File.ReadAllText(path));
         }
     }
 
@@ -35,14 +48,21 @@ internal sealed class SiteRoundState
     /// <summary>The attempt of <see cref="LastRound"/>.</summary>
     public int LastAttempt { get; private set; } = -1;
 
+    /// <summary>How many attempts of <see cref="LastRound"/> the site contributed to.</summary>
+    public int AttemptsInRound { get; private set; }
+
     /// <summary>The evaluations released so far.</summary>
     public int Evaluations { get; private set; }
 
-    /// <summary>Records a contribution to (<paramref name="round"/>, <paramref name="attempt"/>) if it comes after every earlier one.</summary>
+    /// <summary>
+    /// Records a contribution to (<paramref name="round"/>, <paramref name="attempt"/>) if it comes after every earlier
+    /// one and the round has had fewer than <paramref name="maxAttempts"/> contributions.
+    /// </summary>
     /// <param name="round">The round.</param>
     /// <param name="attempt">The coordinator's attempt for it.</param>
-    /// <returns>Whether the contribution may go ahead (it is then recorded, durably when a file is kept).</returns>
-    public bool TryClaim(int round, int attempt)
+    /// <param name="maxAttempts">The most attempts of one round the site contributes to (its policy's <c>protections.max_attempts_per_round</c>).</param>
+    /// <returns>Whether the contribution may go ahead (it is then recorded, durably when a file is kept), or why not.</returns>
+    public RoundClaim TryClaim(int round, int attempt, int maxAttempts)
     {
         lock (_gate)
         {
@@ -50,12 +70,20 @@ internal sealed class SiteRoundState
             bool after = round > LastRound || (round == LastRound && attempt > LastAttempt);
             if (!after)
             {
-                return false;
+                return RoundClaim.Repeated;
             }
 
-            (LastRound, LastAttempt) = (round, attempt);
+            // Each attempt is a new contribution to the same round's model (fresh masks and noise, charged again);
+            // counted, not trusted to the attempt numbers, which the coordinator chooses.
+            int attempts = round == LastRound ? AttemptsInRound + 1 : 1;
+            if (attempts > maxAttempts)
+            {
+                return RoundClaim.TooManyAttempts;
+            }
+
+            (LastRound, LastAttempt, AttemptsInRound) = (round, attempt, attempts);
             Save();
-            return true;
+            return RoundClaim.Claimed;
         }
     }
 
@@ -89,7 +117,7 @@ internal sealed class SiteRoundState
         using (FileStream stream = new(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         using (StreamWriter writer = new(stream))
         {
-            writer.Write(string.Create(CultureInfo.InvariantCulture, $"round {LastRound}\nattempt {LastAttempt}\nevaluations {Evaluations}\n"));
+            writer.Write(string.Create(CultureInfo.InvariantCulture, $"round {LastRound}\nattempt {LastAttempt}\nevaluations {Evaluations}\nattempts_in_round {AttemptsInRound}\n"));
             writer.Flush();
             stream.Flush(flushToDisk: true);
         }
@@ -97,7 +125,7 @@ internal sealed class SiteRoundState
         File.Move(temporary, _path, overwrite: true);
     }
 
-    private static (int Round, int Attempt, int Evaluations) Parse(string path, string text)
+    private static (int Round, int Attempt, int Evaluations, int AttemptsInRound) Parse(string path, string text)
     {
         Dictionary<string, int> values = new(StringComparer.Ordinal);
         string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -106,7 +134,7 @@ internal sealed class SiteRoundState
             string[] parts = lines[i].Split(' ');
             if (parts.Length != 2 || !int.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) || !values.TryAdd(parts[0], value))
             {
-                throw new InvalidDataException($"{path}:{i + 1}: expected 'round N', 'attempt N' or 'evaluations N' once each, got '{lines[i]}'.");
+                throw new InvalidDataException($"{path}:{i + 1}: expected 'round N', 'attempt N', 'evaluations N' or 'attempts_in_round N' once each, got '{lines[i]}'.");
             }
         }
 
@@ -118,6 +146,8 @@ internal sealed class SiteRoundState
             }
         }
 
-        return (values["round"], values["attempt"], values["evaluations"]);
+        // Files written before the attempt cap have no count: the last round then had one contribution (none before round 1).
+        int attemptsInRound = values.TryGetValue("attempts_in_round", out int counted) ? counted : values["round"] > 0 ? 1 : 0;
+        return (values["round"], values["attempt"], values["evaluations"], attemptsInRound);
     }
 }

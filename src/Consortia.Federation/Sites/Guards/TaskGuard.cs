@@ -36,6 +36,12 @@ internal sealed class TaskGuard : ISiteGuard
     /// <summary>The task's DP settings differ from the accepted job's.</summary>
     public const string DpRule = "task-dp";
 
+    /// <summary>The round's client-level clip bound is not the accepted job's (or, with adaptive clipping, outside what the job's settings can reach by this round).</summary>
+    public const string ClipRule = "task-clip";
+
+    /// <summary>The task's model (its parameter count on this site's data) is not the accepted job's model kind and shape.</summary>
+    public const string ModelRule = "task-model";
+
     /// <summary>The task claims fewer participants than the accepted job promises.</summary>
     public const string ParticipantsRule = "task-participants";
 
@@ -44,14 +50,18 @@ internal sealed class TaskGuard : ISiteGuard
     private readonly string _jobSha256;
     private readonly SitePolicy? _policy;
     private readonly SiteAudit _audit;
+    private readonly int? _parameterCount;
 
     /// <summary>Creates the guard for the job the site accepted.</summary>
     /// <param name="site">The site.</param>
     /// <param name="job">The job as the site parsed it from the file it accepted.</param>
     /// <param name="policy">The site's policy, or <see langword="null"/> (the policy guard then refuses everything).</param>
     /// <param name="audit">The site's ledger.</param>
-    public TaskGuard(SiteId site, JobDefinition job, SitePolicy? policy, SiteAudit audit)
+    /// <param name="parameterCount">The length of the accepted job's model on the site's data (its kind and shape), or
+    /// <see langword="null"/> not to check it.</param>
+    public TaskGuard(SiteId site, JobDefinition job, SitePolicy? policy, SiteAudit audit, int? parameterCount = null)
     {
+        _parameterCount = parameterCount;
         _site = site;
         _job = job;
         _jobSha256 = job.ContentSha256;
@@ -72,6 +82,11 @@ internal sealed class TaskGuard : ISiteGuard
 
     private Refused? CheckProtections(TrainTask task)
     {
+        if (ModelProblem(task) is { } model)
+        {
+            return Refuse(task, ModelRule, model);
+        }
+
         bool secureRequired = _job.Engine.SecureAggregation is not null || _policy?.Protections.SecureAggregationRequired == true;
         if (task.SecureSession is null && secureRequired)
         {
@@ -99,6 +114,11 @@ internal sealed class TaskGuard : ISiteGuard
         if (DpProblem(task) is { } dp)
         {
             return Refuse(task, DpRule, dp);
+        }
+
+        if (ClipProblem(task) is { } clip)
+        {
+            return Refuse(task, ClipRule, clip);
         }
 
         // The policy's minimum is the policy guard's round check (rule min-sites), right after this guard.
@@ -133,6 +153,56 @@ internal sealed class TaskGuard : ISiteGuard
         return string.Equals(round.JobId, clientDp.JobId, StringComparison.Ordinal) && round.Delta == clientDp.Options.Delta && round.ReportUnclippedBit == adaptive
             ? null
             : "The task's client-level DP settings (job, δ or adaptive clipping) differ from the accepted job's.";
+    }
+
+    /// <summary>
+    /// The model a task sends must be the accepted job's (kind and shape, hence its parameter count on this site's
+    /// data): a site trains only the model it agreed to train.
+    /// </summary>
+    /// <remarks>
+    /// The task's local training settings (steps, epochs, batch size, learning rate) are not compared yet: see
+    /// security-model.md, "Not yet covered".
+    /// </remarks>
+    private string? ModelProblem(TrainTask task) =>
+        _parameterCount is { } expected && task.GlobalParameters.Length != expected
+            ? string.Create(CultureInfo.InvariantCulture, $"The task's model has {task.GlobalParameters.Length} parameters; the accepted job's model ({_job.ModelKind}) has {expected} on this site's data.")
+            : null;
+
+    /// <summary>
+    /// The clip bound C of the round comes from the coordinator, but only the accepted job may set it: with a fixed bound
+    /// the task's C must be the job's; with adaptive clipping it must lie within what the job's own update rule can
+    /// reach by this round. Each round the bound moves by C ← C·exp(−η(b̃ − γ)) with the estimate b̃ clamped to [0, 1],
+    /// so after r − 1 updates C lies in [C₀·e^(−η(1−γ)(r−1)), C₀·e^(ηγ(r−1))]. A coordinator can still steer C within
+    /// that range (by lying about b̃); it cannot jump to any bound it likes.
+    /// </summary>
+    private string? ClipProblem(TrainTask task)
+    {
+        if (_job.ClientDp is not { } clientDp || task.ClientDp is not { } round)
+        {
+            return null; // presence and absence are the DP rule's
+        }
+
+        double start = clientDp.Options.ClipNorm;
+        double clip = round.ClipNorm;
+        if (!double.IsFinite(clip) || !(clip > 0))
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"The task's clip bound {clip} is not a positive number.");
+        }
+
+        if (clientDp.Options.Adaptive is not { } adaptive)
+        {
+            return clip == start
+                ? null
+                : string.Create(CultureInfo.InvariantCulture, $"The task's clip bound is {clip:G6}; the accepted job fixes it at {start:G6} (no adaptive clipping).");
+        }
+
+        int updates = Math.Max(0, task.Round.Value - 1);
+        double low = start * Math.Exp(-adaptive.LearningRate * (1 - adaptive.TargetQuantile) * updates);
+        double high = start * Math.Exp(adaptive.LearningRate * adaptive.TargetQuantile * updates);
+        const double Slack = 1e-9; // rounding in the coordinator's repeated products
+        return clip >= low * (1 - Slack) && clip <= high * (1 + Slack)
+            ? null
+            : string.Create(CultureInfo.InvariantCulture, $"The task's clip bound {clip:G6} in round {task.Round.Value} is outside [{low:G6}, {high:G6}], what adaptive clipping from the accepted job's C₀ = {start:G6} (η = {adaptive.LearningRate:G4}, γ = {adaptive.TargetQuantile:G4}) can reach.");
     }
 
     private Refused Refuse(SiteTask task, string rule, string reason)

@@ -46,8 +46,9 @@ public sealed class ClientDpFederationTests : IDisposable
         return ledger;
     }
 
-    private static ClientDpSettings Settings(bool adaptive, string jobId = "job") =>
-        new(new ClientLevelDpOptions { ClipNorm = 1, NoiseMultiplier = 1, Delta = 1e-5, Adaptive = adaptive ? new() { BitNoise = 1.0 } : null }, jobId, 4);
+    // The sites take the round's clip bound from the job they accepted (rule task-clip): the job states the tasks' bound.
+    private static ClientDpSettings Settings(bool adaptive, string jobId = "job", double clip = 1) =>
+        new(new ClientLevelDpOptions { ClipNorm = clip, NoiseMultiplier = 1, Delta = 1e-5, Adaptive = adaptive ? new() { BitNoise = 1.0 } : null }, jobId, 4);
 
     private static ClientDpStrategy Strategy(ClientLevelDpOptions options, int rounds) =>
         new(new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new ClientDpSettings(options, "job", rounds), ClientDpStrategy.SeededNoise);
@@ -66,7 +67,7 @@ public sealed class ClientDpFederationTests : IDisposable
     {
         FederatedDataset data = Some.ClassificationFederation(2);
         using SiteAgent plainAgent = Agents(data, null)[1];
-        using SiteAgent dpAgent = Agents(data, Settings(adaptive: true))[1];
+        using SiteAgent dpAgent = Agents(data, Settings(adaptive: true, clip: clip))[1];
 
         SiteReply plain = await plainAgent.HandleAsync(new TrainTask(plainAgent.Site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), s_training) { Participants = 4, JobSha256 = TestSites.JobSha256 }, TestContext.Current.CancellationToken);
         SiteReply reply = await dpAgent.HandleAsync(Task(dpAgent.Site, 1, new ClientDpRound("job", clip, true, 1.0, 1.0, 1e-5)), TestContext.Current.CancellationToken);
