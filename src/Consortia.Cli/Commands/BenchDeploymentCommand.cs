@@ -59,7 +59,7 @@ internal static class BenchDeploymentCommand
                 await stdout.WriteAsync(parse.GetValue(json) ? ToJson(result) : ToTable(result)).ConfigureAwait(false);
                 return result.EveryRoundFull ? 0 : 1;
             }
-            catch (LocalDeploymentException e)
+            catch (Exception e) when (e is LocalDeploymentException or TimeoutException)
             {
                 await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
                 return 1;

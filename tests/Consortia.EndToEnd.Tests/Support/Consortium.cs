@@ -90,6 +90,12 @@ internal sealed class Consortium : IAsyncDisposable
     public Task<ConsortiaProcess> StartNodeAsync(string site, string? netns = null, string? coordinatorAddress = null, string? policy = null) =>
         _local.StartNodeAsync(HeartSite(site, netns, coordinatorAddress, policy), TestContext.Current.CancellationToken);
 
+    /// <summary>The running node process of a started site.</summary>
+    public ConsortiaProcess Node(string site) => _local.Nodes[site];
+
+    /// <summary>Connects an admin client to the running coordinator (to poll a job without starting a process per look).</summary>
+    public Network.Coordinator.JobAdminClient ConnectAdmin() => _local.ConnectAdmin();
+
     public Task<string> CreateTokenAsync(string site) => _local.CreateTokenAsync(site, TestContext.Current.CancellationToken);
 
     /// <summary>Submits a job with <c>consortia job submit</c> and returns its id.</summary>
