@@ -90,6 +90,9 @@ internal sealed class Consortium : IAsyncDisposable
     public Task<ConsortiaProcess> StartNodeAsync(string site, string? netns = null, string? coordinatorAddress = null, string? policy = null) =>
         _local.StartNodeAsync(HeartSite(site, netns, coordinatorAddress, policy), TestContext.Current.CancellationToken);
 
+    /// <summary>Stops the nodes, then the coordinator, gracefully.</summary>
+    public Task StopAsync() => _local.StopAsync();
+
     /// <summary>The running node process of a started site.</summary>
     public ConsortiaProcess Node(string site) => _local.Nodes[site];
 
