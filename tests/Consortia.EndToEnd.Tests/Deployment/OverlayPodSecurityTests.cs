@@ -17,8 +17,8 @@ public sealed class OverlayPodSecurityTests
     public static TheoryData<string> Overlays() =>
         [.. Directory.GetDirectories(RenderedOverlays.Overlay(""))
             .Where(d => File.Exists(Path.Combine(d, "kustomization.yaml")))
-            .Select(Path.GetFileName)
-            .Order(StringComparer.Ordinal)!];
+            .Select(d => new DirectoryInfo(d).Name)
+            .Order(StringComparer.Ordinal)];
 
     [Fact]
     public void TheNfsExample_IsAmongTheOverlays() => Assert.Contains("site-example-nfs", Overlays().Select(row => row.Data));
