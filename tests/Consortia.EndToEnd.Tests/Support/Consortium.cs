@@ -32,6 +32,8 @@ internal sealed class Consortium : IAsyncDisposable
 
     public int EnrollmentPort => _local.EnrollmentPort;
 
+    public int SitesPort => _local.SitesPort;
+
     public int AdminPort => _local.AdminPort;
 
     public ConsortiaProcess? Coordinator => _local.Coordinator;
