@@ -51,7 +51,7 @@ public sealed class NodeCredentialsDeploymentTests
         using X509Certificate2 renewed = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(identityFolder, IdentityFiles.SiteCertificate), Cancel));
         Assert.NotEqual(oldSerial, renewed.SerialNumber);
         Assert.NotEqual(oldKey, await File.ReadAllTextAsync(Path.Combine(identityFolder, IdentityFiles.SiteKey), Cancel));
-        Assert.True(renewed.NotAfter.ToUniversalTime() > DateTime.UtcNow.AddDays(300), $"the coordinator's own validity applies to the renewal: {renewed.NotAfter:O}");
+        Assert.True(renewed.NotAfter.ToUniversalTime() > TimeProvider.System.GetUtcNow().UtcDateTime.AddDays(300), $"the coordinator's own validity applies to the renewal: {renewed.NotAfter:O}");
 
         // The coordinator knows the new certificate and still sees the site connected with it.
         (int code, string sites) = await consortium.RunAsync(["site", "list", "--coordinator", $"https://127.0.0.1:{consortium.AdminPort}", "--home", consortium.Home]);
