@@ -55,7 +55,7 @@ internal static class BenchDeploymentCommand
 
             try
             {
-                DeploymentBenchResult result = await DeploymentBench.RunAsync(settings, new Progress<string>(line => stderr.WriteLine(line)), cancellationToken).ConfigureAwait(false);
+                DeploymentBenchResult result = await DeploymentBench.RunAsync(settings, new Progress<string>(line => stderr.WriteLine(line)), TimeProvider.System, cancellationToken).ConfigureAwait(false);
                 await stdout.WriteAsync(parse.GetValue(json) ? ToJson(result) : ToTable(result)).ConfigureAwait(false);
                 return result.EveryRoundFull ? 0 : 1;
             }

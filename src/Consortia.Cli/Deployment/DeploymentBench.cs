@@ -90,11 +90,13 @@ internal static class DeploymentBench
 
     /// <summary>Sets up the consortium, runs the job, measures it and stops every process and node.</summary>
     /// <exception cref="LocalDeploymentException">Setup failed or the job did not end in time.</exception>
-    public static async Task<DeploymentBenchResult> RunAsync(DeploymentBenchSettings settings, IProgress<string> progress, CancellationToken cancellationToken)
+    /// <remarks>Wall times are read from <paramref name="time"/>'s timestamps (the system clock at the composition root).</remarks>
+    public static async Task<DeploymentBenchResult> RunAsync(DeploymentBenchSettings settings, IProgress<string> progress, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(progress);
-        Stopwatch total = Stopwatch.StartNew();
+        ArgumentNullException.ThrowIfNull(time);
+        long started = time.GetTimestamp();
         double loadAtStart = LoadAverage();
         using CancellationTokenSource limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(settings.Timeout);
@@ -119,34 +121,34 @@ internal static class DeploymentBench
         try
         {
             string[] names = [.. Enumerable.Range(1, settings.Nodes).Select(SiteName)];
-            using (CoordinatorIdentity identity = CoordinatorIdentity.Open(consortium.Home, TimeProvider.System))
+            using (CoordinatorIdentity identity = CoordinatorIdentity.Open(consortium.Home, time))
             {
                 Uri enrollment = new(string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{consortium.EnrollmentPort}"));
                 foreach (string site in names)
                 {
                     string folder = Directory.CreateDirectory(consortium.SiteFolder(site)).FullName;
                     string token = identity.CreateToken(site, TimeSpan.FromHours(1));
-                    await NodeEnrollment.EnrollAsync(enrollment, token, Path.Combine(folder, "identity"), TimeProvider.System, limit.Token).ConfigureAwait(false);
+                    await NodeEnrollment.EnrollAsync(enrollment, token, Path.Combine(folder, "identity"), time, limit.Token).ConfigureAwait(false);
                     string config = Path.Combine(folder, "site.yaml");
                     await File.WriteAllTextAsync(config, NodeYaml(site, consortium.SitesPort, csv, settings.Contract, policy), limit.Token).ConfigureAwait(false);
                     NodeConfig loaded = NodeConfig.Load(config);
-                    nodes.Add(Task.Run(() => NodeHost.RunAsync(loaded, QuietLogging, TimeProvider.System, stopNodes.Token), CancellationToken.None));
+                    nodes.Add(Task.Run(() => NodeHost.RunAsync(loaded, QuietLogging, time, stopNodes.Token), CancellationToken.None));
                 }
             }
 
             using JobAdminClient admin = consortium.ConnectAdmin();
-            await WaitForConnectedAsync(admin, settings.Nodes, nodes, progress, limit.Token).ConfigureAwait(false);
-            TimeSpan setup = total.Elapsed;
+            await WaitForConnectedAsync(admin, settings.Nodes, nodes, progress, time, limit.Token).ConfigureAwait(false);
+            TimeSpan setup = time.GetElapsedTime(started);
 
             using Process coordinator = Process.GetProcessById(consortium.Coordinator.Id);
             using HttpClient http = new();
             Uri metrics = new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{consortium.HealthPort}/metrics"));
             (long heapStart, TimeSpan cpuStart, long setStart) = await SampleAsync(coordinator, http, metrics, limit.Token).ConfigureAwait(false);
-            Stopwatch job = Stopwatch.StartNew();
+            long jobStarted = time.GetTimestamp();
             JobOverview submitted = await admin.SubmitAsync(JobYaml(settings, csv), "bench-deployment.yaml", limit.Token).ConfigureAwait(false);
             progress.Report($"job {submitted.JobId} submitted: {settings.Rounds} round(s) on {settings.Nodes} node(s)");
-            JobOverview ended = await WaitForEndAsync(admin, submitted.JobId, progress, consortium, limit.Token).ConfigureAwait(false);
-            job.Stop();
+            JobOverview ended = await WaitForEndAsync(admin, submitted.JobId, progress, consortium, time, limit.Token).ConfigureAwait(false);
+            TimeSpan job = time.GetElapsedTime(jobStarted);
             (long heapEnd, TimeSpan cpuEnd, long setEnd) = await SampleAsync(coordinator, http, metrics, limit.Token).ConfigureAwait(false);
 
             await stopNodes.CancelAsync().ConfigureAwait(false);
@@ -154,13 +156,13 @@ internal static class DeploymentBench
             await consortium.StopAsync().ConfigureAwait(false);
 
             // The coordinator's own account of each round (its duration and contributors), from its store.
-            using SqliteJobStore store = SqliteJobStore.Open(new SqliteJobStoreOptions { Path = Path.Combine(consortium.Home, "coordinator.db") }, TimeProvider.System);
+            using SqliteJobStore store = SqliteJobStore.Open(new SqliteJobStoreOptions { Path = Path.Combine(consortium.Home, "coordinator.db") }, time);
             IReadOnlyList<StoredRound> rounds = store.GetRounds(submitted.JobId);
             return new DeploymentBenchResult(
                 settings, ended.Status, ended.Message, rowsPerNode, distinct,
                 [.. rounds.Select(r => r.Report.Aggregated ? r.Report.Contributors.Count : 0)],
                 [.. rounds.Select(r => r.Report.Elapsed.TotalMilliseconds)],
-                setup, job.Elapsed, total.Elapsed, cpuEnd - cpuStart,
+                setup, job, time.GetElapsedTime(started), cpuEnd - cpuStart,
                 new Growth(setStart, setEnd), new Growth(heapStart, heapEnd),
                 loadAtStart, LoadAverage());
         }
@@ -301,7 +303,7 @@ internal static class DeploymentBench
     private static void QuietLogging(ILoggingBuilder builder) =>
         builder.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true).AddFilter((_, level) => level >= LogLevel.Warning);
 
-    private static async Task WaitForConnectedAsync(JobAdminClient admin, int expected, List<Task> nodes, IProgress<string> progress, CancellationToken cancellationToken)
+    private static async Task WaitForConnectedAsync(JobAdminClient admin, int expected, List<Task> nodes, IProgress<string> progress, TimeProvider time, CancellationToken cancellationToken)
     {
         int last = -1;
         while (true)
@@ -324,11 +326,11 @@ internal static class DeploymentBench
                 return;
             }
 
-            await Task.Delay(s_poll, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(s_poll, time, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async Task<JobOverview> WaitForEndAsync(JobAdminClient admin, string jobId, IProgress<string> progress, LocalConsortium consortium, CancellationToken cancellationToken)
+    private static async Task<JobOverview> WaitForEndAsync(JobAdminClient admin, string jobId, IProgress<string> progress, LocalConsortium consortium, TimeProvider time, CancellationToken cancellationToken)
     {
         int reported = 0;
         while (true)
@@ -350,7 +352,7 @@ internal static class DeploymentBench
                 return job;
             }
 
-            await Task.Delay(s_poll, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(s_poll, time, cancellationToken).ConfigureAwait(false);
         }
     }
 
