@@ -11,6 +11,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(BenchFlambyCommand.Create());
         bench.Subcommands.Add(SecAggBenchCommand.Create());
         bench.Subcommands.Add(BenchDpCommand.Create());
+        bench.Subcommands.Add(BenchDeploymentCommand.Create());
         return bench;
     }
 }

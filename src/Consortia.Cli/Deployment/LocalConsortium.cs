@@ -25,10 +25,8 @@ internal sealed class LocalConsortium : IAsyncDisposable
         _options = options;
         Root = Directory.CreateDirectory(options.Root).FullName;
         Home = Path.Combine(Root, "coordinator-home");
-        SitesPort = FreePort();
-        EnrollmentPort = FreePort();
-        AdminPort = FreePort();
-        HealthPort = FreePort();
+        int[] ports = FreePorts(4);
+        (SitesPort, EnrollmentPort, AdminPort, HealthPort) = (ports[0], ports[1], ports[2], ports[3]);
     }
 
     /// <summary>The folder holding the coordinator home, its configuration and every site's folder.</summary>
@@ -337,10 +335,30 @@ internal sealed class LocalConsortium : IAsyncDisposable
     }
 
     /// <summary>A free TCP port on loopback (taken from the kernel, then released for the process to bind).</summary>
-    public static int FreePort()
+    public static int FreePort() => FreePorts(1)[0];
+
+    /// <summary>
+    /// <paramref name="count"/> different free TCP ports on loopback: all held at once while they are chosen (a port
+    /// released and asked for again can come back the same), then released for the process to bind.
+    /// </summary>
+    public static int[] FreePorts(int count)
     {
-        using TcpListener listener = new(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        TcpListener[] listeners = [.. Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0))];
+        try
+        {
+            foreach (TcpListener listener in listeners)
+            {
+                listener.Start();
+            }
+
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (TcpListener listener in listeners)
+            {
+                listener.Dispose();
+            }
+        }
     }
 }

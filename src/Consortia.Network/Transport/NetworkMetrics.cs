@@ -23,6 +23,7 @@ public sealed class NetworkMetrics
     public NetworkMetrics()
     {
         Registry = Metrics.NewCustomRegistry();
+        DotNetStats.Register(Registry); // process CPU, memory, GC: what an operator watches for leaks over months
         MetricFactory factory = Metrics.WithCustomRegistry(Registry);
         _rounds = factory.CreateCounter("consortia_rounds_completed_total", "Rounds that produced a new global model.", "job");
         _failedRounds = factory.CreateCounter("consortia_rounds_failed_total", "Rounds that kept the previous model (too few participants or failed aggregation).", "job");

@@ -32,6 +32,8 @@ internal sealed class Consortium : IAsyncDisposable
 
     public int EnrollmentPort => _local.EnrollmentPort;
 
+    public int SitesPort => _local.SitesPort;
+
     public int AdminPort => _local.AdminPort;
 
     public ConsortiaProcess? Coordinator => _local.Coordinator;
@@ -89,6 +91,15 @@ internal sealed class Consortium : IAsyncDisposable
     /// <summary>Starts (or restarts) an enrolled site's node.</summary>
     public Task<ConsortiaProcess> StartNodeAsync(string site, string? netns = null, string? coordinatorAddress = null, string? policy = null) =>
         _local.StartNodeAsync(HeartSite(site, netns, coordinatorAddress, policy), TestContext.Current.CancellationToken);
+
+    /// <summary>Stops the nodes, then the coordinator, gracefully.</summary>
+    public Task StopAsync() => _local.StopAsync();
+
+    /// <summary>The running node process of a started site.</summary>
+    public ConsortiaProcess Node(string site) => _local.Nodes[site];
+
+    /// <summary>Connects an admin client to the running coordinator (to poll a job without starting a process per look).</summary>
+    public Network.Coordinator.JobAdminClient ConnectAdmin() => _local.ConnectAdmin();
 
     public Task<string> CreateTokenAsync(string site) => _local.CreateTokenAsync(site, TestContext.Current.CancellationToken);
 
