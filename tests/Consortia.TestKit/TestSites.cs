@@ -23,10 +23,12 @@ public static class TestSites
     /// <param name="batchSize">The largest local batch.</param>
     /// <param name="metrics">The evaluation metrics.</param>
     /// <param name="columns">The data columns the job declares.</param>
+    /// <param name="training">The local training the job sets, which every training task must match (sites refuse
+    /// other settings, rule <c>task-training</c>); default: the batch size, at most 10 local steps, SGD at 0.01.</param>
     /// <returns>The job.</returns>
     /// <remarks>Its name and text are those of <see cref="RunnerHarness.JobFor"/> with the default job name, so that the test
     /// agents accept the harness's tasks (sites refuse a task of any other job).</remarks>
-    public static JobDefinition Job(ModelSpec spec, int batchSize, IReadOnlyList<MetricKind> metrics, IReadOnlyList<string> columns) => new()
+    public static JobDefinition Job(ModelSpec spec, int batchSize, IReadOnlyList<MetricKind> metrics, IReadOnlyList<string> columns, LocalTrainingOptions? training = null) => new()
     {
         Name = new RoundEngineOptions().JobName,
         SourceText = RunnerHarness.JobFor(new RoundEngineOptions(), 0).SourceText,
@@ -36,7 +38,7 @@ public static class TestSites
         HiddenLayers = spec.HiddenLayers,
         L2 = spec.L2,
         Engine = new RoundEngineOptions(),
-        Training = new LocalTrainingOptions { BatchSize = batchSize },
+        Training = training ?? new LocalTrainingOptions { BatchSize = batchSize, LocalSteps = 10 },
         Metrics = metrics,
         Columns = columns,
     };
@@ -62,14 +64,15 @@ public static class TestSites
     /// <param name="random">Each site's random source, by site index.</param>
     /// <param name="budget">Each site's budget ledger, by site index, or <see langword="null"/>.</param>
     /// <param name="job">Changes the job the sites accept (its protections must be those of the tasks they will get).</param>
+    /// <param name="training">The local training of the job the sites accept (the strategy's, which its tasks carry); default: see <see cref="Job"/>.</param>
     /// <returns>The agents.</returns>
     public static SiteAgent[] Agents(
         FederatedDataset data, ModelSpec spec, IReadOnlyList<MetricKind> metrics, int batchSize, Func<int, RandomSource> random,
-        Func<int, PrivacyBudgetLedger?>? budget = null, Func<JobDefinition, JobDefinition>? job = null)
+        Func<int, PrivacyBudgetLedger?>? budget = null, Func<JobDefinition, JobDefinition>? job = null, LocalTrainingOptions? training = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(random);
-        JobDefinition accepted = Job(spec, batchSize, metrics, data.Sites[0].Train.FeatureNames);
+        JobDefinition accepted = Job(spec, batchSize, metrics, data.Sites[0].Train.FeatureNames, training);
         accepted = job?.Invoke(accepted) ?? accepted;
         PolicyEvaluator policy = Accepting(accepted);
 

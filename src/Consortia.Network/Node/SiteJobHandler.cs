@@ -246,6 +246,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         {
             if (_ledger is null)
             {
+                Directory.CreateDirectory(_config.State); // the node's first start: the key is made before any job arrives
                 EcdsaLedgerSigner signer = EcdsaLedgerSigner.LoadOrCreate(Path.Combine(_config.State, "ledger.key.pem"), Path.Combine(_config.State, "ledger.pub.pem"));
                 _owned.Add(signer);
                 _signer = signer;

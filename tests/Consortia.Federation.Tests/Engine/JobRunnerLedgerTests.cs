@@ -32,7 +32,7 @@ public sealed class JobRunnerLedgerTests : IDisposable
     }
 
     private static InProcessSiteTransport Sites(FederatedDataset data, JobDefinition job) =>
-        new(TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(3).Derive((ulong)i), job: j => j with { Name = job.Name, SourceText = job.SourceText, Engine = job.Engine }));
+        new(TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(3).Derive((ulong)i), job: j => j with { Name = job.Name, SourceText = job.SourceText, Engine = job.Engine }, training: s_training));
 
     private static GlobalModel Initial() => new(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0));
 

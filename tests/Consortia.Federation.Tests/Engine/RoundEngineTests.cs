@@ -19,7 +19,7 @@ public sealed class RoundEngineTests
     private static readonly LocalTrainingOptions s_training = new() { BatchSize = 8, LocalSteps = 10, Optimizer = new() { LearningRate = 0.1f } };
 
     private static SiteAgent[] Agents(FederatedDataset data, ulong seed) =>
-        TestSites.Agents(data, s_spec, [MetricKind.Accuracy, MetricKind.LogLoss], 8, i => new RandomSource(seed).Derive((ulong)i));
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy, MetricKind.LogLoss], 8, i => new RandomSource(seed).Derive((ulong)i), training: s_training);
 
     private static GlobalModel Initial() => new(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0));
 

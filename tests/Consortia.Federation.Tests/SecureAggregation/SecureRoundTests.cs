@@ -23,7 +23,7 @@ public sealed class SecureRoundTests
     // The sites accept a job with or without secure aggregation, as the round they will be asked for (they refuse a task that differs).
     private static SiteAgent[] Agents(FederatedDataset data, bool secure = true) =>
         TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i),
-            job: j => j with { Engine = j.Engine with { SecureAggregation = secure ? new SecureAggregationSettings { ClipRange = 1000 } : null } });
+            job: j => j with { Engine = j.Engine with { SecureAggregation = secure ? new SecureAggregationSettings { ClipRange = 1000 } : null } }, training: s_training);
 
     private static Task<JobResult> Run(ISiteTransport transport, SecureAggregationSettings? secure, IStrategy? strategy = null, int rounds = 3) =>
         RunnerHarness.RunAsync(transport, strategy ?? new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new RoundEngineOptions { Rounds = rounds, SecureAggregation = secure }, new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), 9, TestContext.Current.CancellationToken);

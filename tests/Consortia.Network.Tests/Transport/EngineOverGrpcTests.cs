@@ -54,7 +54,7 @@ public sealed class EngineOverGrpcTests : IDisposable
 
     // The sites accept the job their tasks will carry (client-level DP, secure aggregation): they refuse a task that differs.
     private SiteAgent[] Agents(FederatedDataset data, ClientDpSettings? clientDp, SecureAggregationSettings? secure) =>
-        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), i => Budget(clientDp), job: j => j with { ClientDp = clientDp, Engine = j.Engine with { SecureAggregation = secure } });
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), i => Budget(clientDp), job: j => j with { ClientDp = clientDp, Engine = j.Engine with { SecureAggregation = secure } }, training: s_training);
 
     private static Task<JobResult> Run(ISiteTransport transport, IStrategy strategy, SecureAggregationSettings? secure) =>
         RunnerHarness.RunAsync(transport, strategy, new RoundEngineOptions { Rounds = 3, SecureAggregation = secure }, new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), 9, TestContext.Current.CancellationToken);

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Consortia.Federation.Jobs;
 using Consortia.Governance.Policies;
+using Consortia.Learning.Training;
+using Consortia.Learning.Optimization;
 
 namespace Consortia.Federation.Sites.Guards;
 
@@ -45,6 +47,9 @@ internal sealed class TaskGuard : ISiteGuard
     /// <summary>The task claims fewer participants than the accepted job promises.</summary>
     public const string ParticipantsRule = "task-participants";
 
+    /// <summary>The task's local training settings differ from the accepted job's (or ask for more work than it does).</summary>
+    public const string TrainingRule = "task-training";
+
     private readonly SiteId _site;
     private readonly JobDefinition _job;
     private readonly string _jobSha256;
@@ -85,6 +90,11 @@ internal sealed class TaskGuard : ISiteGuard
         if (ModelProblem(task) is { } model)
         {
             return Refuse(task, ModelRule, model);
+        }
+
+        if (TrainingProblem(task) is { } training)
+        {
+            return Refuse(task, TrainingRule, training);
         }
 
         bool secureRequired = _job.Engine.SecureAggregation is not null || _policy?.Protections.SecureAggregationRequired == true;
@@ -159,14 +169,53 @@ internal sealed class TaskGuard : ISiteGuard
     /// The model a task sends must be the accepted job's (kind and shape, hence its parameter count on this site's
     /// data): a site trains only the model it agreed to train.
     /// </summary>
-    /// <remarks>
-    /// The task's local training settings (steps, epochs, batch size, learning rate) are not compared yet: see
-    /// security-model.md, "Not yet covered".
-    /// </remarks>
     private string? ModelProblem(TrainTask task) =>
         _parameterCount is { } expected && task.GlobalParameters.Length != expected
             ? string.Create(CultureInfo.InvariantCulture, $"The task's model has {task.GlobalParameters.Length} parameters; the accepted job's model ({_job.ModelKind}) has {expected} on this site's data.")
             : null;
+
+    /// <summary>
+    /// The task's local training settings must be the accepted job's: the same batch size, optimizer (kind, learning rate,
+    /// momentum and the rest) and proximal term, and no more local work (steps, or epochs when the job counts epochs).
+    /// A coordinator that could raise the work or the learning rate would make each released update fit the site's data
+    /// harder than the job the site accepted; less work only learns less, so a smaller step count (a deadline, a
+    /// straggler's share) is allowed. The batch size is compared because DP-SGD's sampling rate and the accounting
+    /// depend on it.
+    /// </summary>
+    private string? TrainingProblem(TrainTask task)
+    {
+        LocalTrainingOptions asked = task.Training;
+        LocalTrainingOptions accepted = _job.Training;
+        if (asked.BatchSize != accepted.BatchSize)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"The task's batch size is {asked.BatchSize}; the accepted job's is {accepted.BatchSize}.");
+        }
+
+        if (asked.Optimizer != accepted.Optimizer)
+        {
+            return $"The task's optimizer is {Describe(asked.Optimizer)}; the accepted job's is {Describe(accepted.Optimizer)}.";
+        }
+
+        if (asked.ProximalMu != accepted.ProximalMu)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"The task's proximal coefficient is {asked.ProximalMu:G6}; the accepted job's is {accepted.ProximalMu:G6}.");
+        }
+
+        string work = asked.LocalSteps is { } askedSteps
+            ? string.Create(CultureInfo.InvariantCulture, $"{askedSteps} local steps")
+            : string.Create(CultureInfo.InvariantCulture, $"{asked.LocalEpochs} local epochs");
+        return (accepted.LocalSteps, asked.LocalSteps) switch
+        {
+            ({ } steps, { } taskSteps) when taskSteps <= steps => null,
+            ({ } steps, _) => string.Create(CultureInfo.InvariantCulture, $"The task asks for {work}; the accepted job allows at most {steps} local steps."),
+            (null, null) when asked.LocalEpochs <= accepted.LocalEpochs => null,
+            (null, _) => string.Create(CultureInfo.InvariantCulture, $"The task asks for {work}; the accepted job trains {accepted.LocalEpochs} local epochs."),
+        };
+    }
+
+    private static string Describe(OptimizerOptions o) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{o.Kind} (learning rate {o.LearningRate:G6}, momentum {o.Momentum:G6}, β1 {o.Beta1:G6}, β2 {o.Beta2:G6}, ε {o.Epsilon:G6})");
 
     /// <summary>
     /// The clip bound C of the round comes from the coordinator, but only the accepted job may set it: with a fixed bound

@@ -250,6 +250,59 @@ public sealed class AcceptedJobSettingsTests : IDisposable
         Assert.Equal(TaskGuard.ModelRule, Assert.Single(ledger.ReadEntries().Select(e => e.Event).OfType<PolicyDecisionEvent>().SelectMany(d => d.Rules)).Rule);
     }
 
+    public static TheoryData<string, string> OtherTraining => new()
+    {
+        { "more-steps", "allows at most 10 local steps" },
+        { "epochs-instead-of-steps", "allows at most 10 local steps" },
+        { "learning-rate", "learning rate 0.5" },
+        { "optimizer", "Adam" },
+        { "momentum", "momentum 0.9" },
+        { "batch-size", "batch size is 64" },
+        { "proximal", "proximal coefficient is 0.1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OtherTraining))]
+    public void Training_OtherThanTheAcceptedJobs_IsRefusedNamingTheSetting(string change, string reason)
+    {
+        using AuditLedger ledger = OpenLedger();
+        JobDefinition job = TestSites.Job(s_spec, 8, [], ["a"]); // 10 local steps, SGD at 0.01, batch 8
+        TaskGuard guard = Guard(job, ledger);
+        LocalTrainingOptions asked = change switch
+        {
+            "more-steps" => job.Training with { LocalSteps = 11 },
+            "epochs-instead-of-steps" => job.Training with { LocalSteps = null, LocalEpochs = 1 },
+            "learning-rate" => job.Training with { Optimizer = job.Training.Optimizer with { LearningRate = 0.5f } },
+            "optimizer" => job.Training with { Optimizer = job.Training.Optimizer with { Kind = Learning.Optimization.OptimizerKind.Adam } },
+            "momentum" => job.Training with { Optimizer = job.Training.Optimizer with { Momentum = 0.9f } },
+            "batch-size" => job.Training with { BatchSize = 64 },
+            "proximal" => job.Training with { ProximalMu = 0.1f },
+            _ => throw new ArgumentOutOfRangeException(nameof(change)),
+        };
+
+        Refused refused = Assert.IsType<Refused>(guard.Check(new TrainTask(s_site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), asked) { Participants = 1, JobSha256 = job.ContentSha256 }));
+
+        Assert.Equal(TaskGuard.TrainingRule, refused.Rule);
+        Assert.Contains(reason, refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(TaskGuard.TrainingRule, Assert.Single(ledger.ReadEntries().Select(e => e.Event).OfType<PolicyDecisionEvent>().SelectMany(d => d.Rules)).Rule);
+    }
+
+    [Fact]
+    public void Training_TheAcceptedJobs_OrLessWork_IsAccepted()
+    {
+        JobDefinition steps = TestSites.Job(s_spec, 8, [], ["a"]);
+        JobDefinition epochs = TestSites.Job(s_spec, 8, [], ["a"], new LocalTrainingOptions { BatchSize = 8, LocalEpochs = 3 });
+        TrainTask Task(JobDefinition job, LocalTrainingOptions training) =>
+            new(s_site, new RoundNumber(1), new ParameterVector(s_spec.CreateLayout()), training) { Participants = 1, JobSha256 = job.ContentSha256 };
+
+        Assert.Null(Guard(steps, null).Check(Task(steps, steps.Training)));
+        Assert.Null(Guard(steps, null).Check(Task(steps, steps.Training with { LocalSteps = 3 })));
+        Assert.Null(Guard(epochs, null).Check(Task(epochs, epochs.Training)));
+        Assert.Null(Guard(epochs, null).Check(Task(epochs, epochs.Training with { LocalEpochs = 1 })));
+        Assert.Equal(TaskGuard.TrainingRule, Assert.IsType<Refused>(Guard(epochs, null).Check(Task(epochs, epochs.Training with { LocalEpochs = 4 }))).Rule);
+        Assert.Equal(TaskGuard.TrainingRule, Assert.IsType<Refused>(Guard(epochs, null).Check(Task(epochs, epochs.Training with { LocalSteps = 5 }))).Rule);
+    }
+
     /// <summary>A small federation with five feature columns.</summary>
     private sealed class FederatedDatasetFixture
     {

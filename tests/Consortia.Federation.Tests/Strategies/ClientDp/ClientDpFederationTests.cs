@@ -37,7 +37,7 @@ public sealed class ClientDpFederationTests : IDisposable
     // A site without a budget refuses DP rounds; these sites get a large one of their own (one ledger file per agent).
     private SiteAgent[] Agents(FederatedDataset data, ClientDpSettings? clientDp, bool secure = false, Func<int, PrivacyBudgetLedger?>? budget = null) =>
         TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), budget ?? (i => Budget()),
-            job: j => j with { ClientDp = clientDp, Engine = j.Engine with { SecureAggregation = secure ? new SecureAggregationSettings { ClipRange = 1 } : null } });
+            job: j => j with { ClientDp = clientDp, Engine = j.Engine with { SecureAggregation = secure ? new SecureAggregationSettings { ClipRange = 1 } : null } }, training: s_training);
 
     private PrivacyBudgetLedger Budget()
     {
