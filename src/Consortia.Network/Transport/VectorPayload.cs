@@ -189,8 +189,17 @@ internal sealed class PayloadAssembler
             throw new InvalidDataException($"item {_itemId}: vector {index} should hold float32 parameters.");
         }
 
-        ParameterLayout layout = ParameterLayout.Create([.. v.Segments.Select(s => (s.Name, s.Shape.ToArray()))]);
-        return new ParameterVector(layout, MemoryMarshal.Cast<byte, float>(Buffer(index)));
+        try
+        {
+            ParameterLayout layout = ParameterLayout.Create([.. v.Segments.Select(s => (s.Name, s.Shape.ToArray()))]);
+            return new ParameterVector(layout, MemoryMarshal.Cast<byte, float>(Buffer(index)));
+        }
+        catch (Exception e) when (e is ArgumentException or OverflowException)
+        {
+            // A layout the sender made up (a repeated name, a zero or negative dimension, sizes that overflow or do
+            // not fit the bytes sent) is a protocol fault like any other malformed field, not a crash of the receiver.
+            throw new InvalidDataException($"item {_itemId}: vector {index} has an invalid parameter layout: {e.Message}", e);
+        }
     }
 
     /// <summary>The <paramref name="index"/>-th vector as ring elements.</summary>

@@ -31,7 +31,7 @@ namespace Consortia.Network.Tests.Transport;
 /// </summary>
 public sealed class ProtocolFuzzTests
 {
-    private const int MessagesPerSide = 5_000;
+    private const int MessagesPerSide = 10_000; // at a site and at the coordinator each (issue 12: at least 10,000)
     private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 5, []);
     private static readonly LocalTrainingOptions s_training = new() { BatchSize = 8, LocalSteps = 1 };
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(10);
