@@ -17,4 +17,26 @@ public sealed record MembershipAttackResult(double Auc, double TprAtOnePercentFp
             AttackMetrics.TruePositiveRateAt(memberScores, nonMemberScores, 0.01),
             memberScores,
             nonMemberScores);
+
+    /// <summary>Splits one score per record by known membership and computes the metrics.</summary>
+    /// <param name="scores">One score per record.</param>
+    /// <param name="isMember">Whether each record was in the target's training set.</param>
+    /// <returns>The result.</returns>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static MembershipAttackResult FromScores(ReadOnlySpan<double> scores, ReadOnlySpan<bool> isMember)
+    {
+        if (scores.Length != isMember.Length)
+        {
+            throw new ArgumentException($"Expected {scores.Length} membership flags, got {isMember.Length}.", nameof(isMember));
+        }
+
+        var members = new List<double>();
+        var nonMembers = new List<double>();
+        for (int i = 0; i < scores.Length; i++)
+        {
+            (isMember[i] ? members : nonMembers).Add(scores[i]);
+        }
+
+        return FromScores([.. members], [.. nonMembers]);
+    }
 }
