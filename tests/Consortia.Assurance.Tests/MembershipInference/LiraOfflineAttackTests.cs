@@ -43,7 +43,10 @@ public sealed class LiraOfflineAttackTests(ITestOutputHelper output)
         MembershipAttackResult loss = LossThresholdAttack.Run(spec.CreateModel(1), target, pool.Select(order.AsSpan(0, PoolSize / 2)), pool.Select(order.AsSpan(PoolSize / 2)));
 
         output.WriteLine($"offline LiRA on Heart, MLP 64x64, {ShadowModels} shadows, 50/50 of a {PoolSize}-record pool: AUC {lira.Auc:F4}, TPR@1%FPR {lira.TprAtOnePercentFpr:F4}; loss threshold on the same target: AUC {loss.Auc:F4}");
-        Assert.InRange(lira.Auc, 0.6, 1.0);
+        // Measured (seeded): LiRA AUC 0.7330, TPR@1%FPR 0.04; loss threshold on the same target 0.6608. The
+        // per-record calibration is what lifts LiRA above the plain loss threshold.
+        Assert.InRange(lira.Auc, 0.66, 1.0);
+        Assert.True(lira.Auc > loss.Auc, $"LiRA {lira.Auc} should beat the loss threshold {loss.Auc}");
     }
 
     [Fact]
@@ -61,7 +64,8 @@ public sealed class LiraOfflineAttackTests(ITestOutputHelper output)
         MembershipAttackResult result = MembershipAttackResult.FromScores(scores, isMember);
 
         output.WriteLine($"offline LiRA against an untrained target: AUC {result.Auc:F4}");
-        Assert.InRange(result.Auc, 0.38, 0.62);
+        // Measured: 0.4308 (100 records: one standard error of an AUC is ≈ 0.058).
+        Assert.InRange(result.Auc, 0.35, 0.65);
         Assert.All(scores, s => Assert.InRange(s, 0.0, 1.0));
     }
 
