@@ -26,7 +26,7 @@ internal static class SimulateCommand
     {
         Argument<FileInfo?> job = new("job") { Description = "The job file (YAML; see docs/job-file.md).", Arity = ArgumentArity.ZeroOrOne };
         Option<ulong?> seed = new("--seed") { Description = "Overrides the job's seed." };
-        Option<DirectoryInfo?> output = new("--out") { Description = "Writes the final model (model.json) and a Markdown summary (summary.md) here." };
+        Option<DirectoryInfo?> output = new("--out") { Description = "Writes the final model (model.json, model.onnx), its model card (model-card.md), a Markdown summary (summary.md) and an HTML report with plots (report.html) here." };
         Option<bool> json = new("--json") { Description = "Prints one JSON document with per-round and final per-site metrics instead of the live display." };
         // Resume (checkpoints in --out DIR): --resume DIR instead of a job file; the hidden --stop-after-round is the
         // tests' way to interrupt a run at a chosen round (as Ctrl-C or a kill would, but deterministically).
@@ -151,6 +151,7 @@ internal static class SimulateCommand
             outDir.Create();
             await File.WriteAllTextAsync(Path.Combine(outDir.FullName, "model.json"), SimulationReport.ModelJson(result), cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(outDir.FullName, "summary.md"), SimulationReport.Markdown(result, warnings), cancellationToken).ConfigureAwait(false);
+            await Output.Reports.ReportArtifacts.WriteAsync(outDir.FullName, result, warnings, cancellationToken).ConfigureAwait(false);
             string ledgers = Path.Combine(outDir.FullName, "ledgers");
             if (File.Exists(Path.Combine(ledgers, "coordinator.db")))
             {

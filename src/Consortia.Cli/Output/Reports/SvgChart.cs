@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Consortia.Cli.Output.Reports;
+
+/// <summary>One line of a chart: its legend name and points (non-finite points are left out, breaking nothing).</summary>
+/// <param name="Name">The legend text.</param>
+/// <param name="Points">The points in drawing order.</param>
+/// <param name="Emphasis">Drawn thicker (the global curve among per-site ones).</param>
+internal sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points, bool Emphasis = false);
+
+/// <summary>
+/// Renders small charts as inline SVG strings, so a report is one self-contained file: no script, no font or
+/// stylesheet fetched, nothing for a browser to load (and the output is plain text that tests can read).
+/// </summary>
+internal static class SvgChart
+{
+    private const int Width = 560, Height = 340, Left = 62, Right = 150, Top = 34, Bottom = 48;
+    private static readonly string[] s_palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+    private static readonly CultureInfo s_c = CultureInfo.InvariantCulture;
+
+    /// <summary>A line chart; with <paramref name="diagonal"/> the dashed line y = x (chance for ROC, perfect calibration).</summary>
+    public static string Lines(string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series, (double Min, double Max)? xRange = null, (double Min, double Max)? yRange = null, bool diagonal = false)
+    {
+        (double X, double Y)[] all = [.. series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))];
+        (double x0, double x1) = xRange ?? Span(all.Select(p => p.X));
+        (double y0, double y1) = yRange ?? Span(all.Select(p => p.Y));
+        StringBuilder svg = Open(title, xLabel, yLabel, x0, x1, y0, y1);
+        if (diagonal)
+        {
+            svg.Append(s_c, $"<line x1=\"{X(x0, x0, x1):F1}\" y1=\"{Y(y0, y0, y1):F1}\" x2=\"{X(x1, x0, x1):F1}\" y2=\"{Y(y1, y0, y1):F1}\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>");
+        }
+
+        for (int i = 0; i < series.Count; i++)
+        {
+            string colour = s_palette[i % s_palette.Length];
+            (double X, double Y)[] points = [.. series[i].Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))];
+            if (points.Length > 0)
+            {
+                string path = string.Join(" ", points.Select(p => string.Create(s_c, $"{X(p.X, x0, x1):F1},{Y(p.Y, y0, y1):F1}")));
+                svg.Append(s_c, $"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"{(series[i].Emphasis ? 3 : 1.5)}\" points=\"{path}\"/>");
+                if (points.Length <= 30)
+                {
+                    foreach ((double x, double y) in points)
+                    {
+                        svg.Append(s_c, $"<circle cx=\"{X(x, x0, x1):F1}\" cy=\"{Y(y, y0, y1):F1}\" r=\"2.5\" fill=\"{colour}\"/>");
+                    }
+                }
+            }
+
+            Legend(svg, i, series[i].Name, colour);
+        }
+
+        return svg.Append("</svg>").ToString();
+    }
+
+    /// <summary>Grouped bars: one group per category, one bar per series (values in [<paramref name="yMin"/>, <paramref name="yMax"/>]).</summary>
+    public static string Bars(string title, string yLabel, IReadOnlyList<string> categories, IReadOnlyList<(string Name, double[] Values)> series, double yMin, double yMax)
+    {
+        StringBuilder svg = Open(title, "", yLabel, 0, categories.Count, yMin, yMax, categoryAxis: categories);
+        double slot = (Width - Left - Right) / (double)Math.Max(1, categories.Count);
+        double bar = slot * 0.8 / Math.Max(1, series.Count);
+        for (int s = 0; s < series.Count; s++)
+        {
+            string colour = s_palette[s % s_palette.Length];
+            for (int c = 0; c < categories.Count; c++)
+            {
+                double v = series[s].Values[c];
+                if (!double.IsFinite(v))
+                {
+                    continue;
+                }
+
+                double top = Y(Math.Clamp(v, yMin, yMax), yMin, yMax), baseLine = Y(yMin, yMin, yMax);
+                svg.Append(s_c, $"<rect x=\"{Left + (c * slot) + (slot * 0.1) + (s * bar):F1}\" y=\"{top:F1}\" width=\"{bar - 1:F1}\" height=\"{baseLine - top:F1}\" fill=\"{colour}\"><title>{Escape(series[s].Name)} {Escape(categories[c])}: {v.ToString("F4", s_c)}</title></rect>");
+            }
+
+            Legend(svg, s, series[s].Name, colour);
+        }
+
+        return svg.Append("</svg>").ToString();
+    }
+
+    private static StringBuilder Open(string title, string xLabel, string yLabel, double x0, double x1, double y0, double y1, IReadOnlyList<string>? categoryAxis = null)
+    {
+        StringBuilder svg = new();
+        svg.Append(s_c, $"<svg viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" role=\"img\" aria-label=\"{Escape(title)}\" font-family=\"sans-serif\" font-size=\"11\">");
+        svg.Append(s_c, $"<text x=\"{Width / 2}\" y=\"18\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">{Escape(title)}</text>");
+        svg.Append(s_c, $"<rect x=\"{Left}\" y=\"{Top}\" width=\"{Width - Left - Right}\" height=\"{Height - Top - Bottom}\" fill=\"none\" stroke=\"#444\"/>");
+        for (int i = 0; i <= 4; i++)
+        {
+            double v = y0 + ((y1 - y0) * i / 4);
+            double y = Y(v, y0, y1);
+            svg.Append(s_c, $"<line x1=\"{Left}\" y1=\"{y:F1}\" x2=\"{Width - Right}\" y2=\"{y:F1}\" stroke=\"#eee\"/><text x=\"{Left - 4}\" y=\"{y + 4:F1}\" text-anchor=\"end\">{Tick(v)}</text>");
+        }
+
+        if (categoryAxis is null)
+        {
+            for (int i = 0; i <= 4; i++)
+            {
+                double v = x0 + ((x1 - x0) * i / 4);
+                svg.Append(s_c, $"<text x=\"{X(v, x0, x1):F1}\" y=\"{Height - Bottom + 14}\" text-anchor=\"middle\">{Tick(v)}</text>");
+            }
+        }
+        else
+        {
+            double slot = (Width - Left - Right) / (double)Math.Max(1, categoryAxis.Count);
+            for (int c = 0; c < categoryAxis.Count; c++)
+            {
+                svg.Append(s_c, $"<text x=\"{Left + (slot * (c + 0.5)):F1}\" y=\"{Height - Bottom + 14}\" text-anchor=\"middle\">{Escape(categoryAxis[c])}</text>");
+            }
+        }
+
+        svg.Append(s_c, $"<text x=\"{(Left + Width - Right) / 2}\" y=\"{Height - 10}\" text-anchor=\"middle\">{Escape(xLabel)}</text>");
+        svg.Append(s_c, $"<text x=\"14\" y=\"{(Top + Height - Bottom) / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {(Top + Height - Bottom) / 2})\">{Escape(yLabel)}</text>");
+        return svg;
+    }
+
+    private static void Legend(StringBuilder svg, int index, string name, string colour)
+    {
+        int y = Top + 8 + (index * 16);
+        svg.Append(s_c, $"<rect x=\"{Width - Right + 10}\" y=\"{y - 8}\" width=\"10\" height=\"10\" fill=\"{colour}\"/><text x=\"{Width - Right + 24}\" y=\"{y + 1}\">{Escape(name)}</text>");
+    }
+
+    /// <summary>The data's range, widened a little (and made non-empty) so lines do not run along the frame.</summary>
+    private static (double, double) Span(IEnumerable<double> values)
+    {
+        double[] v = [.. values];
+        if (v.Length == 0)
+        {
+            return (0, 1);
+        }
+
+        double min = v.Min(), max = v.Max();
+        double pad = max > min ? (max - min) * 0.05 : Math.Max(Math.Abs(max) * 0.1, 0.5);
+        return (min - pad, max + pad);
+    }
+
+    private static double X(double v, double min, double max) => Left + ((v - min) / (max - min) * (Width - Left - Right));
+
+    private static double Y(double v, double min, double max) => Height - Bottom - ((v - min) / (max - min) * (Height - Top - Bottom));
+
+    private static string Tick(double v) => Math.Abs(v) >= 100 ? v.ToString("F0", s_c) : v.ToString("0.###", s_c);
+
+    /// <summary>Text for SVG/HTML content and attributes (site and job names come from files, so they are escaped).</summary>
+    public static string Escape(string text) => WebUtility.HtmlEncode(text);
+}
