@@ -28,6 +28,7 @@ internal static class ConsortiaCommand
 
         root.Subcommands.Add(node);
         root.Subcommands.Add(DeploymentCommands.Job());
+        root.Subcommands.Add(ModelCommands.Create());
         root.Subcommands.Add(RosterCommands.Create());
         root.Subcommands.Add(AgreementCommands.Create());
         foreach (Command command in GovernanceCommands.Create())

@@ -94,7 +94,7 @@ internal static class GovernanceCommands
             parse.GetRequiredValue(ledgers), parse.GetRequiredValue(jobFile), parse.GetValue(output), parse.GetValue(jobId), timeProvider,
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
 
-        return new Command("report", "Reports.") { compliance };
+        return new Command("report", "Reports.") { compliance, TrainingReportCommand.Create() };
     }
 
     private static int PolicyCheck(string policyPath, string jobPath, string? at, double spent, TimeProvider timeProvider, TextWriter stdout, TextWriter stderr)
