@@ -108,10 +108,10 @@ public sealed partial class ReportArtifactsTests
     }
 
     [Fact]
-    public void Roc_PerfectAndTiedScores_GivesTheExpectedCorners()
+    public void Roc_PerfectAndTiedScores_GivesOnePointPerDistinctThreshold()
     {
-        Assert.Equal([(0.0, 0.0), (0.0, 1.0), (1.0, 1.0)], TrainingReportHtml.Roc([0.9f, 0.8f, 0.2f, 0.1f], [1, 1, 0, 0]));
-        Assert.Equal([(0.0, 0.0), (1.0, 1.0)], TrainingReportHtml.Roc([0.5f, 0.5f], [1, 0]));
+        Assert.Equal([(0.0, 0.0), (0.0, 0.5), (0.0, 1.0), (0.5, 1.0), (1.0, 1.0)], TrainingReportHtml.Roc([0.9f, 0.8f, 0.2f, 0.1f], [1, 1, 0, 0]));
+        Assert.Equal([(0.0, 0.0), (1.0, 1.0)], TrainingReportHtml.Roc([0.5f, 0.5f], [1, 0])); // a tie is one threshold: no corner
         Assert.Empty(TrainingReportHtml.Roc([0.5f, 0.7f], [1, 1]));
     }
 
