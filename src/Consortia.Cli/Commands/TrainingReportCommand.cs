@@ -8,7 +8,7 @@ namespace Consortia.Cli.Commands;
 
 /// <summary>
 /// <c>consortia report training --job ID [--store FILE | --home DIR] --out FILE</c>: the HTML training report of a job,
-/// from the rounds its coordinator's store committed (run on the coordinator's host; the store is only read).
+/// from the rounds its coordinator's store committed (run on the coordinator's host; jobs and rounds are only read, the store opened in WAL mode beside a live coordinator).
 /// </summary>
 internal static class TrainingReportCommand
 {
