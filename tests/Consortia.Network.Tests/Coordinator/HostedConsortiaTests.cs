@@ -80,12 +80,12 @@ public sealed class HostedConsortiaTests
         // Each consortium's ledger holds its own decisions: the refusal with its clause in the cardiology ledger only.
         PolicyDecisionEvent[] cardio = Decisions(d.LedgerOf(Cardio));
         PolicyDecisionEvent[] onco = Decisions(d.LedgerOf(Onco));
-        Assert.Equal([heart.JobId, breach.JobId], cardio.Select(e => e.JobId).Distinct());
-        Assert.Equal([brca.JobId], onco.Select(e => e.JobId).Distinct());
-        PolicyDecisionEvent refusal = cardio.First(e => e.JobId == breach.JobId);
+        Assert.Equal([heart.JobId, breach.JobId], cardio.Select(e => e.RunId).Distinct());
+        Assert.Equal([brca.JobId], onco.Select(e => e.RunId).Distinct());
+        PolicyDecisionEvent refusal = cardio.First(e => e.RunId == breach.JobId);
         Assert.False(refusal.Accepted);
         Assert.Contains(refusal.Rules, r => r.Rule == AgreementRules.Purpose && !r.Passed);
-        RuleResult members = cardio.First(e => e.JobId == heart.JobId).Rules.Single(r => r.Rule == AgreementRules.Member);
+        RuleResult members = cardio.First(e => e.RunId == heart.JobId).Rules.Single(r => r.Rule == AgreementRules.Member);
         Assert.Contains("get no task: stranger", members.Reason, StringComparison.Ordinal);
     }
 
