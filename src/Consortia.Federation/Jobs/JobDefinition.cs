@@ -13,8 +13,20 @@ public sealed record JobDefinition
     /// <summary>The job name.</summary>
     public required string Name { get; init; }
 
-    /// <summary>The consortium the job belongs to (checked by site policies).</summary>
-    public string Consortium { get; init; } = "simulation";
+    /// <summary>The consortium of a job that names none (<c>consortium:</c> absent).</summary>
+    public const string DefaultConsortium = "simulation";
+
+    /// <summary>
+    /// The consortium the job belongs to (<c>consortium:</c>): checked by site policies and agreements; a coordinator
+    /// hosting several consortia routes the job to this one's roster, agreement and ledger.
+    /// </summary>
+    public string Consortium { get; init; } = DefaultConsortium;
+
+    /// <summary>
+    /// Whether the job file named its consortium; a job that names none goes to a coordinator's default consortium
+    /// (its home's own roster and ledger).
+    /// </summary>
+    public bool NamesConsortium { get; init; }
 
     /// <summary>Who submits the job (checked by site policies).</summary>
     public string Owner { get; init; } = "unspecified";

@@ -108,7 +108,13 @@ public static class JobFile
 
         string name = job.RequireValue("name");
         ulong seed = job.LargeWholeNumber("seed") ?? 42;
-        string consortium = job.Value("consortium") ?? "simulation";
+        string? declaredConsortium = job.Value("consortium");
+        if (declaredConsortium is not null && !Governance.Roster.ConsortiumName.IsValid(declaredConsortium))
+        {
+            throw job.Error("consortium", $"'{declaredConsortium}' is not a consortium name; expected {Governance.Roster.ConsortiumName.Expected}.");
+        }
+
+        string consortium = declaredConsortium ?? JobDefinition.DefaultConsortium;
         string owner = job.Value("owner") ?? "unspecified";
         string? purpose = job.Value("purpose");
         YamlSection dataSection = job.RequireSection("data");
@@ -227,6 +233,7 @@ public static class JobFile
         {
             Name = name,
             Consortium = consortium,
+            NamesConsortium = declaredConsortium is not null,
             Owner = owner,
             Purpose = purpose,
             Seed = seed,

@@ -64,6 +64,9 @@ public sealed class JobFileTests
     [InlineData("hidden: [16, 8]", "hidden: [16, x]", "model.hidden", 8)]
     [InlineData("local_steps: 5", "local_stepz: 5", "training.local_stepz", 11)]
     [InlineData("mu: 0.1", "mu: 0.1\n  extra: 1", "strategy.extra", 19)]
+    [InlineData("seed: 7", "seed: 7\nconsortium: \"cardio/../x\"", "consortium", 3)]
+    [InlineData("seed: 7", "seed: 7\nconsortium: -cardio", "consortium", 3)]
+    [InlineData("seed: 7", "seed: 7\nconsortium: [a, b]", "consortium", 3)]
     public void Parse_BadField_NamesFileLineAndField(string from, string to, string field, int line)
     {
         string text = Valid.Replace(from, to, StringComparison.Ordinal);
@@ -73,6 +76,18 @@ public sealed class JobFileTests
         Assert.Equal(field, error.Field);
         Assert.Equal(line, error.Line);
         Assert.StartsWith($"job.yaml:{line}:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_Consortium_IsBoundAndMarkedAsNamed()
+    {
+        JobDefinition named = JobFile.Parse(Valid.Replace("seed: 7", "seed: 7\nconsortium: cardio-eu.2026", StringComparison.Ordinal), "job.yaml");
+        JobDefinition unnamed = JobFile.Parse(Valid, "job.yaml");
+
+        Assert.Equal("cardio-eu.2026", named.Consortium);
+        Assert.True(named.NamesConsortium);
+        Assert.Equal(JobDefinition.DefaultConsortium, unnamed.Consortium);
+        Assert.False(unnamed.NamesConsortium);
     }
 
     [Fact]
