@@ -155,7 +155,7 @@ internal static class DeploymentCommands
 
             foreach (JobOverview j in jobs)
             {
-                await output.WriteLineAsync(string.Create(s_invariant, $"{j.JobId}  {j.Status,-9}  {j.RoundsCompleted}/{j.RoundsTotal} rounds  {j.Name}  submitted {j.SubmittedAt:O}")).ConfigureAwait(false);
+                await output.WriteLineAsync(string.Create(s_invariant, $"{j.JobId}  {j.Status,-9}  {j.RoundsCompleted}/{j.RoundsTotal} rounds  {j.Name}  consortium {j.Consortium}  submitted {j.SubmittedAt:O}")).ConfigureAwait(false);
             }
         }));
 
@@ -266,7 +266,7 @@ internal static class DeploymentCommands
 
     private static string Describe(JobOverview s)
     {
-        List<string> lines = [string.Create(s_invariant, $"job {s.JobId} ({s.Name}): {s.Status}, {s.RoundsCompleted}/{s.RoundsTotal} rounds{(string.IsNullOrEmpty(s.Message) ? "" : " — " + s.Message)}")];
+        List<string> lines = [string.Create(s_invariant, $"job {s.JobId} ({s.Name}, consortium {s.Consortium}): {s.Status}, {s.RoundsCompleted}/{s.RoundsTotal} rounds{(string.IsNullOrEmpty(s.Message) ? "" : " — " + s.Message)}")];
         lines.AddRange(s.Rounds.Select(r => RoundLine(r, s.RoundsTotal)));
         return string.Join(Environment.NewLine, lines);
     }
@@ -285,6 +285,7 @@ internal static class DeploymentCommands
             w.WriteStartObject();
             w.WriteString("jobId", s.JobId);
             w.WriteString("name", s.Name);
+            w.WriteString("consortium", s.Consortium);
             w.WriteString("status", s.Status);
             w.WriteString("message", s.Message);
             w.WriteNumber("roundsCompleted", s.RoundsCompleted);

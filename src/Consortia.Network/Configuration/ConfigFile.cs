@@ -55,7 +55,7 @@ internal static class ConfigFile
     }
 
     /// <summary>
-    /// <c>FILE:LINE</c> of a field (<c>["store", "kind"]</c>), or of the nearest parent present, or <c>FILE</c> alone:
+    /// <c>FILE:LINE</c> of a field (<c>["store", "kind"]</c>), or of the nearest parent present (a list item by its index, <c>["consortia", "1", "name"]</c>), or <c>FILE</c> alone:
     /// for checks that run after deserialisation, which keeps no line numbers.
     /// </summary>
     public static string Where(string path, IReadOnlyList<string> keys)
@@ -67,6 +67,14 @@ internal static class ConfigFile
             long? line = null;
             foreach (string key in keys)
             {
+                // A list item is named by its index (["consortia", "1", "name"]).
+                if (node is YamlSequenceNode list && int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int index) && index < list.Children.Count)
+                {
+                    node = list.Children[index];
+                    line = node.Start.Line;
+                    continue;
+                }
+
                 if (node is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? child))
                 {
                     break;

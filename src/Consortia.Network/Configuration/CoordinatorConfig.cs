@@ -24,6 +24,12 @@ public sealed class CoordinatorConfig
     /// <summary>Where jobs, rounds and checkpoints are kept: SQLite in the home (default) or PostgreSQL.</summary>
     public StoreConfig Store { get; set; } = new();
 
+    /// <summary>
+    /// The consortia the coordinator hosts beside its default one (<c>consortia:</c>): each with its own roster, agreement
+    /// and ledger. Empty (the default): the coordinator serves one consortium, its home's roster and ledger.
+    /// </summary>
+    public List<ConsortiumConfig> Consortia { get; set; } = [];
+
     /// <summary><see cref="RoundTimeout"/> as a duration.</summary>
     public TimeSpan RoundTimeoutSpan => ConfigFile.Duration(RoundTimeout, "round_timeout");
 
@@ -63,6 +69,11 @@ public sealed class CoordinatorConfig
         }
 
         config.Store.Check(path);
+        HashSet<string> names = new(StringComparer.Ordinal);
+        for (int i = 0; i < config.Consortia.Count; i++)
+        {
+            config.Consortia[i].Check(path, i, config.Home, names);
+        }
 
         return config;
     }
@@ -162,6 +173,65 @@ public sealed class StoreConfig
         catch (ArgumentException e)
         {
             throw new ConfigurationException($"{Where(field)}: store.{field}: {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>
+/// One hosted consortium (an item of <c>consortia:</c>): its name (what job files give as <c>consortium:</c>), the roster
+/// the coordinator serves for it and dispatches to, the agreement its jobs must satisfy, and its own ledger. Paths are
+/// resolved against the configuration file's folder. See docs/configuration.md.
+/// </summary>
+public sealed class ConsortiumConfig
+{
+    /// <summary>The consortium's name (docs/job-file.md, <c>consortium:</c>).</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The roster file (format consortia.roster.v1, written by <c>consortia roster add --roster FILE</c>).</summary>
+    public string Roster { get; set; } = "";
+
+    /// <summary>The agreement file (<c>agreement.yaml</c>, docs/agreement.md).</summary>
+    public string Agreement { get; set; } = "";
+
+    /// <summary>The agreement's signatures file; by default beside the agreement.</summary>
+    public string? Signatures { get; set; }
+
+    /// <summary>The consortium's ledger; by default <c>HOME/ledgers/consortium-NAME.db</c>.</summary>
+    public string? Ledger { get; set; }
+
+    /// <summary>Checks item <paramref name="index"/> and makes its paths absolute; errors name the file, the line and the field.</summary>
+    internal void Check(string path, int index, string home, HashSet<string> names)
+    {
+        string Field(string key) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"consortia[{index}].{key}");
+        string Where(string key) => ConfigFile.Where(path, ["consortia", index.ToString(System.Globalization.CultureInfo.InvariantCulture), key]);
+        if (!Governance.Roster.ConsortiumName.IsValid(Name))
+        {
+            throw new ConfigurationException($"{Where("name")}: {Field("name")}: expected a consortium name ({Governance.Roster.ConsortiumName.Expected}), got '{Name}'.");
+        }
+
+        if (!names.Add(Name))
+        {
+            throw new ConfigurationException($"{Where("name")}: {Field("name")}: the consortium '{Name}' is listed twice.");
+        }
+
+        foreach ((string key, string value) in new[] { ("roster", Roster), ("agreement", Agreement) })
+        {
+            if (value.Length == 0)
+            {
+                throw new ConfigurationException($"{Where(key)}: {Field(key)}: required (the consortium's {key} file).");
+            }
+        }
+
+        Roster = ConfigFile.Resolve(path, Roster);
+        Agreement = ConfigFile.Resolve(path, Agreement);
+        Signatures = Signatures is { Length: > 0 } signatures ? ConfigFile.Resolve(path, signatures) : Governance.Agreements.AgreementSignatures.DefaultPath(Agreement);
+        Ledger = Ledger is { Length: > 0 } ledger ? ConfigFile.Resolve(path, ledger) : System.IO.Path.Combine(home, "ledgers", $"consortium-{Name}.db");
+        foreach ((string key, string file) in new[] { ("roster", Roster), ("agreement", Agreement) })
+        {
+            if (!File.Exists(file))
+            {
+                throw new ConfigurationException($"{Where(key)}: {Field(key)}: no such file: {file}.");
+            }
         }
     }
 }

@@ -168,14 +168,39 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
     private async Task RunAsync(JobRecord stored, CancellationToken cancellationToken)
     {
         JobDefinition job = JobFile.Parse(stored.YamlText, Path.Combine(services.Config.Home, "jobs", stored.Id + ".yaml"));
-        // The roster the coordinator publishes: secure-aggregation signatures that do not verify against it are dropped
+        HostedConsortium? consortium = services.Consortia.For(job, out string? unknown);
+        if (consortium is null)
+        {
+            Refuse(stored.Id, services.Ledger, null, $"refused ({ConsortiumRule}): {unknown}");
+            return;
+        }
+
+        // The roster the consortium publishes: secure-aggregation signatures that do not verify against it are dropped
         // here (and logged naming the site) before they reach the sites, which verify against their own roster anyway.
-        if (services.Identity.PublishedRoster(log) is { } roster)
+        if (consortium.Roster(log) is { } roster)
         {
             job = job with { Engine = job.Engine with { Roster = roster } };
         }
 
-        (GrpcSiteTransport.JobSession? session, int features) = await WaitForSitesAsync(stored, job, cancellationToken).ConfigureAwait(false);
+        // Under an agreement the job goes only to the agreement's members of the roster, and not at all when it breaks a clause.
+        Func<IReadOnlyList<SiteId>, IReadOnlyList<SiteId>> eligible = enrolled => consortium.Eligible(enrolled, log);
+        if (consortium.Agreement is { } agreement)
+        {
+            IReadOnlyList<SiteId> candidates = job.Engine.Roster is { } r ? [.. r.Members.Select(m => new SiteId(m.Site))] : [];
+            (Governance.Policies.PolicyDecision decision, IReadOnlyList<SiteId> members) = CoordinatorAgreementCheck.Evaluate(agreement, job.Describe(), candidates, time.GetUtcNow());
+            consortium.Ledger.Append(Governance.Audit.Events.PolicyDecisionEvent.From(stored.Id, null, decision));
+            if (!decision.Accepted)
+            {
+                Refuse(stored.Id, consortium.Ledger, job, CoordinatorAgreementCheck.Refusal(consortium.Label, decision));
+                return;
+            }
+
+            HashSet<SiteId> allowed = [.. members];
+            eligible = enrolled => [.. consortium.Eligible(enrolled, log).Where(allowed.Contains)];
+        }
+
+        LogConsortium(stored.Id, consortium.Label);
+        (GrpcSiteTransport.JobSession? session, int features) = await WaitForSitesAsync(stored, job, eligible, cancellationToken).ConfigureAwait(false);
         if (session is null)
         {
             return; // the start timeout passed: the job is marked failed with the reason
@@ -187,9 +212,24 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
         RandomSource random = new(job.Seed);
         ParameterVector initial = new(spec.CreateLayout());
         spec.CreateModel(1).Initialize(initial.Values, random.Derive("init")); // the simulation's initial model
-        JobRunner runner = new(services.Jobs, owned, stored.Id, job, new GlobalModel(spec, initial, new RoundNumber(0)), time, log, s_runnerOptions) { Ledger = services.Ledger };
+        JobRunner runner = new(services.Jobs, owned, stored.Id, job, new GlobalModel(spec, initial, new RoundNumber(0)), time, log, s_runnerOptions) { Ledger = consortium.Ledger };
         JobRunOutcome outcome = await runner.RunAsync(new RoundMetrics(services.Metrics, stored.Id), cancellationToken).ConfigureAwait(false);
         LogEnded(stored.Id, outcome.State, outcome.RoundsCompleted);
+    }
+
+    /// <summary>The clause of a job naming a consortium the coordinator does not host.</summary>
+    internal const string ConsortiumRule = "coordinator-consortium";
+
+    /// <summary>Ends the job refused with <paramref name="message"/> (it names the clause), recorded in the consortium's ledger.</summary>
+    private void Refuse(string jobId, Governance.Audit.AuditLedger ledger, JobDefinition? job, string message)
+    {
+        if (job is not null)
+        {
+            ledger.Append(new Governance.Audit.Events.JobReceivedEvent(job.Name, Governance.Audit.Sha256Hex.OfText(job.SourceText ?? job.Name), job.Consortium, job.Owner) { RunId = jobId });
+        }
+
+        services.Jobs.MarkRefused(jobId, message);
+        LogRefused(jobId, message);
     }
 
     /// <summary>
@@ -197,7 +237,7 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
     /// it waits; returns the job's session (its roster narrowed to the sites that did not decline) and the sites'
     /// feature count, or no session when the start timeout passed (the job is then marked failed with the reason).
     /// </summary>
-    private async Task<(GrpcSiteTransport.JobSession? Session, int Features)> WaitForSitesAsync(JobRecord stored, JobDefinition job, CancellationToken cancellationToken)
+    private async Task<(GrpcSiteTransport.JobSession? Session, int Features)> WaitForSitesAsync(JobRecord stored, JobDefinition job, Func<IReadOnlyList<SiteId>, IReadOnlyList<SiteId>> eligible, CancellationToken cancellationToken)
     {
         TimeSpan limit = services.Config.JobStartTimeoutSpan;
         long since = time.GetTimestamp();
@@ -207,12 +247,13 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
         GrpcSiteTransport.JobSession? session = null;
         try
         {
-            int enrolledAtStart = services.Identity.ActiveSites().Count;
+            int enrolledAtStart = eligible(services.Identity.ActiveSites()).Count;
             LogStarting(stored.Id, job.Name, enrolledAtStart);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                IReadOnlyList<SiteId> enrolled = services.Identity.ActiveSites();
+                // Re-read on every look: a member who left the roster or whose certificate expired or was revoked gets no new task.
+                IReadOnlyList<SiteId> enrolled = eligible(services.Identity.ActiveSites());
                 TimeSpan left = limit - time.GetElapsedTime(since);
                 string reason;
                 if (enrolled.Count == 0)
@@ -310,6 +351,12 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} ({Name}) starting; asking its {Sites} enrolled site(s)")]
     private partial void LogStarting(string job, string name, int sites);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} runs in {Consortium}")]
+    private partial void LogConsortium(string job, string consortium);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "job {Job} {Message}")]
+    private partial void LogRefused(string job, string message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} waits: {Reason}")]
     private partial void LogWaiting(string job, string reason);

@@ -18,9 +18,10 @@ namespace Consortia.Network.Coordinator;
 /// <summary>Everything the coordinator's endpoints and job loop share, opened from its configuration.</summary>
 internal sealed class CoordinatorServices : IDisposable
 {
-    private CoordinatorServices(CoordinatorConfig config, IJobStore jobs, CoordinatorIdentity identity, AdminCredential admin, NetworkMetrics metrics, GrpcSiteTransport transport, CoordinatorLedger ledger)
+    private CoordinatorServices(CoordinatorConfig config, IJobStore jobs, CoordinatorIdentity identity, AdminCredential admin, NetworkMetrics metrics, GrpcSiteTransport transport, CoordinatorLedger ledger, HostedConsortia consortia)
     {
         Ledger = ledger.Ledger;
+        Consortia = consortia;
         _ledger = ledger;
         Config = config;
         Jobs = jobs;
@@ -36,6 +37,9 @@ internal sealed class CoordinatorServices : IDisposable
 
     /// <summary>The coordinator's audit ledger (<c>HOME/ledgers/coordinator.db</c>), written by the job runner.</summary>
     public AuditLedger Ledger { get; }
+
+    /// <summary>The consortia hosted here: the default one (the home's roster, <see cref="Ledger"/>) and those configured.</summary>
+    public HostedConsortia Consortia { get; }
 
     public IJobStore Jobs { get; }
 
@@ -55,7 +59,8 @@ internal sealed class CoordinatorServices : IDisposable
         NetworkMetrics metrics = new();
         GrpcSiteTransport transport = new([], time, NullLogger.Instance, config.RoundTimeoutSpan, metrics);
         CoordinatorLedger ledger = CoordinatorLedger.Open(config.Home, time);
-        return new CoordinatorServices(config, jobs, identity, CoordinatorIdentity.AdminCredential(config.Home), metrics, transport, ledger);
+        HostedConsortia consortia = HostedConsortia.Open(config, identity.RosterPath, ledger.Ledger, ledger.Signer, time);
+        return new CoordinatorServices(config, jobs, identity, CoordinatorIdentity.AdminCredential(config.Home), metrics, transport, ledger, consortia);
     }
 
     /// <summary>The job store <c>store:</c> selects: SQLite in the home (default) or PostgreSQL.</summary>
@@ -78,6 +83,7 @@ internal sealed class CoordinatorServices : IDisposable
         services.AddHostedService(sp => sp.GetRequiredService<CoordinatorJobLoop>());
         services.AddSingleton(TimeProvider.System);
         services.AddHostedService<RevocationWatch>();
+        services.AddSingleton<IRosterSource>(Consortia);
         Identity.Register(services);
         services.AddSingleton(AdminCredential);
         services.AddSingleton<AdminCredentialInterceptor>();
@@ -86,6 +92,7 @@ internal sealed class CoordinatorServices : IDisposable
 
     public void Dispose()
     {
+        Consortia.Dispose();
         _ledger.Dispose();
         Jobs.Dispose();
         Identity.Dispose();
@@ -99,6 +106,9 @@ internal sealed class CoordinatorServices : IDisposable
 internal sealed class CoordinatorLedger(AuditLedger ledger, EcdsaLedgerSigner signer) : IDisposable
 {
     public AuditLedger Ledger { get; } = ledger;
+
+    /// <summary>The coordinator's ledger key, which also signs each hosted consortium's ledger.</summary>
+    public EcdsaLedgerSigner Signer { get; } = signer;
 
     public static CoordinatorLedger Open(string home, TimeProvider time)
     {
@@ -118,6 +128,6 @@ internal sealed class CoordinatorLedger(AuditLedger ledger, EcdsaLedgerSigner si
     public void Dispose()
     {
         Ledger.Dispose();
-        signer.Dispose();
+        Signer.Dispose();
     }
 }

@@ -41,6 +41,12 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
             throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
         }
 
+        if (services.Consortia.For(job, out string? unknown) is null)
+        {
+            LogRefused(name, unknown!);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{name}: consortium: {unknown}."));
+        }
+
         if (job.Baselines is not null)
         {
             LogBaselinesIgnored(name);
@@ -157,6 +163,7 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
             RoundsCompleted = job.RoundsCompleted,
             RoundsTotal = job.TotalRounds,
             SubmittedAt = job.SubmittedAt.ToString("O", CultureInfo.InvariantCulture),
+            Consortium = services.Consortia.ConsortiumOf(job),
         };
         if (withRounds)
         {

@@ -15,6 +15,9 @@ namespace Consortia.Network.Coordinator;
 public sealed record JobOverview(
     string JobId, string Name, string Status, string Message, int RoundsCompleted, int RoundsTotal, DateTimeOffset SubmittedAt, IReadOnlyList<RoundOverview> Rounds)
 {
+    /// <summary>The consortium the job runs in (its file's <c>consortium:</c>, or <c>simulation</c> when it names none).</summary>
+    public string Consortium { get; init; } = "";
+
     /// <summary>Whether the job is still queued or running.</summary>
     public bool IsActive => Status is "queued" or "running";
 
@@ -27,7 +30,10 @@ public sealed record JobOverview(
         status.RoundsCompleted,
         status.RoundsTotal,
         DateTimeOffset.TryParse(status.SubmittedAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset at) ? at : DateTimeOffset.MinValue,
-        [.. status.Rounds.Select(r => new RoundOverview(r.Round, r.Participants, r.Aggregated, [.. r.Metrics.Select(m => new MetricMean(m.Kind, m.Mean))], [.. r.Problems]))]);
+        [.. status.Rounds.Select(r => new RoundOverview(r.Round, r.Participants, r.Aggregated, [.. r.Metrics.Select(m => new MetricMean(m.Kind, m.Mean))], [.. r.Problems]))])
+    {
+        Consortium = status.Consortium,
+    };
 }
 
 /// <summary>One committed round of a job.</summary>

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Consortia.Network.Identity;
 
@@ -408,6 +409,7 @@ public sealed partial class CoordinatorIdentity : IDisposable
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton(this);
+        services.TryAddSingleton<IRosterSource>(new HomeRosterSource(RosterPath)); // a coordinator hosting several consortia registers its own first
         services.AddSingleton<SiteIdentityInterceptor>();
         services.AddGrpc()
             .AddServiceOptions<SiteGatewayService>(o => o.Interceptors.Add<SiteIdentityInterceptor>())
@@ -420,33 +422,6 @@ public sealed partial class CoordinatorIdentity : IDisposable
     /// with this path publishes a roster; <see cref="MapRoster"/> serves it.
     /// </summary>
     public string RosterPath => Path.Combine(Home, "roster.json");
-
-    /// <summary>
-    /// The roster at <see cref="RosterPath"/>, verified, or <see langword="null"/> when none is published or it does not
-    /// verify (then logged: the coordinator does not check signatures against a roster it cannot trust, the sites still do).
-    /// </summary>
-    /// <param name="log">Where a roster that does not verify is reported.</param>
-    /// <returns>The roster or <see langword="null"/>.</returns>
-    public Consortia.Governance.Roster.ConsortiumRoster? PublishedRoster(Microsoft.Extensions.Logging.ILogger log)
-    {
-        if (!File.Exists(RosterPath))
-        {
-            return null;
-        }
-
-        try
-        {
-            return Consortia.Governance.Roster.ConsortiumRoster.Load(RosterPath);
-        }
-        catch (Consortia.Governance.Roster.RosterException e)
-        {
-            LogRosterUnusable(log, RosterPath, e.Message);
-            return null;
-        }
-    }
-
-    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Error, Message = "the roster {Path} does not verify, so the coordinator does not check secure-aggregation signatures against it: {Problem}")]
-    private static partial void LogRosterUnusable(Microsoft.Extensions.Logging.ILogger log, string path, string problem);
 
     /// <summary>Maps the roster service (serve it on the sites endpoint: only enrolled sites fetch the roster).</summary>
     public IEndpointConventionBuilder MapRoster(IEndpointRouteBuilder app)
