@@ -42,7 +42,7 @@ public sealed class AgreementCommandsTests : IDisposable
     {
         string agreement = await UnfilledDraftAsync();
         // The parties' part: every placeholder (up to a comment, a list's end or the line's end) becomes an agreed value.
-        string filled = Regex.Replace(await File.ReadAllTextAsync(agreement, Cancel), @"(?i)\btodo\b[^\n\]#]*", "agreed by the members");
+        string filled = Regex.Replace(await File.ReadAllTextAsync(agreement, Cancel), @"(?i)\btodo\b[^\n\]#]*", "agreed by the members "); // the space keeps a following comment a comment
         await File.WriteAllTextAsync(agreement, filled, Cancel);
         return agreement;
     }
