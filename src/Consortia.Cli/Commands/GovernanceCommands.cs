@@ -94,7 +94,19 @@ internal static class GovernanceCommands
             parse.GetRequiredValue(ledgers), parse.GetRequiredValue(jobFile), parse.GetValue(output), parse.GetValue(jobId), timeProvider,
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
 
-        return new Command("report", "Reports.") { compliance };
+        Option<string> config = new("--config") { Description = "The coordinator's configuration (coordinator.yaml) that hosts the consortium.", Required = true };
+        Option<string> name = new("--consortium") { Description = "The consortium (a name under consortia: in the configuration).", Required = true };
+        Option<string?> siteLedgers = new("--site-ledgers") { Description = "A directory of site ledgers: their refusals and ε charges for the consortium's jobs are included." };
+        Option<string?> consortiumOut = new("--out") { Description = "Write the Markdown report here. Default: standard output." };
+        Command consortium = new("consortium", "Builds a consortium's compliance report: agreement and signatures, jobs, clauses exercised, ε per member, every refusal (exit 0 when its ledger verifies, 1 otherwise, 2 bad input).")
+        {
+            config, name, siteLedgers, consortiumOut,
+        };
+        consortium.SetAction(parse => ReportConsortium(
+            parse.GetRequiredValue(config), parse.GetRequiredValue(name), parse.GetValue(siteLedgers), parse.GetValue(consortiumOut), timeProvider,
+            parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+
+        return new Command("report", "Reports.") { compliance, consortium };
     }
 
     private static int PolicyCheck(string policyPath, string jobPath, string? at, double spent, TimeProvider timeProvider, TextWriter stdout, TextWriter stderr)
@@ -276,6 +288,53 @@ internal static class GovernanceCommands
         }
 
         return Failed;
+    }
+
+    private static int ReportConsortium(string configPath, string name, string? siteLedgerDirectory, string? outPath, TimeProvider timeProvider, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            Network.Configuration.CoordinatorConfig config = Network.Configuration.CoordinatorConfig.Load(configPath);
+            Network.Configuration.ConsortiumConfig? hosted = config.Consortia.FirstOrDefault(c => c.Name == name);
+            if (hosted is null)
+            {
+                stderr.WriteLine($"error: --consortium: {configPath} hosts no consortium '{name}' (it hosts: {(config.Consortia.Count == 0 ? "none" : string.Join(", ", config.Consortia.Select(c => c.Name)))})");
+                return BadInput;
+            }
+
+            if (siteLedgerDirectory is not null && !Directory.Exists(siteLedgerDirectory))
+            {
+                stderr.WriteLine($"error: --site-ledgers: directory '{siteLedgerDirectory}' does not exist");
+                return BadInput;
+            }
+
+            (AgreementStatus? status, string? problem) = new AgreementReference(hosted.Agreement, hosted.Signatures!).Open();
+            if (status is null)
+            {
+                stderr.WriteLine($"error: {problem}");
+                return BadInput;
+            }
+
+            string[] sites = siteLedgerDirectory is null ? [] : [.. Directory.GetFiles(siteLedgerDirectory).Order(StringComparer.Ordinal).Where(LedgerReader.IsLedgerFile)];
+            ConsortiumComplianceReport report = ConsortiumComplianceReport.Build(name, status, hosted.Ledger!, sites, timeProvider.GetUtcNow());
+            string text = report.ToMarkdown();
+            if (outPath is null)
+            {
+                stdout.Write(text);
+            }
+            else
+            {
+                File.WriteAllText(outPath, text);
+                stdout.WriteLine($"wrote {outPath}: {report.Jobs.Count.ToString(CultureInfo.InvariantCulture)} jobs, {report.Refusals.Count.ToString(CultureInfo.InvariantCulture)} refusals");
+            }
+
+            return report.ConsortiumLedger.IsValid ? Ok : Failed;
+        }
+        catch (Exception e) when (e is Network.Configuration.ConfigurationException or LedgerFormatException or IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
     }
 
     private static int ReportCompliance(string ledgerDirectory, string jobPath, string? outPath, string? jobId, TimeProvider timeProvider, TextWriter stdout, TextWriter stderr)

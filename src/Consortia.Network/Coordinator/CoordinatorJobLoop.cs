@@ -188,7 +188,7 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
         {
             IReadOnlyList<SiteId> candidates = job.Engine.Roster is { } r ? [.. r.Members.Select(m => new SiteId(m.Site))] : [];
             (Governance.Policies.PolicyDecision decision, IReadOnlyList<SiteId> members) = CoordinatorAgreementCheck.Evaluate(agreement, job.Describe(), candidates, time.GetUtcNow());
-            consortium.Ledger.Append(Governance.Audit.Events.PolicyDecisionEvent.From(stored.Id, null, decision));
+            consortium.Ledger.Append(Governance.Audit.Events.PolicyDecisionEvent.From(job.Name, null, decision) with { RunId = stored.Id });
             if (!decision.Accepted)
             {
                 Refuse(stored.Id, consortium.Ledger, job, CoordinatorAgreementCheck.Refusal(consortium.Label, decision));
