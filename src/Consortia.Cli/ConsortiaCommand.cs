@@ -20,7 +20,7 @@ internal static class ConsortiaCommand
         }
 
         root.Subcommands.Add(DeploymentCommands.Coordinator());
-        Command node = new("node", "A site node: enroll it with the coordinator, run it, and decide the jobs that wait for the site officer.") { IdentityCommands.NodeEnroll(), IdentityCommands.NodeCheckIdentity(), DeploymentCommands.NodeRun() };
+        Command node = new("node", "A site node: enroll it with the coordinator, run it, and decide the jobs that wait for the site officer.") { IdentityCommands.NodeEnroll(), IdentityCommands.NodeCheckIdentity(), DeploymentCommands.NodeRun(), MembershipCommands.NodeLeave() };
         foreach (Command approval in ApprovalCommands.Create())
         {
             node.Subcommands.Add(approval);

@@ -53,11 +53,12 @@ internal static class RosterCommands
 
         Option<FileInfo?> acceptRoster = new("--roster") { Description = "The roster to accept; default: the node's pending proposal." };
         Option<string?> expected = new("--sha256") { Description = "The roster hash obtained out of band; the roster is accepted only if it matches." };
+        Option<string?> acceptConsortium = new("--consortium") { Description = "For a node in several consortia (consortia: in site.yaml): whose pending roster to accept; default: the roster's own consortium." };
         Command accept = new("accept", "Accepts a roster at this node (stored in its state folder, recorded in its audit ledger): its secure aggregation then trusts exactly these members' keys.")
         {
-            config, acceptRoster, expected,
+            config, acceptRoster, expected, acceptConsortium,
         };
-        accept.SetAction(parse => Accept(parse.GetRequiredValue(config), parse.GetValue(acceptRoster), parse.GetValue(expected), time, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+        accept.SetAction(parse => Accept(parse.GetRequiredValue(config), parse.GetValue(acceptRoster), parse.GetValue(expected), parse.GetValue(acceptConsortium), time, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
 
         Command offer = new("offer", "Offers a proposed roster to this node: accepted when its policy says 'roster: accept: automatic' and the roster only adds members; otherwise kept pending for 'roster accept'.")
         {
@@ -129,12 +130,14 @@ internal static class RosterCommands
         return Ok;
     });
 
-    private static int Accept(FileInfo configFile, FileInfo? rosterFile, string? expected, TimeProvider time, TextWriter stdout, TextWriter stderr) => Guarded(stderr, () =>
+    private static int Accept(FileInfo configFile, FileInfo? rosterFile, string? expected, string? consortium, TimeProvider time, TextWriter stdout, TextWriter stderr) => Guarded(stderr, () =>
     {
         NodeConfig node = NodeConfig.Load(configFile.FullName);
-        RosterStore store = new(node.State);
-        ConsortiumRoster roster = rosterFile is not null ? ConsortiumRoster.Load(rosterFile.FullName)
-            : store.Proposed() ?? throw new RosterException($"no pending roster in {node.State}; give --roster");
+        ConsortiumRoster? given = rosterFile is null ? null : ConsortiumRoster.Load(rosterFile.FullName);
+        NodeMembership membership = MembershipOf(node, consortium ?? given?.Consortium);
+        RosterStore store = new(membership.StateFolder);
+        ConsortiumRoster roster = given
+            ?? store.Proposed() ?? throw new RosterException($"no pending roster in {membership.StateFolder}; give --roster");
         if (expected is not null && !string.Equals(expected, roster.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             stderr.WriteLine($"error: the roster hashes to {roster.Sha256}, not the expected {expected}; not accepted");
@@ -159,9 +162,10 @@ internal static class RosterCommands
     private static int Offer(FileInfo configFile, FileInfo rosterFile, TimeProvider time, TextWriter stdout, TextWriter stderr) => Guarded(stderr, () =>
     {
         NodeConfig node = NodeConfig.Load(configFile.FullName);
-        RosterAcceptance acceptance = node.Policy is { } policy ? SitePolicyLoader.Load(policy).RosterAcceptance : RosterAcceptance.Manual;
         ConsortiumRoster roster = ConsortiumRoster.Load(rosterFile.FullName);
-        RosterStore store = new(node.State);
+        NodeMembership membership = MembershipOf(node, roster.Consortium);
+        RosterAcceptance acceptance = membership.Policy is { } policy ? SitePolicyLoader.Load(policy).RosterAcceptance : RosterAcceptance.Manual;
+        RosterStore store = new(membership.StateFolder);
         RosterChanges changes = roster.Compare(store.Accepted());
         using EcdsaLedgerSigner key = SiteKey(node);
         using AuditLedger ledger = AuditLedger.Open(Path.Combine(node.State, "ledger.db"), node.Site, LedgerRole.Site, key, time);
@@ -174,6 +178,19 @@ internal static class RosterCommands
         });
         return decision == RosterDecision.Pending ? Failed : Ok;
     });
+
+    /// <summary>Where a node keeps the roster of <paramref name="consortium"/>: its only store, or that consortium's under <c>consortia:</c>.</summary>
+    private static NodeMembership MembershipOf(NodeConfig node, string? consortium)
+    {
+        if (node.Consortia.Count == 0)
+        {
+            return node.Memberships()[0];
+        }
+
+        return consortium is null
+            ? throw new RosterException($"the node serves {node.Consortia.Count} consortia; name one with --consortium")
+            : node.Membership(consortium) ?? throw new RosterException($"the node does not serve consortium '{consortium}' (consortia: in its site.yaml)");
+    }
 
     /// <summary>The site's long-term key (its ledger key), created owner-only in its state folder on first use.</summary>
     private static EcdsaLedgerSigner SiteKey(NodeConfig node)

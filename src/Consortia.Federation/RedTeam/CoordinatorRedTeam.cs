@@ -342,6 +342,7 @@ public static partial class CoordinatorRedTeam
                 SigningKey = consortium.KeyOf(site.Name), // the victims' own keys and roster: the attacker holds neither
                 Roster = effective.HasFlag(SiteProtections.AuthenticatedSecureAggregation) ? consortium.Roster : (pushed ?? []).Aggregate(consortium.Roster, (r, m) => r.With(m)),
                 Protections = effective,
+                RosterIsAccepted = false,
             }.Build())], consortium.Roster, owned);
         }
 

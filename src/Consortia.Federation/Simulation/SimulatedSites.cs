@@ -81,6 +81,7 @@ internal sealed class SimulatedSites : IDisposable
             StatePath = sitesFolder is null ? null : Path.Combine(sitesFolder, site.Name + ".state"),
             SigningKey = consortium.KeyOf(site.Name),
             Roster = consortium.Roster,
+            RosterIsAccepted = false, // keys the simulation made up: they vouch for no agreement signer
         }.Build())];
         return new SimulatedSites(agents, [.. budgets.Select(b => b.Ledger)], temporary, consortium);
     }

@@ -94,6 +94,10 @@ public sealed class SiteBuilder
     /// <value>Default <see langword="null"/>: the site refuses secure-aggregation tasks (rule <c>secagg-roster</c>).</value>
     public ConsortiumRoster? Roster { get; init; }
 
+    /// <summary>Whether <see cref="Roster"/> is a roster the site accepted (a deployed node), so agreement signatures count only by
+    /// the keys it lists; a simulation's made-up keys vouch for no agreement signer, and it sets this to <see langword="false"/>.</summary>
+    internal bool RosterIsAccepted { get; init; } = true;
+
     /// <summary>The run of the job (the coordinator's id of this submission), written in the site's ledger beside the job's name; <see langword="null"/> for none.</summary>
     public string? RunId { get; init; }
 
@@ -121,7 +125,7 @@ public sealed class SiteBuilder
         SiteRoundState state = new(RoundStatePath);
         TaskGuard? job = Protections.HasFlag(RedTeam.SiteProtections.TaskPinning) ? new(Site, Job, evaluator.Policy, audit, spec.CreateLayout().Length) : null;
         PolicyGuard policy = new(Site, evaluator, Job.Describe(), Time, Budget, audit, budget.Preview);
-        AgreementGuard? agreement = AgreementGuard.For(Site, evaluator.Policy, Job.Describe(), Time, Budget, audit);
+        AgreementGuard? agreement = AgreementGuard.For(Site, evaluator.Policy, Job.Describe(), Time, Budget, audit, RosterIsAccepted ? Roster : null);
         SiteTrainer trainer = new(spec, Train, Randomness, Job.Training.BatchSize, calibration, privacy);
         UpdatePipeline pipeline = new([new ClientClipStage(), new NoiseStage(distributed, Randomness), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance, SigningKey is null ? null : new SiteSigner(SigningKey), Roster)]);
         SiteEvaluator evaluation = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit, Protections.HasFlag(RedTeam.SiteProtections.EvaluationPolicy) ? state : null) { Agreement = agreement };

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Consortia.Governance.Policies;
+using Consortia.Governance.Roster;
 
 namespace Consortia.Governance.Agreements;
 
@@ -62,11 +63,12 @@ public static class AgreementEvaluator
     /// <param name="sitePolicy">The site's own policy, or <see langword="null"/>.</param>
     /// <param name="now">The instant the job would start.</param>
     /// <param name="lifetimeEpsilonSpent">The ε already spent at this site.</param>
+    /// <param name="roster">The consortium roster the site accepted (signatures count only by the keys it lists), or <see langword="null"/>.</param>
     /// <returns>The decision (refused by <see cref="AgreementRules.File"/> when the files cannot be used) and the agreement read, if any.</returns>
-    public static (PolicyDecision Decision, ConsortiumAgreement? Agreement) Evaluate(AgreementReference reference, string site, JobDescriptor job, SitePolicy? sitePolicy, DateTimeOffset now, double lifetimeEpsilonSpent)
+    public static (PolicyDecision Decision, ConsortiumAgreement? Agreement) Evaluate(AgreementReference reference, string site, JobDescriptor job, SitePolicy? sitePolicy, DateTimeOffset now, double lifetimeEpsilonSpent, ConsortiumRoster? roster = null)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        (AgreementStatus? status, string? problem) = reference.Open();
+        (AgreementStatus? status, string? problem) = reference.Open(roster);
         return status is null
             ? (new PolicyDecision(false, [new RuleResult(AgreementRules.File, false, $"the site's agreement cannot be used: {problem}")], null, null), null)
             : (Evaluate(status, site, job, sitePolicy, now, lifetimeEpsilonSpent), status.Agreement);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Consortia.Governance.Audit;
 using Consortia.Governance.Policies;
 using Consortia.Yaml;
@@ -9,9 +10,13 @@ namespace Consortia.Governance.Agreements;
 
 /// <summary>Reads agreement files (YAML; format in <c>docs/agreement.md</c>).</summary>
 /// <remarks>Unknown fields are errors, so a misspelt clause is never silently ignored; every error names the line, the field and what was expected.</remarks>
-public static class AgreementLoader
+public static partial class AgreementLoader
 {
     private static readonly YamlErrorFactory s_error = (file, line, column, field, problem) => new AgreementFileException(file, line, column, field, problem);
+
+    /// <summary>The placeholder word 'agreement init' writes; a draft still holding one is not an agreement anyone may sign.</summary>
+    [GeneratedRegex(@"(?i)\btodo\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex Placeholder();
 
     /// <summary>Loads and validates an agreement file.</summary>
     /// <param name="path">The file.</param>
@@ -54,6 +59,11 @@ public static class AgreementLoader
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(filePath);
         YamlSection root = YamlSection.LoadRoot(filePath, yaml, s_error);
+        foreach (string key in root.Keys.ToList())
+        {
+            RejectPlaceholders(root, root.Get(key), key);
+        }
+
         root.RejectUnknownKeys("name", "version", "purpose", "members", "data_categories", "training", "protections", "outputs", "validity", "exit", "quorum");
         string name = root.RequiredString("name");
         int version = (int)root.RequiredInteger("version", 1, int.MaxValue);
@@ -81,6 +91,30 @@ public static class AgreementLoader
             Quorum = ReadQuorum(root, members.Count),
             SourcePath = filePath,
         };
+    }
+
+    /// <summary>Refuses any value still holding a TODO placeholder, so an unfilled draft never checks, signs or is enforced.</summary>
+    private static void RejectPlaceholders(YamlSection root, YamlNode? node, string field)
+    {
+        switch (node)
+        {
+            case YamlScalarNode { Value: { } value } when Placeholder().IsMatch(value):
+                throw root.Error(node, field, $"still holds the placeholder '{value}' from 'consortia agreement init'; replace every TODO with the agreed value");
+            case YamlMappingNode mapping:
+                foreach (KeyValuePair<YamlNode, YamlNode> child in mapping.Children)
+                {
+                    RejectPlaceholders(root, child.Value, field + "." + (child.Key as YamlScalarNode)?.Value);
+                }
+
+                break;
+            case YamlSequenceNode sequence:
+                for (int i = 0; i < sequence.Children.Count; i++)
+                {
+                    RejectPlaceholders(root, sequence.Children[i], string.Create(CultureInfo.InvariantCulture, $"{field}[{i}]"));
+                }
+
+                break;
+        }
     }
 
     private static AgreementPurpose ReadPurpose(YamlSection section)

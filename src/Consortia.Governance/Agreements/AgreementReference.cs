@@ -1,3 +1,5 @@
+using Consortia.Governance.Roster;
+
 namespace Consortia.Governance.Agreements;
 
 /// <summary>
@@ -12,13 +14,14 @@ public sealed record AgreementReference(string File, string Signatures)
     /// Reads the agreement and its signatures now (each job re-reads them, so an agreement altered on disk is refused by
     /// the next job) and verifies the signatures.
     /// </summary>
+    /// <param name="roster">The consortium roster the site accepted (signatures count only by the keys it lists), or <see langword="null"/>.</param>
     /// <returns>The status, or the problem that made the files unreadable.</returns>
-    public (AgreementStatus? Status, string? Problem) Open()
+    public (AgreementStatus? Status, string? Problem) Open(ConsortiumRoster? roster = null)
     {
         try
         {
             ConsortiumAgreement agreement = AgreementLoader.Load(File);
-            return (AgreementSignatures.Verify(agreement, AgreementSignatures.Load(Signatures)), null);
+            return (AgreementSignatures.Verify(agreement, AgreementSignatures.Load(Signatures), roster), null);
         }
         catch (AgreementFileException error)
         {

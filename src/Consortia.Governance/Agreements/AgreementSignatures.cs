@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Consortia.Governance.Audit;
+using Consortia.Governance.Roster;
 
 namespace Consortia.Governance.Agreements;
 
@@ -84,8 +85,11 @@ public static class AgreementSignatures
     /// <summary>Checks every signature against the agreement and counts the quorum.</summary>
     /// <param name="agreement">The agreement.</param>
     /// <param name="signatures">The signatures (from <see cref="Load"/>).</param>
+    /// <param name="roster">The consortium roster the site accepted, or <see langword="null"/>. When given, a signature counts only when
+    /// its key is also the key the roster lists for that member: the agreement pins keys by fingerprint, but a node trusts only the
+    /// keys it accepted, so an agreement naming a key the roster does not hold cannot be put in force behind the node's back.</param>
     /// <returns>The status.</returns>
-    public static AgreementStatus Verify(ConsortiumAgreement agreement, IReadOnlyList<AgreementSignature> signatures)
+    public static AgreementStatus Verify(ConsortiumAgreement agreement, IReadOnlyList<AgreementSignature> signatures, ConsortiumRoster? roster = null)
     {
         ArgumentNullException.ThrowIfNull(agreement);
         ArgumentNullException.ThrowIfNull(signatures);
@@ -94,7 +98,7 @@ public static class AgreementSignatures
         List<string> invalid = [];
         foreach (AgreementSignature signature in signatures)
         {
-            string? problem = Problem(agreement, hash, signature);
+            string? problem = Problem(agreement, hash, signature) ?? RosterProblem(roster, signature);
             if (problem is not null)
             {
                 invalid.Add($"'{signature.Site}': {problem}");
@@ -260,6 +264,23 @@ public static class AgreementSignatures
         return signature.Signature.Length == 64 && signature.PublicKey.VerifyHash(SHA256.HashData(Statement(agreement, signature.Site, hash, signature.SignedAt)), signature.Signature.Span)
             ? null
             : "the signature does not verify under the member's key";
+    }
+
+    private static string? RosterProblem(ConsortiumRoster? roster, AgreementSignature signature)
+    {
+        if (roster is null)
+        {
+            return null;
+        }
+
+        if (roster.Find(signature.Site) is not { } member)
+        {
+            return $"the site is not in the accepted roster of '{roster.Consortium}'";
+        }
+
+        return member.PublicKey.Fingerprint == signature.PublicKey.Fingerprint
+            ? null
+            : $"signed with key {signature.PublicKey.Fingerprint}, but the accepted roster lists key {member.PublicKey.Fingerprint} for the site";
     }
 
     private static string Text(JsonElement element, string property, string source, string field) =>

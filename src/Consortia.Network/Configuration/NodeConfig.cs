@@ -1,3 +1,6 @@
+using Consortia.Governance.Agreements;
+using Consortia.Governance.Roster;
+
 namespace Consortia.Network.Configuration;
 
 /// <summary>A site node's configuration (<c>site.yaml</c>); see docs/deployment.md.</summary>
@@ -55,6 +58,35 @@ public sealed class NodeConfig
     /// <summary>The site's lifetime privacy budget; none when absent.</summary>
     public NodeBudgetConfig? Budget { get; set; }
 
+    /// <summary>
+    /// The consortia this node serves, each with its own policy, budget, data mapping, roster and agreement (one
+    /// hospital in several consortia, one process). Empty: the node serves one consortium with the top-level
+    /// <see cref="Policy"/>, <see cref="Budget"/> and <see cref="Data"/>.
+    /// </summary>
+    public List<NodeConsortiumConfig> Consortia { get; set; } = [];
+
+    /// <summary>
+    /// What the node holds for each consortium it serves: with <see cref="Consortia"/> one membership each (state in
+    /// <c>STATE/consortia/NAME</c>), else one membership without a name over the top-level settings and the state folder.
+    /// </summary>
+    /// <returns>The memberships, in configuration order.</returns>
+    public IReadOnlyList<NodeMembership> Memberships() => Consortia.Count == 0
+        ? [new NodeMembership(null, Policy, Budget, Data, State, null)]
+        : [.. Consortia.Select(c => new NodeMembership(
+            c.Name,
+            c.Policy,
+            c.Budget,
+            c.Data ?? Data,
+            System.IO.Path.Combine(State, "consortia", c.Name),
+            c.Agreement is { } a ? new AgreementReference(a.File, a.Signatures ?? AgreementSignatures.DefaultPath(a.File)) : null))];
+
+    /// <summary>The membership a job of <paramref name="consortium"/> runs under, or <see langword="null"/> when the node is not in it.</summary>
+    /// <param name="consortium">The job's consortium.</param>
+    /// <returns>The membership: the consortium's own, or the single one when the node lists no <see cref="Consortia"/>.</returns>
+    public NodeMembership? Membership(string consortium) => Consortia.Count == 0
+        ? Memberships()[0]
+        : Memberships().FirstOrDefault(m => string.Equals(m.Consortium, consortium, StringComparison.Ordinal));
+
     /// <summary>Reads and checks a node configuration file; paths become absolute.</summary>
     /// <exception cref="ConfigurationException">The file is missing, malformed or incomplete.</exception>
     public static NodeConfig Load(string path)
@@ -62,8 +94,12 @@ public sealed class NodeConfig
         NodeConfig config = ConfigFile.Load<NodeConfig>(path);
         Require(config.Site, path, "site");
         Require(config.Coordinator, path, "coordinator");
-        Require(config.Data.Path, path, "data.path");
-        Require(config.Data.Site, path, "data.site");
+        CheckConsortia(config, path);
+        if (config.Consortia.Count == 0 || config.Consortia.Any(c => c.Data is null))
+        {
+            Require(config.Data.Path, path, "data.path");
+            Require(config.Data.Site, path, "data.site");
+        }
         if (!Uri.TryCreate(config.Coordinator, UriKind.Absolute, out Uri? uri) || uri.Scheme != Uri.UriSchemeHttps)
         {
             throw new ConfigurationException($"{path}: coordinator: expected an https:// URL, got '{config.Coordinator}'.");
@@ -95,12 +131,75 @@ public sealed class NodeConfig
         config.Policy = config.Policy is null ? null : ConfigFile.Resolve(path, config.Policy);
         config.Data.Path = ConfigFile.Resolve(path, config.Data.Path);
         config.Data.Contract = config.Data.Contract is null ? null : ConfigFile.Resolve(path, config.Data.Contract);
+        foreach (NodeConsortiumConfig consortium in config.Consortia)
+        {
+            consortium.Policy = ConfigFile.Resolve(path, consortium.Policy);
+            if (consortium.Data is { } data)
+            {
+                data.Path = ConfigFile.Resolve(path, data.Path);
+                data.Contract = data.Contract is null ? null : ConfigFile.Resolve(path, data.Contract);
+            }
+
+            if (consortium.Agreement is { } agreement)
+            {
+                agreement.File = ConfigFile.Resolve(path, agreement.File);
+                agreement.Signatures = agreement.Signatures is null ? null : ConfigFile.Resolve(path, agreement.Signatures);
+            }
+        }
+
         if (config.Health is { Length: > 0 } health)
         {
             ConfigFile.Endpoint(health, $"{path}: health");
         }
 
         return config;
+    }
+
+    /// <summary>Checks the <c>consortia:</c> list: names valid and distinct, each with a policy; no top-level policy or budget beside it (which would apply to which consortium?).</summary>
+    private static void CheckConsortia(NodeConfig config, string path)
+    {
+        if (config.Consortia.Count == 0)
+        {
+            return;
+        }
+
+        if (config.Policy is not null || config.Budget is not null)
+        {
+            throw new ConfigurationException($"{path}: {(config.Policy is not null ? "policy" : "budget")}: with consortia:, each consortium names its own policy and budget; move it into the consortium it belongs to.");
+        }
+
+        HashSet<string> names = new(StringComparer.Ordinal);
+        for (int i = 0; i < config.Consortia.Count; i++)
+        {
+            NodeConsortiumConfig consortium = config.Consortia[i];
+            string field = $"consortia[{i}]";
+            if (!ConsortiumName.IsValid(consortium.Name))
+            {
+                throw new ConfigurationException($"{path}: {field}.name: expected {ConsortiumName.Expected}, got '{consortium.Name}'.");
+            }
+
+            if (!names.Add(consortium.Name))
+            {
+                throw new ConfigurationException($"{path}: {field}.name: consortium '{consortium.Name}' is listed twice.");
+            }
+
+            Require(consortium.Policy, path, field + ".policy");
+            if (consortium.Data is { } data)
+            {
+                Require(data.Path, path, field + ".data.path");
+                Require(data.Site, path, field + ".data.site");
+            }
+
+            if (consortium.Budget is { } budget && (!(budget.Epsilon > 0) || !double.IsFinite(budget.Epsilon) || !(budget.Delta > 0 && budget.Delta < 1)))
+            {
+                throw new ConfigurationException($"{path}: {field}.budget: expected epsilon > 0 and delta in (0, 1), got {budget.Epsilon} and {budget.Delta}.");
+            }
+
+            if (consortium.Agreement is { } agreement)
+            {
+                Require(agreement.File, path, field + ".agreement.file");
+            }
+        }
     }
 
     private static void Require(string? value, string path, string field)
@@ -144,3 +243,41 @@ public sealed class NodeApprovalConfig
     /// <summary>A URL that receives an HTTP POST with the job's details as JSON once when a job starts waiting; none when empty.</summary>
     public string? NotifyWebhook { get; set; }
 }
+
+/// <summary>One consortium a node serves (an item of <c>consortia:</c> in <c>site.yaml</c>).</summary>
+public sealed class NodeConsortiumConfig
+{
+    /// <summary>The consortium's name, as jobs declare it (<c>consortium:</c>) and its roster and agreement name it.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The site's policy for this consortium's jobs (e.g. written by <c>consortia agreement policy</c>); required.</summary>
+    public string Policy { get; set; } = "";
+
+    /// <summary>The site's lifetime privacy budget in this consortium (its own ledger in <c>STATE/consortia/NAME</c>); else the policy's.</summary>
+    public NodeBudgetConfig? Budget { get; set; }
+
+    /// <summary>The data this consortium's jobs read; the top-level <c>data:</c> when absent.</summary>
+    public NodeDataConfig? Data { get; set; }
+
+    /// <summary>The consortium agreement the site enforces on this consortium's jobs (besides any its policy names, which it replaces).</summary>
+    public NodeAgreementConfig? Agreement { get; set; }
+}
+
+/// <summary>A consortium agreement and its signatures (node configuration <c>consortia[].agreement</c>).</summary>
+public sealed class NodeAgreementConfig
+{
+    /// <summary>The agreement file (<c>agreement.yaml</c>).</summary>
+    public string File { get; set; } = "";
+
+    /// <summary>Its signatures file; beside the agreement (<c>NAME.signatures.json</c>) when absent.</summary>
+    public string? Signatures { get; set; }
+}
+
+/// <summary>What a node holds for one consortium it serves.</summary>
+/// <param name="Consortium">The consortium's name; <see langword="null"/> for a node without <c>consortia:</c> (it takes every consortium's jobs under its one policy).</param>
+/// <param name="Policy">The policy file, or <see langword="null"/> (the site then refuses every job).</param>
+/// <param name="Budget">The lifetime privacy budget from the configuration, or <see langword="null"/> (the policy's applies).</param>
+/// <param name="Data">The data its jobs read.</param>
+/// <param name="StateFolder">Where its roster (<c>roster.json</c>), privacy budget and membership record are kept.</param>
+/// <param name="Agreement">The agreement it enforces in place of the policy's, or <see langword="null"/>.</param>
+public sealed record NodeMembership(string? Consortium, string? Policy, NodeBudgetConfig? Budget, NodeDataConfig Data, string StateFolder, AgreementReference? Agreement);

@@ -32,10 +32,11 @@ internal sealed partial class ApprovalGate(NodeConfig config, TimeProvider time,
     internal List<Task> Notifications { get; } = [];
 
     /// <summary>Whether the job may go ahead: null when it may; otherwise the answer for the coordinator.</summary>
+    /// <summary>Whether the job may go ahead under <paramref name="policyFile"/> (the policy of the job's consortium): null when it may; otherwise the answer for the coordinator.</summary>
     /// <exception cref="PolicyFileException">The policy file is invalid.</exception>
-    public JobReadiness? Check(string run, JobDefinition job, string yaml)
+    public JobReadiness? Check(string run, JobDefinition job, string yaml, string? policyFile)
     {
-        if (config.Policy is not { } path || SitePolicyLoader.Load(path) is not { ManualApproval: true } policy)
+        if (policyFile is not { } path || SitePolicyLoader.Load(path) is not { ManualApproval: true } policy)
         {
             return null;
         }

@@ -41,6 +41,8 @@ public enum RosterFetchOutcome
 /// (<see cref="ConsortiumRoster.Parse"/>), and the hash the coordinator states must be the one the node computes. A
 /// roster that fails is rejected and logged, and never written to the state folder. A failed call is retried with a
 /// jittered exponential backoff bounded by <see cref="Interval"/>, so a coordinator that is down is not hammered.
+/// A node in several consortia fetches and accepts each consortium's roster separately (the request names the
+/// consortium; the served roster must be that consortium's), into each consortium's own store, under its own policy.
 /// </remarks>
 public sealed partial class RosterFetchLoop : IDisposable
 {
@@ -54,7 +56,7 @@ public sealed partial class RosterFetchLoop : IDisposable
     private readonly ILogger _log;
     private readonly ReconnectBackoff _backoff;
     private readonly SemaphoreSlim _wake = new(0, 1);
-    private string? _lastPending;
+    private readonly Dictionary<string, string> _lastPending = new(StringComparer.Ordinal); // per store: the proposal already logged
 
     /// <summary>Creates the loop.</summary>
     /// <param name="channel">The node's current connection to the coordinator's sites endpoint (it changes after a certificate renewal).</param>
@@ -76,8 +78,18 @@ public sealed partial class RosterFetchLoop : IDisposable
         _backoff = new ReconnectBackoff(TimeSpan.FromSeconds(5), Interval, random);
     }
 
-    /// <summary>The node's roster files.</summary>
-    public RosterStore Store => new(_config.State);
+    /// <summary>The roster files of the node's only (or first) consortium.</summary>
+    public RosterStore Store => new(_config.Memberships()[0].StateFolder);
+
+    /// <summary>The roster files of one consortium the node serves.</summary>
+    /// <param name="consortium">The consortium.</param>
+    /// <returns>The store.</returns>
+    /// <exception cref="ArgumentException">The node does not serve that consortium.</exception>
+    public RosterStore StoreOf(string consortium) => new(Find(consortium).StateFolder);
+
+    private NodeMembership Find(string consortium) =>
+        _config.Memberships().FirstOrDefault(m => string.Equals(m.Consortium, consortium, StringComparison.Ordinal))
+            ?? throw new ArgumentException($"the node does not serve consortium '{consortium}'", nameof(consortium));
 
     /// <summary>Asks for a fetch now (the node connected); the running loop wakes up, at most one request is queued.</summary>
     public void FetchSoon()
@@ -92,18 +104,41 @@ public sealed partial class RosterFetchLoop : IDisposable
         }
     }
 
-    /// <summary>Fetches the roster once and offers it to the node's store.</summary>
+    /// <summary>Fetches the roster of the node's only (or first) consortium once and offers it to its store.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>What happened.</returns>
-    public async Task<RosterFetchOutcome> FetchOnceAsync(CancellationToken cancellationToken)
+    public Task<RosterFetchOutcome> FetchOnceAsync(CancellationToken cancellationToken) => FetchOnceAsync(_config.Memberships()[0], cancellationToken);
+
+    /// <summary>Fetches one consortium's roster once and offers it to that consortium's store.</summary>
+    /// <param name="consortium">The consortium (one of the node's <c>consortia:</c>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>What happened.</returns>
+    /// <exception cref="ArgumentException">The node does not serve that consortium.</exception>
+    public Task<RosterFetchOutcome> FetchOnceAsync(string consortium, CancellationToken cancellationToken) => FetchOnceAsync(Find(consortium), cancellationToken);
+
+    /// <summary>Fetches every consortium's roster once, one after another.</summary>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <returns>What happened, per consortium (the empty name for a node without <c>consortia:</c>).</returns>
+    public async Task<IReadOnlyDictionary<string, RosterFetchOutcome>> FetchAllAsync(CancellationToken cancellationToken)
     {
-        RosterStore store = Store;
+        Dictionary<string, RosterFetchOutcome> outcomes = new(StringComparer.Ordinal);
+        foreach (NodeMembership membership in _config.Memberships())
+        {
+            outcomes[membership.Consortium ?? string.Empty] = await FetchOnceAsync(membership, cancellationToken).ConfigureAwait(false);
+        }
+
+        return outcomes;
+    }
+
+    private async Task<RosterFetchOutcome> FetchOnceAsync(NodeMembership membership, CancellationToken cancellationToken)
+    {
+        RosterStore store = new(membership.StateFolder);
         RosterReply reply;
         try
         {
             string known = File.Exists(store.AcceptedPath) ? store.Accepted()?.Sha256 ?? string.Empty : string.Empty;
             reply = await new RosterDistribution.RosterDistributionClient(_channel())
-                .GetRosterAsync(new GetRosterRequest { KnownSha256 = known }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                .GetRosterAsync(new GetRosterRequest { KnownSha256 = known, Consortium = membership.Consortium ?? string.Empty }, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -135,6 +170,12 @@ public sealed partial class RosterFetchLoop : IDisposable
             {
                 throw new RosterException($"the coordinator states sha256 {reply.Sha256}, but the roster it sent hashes to {proposed.Sha256}");
             }
+
+            if (membership.Consortium is { } asked && !string.Equals(proposed.Consortium, asked, StringComparison.Ordinal))
+            {
+                // One consortium's roster must never become another's trust anchor.
+                throw new RosterException($"asked for the roster of '{asked}', the coordinator served the roster of '{proposed.Consortium}'");
+            }
         }
         catch (RosterException e)
         {
@@ -144,22 +185,22 @@ public sealed partial class RosterFetchLoop : IDisposable
 
         try
         {
-            RosterAcceptance acceptance = _config.Policy is { } policy ? SitePolicyLoader.Load(policy).RosterAcceptance : RosterAcceptance.Manual;
+            RosterAcceptance acceptance = membership.Policy is { } policy ? SitePolicyLoader.Load(policy).RosterAcceptance : RosterAcceptance.Manual;
             RosterChanges changes = proposed.Compare(store.Accepted());
             RosterDecision decision = store.Offer(proposed, acceptance, _ledger());
             switch (decision)
             {
                 case RosterDecision.Accepted:
-                    _lastPending = null;
+                    _lastPending.Remove(store.AcceptedPath);
                     LogAccepted(_config.Site, proposed.Consortium, proposed.Sha256, changes);
                     return RosterFetchOutcome.Accepted;
                 case RosterDecision.Unchanged:
                     return RosterFetchOutcome.Unchanged;
                 default:
-                    if (_lastPending != proposed.Sha256)
+                    if (_lastPending.GetValueOrDefault(store.AcceptedPath) != proposed.Sha256)
                     {
                         // Said once per proposal, not at every fetch.
-                        _lastPending = proposed.Sha256;
+                        _lastPending[store.AcceptedPath] = proposed.Sha256;
                         string why = acceptance == RosterAcceptance.Automatic ? "it does not only add members of the same consortium" : "the policy's roster.accept is manual";
                         LogPending(_config.Site, proposed.Sha256, changes, why, store.ProposedPath);
                     }
@@ -184,8 +225,8 @@ public sealed partial class RosterFetchLoop : IDisposable
             TimeSpan wait;
             try
             {
-                RosterFetchOutcome outcome = await FetchOnceAsync(cancellationToken).ConfigureAwait(false);
-                if (outcome == RosterFetchOutcome.Unreachable)
+                IReadOnlyDictionary<string, RosterFetchOutcome> outcomes = await FetchAllAsync(cancellationToken).ConfigureAwait(false);
+                if (outcomes.Values.Contains(RosterFetchOutcome.Unreachable))
                 {
                     wait = _backoff.Next();
                 }

@@ -112,6 +112,7 @@ public sealed class RosterStore
     private static void Write(string path, string text)
     {
         // Write beside, then move: a crash never leaves a half-written roster that the node would then refuse to load.
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!); // a consortium's folder (state/consortia/NAME) on its first roster
         string temporary = path + ".tmp";
         File.WriteAllText(temporary, text);
         File.Move(temporary, path, overwrite: true);

@@ -27,6 +27,9 @@ namespace Consortia.Network.Node;
 /// coordinator that chose the job seed cannot know it. Only a node configured with <c>randomness: seeded</c>
 /// derives it from the job seed and the site's position in the dataset exactly as <c>consortia simulate</c> does,
 /// to reproduce a simulation over the network; it logs a warning and its ledger records that the job is not private.
+/// A node in several consortia (<c>consortia:</c> in its configuration) routes each job by its <c>consortium:</c> to that
+/// consortium's policy, agreement, data, privacy budget and accepted roster; a job of a consortium the node is not in,
+/// or has left, is refused and logged.
 /// What the site carries between rounds of a job (SCAFFOLD's cᵢ, its privacy account) is saved in
 /// <c>STATE/jobs/JOB.state</c>, so a restarted node continues the job.
 /// </remarks>
@@ -39,7 +42,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
     private readonly List<IDisposable> _owned = [];
     private readonly ConcurrentDictionary<string, (SiteAgent Agent, int FeatureCount)> _jobs = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
-    private readonly Dictionary<LifetimeBudget, PrivacyBudgetLedger> _budgets = [];
+    private readonly Dictionary<(string File, LifetimeBudget Budget), PrivacyBudgetLedger> _budgets = [];
     private readonly ApprovalGate _approval;
     private AuditLedger? _ledger;
 
@@ -78,22 +81,35 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         {
             Directory.CreateDirectory(_config.State);
             JobDefinition job = JobFile.Parse(jobYaml, Path.Combine(_config.State, "jobs", jobId + ".yaml"));
-            if (_approval.Check(jobId, job, jobYaml) is { } waiting)
+            if (_config.Membership(job.Consortium) is not { } membership)
+            {
+                LogNotAMember(Site.Value, jobId, job.Consortium);
+                return ValueTask.FromResult(new JobReadiness(false, 0, "consortium-unknown", $"this site is not a member of consortium '{job.Consortium}'."));
+            }
+
+            if (MembershipRecord.LeftAt(membership) is { } left)
+            {
+                LogLeft(Site.Value, jobId, job.Consortium, left);
+                return ValueTask.FromResult(new JobReadiness(false, 0, "consortium-left", $"this site left consortium '{job.Consortium}' at {left}; it takes no new tasks of it."));
+            }
+
+            if (_approval.Check(jobId, job, jobYaml, membership.Policy) is { } waiting)
             {
                 return ValueTask.FromResult(waiting); // the site officer has not approved it (policy approval: manual)
             }
 
-            DataSourceOptions data = job.Data with { Path = _config.Data.Path, Contract = _config.Data.Contract ?? job.Data.Contract };
+            NodeDataConfig local = membership.Data;
+            DataSourceOptions data = job.Data with { Path = local.Path, Contract = local.Contract ?? job.Data.Contract };
             FederatedDataset dataset = FederatedDataLoader.Load(data, _config.State);
-            int index = dataset.Sites.ToList().FindIndex(s => string.Equals(s.Name, _config.Data.Site, StringComparison.Ordinal));
+            int index = dataset.Sites.ToList().FindIndex(s => string.Equals(s.Name, local.Site, StringComparison.Ordinal));
             if (index < 0)
             {
-                return ValueTask.FromResult(new JobReadiness(false, 0, "data-site-missing", $"the local dataset has no site named '{_config.Data.Site}'."));
+                return ValueTask.FromResult(new JobReadiness(false, 0, "data-site-missing", $"the local dataset has no site named '{local.Site}'."));
             }
 
             SiteData own = dataset.Sites[index];
-            PolicyEvaluator policy = _config.Policy is { } path ? PolicyEvaluator.FromFile(path) : new PolicyEvaluator(null);
-            (PrivacyBudgetLedger? budget, string? budgetProblem) = Budget(job, policy);
+            PolicyEvaluator policy = Policy(membership);
+            (PrivacyBudgetLedger? budget, string? budgetProblem) = Budget(job, policy, membership);
             AuditLedger ledger = Ledger();
             // The coordinator's job id is this run's id: entries of two runs of one job name stay apart.
             ledger.Append(new JobReceivedEvent(job.Name, Sha256Hex.OfText(jobYaml), job.Consortium, job.Owner) { RunId = jobId });
@@ -123,7 +139,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
                 // One long-term key signs the ledger, the roster entry and secure aggregation; peers are checked
                 // against the roster this node accepted (consortia roster accept), never the coordinator's CA.
                 SigningKey = _signer,
-                Roster = new RosterStore(_config.State).Accepted(),
+                Roster = new RosterStore(membership.StateFolder).Accepted(),
                 RunId = jobId,
             }.Build();
             Keep(jobId, agent, own.Train.FeatureCount);
@@ -195,14 +211,14 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
     /// its policy (<c>lifetime_epsilon_budget</c>, <c>delta</c>); never the job's. A problem with the ledger file (it
     /// holds another budget, it is damaged) is returned as the reason the site refuses DP rounds, not thrown.
     /// </summary>
-    private (PrivacyBudgetLedger? Ledger, string? Problem) Budget(JobDefinition job, PolicyEvaluator policy)
+    private (PrivacyBudgetLedger? Ledger, string? Problem) Budget(JobDefinition job, PolicyEvaluator policy, NodeMembership membership)
     {
         if (job.Engine.Dp is null && job.ClientDp is null)
         {
             return (null, null);
         }
 
-        LifetimeBudget? budget = _config.Budget is { } b ? new LifetimeBudget(b.Epsilon, b.Delta) : SiteBudgets.FromPolicy(policy);
+        LifetimeBudget? budget = membership.Budget is { } b ? new LifetimeBudget(b.Epsilon, b.Delta) : SiteBudgets.FromPolicy(policy);
         if (budget is not { } lifetime)
         {
             return (null, null);
@@ -211,16 +227,19 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         // One ledger object per file and budget: concurrent jobs book through it, and it serialises them.
         lock (_gate)
         {
-            if (_budgets.TryGetValue(lifetime, out PrivacyBudgetLedger? open))
+            // Each consortium's budget is its own ledger file (STATE/consortia/NAME/privacy-budget.db).
+            string file = Path.Combine(membership.StateFolder, "privacy-budget.db");
+            if (_budgets.TryGetValue((file, lifetime), out PrivacyBudgetLedger? open))
             {
                 return (open, null);
             }
 
-            (PrivacyBudgetLedger? ledger, string? problem) = SiteBudgets.Open(Path.Combine(_config.State, "privacy-budget.db"), lifetime, _time);
+            Directory.CreateDirectory(membership.StateFolder);
+            (PrivacyBudgetLedger? ledger, string? problem) = SiteBudgets.Open(file, lifetime, _time);
             if (ledger is not null)
             {
                 _owned.Add(ledger);
-                _budgets[lifetime] = ledger;
+                _budgets[(file, lifetime)] = ledger;
             }
             else
             {
@@ -229,6 +248,15 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
 
             return (ledger, problem);
         }
+    }
+
+    /// <summary>The membership's policy; the agreement the membership names (<c>consortia[].agreement</c>) replaces the policy's.</summary>
+    private static PolicyEvaluator Policy(NodeMembership membership)
+    {
+        PolicyEvaluator evaluator = membership.Policy is { } path ? PolicyEvaluator.FromFile(path) : new PolicyEvaluator(null);
+        return membership.Agreement is { } agreement && evaluator.Policy is { } policy
+            ? new PolicyEvaluator(policy with { Agreement = agreement })
+            : evaluator;
     }
 
     /// <summary>The site's long-term signing key (its ledger's, its roster entry's), loaded or created with the ledger.</summary>
@@ -272,6 +300,12 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: job {Job} uses randomness seeded from the job seed (node setting 'randomness: seeded'): whoever knows the seed knows the site's DP noise and batches; this run is NOT private")]
     private partial void LogSeededRandomness(string site, string job);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: refused job {Job}: it runs in consortium '{Consortium}', which this node does not serve (consortia: in its configuration)")]
+    private partial void LogNotAMember(string site, string job, string consortium);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "site {Site}: refused job {Job}: this node left consortium '{Consortium}' at {Left}")]
+    private partial void LogLeft(string site, string job, string consortium, string left);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "site {Site}: released job {Job}")]
     private partial void LogReleased(string site, string job);

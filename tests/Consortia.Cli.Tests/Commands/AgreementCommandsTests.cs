@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Consortia.Cli.Commands;
 using Consortia.Governance.Agreements;
 using Consortia.Governance.Policies;
@@ -36,8 +37,17 @@ public sealed class AgreementCommandsTests : IDisposable
         return config;
     }
 
-    /// <summary>Every site joins the roster (creating its key); the agreement is drafted from the roster.</summary>
+    /// <summary>Every site joins the roster (creating its key); the agreement is drafted from the roster and its TODO placeholders filled in.</summary>
     private async Task<string> DraftAsync()
+    {
+        string agreement = await UnfilledDraftAsync();
+        // The parties' part: every placeholder (up to a comment, a list's end or the line's end) becomes an agreed value.
+        string filled = Regex.Replace(await File.ReadAllTextAsync(agreement, Cancel), @"(?i)\btodo\b[^\n\]#]*", "agreed by the members "); // the space keeps a following comment a comment
+        await File.WriteAllTextAsync(agreement, filled, Cancel);
+        return agreement;
+    }
+
+    private async Task<string> UnfilledDraftAsync()
     {
         string roster = _dir.File("roster.json");
         foreach (string site in s_sites)
@@ -84,6 +94,20 @@ public sealed class AgreementCommandsTests : IDisposable
         Assert.Contains("it was altered after signing", altered, StringComparison.Ordinal);
         Assert.Equal(1, alteredStatus);
         Assert.Contains("INVALID", alteredText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_TheUnfilledDraft_IsRefusedNamingTheFirstPlaceholder()
+    {
+        string agreement = await UnfilledDraftAsync();
+
+        (int exit, _, string error) = await Agreement("check", agreement);
+        (int sign, _, string signError) = await Agreement("sign", agreement, "--config", Node("va"));
+
+        Assert.Equal(2, exit);
+        Assert.Matches(@"agreement\.yaml:6:\d+: purpose\.text: still holds the placeholder 'TODO the purpose in plain language'", error);
+        Assert.Equal(2, sign);
+        Assert.Contains("replace every TODO", signError, StringComparison.Ordinal);
     }
 
     [Fact]

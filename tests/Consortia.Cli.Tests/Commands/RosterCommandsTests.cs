@@ -97,6 +97,30 @@ public sealed class RosterCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task NodeInSeveralConsortia_OfferFilesTheRosterUnderItsConsortium_AndAcceptNeedsTheConsortiumNamed()
+    {
+        string automatic = _dir.File("automatic.yaml");
+        string strict = await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "policies", "heart-disease-research.yaml"), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(automatic, strict + "\nroster:\n  accept: automatic\n", TestContext.Current.CancellationToken);
+        string roster = await Roster("cleveland", "hungary");
+        string config = Node("cleveland");
+        await File.AppendAllTextAsync(config, $"consortia:\n  - name: heart\n    policy: {automatic}\n  - name: oncology\n    policy: {automatic}\n", TestContext.Current.CancellationToken);
+
+        (int offered, string output, string error) = await CliRunner.RunAsync("roster", "offer", "--config", config, "--roster", roster);
+        (int unnamed, _, string unnamedError) = await CliRunner.RunAsync("roster", "accept", "--config", config);
+        (int nothingPending, _, string pendingError) = await CliRunner.RunAsync("roster", "accept", "--config", config, "--consortium", "oncology");
+
+        Assert.True(offered == 0, error);
+        Assert.Contains("accepted automatically", output, StringComparison.Ordinal);
+        Assert.Equal("heart", new RosterStore(_dir.File("cleveland/state/consortia/heart")).Accepted()!.Consortium);
+        Assert.False(File.Exists(_dir.File("cleveland/state/roster.json")));
+        Assert.NotEqual(0, unnamed);
+        Assert.Contains("name one with --consortium", unnamedError, StringComparison.Ordinal);
+        Assert.NotEqual(0, nothingPending);
+        Assert.Contains("no pending roster in", pendingError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Offer_AutomaticPolicy_AcceptsAdditionsButNotARekey()
     {
         string policy = _dir.File("policy.yaml");

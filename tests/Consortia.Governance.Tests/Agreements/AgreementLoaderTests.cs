@@ -64,6 +64,9 @@ public sealed class AgreementLoaderTests
     [InlineData("  model_recipients: [members]", "  model_recipients: [pharma-co]", "outputs.model_recipients[0]", "a member's site")]
     [InlineData("  secure_aggregation: false", "  secure_aggregation: maybe", "protections.secure_aggregation", "expected true/false")]
     [InlineData("    required: false\n", "    required: false\n    mode: patient-level\n", "protections.differential_privacy.mode", "expected sample-level or client-level")]
+    [InlineData("  codes: [cardiovascular-risk-prediction]", "  codes: [todo-purpose-code]", "purpose.codes[0]", "still holds the placeholder 'todo-purpose-code'")]
+    [InlineData("    jurisdiction: EU-HU", "    jurisdiction: TODO e.g. EU-DE", "members[1].jurisdiction", "replace every TODO")]
+    [InlineData("  min_cell_count: 10", "  min_cell_count: ToDo", "outputs.min_cell_count", "still holds the placeholder")]
     public void Parse_InvalidField_ErrorNamesTheLineTheFieldAndWhatWasExpected(string original, string replacement, string field, string expected)
     {
         Assert.Contains(original, s_cardiology, StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using Consortia.Governance.Agreements;
 using Consortia.Governance.Audit;
+using Consortia.Governance.Roster;
 using Consortia.TestKit;
 
 namespace Consortia.Governance.Tests.Agreements;
@@ -111,6 +112,34 @@ public sealed class AgreementSignaturesTests : IDisposable
         Assert.Contains("does not verify", Assert.Single(AgreementSignatures.Verify(agreement, [flipped]).Invalid), StringComparison.Ordinal);
         Assert.Contains("not the member's key", Assert.Single(AgreementSignatures.Verify(agreement, [renamed]).Invalid), StringComparison.Ordinal);
         Assert.False(AgreementSignatures.Verify(agreement, [.. signatures.Where(s => s.Site != "va"), flipped]).QuorumSigned);
+    }
+
+    [Fact]
+    public void Verify_AgainstTheAcceptedRoster_ASignatureByAKeyTheRosterDoesNotListForTheMemberDoesNotCount()
+    {
+        _kit.Sign();
+        ConsortiumAgreement agreement = _kit.Agreement;
+        IReadOnlyList<AgreementSignature> signatures = AgreementSignatures.Load(_kit.SignaturesPath);
+        using EcdsaLedgerSigner rosterKeyOfVa = EcdsaLedgerSigner.Generate();
+        ConsortiumRoster withoutVa = ConsortiumRoster.Empty(agreement.Name);
+        foreach (string site in new[] { "cleveland", "hungarian", "switzerland" })
+        {
+            withoutVa = withoutVa.With(ConsortiumRoster.Join(agreement.Name, site, _kit.Key(site)));
+        }
+
+        ConsortiumRoster full = withoutVa.With(ConsortiumRoster.Join(agreement.Name, "va", _kit.Key("va")));
+        ConsortiumRoster otherKey = withoutVa.With(ConsortiumRoster.Join(agreement.Name, "va", rosterKeyOfVa));
+
+        AgreementStatus accepted = AgreementSignatures.Verify(agreement, signatures, full);
+        AgreementStatus differs = AgreementSignatures.Verify(agreement, signatures, otherKey);
+        AgreementStatus absent = AgreementSignatures.Verify(agreement, signatures, withoutVa);
+
+        Assert.True(accepted.QuorumSigned);
+        Assert.False(differs.QuorumSigned);
+        Assert.Equal(["cleveland", "hungarian", "switzerland"], differs.Valid);
+        Assert.Contains($"the accepted roster lists key {rosterKeyOfVa.PublicKey.Fingerprint}", Assert.Single(differs.Invalid), StringComparison.Ordinal);
+        Assert.False(absent.QuorumSigned);
+        Assert.Contains("not in the accepted roster of 'heart-consortium'", Assert.Single(absent.Invalid), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Consortia.Governance.Agreements;
 using Consortia.Governance.Policies;
+using Consortia.Governance.Roster;
 using Consortia.Privacy.Budget;
 
 namespace Consortia.Federation.Sites.Guards;
@@ -24,11 +25,13 @@ internal sealed class AgreementGuard : ISiteGuard
     private readonly TimeProvider _time;
     private readonly PrivacyBudgetLedger? _budget;
     private readonly SiteAudit _audit;
+    private readonly ConsortiumRoster? _roster;
     private PolicyDecision? _jobDecision;
     private ConsortiumAgreement? _agreement;
 
-    private AgreementGuard(SiteId site, AgreementReference reference, SitePolicy policy, JobDescriptor job, TimeProvider time, PrivacyBudgetLedger? budget, SiteAudit audit)
+    private AgreementGuard(SiteId site, AgreementReference reference, SitePolicy policy, JobDescriptor job, TimeProvider time, PrivacyBudgetLedger? budget, SiteAudit audit, ConsortiumRoster? roster)
     {
+        _roster = roster;
         _site = site;
         _reference = reference;
         _policy = policy;
@@ -45,9 +48,10 @@ internal sealed class AgreementGuard : ISiteGuard
     /// <param name="time">The clock for the validity dates.</param>
     /// <param name="budget">The site's privacy budget ledger (the ε already spent, for the lifetime cap), or <see langword="null"/>.</param>
     /// <param name="audit">The site's ledger.</param>
+    /// <param name="roster">The consortium roster the site accepted: a signature by a key it does not list for that member does not count; <see langword="null"/> in simulation.</param>
     /// <returns>The guard or <see langword="null"/>.</returns>
-    public static AgreementGuard? For(SiteId site, SitePolicy? policy, JobDescriptor job, TimeProvider time, PrivacyBudgetLedger? budget, SiteAudit audit) =>
-        policy?.Agreement is { } reference ? new AgreementGuard(site, reference, policy, job, time, budget, audit) : null;
+    public static AgreementGuard? For(SiteId site, SitePolicy? policy, JobDescriptor job, TimeProvider time, PrivacyBudgetLedger? budget, SiteAudit audit, ConsortiumRoster? roster) =>
+        policy?.Agreement is { } reference ? new AgreementGuard(site, reference, policy, job, time, budget, audit, roster) : null;
 
     public Refused? Check(TrainTask task) => Check(task.Round);
 
@@ -82,7 +86,7 @@ internal sealed class AgreementGuard : ISiteGuard
     {
         if (_jobDecision is null)
         {
-            (_jobDecision, _agreement) = AgreementEvaluator.Evaluate(_reference, _site.Value, _job, _policy, _time.GetUtcNow(), _budget?.GetSpent().Epsilon ?? 0);
+            (_jobDecision, _agreement) = AgreementEvaluator.Evaluate(_reference, _site.Value, _job, _policy, _time.GetUtcNow(), _budget?.GetSpent().Epsilon ?? 0, _roster);
             _audit.PolicyDecision(null, _jobDecision);
         }
 
