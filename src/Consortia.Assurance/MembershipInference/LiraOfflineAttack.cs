@@ -33,7 +33,21 @@ public static class LiraOfflineAttack
     /// <param name="random">Seeded source for shadow halves, initialisation and batching.</param>
     /// <returns>One score per record of <paramref name="pool"/> in [0, 1]; higher: more likely a member.</returns>
     /// <exception cref="ArgumentException">Fewer than 2 shadow models or records, or a Cox model.</exception>
-    public static double[] Score(ModelSpec spec, LocalTrainingOptions training, ReadOnlySpan<float> targetParameters, Dataset pool, int shadowModels, RandomSource random)
+    public static double[] Score(ModelSpec spec, LocalTrainingOptions training, ReadOnlySpan<float> targetParameters, Dataset pool, int shadowModels, RandomSource random) =>
+        Score(TrainShadows(spec, training, pool, shadowModels, random), targetParameters);
+
+    /// <summary>
+    /// Trains the shadow models and keeps, per record of <paramref name="pool"/>, the Gaussian fit of its out-confidences:
+    /// done once, it serves any number of targets trained with the same recipe (the "offline" in offline LiRA).
+    /// </summary>
+    /// <param name="spec">The target's model specification.</param>
+    /// <param name="training">The recipe every shadow trains with.</param>
+    /// <param name="pool">The records to score later; each shadow trains on a random half of them.</param>
+    /// <param name="shadowModels">The number of shadow models.</param>
+    /// <param name="random">Seeded source for shadow halves, initialisation and batching.</param>
+    /// <returns>The per-record out-distributions.</returns>
+    /// <exception cref="ArgumentException">Fewer than 2 shadow models or records, or a Cox model.</exception>
+    public static LiraShadowStatistics TrainShadows(ModelSpec spec, LocalTrainingOptions training, Dataset pool, int shadowModels, RandomSource random)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(training);
@@ -51,7 +65,7 @@ public static class LiraOfflineAttack
 
         int n = pool.Count;
         int half = n / 2;
-        IModel predictor = spec.CreateModel(1);
+        IModel predictor = spec.CreateModel(Math.Min(n, 256));
         var trainer = new LocalTrainer(spec, Math.Min(training.BatchSize, half));
         float[] shadow = new float[predictor.Layout.Length];
         double[] phi = new double[n];
@@ -83,15 +97,34 @@ public static class LiraOfflineAttack
 
         // Records out in fewer than two shadows get the pooled spread of all records' out-observations.
         double pooledVariance = PooledVariance(sum, sumSquares, outCount);
-        Confidences(predictor, targetParameters, pool, phi);
-        double[] scores = new double[n];
+        double[] means = new double[n];
+        double[] sigmas = new double[n];
         for (int i = 0; i < n; i++)
         {
             int c = outCount[i];
             double mean = c > 0 ? sum[i] / c : 0;
             double variance = c >= 2 ? Math.Max(0, (sumSquares[i] - (c * mean * mean)) / (c - 1)) : pooledVariance;
-            double sigma = Math.Max(Math.Sqrt(variance), MinimumSigma);
-            scores[i] = NormalCdf((phi[i] - mean) / sigma);
+            means[i] = mean;
+            sigmas[i] = Math.Max(Math.Sqrt(variance), MinimumSigma);
+        }
+
+        return new LiraShadowStatistics(predictor, pool, means, sigmas);
+    }
+
+    /// <summary>Scores every record of the shadows' pool against a target model.</summary>
+    /// <param name="shadows">The shadows' per-record out-distributions.</param>
+    /// <param name="targetParameters">The attacked model's parameters.</param>
+    /// <returns>One score per pool record in [0, 1]; higher: more likely a member.</returns>
+    public static double[] Score(LiraShadowStatistics shadows, ReadOnlySpan<float> targetParameters)
+    {
+        ArgumentNullException.ThrowIfNull(shadows);
+        int n = shadows.Pool.Count;
+        double[] phi = new double[n];
+        Confidences(shadows.Predictor, targetParameters, shadows.Pool, phi);
+        double[] scores = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            scores[i] = NormalCdf((phi[i] - shadows.Means[i]) / shadows.Sigmas[i]);
         }
 
         return scores;

@@ -25,16 +25,29 @@ internal static class RedTeamCommand
         };
         coordinator.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(data), parse.GetValue(unprotected), parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
-        return new Command("redteam", "Attacks the product's own protections and reports what an attacker would obtain.") { coordinator };
+        return new Command("redteam", "Attacks the product's own protections and reports what an attacker would obtain.") { coordinator, PrivacyRedTeamCommand.Create() };
     }
 
     private static async Task<int> RunAsync(DirectoryInfo? data, bool unprotected, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        RedTeamReport? report = await RunCoordinatorAsync(data, unprotected, stderr, cancellationToken).ConfigureAwait(false);
+        if (report is null)
+        {
+            return 2;
+        }
+
+        await stdout.WriteAsync(json ? ToJson(report) : ToText(report)).ConfigureAwait(false);
+        return report.AllPrevented ? 0 : 1;
+    }
+
+    /// <summary>Runs every coordinator attack; <see langword="null"/> (the reason written to <paramref name="stderr"/>) when they could not run.</summary>
+    internal static async Task<RedTeamReport?> RunCoordinatorAsync(DirectoryInfo? data, bool unprotected, TextWriter stderr, CancellationToken cancellationToken)
     {
         string? folder = data?.FullName ?? FindData();
         if (folder is null || !Directory.Exists(folder))
         {
             await stderr.WriteLineAsync($"error: --data: the heart-disease folder {(folder is null ? "data/fed-heart-disease was not found here or above" : $"'{folder}' does not exist")}; pass --data DIR.").ConfigureAwait(false);
-            return 2;
+            return null;
         }
 
         RedTeamReport report;
@@ -55,17 +68,16 @@ internal static class RedTeamCommand
         catch (Exception e) when (e is DataConfigurationException or DataValidationException or IOException)
         {
             await stderr.WriteLineAsync($"error: --data: {e.Message}").ConfigureAwait(false);
-            return 2;
+            return null;
         }
         catch (Exception e) when (e is Deployment.LocalDeploymentException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             // The attacks over gRPC need real node processes; when they cannot start, nothing was shown either way.
             await stderr.WriteLineAsync($"error: the red team could not run its node processes: {e.Message}").ConfigureAwait(false);
-            return 2;
+            return null;
         }
 
-        await stdout.WriteAsync(json ? ToJson(report) : ToText(report)).ConfigureAwait(false);
-        return report.AllPrevented ? 0 : 1;
+        return report;
     }
 
     private static string? FindData()
@@ -82,7 +94,7 @@ internal static class RedTeamCommand
         return null;
     }
 
-    private static string ToText(RedTeamReport report)
+    internal static string ToText(RedTeamReport report)
     {
         StringBuilder text = new();
         text.AppendLine($"Red team against the sites ({report.Mode}): a malicious coordinator");
@@ -100,22 +112,28 @@ internal static class RedTeamCommand
         using MemoryStream stream = new();
         using (Utf8JsonWriter w = new(stream, new JsonWriterOptions { Indented = true }))
         {
-            w.WriteStartObject();
-            w.WriteString("mode", report.Mode);
-            w.WriteStartArray("attacks");
-            foreach (AttackOutcome attack in report.Attacks)
-            {
-                w.WriteStartObject();
-                w.WriteString("name", attack.Name);
-                w.WriteBoolean("prevented", attack.Prevented);
-                w.WriteString("detail", attack.Detail);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
+            WriteJson(w, report);
         }
 
         return Encoding.UTF8.GetString(stream.ToArray()) + Environment.NewLine;
+    }
+
+    /// <summary>Writes the report as one JSON object: <c>{"mode", "attacks": [{"name", "prevented", "detail"}]}</c>.</summary>
+    internal static void WriteJson(Utf8JsonWriter w, RedTeamReport report)
+    {
+        w.WriteStartObject();
+        w.WriteString("mode", report.Mode);
+        w.WriteStartArray("attacks");
+        foreach (AttackOutcome attack in report.Attacks)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", attack.Name);
+            w.WriteBoolean("prevented", attack.Prevented);
+            w.WriteString("detail", attack.Detail);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 }
