@@ -18,7 +18,7 @@ public sealed class FairnessAudit
     /// <param name="sites">The site names, in roster order.</param>
     /// <param name="threshold">A record is predicted positive when its probability is strictly greater than this.</param>
     /// <exception cref="ArgumentException">No site, a duplicate name, or an attribute named <c>site</c>.</exception>
-    public FairnessAudit(IReadOnlyList<SensitiveAttribute> attributes, IReadOnlyList<string> sites, float threshold = 0.5f)
+    public FairnessAudit(IReadOnlyList<SensitiveVariable> attributes, IReadOnlyList<string> sites, float threshold = 0.5f)
     {
         ArgumentNullException.ThrowIfNull(attributes);
         ArgumentNullException.ThrowIfNull(sites);
@@ -40,18 +40,18 @@ public sealed class FairnessAudit
         Attributes = [.. attributes];
         Sites = [.. sites];
         Threshold = threshold;
-        SiteGroups = new SensitiveAttribute(SiteAttribute, SiteAttribute, [.. sites.Select((s, i) => new SensitiveGroup(s, i, double.NegativeInfinity, double.PositiveInfinity))]);
+        SiteGroups = new SensitiveVariable(SiteAttribute, SiteAttribute, [.. sites.Select((s, i) => new SensitiveGroup(s, i, double.NegativeInfinity, double.PositiveInfinity))]);
         Layout = new FairnessCountLayout([SiteGroups, .. attributes]);
     }
 
     /// <summary>The declared attributes, without the site.</summary>
-    public ImmutableArray<SensitiveAttribute> Attributes { get; }
+    public ImmutableArray<SensitiveVariable> Attributes { get; }
 
     /// <summary>The sites.</summary>
     public ImmutableArray<string> Sites { get; }
 
     /// <summary>The site as an attribute: one group per site.</summary>
-    public SensitiveAttribute SiteGroups { get; }
+    public SensitiveVariable SiteGroups { get; }
 
     /// <summary>The decision threshold of the confusion matrix.</summary>
     public float Threshold { get; }

@@ -37,12 +37,12 @@ public sealed class FairnessCountLayout
     /// <summary>The length of one cell's block.</summary>
     public const int BlockLength = PositiveHistogram + ScoreLevels + 1;
 
-    internal FairnessCountLayout(IReadOnlyList<SensitiveAttribute> attributes)
+    internal FairnessCountLayout(IReadOnlyList<SensitiveVariable> attributes)
     {
         Attributes = [.. attributes];
         ImmutableArray<FairnessCell>.Builder cells = ImmutableArray.CreateBuilder<FairnessCell>();
         List<int> starts = [];
-        foreach (SensitiveAttribute attribute in attributes)
+        foreach (SensitiveVariable attribute in attributes)
         {
             starts.Add(cells.Count);
             cells.AddRange(attribute.Groups.Select(g => new FairnessCell(attribute.Name, g.Name)));
@@ -55,7 +55,7 @@ public sealed class FairnessCountLayout
     private readonly ImmutableArray<int> _attributeStarts;
 
     /// <summary>The attributes, the site first.</summary>
-    public ImmutableArray<SensitiveAttribute> Attributes { get; }
+    public ImmutableArray<SensitiveVariable> Attributes { get; }
 
     /// <summary>The cells in vector order.</summary>
     public ImmutableArray<FairnessCell> Cells { get; }

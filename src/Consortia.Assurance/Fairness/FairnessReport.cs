@@ -151,7 +151,7 @@ public sealed record FairnessReport(ImmutableArray<GroupFairness> Groups, Immuta
         return error / n;
     }
 
-    private static AttributeGaps GapsOf(SensitiveAttribute attribute, ImmutableArray<GroupFairness> all)
+    private static AttributeGaps GapsOf(SensitiveVariable attribute, ImmutableArray<GroupFairness> all)
     {
         GroupFairness[] groups = [.. all.Where(g => g.Attribute == attribute.Name && g.N > 0)];
         FairnessGap tpr = Gap("tpr", groups, g => g.Tpr, Interval.NewcombeDifference);

@@ -9,7 +9,7 @@ public interface IFairnessCountChannel
     /// <summary>Sums the sites' counts.</summary>
     /// <param name="sites">What each site sends.</param>
     /// <returns>The element-wise sum.</returns>
-    long[] Sum(IReadOnlyList<SiteFairnessCounts> sites);
+    public long[] Sum(IReadOnlyList<SiteFairnessCounts> sites);
 }
 
 /// <summary>Without secure aggregation: each site's vector reaches the coordinator as it is, and the coordinator adds them.</summary>

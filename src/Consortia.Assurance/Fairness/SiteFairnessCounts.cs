@@ -38,7 +38,8 @@ public sealed record SiteFairnessCounts(string Site, ImmutableArray<long> Counts
             throw new ArgumentException($"Site '{site}' is not one of the audit's sites ({string.Join(", ", audit.Sites)}).", nameof(site));
         }
 
-        if (probabilities.Length != labels.Length || groups.Count != audit.Attributes.Length || groups.Any(g => g.Length != labels.Length))
+        int records = labels.Length;
+        if (probabilities.Length != records || groups.Count != audit.Attributes.Length || groups.Any(g => g.Length != records))
         {
             throw new ArgumentException(
                 $"Expected one probability, label and group per record for each of the {audit.Attributes.Length} attributes; got {probabilities.Length} probabilities, {labels.Length} labels and {groups.Count} group columns.", nameof(groups));
@@ -141,13 +142,13 @@ public sealed record SiteFairnessCounts(string Site, ImmutableArray<long> Counts
     /// <param name="data">The records (the site's train or test part).</param>
     /// <returns>One array of group indices per attribute.</returns>
     /// <exception cref="ArgumentException">A column is missing or a value falls in no group.</exception>
-    public static IReadOnlyList<int[]> GroupsOf(IReadOnlyList<SensitiveAttribute> attributes, SiteData site, Dataset data)
+    public static IReadOnlyList<int[]> GroupsOf(IReadOnlyList<SensitiveVariable> attributes, SiteData site, Dataset data)
     {
         ArgumentNullException.ThrowIfNull(attributes);
         ArgumentNullException.ThrowIfNull(site);
         ArgumentNullException.ThrowIfNull(data);
         List<int[]> result = [];
-        foreach (SensitiveAttribute attribute in attributes)
+        foreach (SensitiveVariable attribute in attributes)
         {
             double[] values = OriginalValues(site.Statistics, data, attribute.Column, site.Name);
             int[] groups = new int[values.Length];

@@ -18,7 +18,7 @@ public sealed record SensitiveGroup(string Name, double? Value, double Lower, do
 /// <param name="Name">The attribute's name in reports and on the command line (e.g. <c>sex</c>, <c>age_band</c>).</param>
 /// <param name="Column">The data column holding it, as the data contract names it (e.g. <c>sex</c>, <c>age</c>).</param>
 /// <param name="Groups">Its groups, in report order; every record falls in exactly one.</param>
-public sealed record SensitiveAttribute(string Name, string Column, ImmutableArray<SensitiveGroup> Groups)
+public sealed record SensitiveVariable(string Name, string Column, ImmutableArray<SensitiveGroup> Groups)
 {
     // Values come back from per-site standardisation as floats (x·σ + μ); a coded value or an integer age is
     // recovered to well within this, while distinct codes or years are at least 1 apart.
@@ -49,10 +49,10 @@ public sealed record SensitiveAttribute(string Name, string Column, ImmutableArr
     /// <param name="groups">The mapping, one key per attribute.</param>
     /// <returns>The attributes, in file order.</returns>
     /// <exception cref="Exception">An attribute is malformed (the error names the file, line and field).</exception>
-    public static IReadOnlyList<SensitiveAttribute> Read(YamlSection groups)
+    public static IReadOnlyList<SensitiveVariable> Read(YamlSection groups)
     {
         ArgumentNullException.ThrowIfNull(groups);
-        List<SensitiveAttribute> result = [];
+        List<SensitiveVariable> result = [];
         foreach (string name in groups.Keys.ToArray())
         {
             YamlSection attribute = groups.RequireSection(name);
@@ -68,7 +68,7 @@ public sealed record SensitiveAttribute(string Name, string Column, ImmutableArr
                 : bands is not null ? Bands(attribute, bands)
                 : throw attribute.MappingError(attribute.Path, "needs values: {name: code, …} or bands: [edge, …].");
             attribute.RejectUnreadKeys("is not a field of a fairness attribute (column, values, bands).");
-            result.Add(new SensitiveAttribute(name, column, parsed));
+            result.Add(new SensitiveVariable(name, column, parsed));
         }
 
         if (result.Count == 0)
