@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using Consortia.Data;
 using Consortia.Data.Contracts;
-using Consortia.Data.Preprocessing;
 using Consortia.Learning;
 using Consortia.Learning.Models;
 
@@ -136,74 +135,15 @@ public sealed record SiteFairnessCounts(string Site, ImmutableArray<long> Counts
         return probabilities;
     }
 
-    /// <summary>Each record's group index for each attribute, from the records' values on the original scale.</summary>
+    /// <summary>Each record's group index for each attribute (see <see cref="SensitiveVariable.GroupsOf"/>).</summary>
     /// <param name="attributes">The attributes.</param>
-    /// <param name="site">The site (its standardisation statistics undo the per-site scaling).</param>
+    /// <param name="site">The site.</param>
     /// <param name="data">The records (the site's train or test part).</param>
     /// <returns>One array of group indices per attribute.</returns>
-    /// <exception cref="ArgumentException">A column is missing or a value falls in no group.</exception>
     public static IReadOnlyList<int[]> GroupsOf(IReadOnlyList<SensitiveVariable> attributes, SiteData site, Dataset data)
     {
         ArgumentNullException.ThrowIfNull(attributes);
-        ArgumentNullException.ThrowIfNull(site);
-        ArgumentNullException.ThrowIfNull(data);
-        List<int[]> result = [];
-        foreach (SensitiveVariable attribute in attributes)
-        {
-            double[] values = OriginalValues(site.Statistics, data, attribute.Column, site.Name);
-            int[] groups = new int[values.Length];
-            for (int i = 0; i < values.Length; i++)
-            {
-                groups[i] = attribute.GroupOf(values[i]);
-                if (groups[i] < 0)
-                {
-                    throw new ArgumentException(
-                        $"Site '{site.Name}', record {i}: column '{attribute.Column}' holds {values[i]}, which is in no group of attribute '{attribute.Name}' ({string.Join(", ", attribute.Groups.Select(g => g.Name))}).", nameof(attributes));
-                }
-            }
-
-            result.Add(groups);
-        }
-
-        return result;
-    }
-
-    private static double[] OriginalValues(StandardizationStatistics? statistics, Dataset data, string column, string site)
-    {
-        int j = IndexOf(data.FeatureNames, column);
-        if (j < 0)
-        {
-            throw new ArgumentException($"Site '{site}': sensitive column '{column}' is not a feature of the data (features: {string.Join(", ", data.FeatureNames)}).", nameof(column));
-        }
-
-        double mean = 0, scale = 1;
-        if (statistics is not null && IndexOf(statistics.FeatureNames, column) is >= 0 and int k)
-        {
-            // Undo x' = (x − μ) / (σ + ε): the audit groups records by their recorded value, not the scaled one.
-            mean = statistics.Means[k];
-            scale = statistics.StandardDeviations[k] + StandardizationStatistics.Epsilon;
-        }
-
-        double[] values = new double[data.Count];
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (data.Row(i)[j] * scale) + mean;
-        }
-
-        return values;
-    }
-
-    private static int IndexOf(IReadOnlyList<string> names, string name)
-    {
-        for (int j = 0; j < names.Count; j++)
-        {
-            if (string.Equals(names[j], name, StringComparison.Ordinal))
-            {
-                return j;
-            }
-        }
-
-        return -1;
+        return [.. attributes.Select(a => a.GroupsOf(site, data))];
     }
 
     private static void Add(long[] counts, int cell, int outcome, int histogram)

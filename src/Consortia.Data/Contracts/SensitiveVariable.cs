@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Consortia.Data.Preprocessing;
+using Consortia.Learning;
 using Consortia.Yaml;
 
 namespace Consortia.Data.Contracts;
@@ -36,6 +38,57 @@ public sealed record SensitiveVariable(string Name, string Column, ImmutableArra
                 : value + ValueTolerance >= group.Lower && value + ValueTolerance < group.Upper)
             {
                 return g;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Each record's group index, from the records' values on the original scale.</summary>
+    /// <param name="site">The site (its standardisation statistics undo the per-site scaling).</param>
+    /// <param name="data">The records (the site's train or test part).</param>
+    /// <returns>One group index per record.</returns>
+    /// <exception cref="ArgumentException">The column is not a feature of the data, or a value falls in no group (the message names the site, record, column and value).</exception>
+    public int[] GroupsOf(SiteData site, Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        ArgumentNullException.ThrowIfNull(data);
+        int j = IndexOf(data.FeatureNames, Column);
+        if (j < 0)
+        {
+            throw new ArgumentException($"Site '{site.Name}': sensitive column '{Column}' is not a feature of the data (features: {string.Join(", ", data.FeatureNames)}).", nameof(data));
+        }
+
+        double mean = 0, scale = 1;
+        if (site.Statistics is { } statistics && IndexOf(statistics.FeatureNames, Column) is >= 0 and int k)
+        {
+            // Undo x' = (x − μ) / (σ + ε): records are grouped by their recorded value, not the scaled one.
+            mean = statistics.Means[k];
+            scale = statistics.StandardDeviations[k] + StandardizationStatistics.Epsilon;
+        }
+
+        int[] groups = new int[data.Count];
+        for (int i = 0; i < groups.Length; i++)
+        {
+            double value = (data.Row(i)[j] * scale) + mean;
+            groups[i] = GroupOf(value);
+            if (groups[i] < 0)
+            {
+                throw new ArgumentException(
+                    $"Site '{site.Name}', record {i}: column '{Column}' holds {value.ToString(CultureInfo.InvariantCulture)}, which is in no group of attribute '{Name}' ({string.Join(", ", Groups.Select(g => g.Name))}).", nameof(data));
+            }
+        }
+
+        return groups;
+    }
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (int j = 0; j < names.Count; j++)
+        {
+            if (string.Equals(names[j], name, StringComparison.Ordinal))
+            {
+                return j;
             }
         }
 

@@ -63,6 +63,25 @@ public static class JobFile
         ["multi-krum"] = StrategyKind.MultiKrum,
     };
 
+    private static FairnessSettings ReadFairness(YamlSection fairness)
+    {
+        IReadOnlyList<Data.Contracts.SensitiveVariable> groups = Data.Contracts.SensitiveVariable.Read(fairness.RequireSection("groups"));
+        string? reweighting = fairness.Value("reweighting");
+        if (reweighting is not null && !groups.Any(g => g.Name == reweighting))
+        {
+            throw fairness.Error("reweighting", $"'{reweighting}' is not one of the attributes under fairness.groups ({string.Join(", ", groups.Select(g => g.Name))}).");
+        }
+
+        FairnessSettings settings = new()
+        {
+            Groups = groups,
+            Threshold = (float)(fairness.RealNumber("threshold", 0, 1) ?? 0.5),
+            Reweighting = reweighting,
+        };
+        fairness.RejectUnreadKeys(UnknownField);
+        return settings;
+    }
+
     /// <summary>The job-file name of a strategy.</summary>
     /// <param name="kind">The strategy.</param>
     /// <returns>Its name, as used in job files and JSON output (e.g. <c>fedadam</c>).</returns>
@@ -222,6 +241,7 @@ public static class JobFile
             }
         }
 
+        FairnessSettings? fairness = job.Section("fairness") is { } fairnessSection ? ReadFairness(fairnessSection) : null;
         job.RejectUnreadKeys(UnknownField);
         JobDefinition definition = new()
         {
@@ -255,6 +275,7 @@ public static class JobFile
             Training = training,
             Metrics = metrics,
             Baselines = baselines,
+            Fairness = fairness,
             SourcePath = Path.GetFullPath(path),
             SourceText = text,
         };
