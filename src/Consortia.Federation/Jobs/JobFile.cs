@@ -57,6 +57,7 @@ public static class JobFile
         ["fedadagrad"] = StrategyKind.FedAdagrad,
         ["fedavgm"] = StrategyKind.FedAvgM,
         ["cyclic"] = StrategyKind.Cyclic,
+        ["qffl"] = StrategyKind.QFfl,
         ["median"] = StrategyKind.Median,
         ["trimmed-mean"] = StrategyKind.TrimmedMean,
         ["krum"] = StrategyKind.Krum,
@@ -151,6 +152,16 @@ public static class JobFile
             }
 
             training = training with { ProximalMu = (float)(mu ?? (strategyKind == StrategyKind.FedProx ? 0.01 : 0)) };
+            double? q = strategySection.RealNumber("q", 0, 100);
+            if (q is not null && strategyKind != StrategyKind.QFfl)
+            {
+                throw strategySection.Error("q", "only qffl takes a fairness exponent q.");
+            }
+
+            if (strategyKind == StrategyKind.QFfl)
+            {
+                training = training with { FairnessQ = (float)(q ?? 1.0) };
+            }
             strategy = new StrategySettings
             {
                 Kind = strategyKind,

@@ -85,6 +85,12 @@ public static class FederatedSimulation
         return await RunCoreAsync(job, LoadData(job), progress, stateDirectory, null, resume: true, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The policy a simulated site enforces: its entry in the job's <c>policies:</c> section, else <c>default</c>; <see langword="null"/> without either.</summary>
+    /// <param name="job">The job.</param>
+    /// <param name="site">The site.</param>
+    /// <returns>The site's policy evaluator, or <see langword="null"/>.</returns>
+    public static Governance.Policies.PolicyEvaluator? PolicyFor(JobDefinition job, string site) => SimulatedSites.PolicyFor(job, site);
+
     /// <summary>Loads the job's data as a simulation does (paths relative to the job file).</summary>
     /// <param name="job">The job.</param>
     /// <returns>The per-site data.</returns>
