@@ -99,12 +99,20 @@ internal static class AuditModelCommand
         {
             Fairness = job.Fairness! with { Reweighting = null },
             Strategy = qffl ? job.Strategy with { Kind = StrategyKind.FedAvg } : job.Strategy,
+            Training = job.Training with { FairnessQ = null }, // q-FFL's weighting is applied by the sites from the training options
         };
     }
 
     internal static async Task<FairnessAuditResult> AuditAsync(JobDefinition job, FederatedDataset data, IReadOnlyList<SensitiveVariable> attributes, CancellationToken cancellationToken)
     {
         SimulationResult run = await FederatedSimulation.RunAsync(job, data, null, null, cancellationToken).ConfigureAwait(false);
+        if (!run.Federated.Rounds.Any(r => r.Aggregated))
+        {
+            // Auditing the untrained initial model would report numbers about nothing the job learned.
+            string reason = run.Federated.Rounds.FirstOrDefault()?.AggregationFailure ?? "no round ran";
+            throw new ArgumentException($"job '{job.Name}' trained no round (round 1: {reason}); nothing to audit.");
+        }
+
         FairnessAudit audit = new(attributes, [.. data.Sites.Select(s => s.Name)], job.Fairness!.Threshold);
         IFairnessCountChannel channel = job.Engine.SecureAggregation is { } secure && data.Sites.Count >= 3
             ? new SecureCountChannel(secure, job.Name + "/fairness-audit", job.Seed)

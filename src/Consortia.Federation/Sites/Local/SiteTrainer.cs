@@ -105,7 +105,7 @@ internal sealed class SiteTrainer
     /// over the total weight Σh/L. The site therefore sends weight h/L with its delta pre-scaled by F<sup>q</sup>/(h/L):
     /// the weight stage multiplies it back, so the sum carries ΣF<sup>q</sup>(w̄ − w).
     /// </summary>
-    private static void QFairWeighting(UpdateDraft draft, float q, double loss, float learningRate)
+    internal static void QFairWeighting(UpdateDraft draft, float q, double loss, float learningRate)
     {
         double lipschitz = 1.0 / learningRate;
         double f = Math.Max(loss, 1e-10); // a zero loss would give a zero weight; the paper's losses are positive
