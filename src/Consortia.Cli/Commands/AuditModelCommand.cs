@@ -109,7 +109,7 @@ internal static class AuditModelCommand
         if (!run.Federated.Rounds.Any(r => r.Aggregated))
         {
             // Auditing the untrained initial model would report numbers about nothing the job learned.
-            string reason = run.Federated.Rounds.FirstOrDefault()?.AggregationFailure ?? "no round ran";
+            string reason = run.Federated.Rounds.Count > 0 ? run.Federated.Rounds[0].AggregationFailure ?? "not aggregated" : "no round ran";
             throw new ArgumentException($"job '{job.Name}' trained no round (round 1: {reason}); nothing to audit.");
         }
 
