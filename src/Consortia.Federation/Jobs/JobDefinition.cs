@@ -10,6 +10,9 @@ namespace Consortia.Federation.Jobs;
 /// <summary>A validated job: data, model, training, strategy, evaluation and baselines.</summary>
 public sealed record JobDefinition
 {
+    /// <summary>The <c>fairness:</c> section (sensitive attributes audited, mitigation), or <see langword="null"/>.</summary>
+    public FairnessSettings? Fairness { get; init; }
+
     /// <summary>The job name.</summary>
     public required string Name { get; init; }
 

@@ -57,11 +57,31 @@ public static class JobFile
         ["fedadagrad"] = StrategyKind.FedAdagrad,
         ["fedavgm"] = StrategyKind.FedAvgM,
         ["cyclic"] = StrategyKind.Cyclic,
+        ["qffl"] = StrategyKind.QFfl,
         ["median"] = StrategyKind.Median,
         ["trimmed-mean"] = StrategyKind.TrimmedMean,
         ["krum"] = StrategyKind.Krum,
         ["multi-krum"] = StrategyKind.MultiKrum,
     };
+
+    private static FairnessSettings ReadFairness(YamlSection fairness)
+    {
+        IReadOnlyList<Data.Contracts.SensitiveVariable> groups = Data.Contracts.SensitiveVariable.Read(fairness.RequireSection("groups"));
+        string? reweighting = fairness.Value("reweighting");
+        if (reweighting is not null && !groups.Any(g => g.Name == reweighting))
+        {
+            throw fairness.Error("reweighting", $"'{reweighting}' is not one of the attributes under fairness.groups ({string.Join(", ", groups.Select(g => g.Name))}).");
+        }
+
+        FairnessSettings settings = new()
+        {
+            Groups = groups,
+            Threshold = (float)(fairness.RealNumber("threshold", 0, 1) ?? 0.5),
+            Reweighting = reweighting,
+        };
+        fairness.RejectUnreadKeys(UnknownField);
+        return settings;
+    }
 
     /// <summary>The job-file name of a strategy.</summary>
     /// <param name="kind">The strategy.</param>
@@ -138,6 +158,16 @@ public static class JobFile
             }
 
             training = training with { ProximalMu = (float)(mu ?? (strategyKind == StrategyKind.FedProx ? 0.01 : 0)) };
+            double? q = strategySection.RealNumber("q", 0, 100);
+            if (q is not null && strategyKind != StrategyKind.QFfl)
+            {
+                throw strategySection.Error("q", "only qffl takes a fairness exponent q.");
+            }
+
+            if (strategyKind == StrategyKind.QFfl)
+            {
+                training = training with { FairnessQ = (float)(q ?? 1.0) };
+            }
             strategy = new StrategySettings
             {
                 Kind = strategyKind,
@@ -228,6 +258,7 @@ public static class JobFile
             }
         }
 
+        FairnessSettings? fairness = job.Section("fairness") is { } fairnessSection ? ReadFairness(fairnessSection) : null;
         job.RejectUnreadKeys(UnknownField);
         JobDefinition definition = new()
         {
@@ -262,6 +293,7 @@ public static class JobFile
             Training = training,
             Metrics = metrics,
             Baselines = baselines,
+            Fairness = fairness,
             SourcePath = Path.GetFullPath(path),
             SourceText = text,
         };

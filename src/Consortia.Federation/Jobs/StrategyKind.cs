@@ -38,4 +38,7 @@ public enum StrategyKind
 
     /// <summary><c>multi-krum</c>: Multi-Krum (needs individual updates).</summary>
     MultiKrum,
+
+    /// <summary><c>qffl</c>: q-FFL / q-FedAvg (Li et al. 2020): FedAvg with each site's update weighted by its loss to the power <c>q</c>, for fairness across sites.</summary>
+    QFfl,
 }

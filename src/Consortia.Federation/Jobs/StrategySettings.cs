@@ -51,7 +51,7 @@ public sealed record StrategySettings
     /// <exception cref="ArgumentException">An option is out of range (the message names the field).</exception>
     public IStrategy Create(LocalTrainingOptions training) => Kind switch
     {
-        StrategyKind.FedAvg or StrategyKind.FedProx => new FedAvgStrategy(new FedAvgOptions { Training = training, FractionFit = FractionFit }),
+        StrategyKind.FedAvg or StrategyKind.FedProx or StrategyKind.QFfl => new FedAvgStrategy(new FedAvgOptions { Training = training, FractionFit = FractionFit }),
         StrategyKind.Scaffold => new ScaffoldStrategy(new ScaffoldOptions { Training = training, FractionFit = FractionFit, ServerLearningRate = ServerLearningRate ?? 1.0 }),
         StrategyKind.FedAdam or StrategyKind.FedYogi or StrategyKind.FedAdagrad => new FedOptStrategy(new FedOptOptions
         {

@@ -85,7 +85,16 @@ public static class FederatedSimulation
         return await RunCoreAsync(job, LoadData(job), progress, stateDirectory, null, resume: true, cancellationToken).ConfigureAwait(false);
     }
 
-    private static FederatedDataset LoadData(JobDefinition job)
+    /// <summary>The policy a simulated site enforces: its entry in the job's <c>policies:</c> section, else <c>default</c>; <see langword="null"/> without either.</summary>
+    /// <param name="job">The job.</param>
+    /// <param name="site">The site.</param>
+    /// <returns>The site's policy evaluator, or <see langword="null"/>.</returns>
+    public static Governance.Policies.PolicyEvaluator? PolicyFor(JobDefinition job, string site) => SimulatedSites.PolicyFor(job, site);
+
+    /// <summary>Loads the job's data as a simulation does (paths relative to the job file).</summary>
+    /// <param name="job">The job.</param>
+    /// <returns>The per-site data.</returns>
+    public static FederatedDataset LoadData(JobDefinition job)
     {
         string baseDirectory = job.SourcePath is { } path ? Path.GetDirectoryName(path) ?? "." : Directory.GetCurrentDirectory();
         return FederatedDataLoader.Load(job.Data, baseDirectory);
@@ -94,6 +103,7 @@ public static class FederatedSimulation
     private static async Task<SimulationResult> RunCoreAsync(
         JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, Func<string, Governance.Policies.PolicyEvaluator?>? policies, bool resume, CancellationToken cancellationToken)
     {
+        data = Fairness.FairnessMitigation.Prepare(job, data);
         ModelSpec spec = job.ModelFor(data.Sites[0].Train.FeatureCount);
         spec.Validate();
         IReadOnlyList<MetricKind> metrics = job.MetricsFor(data.Task);

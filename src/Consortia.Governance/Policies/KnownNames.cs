@@ -8,7 +8,7 @@ public static class KnownNames
 
     /// <summary>Aggregation strategies.</summary>
     public static IReadOnlyList<string> Strategies { get; } =
-        ["fedavg", "fedprox", "scaffold", "fedadam", "fedyogi", "fedadagrad", "fedavgm", "cyclic", "median", "trimmed-mean", "krum", "multi-krum"];
+        ["fedavg", "fedprox", "scaffold", "fedadam", "fedyogi", "fedadagrad", "fedavgm", "cyclic", "qffl", "median", "trimmed-mean", "krum", "multi-krum"];
 
     /// <summary>Outputs a job may declare; anything starting with <see cref="PerPatientPrefix"/> is never allowed.</summary>
     public static IReadOnlyList<string> Outputs { get; } = [MaskedUpdates, PlainUpdates, AggregateMetrics];

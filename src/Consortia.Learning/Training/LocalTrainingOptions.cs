@@ -25,6 +25,14 @@ public sealed record LocalTrainingOptions
     /// <value>Default: 0.</value>
     public float ProximalMu { get; init; }
 
+    /// <summary>
+    /// q-FFL's fairness exponent q (Li et al., "Fair Resource Allocation in Federated Learning", ICLR 2020), or
+    /// <see langword="null"/> for ordinary training: the site weights its update by its loss to the power q (q-FedAvg), so
+    /// sites the model serves badly pull harder. Local training itself is unchanged; the site's update step applies it.
+    /// </summary>
+    /// <value>Default: <see langword="null"/>.</value>
+    public float? FairnessQ { get; init; }
+
     /// <summary>Checks the options and names the offending field.</summary>
     /// <exception cref="ArgumentException">A field is out of range.</exception>
     public void Validate()
@@ -32,6 +40,11 @@ public sealed record LocalTrainingOptions
         if (BatchSize <= 0)
         {
             throw new ArgumentException($"training.batch_size: expected a positive integer, got {BatchSize}.");
+        }
+
+        if (FairnessQ is { } q && !(q >= 0 && q <= 100))
+        {
+            throw new ArgumentException($"strategy.q: expected a number in [0, 100], got {q}.");
         }
 
         if (LocalSteps is <= 0 || LocalEpochs <= 0)

@@ -201,6 +201,12 @@ internal sealed class TaskGuard : ISiteGuard
             return string.Create(CultureInfo.InvariantCulture, $"The task's proximal coefficient is {asked.ProximalMu:G6}; the accepted job's is {accepted.ProximalMu:G6}.");
         }
 
+        if (asked.FairnessQ != accepted.FairnessQ)
+        {
+            // q-FFL's exponent decides how hard this site's update pulls: only the accepted job's q is applied.
+            return string.Create(CultureInfo.InvariantCulture, $"The task's q-FFL exponent is {asked.FairnessQ?.ToString("G6", CultureInfo.InvariantCulture) ?? "none"}; the accepted job's is {accepted.FairnessQ?.ToString("G6", CultureInfo.InvariantCulture) ?? "none"}.");
+        }
+
         string work = asked.LocalSteps is { } askedSteps
             ? string.Create(CultureInfo.InvariantCulture, $"{askedSteps} local steps")
             : string.Create(CultureInfo.InvariantCulture, $"{asked.LocalEpochs} local epochs");

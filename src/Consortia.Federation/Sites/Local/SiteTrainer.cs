@@ -14,6 +14,7 @@ internal sealed class SiteTrainer
 {
     private readonly Dataset _train;
     private readonly ModelSpec _spec;
+    private IModel? _lossModel; // the whole training set as one batch, for q-FFL's loss at the global model
     private readonly SiteRandomness _randomness;
     private readonly LocalTrainer _trainer;
     private readonly DpCalibration _calibration;
@@ -65,6 +66,8 @@ internal sealed class SiteTrainer
             TensorPrimitives.Subtract(serverControl.Values, _controlVariate.Values, correction);
         }
 
+        // q-FFL needs the loss of the global model on the site's data before it moves.
+        double? globalLoss = task.Training.FairnessQ is not null ? LossAt(task.GlobalParameters.Values) : null;
         LocalTrainingResult result = task.Dp is { } dp
             ? TrainPrivately(local, task, dp, random)
             : _trainer.Train(local.Values, _train, task.Training, random, task.GlobalParameters.Values, correction);
@@ -86,7 +89,38 @@ internal sealed class SiteTrainer
             TensorPrimitives.Add(ci.Values, controlDelta.Values, ci.Values);
         }
 
-        return new UpdateDraft(task, local, _train.Count, result.MeanLoss, result.Steps, result.ExamplesSeen, controlDelta);
+        UpdateDraft draft = new(task, local, _train.Count, result.MeanLoss, result.Steps, result.ExamplesSeen, controlDelta);
+        if (task.Training.FairnessQ is { } q && globalLoss is { } loss)
+        {
+            QFairWeighting(draft, q, loss, task.Training.Optimizer.LearningRate);
+        }
+
+        return draft;
+    }
+
+    /// <summary>
+    /// q-FedAvg (Li et al. 2020, Algorithm 2) expressed as a weighted average, so that it works from sums and through
+    /// secure aggregation: with Δw = L·(w − w̄) and L = 1/η, the server step w − ΣF<sup>q</sup>Δw / Σh, where
+    /// h = q·F<sup>q−1</sup>‖Δw‖² + L·F<sup>q</sup>, equals the average of the deltas (w̄ − w) weighted by F<sup>q</sup>
+    /// over the total weight Σh/L. The site therefore sends weight h/L with its delta pre-scaled by F<sup>q</sup>/(h/L):
+    /// the weight stage multiplies it back, so the sum carries ΣF<sup>q</sup>(w̄ − w).
+    /// </summary>
+    internal static void QFairWeighting(UpdateDraft draft, float q, double loss, float learningRate)
+    {
+        double lipschitz = 1.0 / learningRate;
+        double f = Math.Max(loss, 1e-10); // a zero loss would give a zero weight; the paper's losses are positive
+        double fq = Math.Pow(f, q);
+        double squaredNorm = TensorPrimitives.SumOfSquares<float>(draft.Delta.Values);
+        double weight = (q * Math.Pow(f, q - 1) * lipschitz * squaredNorm) + fq;
+        TensorPrimitives.Multiply(draft.Delta.Values, (float)(fq / weight), draft.Delta.Values);
+        draft.Weight = weight;
+    }
+
+    private double LossAt(ReadOnlySpan<float> parameters)
+    {
+        _lossModel ??= _spec.CreateModel(Math.Max(1, _train.Count));
+        float[] gradient = new float[_lossModel.Layout.Length];
+        return _lossModel.LossAndGradient(parameters, new Batch(_train.Features, _train.Labels, _train.HasTimes ? _train.Times : default, _train.Count), gradient);
     }
 
     private LocalTrainingResult TrainPrivately(ParameterVector local, TrainTask task, SiteDpSettings dp, RandomSource random)

@@ -1,0 +1,69 @@
+namespace Consortia.Assurance.Fairness;
+
+/// <summary>An estimate with its 95 % confidence interval; all three are NaN when the estimate is undefined.</summary>
+/// <param name="Value">The estimate.</param>
+/// <param name="Lower">The interval's lower end.</param>
+/// <param name="Upper">The interval's upper end.</param>
+public readonly record struct Interval(double Value, double Lower, double Upper)
+{
+    /// <summary>The standard normal quantile of a two-sided 95 % interval.</summary>
+    internal const double Z95 = 1.959963984540054;
+
+    /// <summary>An undefined estimate (e.g. a true-positive rate without positives).</summary>
+    public static Interval Undefined => new(double.NaN, double.NaN, double.NaN);
+
+    /// <summary>The proportion successes/trials with its Wilson score interval (Wilson 1927).</summary>
+    /// <param name="successes">The successes.</param>
+    /// <param name="trials">The trials; 0 gives <see cref="Undefined"/>.</param>
+    /// <returns>The proportion and interval.</returns>
+    public static Interval Wilson(long successes, long trials)
+    {
+        if (trials <= 0)
+        {
+            return Undefined;
+        }
+
+        double n = trials, p = successes / n, z2 = Z95 * Z95;
+        double centre = (p + (z2 / (2 * n))) / (1 + (z2 / n));
+        double half = Z95 * Math.Sqrt((p * (1 - p) / n) + (z2 / (4 * n * n))) / (1 + (z2 / n));
+        return new Interval(p, Math.Max(0, centre - half), Math.Min(1, centre + half));
+    }
+
+    /// <summary>
+    /// The difference <paramref name="a"/> − <paramref name="b"/> of two independent proportions with Newcombe's hybrid
+    /// score interval (Newcombe 1998, method 10), built from the two Wilson intervals.
+    /// </summary>
+    /// <param name="a">The first proportion with its Wilson interval.</param>
+    /// <param name="b">The second.</param>
+    /// <returns>The difference and its interval.</returns>
+    public static Interval NewcombeDifference(Interval a, Interval b)
+    {
+        if (double.IsNaN(a.Value) || double.IsNaN(b.Value))
+        {
+            return Undefined;
+        }
+
+        double d = a.Value - b.Value;
+        double lower = d - Math.Sqrt(Square(a.Value - a.Lower) + Square(b.Upper - b.Value));
+        double upper = d + Math.Sqrt(Square(a.Upper - a.Value) + Square(b.Value - b.Lower));
+        return new Interval(d, lower, upper);
+    }
+
+    /// <summary>The difference of two independent normal-approximated estimates: d ± z·√(se_a² + se_b²), se taken as half-width / z.</summary>
+    /// <param name="a">The first estimate with a symmetric (Wald) interval.</param>
+    /// <param name="b">The second.</param>
+    /// <returns>The difference and its interval.</returns>
+    public static Interval WaldDifference(Interval a, Interval b)
+    {
+        if (double.IsNaN(a.Value) || double.IsNaN(b.Value))
+        {
+            return Undefined;
+        }
+
+        double se = Math.Sqrt(Square((a.Upper - a.Lower) / (2 * Z95)) + Square((b.Upper - b.Lower) / (2 * Z95)));
+        double d = a.Value - b.Value;
+        return new Interval(d, d - (Z95 * se), d + (Z95 * se));
+    }
+
+    private static double Square(double x) => x * x;
+}

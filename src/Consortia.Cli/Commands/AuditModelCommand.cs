@@ -1,0 +1,285 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Consortia.Assurance.Fairness;
+using Consortia.Data;
+using Consortia.Data.Contracts;
+using Consortia.Federation.Jobs;
+using Consortia.Federation.SecureAggregation;
+using Consortia.Federation.Simulation;
+using Consortia.Governance.Policies;
+
+namespace Consortia.Cli.Commands;
+
+/// <summary>
+/// <c>consortia audit-model fairness JOB.yaml [--groups sex,age_band] [--json] [--compare]</c>: runs the job in
+/// simulation, then audits the final model per group (each site sends only per-group counts, suppressed below its
+/// policy's minimum cell count, through secure aggregation when the job uses it) and checks the result against the
+/// same numbers computed on the pooled predictions. <c>--compare</c> also trains the job without its fairness
+/// mitigation and prints both.
+/// </summary>
+internal static class AuditModelCommand
+{
+    public static Command Create()
+    {
+        Argument<FileInfo> job = new("job") { Description = "The job file (YAML, with a fairness: section; see docs/job-file.md)." };
+        Option<string?> groups = new("--groups") { Description = "The attributes to audit, comma-separated (default: all under fairness.groups); the site is always audited." };
+        Option<bool> json = new("--json") { Description = "Prints one JSON object: {\"groups\": [...], \"gaps\": {...}, \"pooled_check\": {...}} (with --compare: {\"before\": …, \"after\": …})." };
+        Option<bool> compare = new("--compare") { Description = "Also trains the job without its mitigation (fairness.reweighting, strategy qffl → fedavg) and reports both audits." };
+        Command fairness = new("fairness", "Audits a job's model per patient group: accuracy, TPR, FPR, AUC, calibration and the gaps between groups, from counts only.")
+        {
+            job, groups, json, compare,
+        };
+        fairness.SetAction((parse, cancellationToken) => RunAsync(
+            parse.GetValue(job)!, parse.GetValue(groups), parse.GetValue(json), parse.GetValue(compare), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
+        return new Command("audit-model", "Audits a trained model: fairness across patient groups.") { fairness };
+    }
+
+    private static async Task<int> RunAsync(FileInfo file, string? groups, bool json, bool compare, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        try
+        {
+            JobDefinition job = JobFile.Load(file.FullName);
+            if (job.Fairness is not { } settings)
+            {
+                await stderr.WriteLineAsync($"error: {file.Name}: the job declares no fairness: section (fairness.groups names the sensitive attributes; see docs/job-file.md).").ConfigureAwait(false);
+                return 2;
+            }
+
+            IReadOnlyList<SensitiveVariable> attributes = Select(settings.Groups, groups);
+            FederatedDataset data = FederatedSimulation.LoadData(job);
+            FairnessAuditResult after = await AuditAsync(job, data, attributes, cancellationToken).ConfigureAwait(false);
+            FairnessAuditResult? before = null;
+            if (compare)
+            {
+                JobDefinition plain = WithoutMitigation(job);
+                if (ReferenceEquals(plain, job))
+                {
+                    await stderr.WriteLineAsync($"error: --compare: {file.Name} declares no mitigation (fairness.reweighting or strategy.kind: qffl).").ConfigureAwait(false);
+                    return 2;
+                }
+
+                before = await AuditAsync(plain, data, attributes, cancellationToken).ConfigureAwait(false);
+            }
+
+            await stdout.WriteAsync(json ? ToJson(before, after) : ToText(before, after)).ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception e) when (e is JobFileException or DataConfigurationException or DataValidationException or IOException or ArgumentException or PolicyFileException)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+    }
+
+    private static IReadOnlyList<SensitiveVariable> Select(IReadOnlyList<SensitiveVariable> declared, string? names)
+    {
+        if (string.IsNullOrWhiteSpace(names))
+        {
+            return declared;
+        }
+
+        return [.. names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(n =>
+            declared.FirstOrDefault(d => d.Name == n)
+            ?? throw new ArgumentException($"--groups: '{n}' is not declared under fairness.groups (declared: {string.Join(", ", declared.Select(d => d.Name))}).", nameof(names)))];
+    }
+
+    /// <summary>The job as it would run without its fairness mitigation, or the same instance when it has none.</summary>
+    internal static JobDefinition WithoutMitigation(JobDefinition job)
+    {
+        bool reweights = job.Fairness?.Reweighting is not null;
+        bool qffl = job.Strategy.Kind == StrategyKind.QFfl;
+        if (!reweights && !qffl)
+        {
+            return job;
+        }
+
+        return job with
+        {
+            Fairness = job.Fairness! with { Reweighting = null },
+            Strategy = qffl ? job.Strategy with { Kind = StrategyKind.FedAvg } : job.Strategy,
+            Training = job.Training with { FairnessQ = null }, // q-FFL's weighting is applied by the sites from the training options
+        };
+    }
+
+    internal static async Task<FairnessAuditResult> AuditAsync(JobDefinition job, FederatedDataset data, IReadOnlyList<SensitiveVariable> attributes, CancellationToken cancellationToken)
+    {
+        SimulationResult run = await FederatedSimulation.RunAsync(job, data, null, null, cancellationToken).ConfigureAwait(false);
+        if (!run.Federated.Rounds.Any(r => r.Aggregated))
+        {
+            // Auditing the untrained initial model would report numbers about nothing the job learned.
+            string reason = run.Federated.Rounds.Count > 0 ? run.Federated.Rounds[0].AggregationFailure ?? "not aggregated" : "no round ran";
+            throw new ArgumentException($"job '{job.Name}' trained no round (round 1: {reason}); nothing to audit.");
+        }
+
+        FairnessAudit audit = new(attributes, [.. data.Sites.Select(s => s.Name)], job.Fairness!.Threshold);
+        IFairnessCountChannel channel = job.Engine.SecureAggregation is { } secure && data.Sites.Count >= 3
+            ? new SecureCountChannel(secure, job.Name + "/fairness-audit", job.Seed)
+            : new PlainCountChannel();
+        return FederatedFairnessAudit.Run(
+            audit, data.Sites, run.Federated.FinalModel.Spec, run.Federated.FinalModel.Parameters.Values.ToArray(), site => MinimumCellCount(job, site), channel);
+    }
+
+    // A site releases a cell only when its policy allows aggregate metrics, and over at least its minimum cell count;
+    // without a policy (or without aggregate metrics) it releases nothing.
+    private static int MinimumCellCount(JobDefinition job, string site) =>
+        FederatedSimulation.PolicyFor(job, site)?.Policy?.Outputs is { AggregateMetrics: true, MinCellCount: { } minimum } ? minimum : int.MaxValue;
+
+    /// <summary>Sends each site's counts through a secure-aggregation round: the coordinator sees only the sum.</summary>
+    internal sealed class SecureCountChannel(SecureAggregationSettings settings, string jobId, ulong seed) : IFairnessCountChannel
+    {
+        /// <summary>Each site's protocol input, as handed to secure aggregation (for tests).</summary>
+        public Dictionary<string, uint[]> Inputs { get; } = new(StringComparer.Ordinal);
+
+        public long[] Sum(IReadOnlyList<SiteFairnessCounts> sites) =>
+            SecureCountSum.Sum(settings, jobId, [.. sites.Select(s => s.Site)], [.. sites.Select(s => (IReadOnlyList<long>)s.Counts)], seed, (site, input) => Inputs[site] = input.ToArray());
+    }
+
+    private static string ToJson(FairnessAuditResult? before, FairnessAuditResult after)
+    {
+        using MemoryStream stream = new();
+        using (Utf8JsonWriter w = new(stream, new JsonWriterOptions { Indented = true }))
+        {
+            if (before is null)
+            {
+                WriteAudit(w, after);
+            }
+            else
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("before");
+                WriteAudit(w, before);
+                w.WritePropertyName("after");
+                WriteAudit(w, after);
+                w.WriteEndObject();
+            }
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray()) + Environment.NewLine;
+    }
+
+    private static void WriteAudit(Utf8JsonWriter w, FairnessAuditResult result)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("groups");
+        foreach (GroupFairness g in result.Report.Groups)
+        {
+            w.WriteStartObject();
+            w.WriteString("attribute", g.Attribute);
+            w.WriteString("group", g.Group);
+            w.WriteNumber("n", g.N);
+            w.WriteNumber("positives", g.Positives);
+            w.WriteNumber("sites", g.Sites);
+            Number(w, "accuracy", g.Accuracy.Value);
+            Number(w, "tpr", g.Tpr.Value);
+            Number(w, "fpr", g.Fpr.Value);
+            Number(w, "auc", g.Auc.Value);
+            Number(w, "positive_rate", g.PositiveRate.Value);
+            Number(w, "calibration_error", g.CalibrationError);
+            w.WriteStartObject("ci95");
+            Range(w, "accuracy", g.Accuracy);
+            Range(w, "tpr", g.Tpr);
+            Range(w, "fpr", g.Fpr);
+            Range(w, "auc", g.Auc);
+            Range(w, "positive_rate", g.PositiveRate);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartObject("gaps");
+        foreach (AttributeGaps attribute in result.Report.Gaps)
+        {
+            w.WriteStartObject(attribute.Attribute);
+            foreach (FairnessGap gap in attribute.Gaps)
+            {
+                w.WriteStartObject(gap.Metric);
+                Number(w, "value", gap.Gap.Value);
+                Range(w, "ci95", gap.Gap);
+                w.WriteString("high", gap.High);
+                w.WriteString("low", gap.Low);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+        w.WriteStartObject("withheld");
+        foreach ((string site, IReadOnlyList<FairnessCell> cells) in result.Withheld)
+        {
+            w.WriteStartArray(site);
+            foreach (FairnessCell cell in cells)
+            {
+                w.WriteStringValue(cell.Attribute + "=" + cell.Group);
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+        w.WriteStartObject("pooled_check");
+        Number(w, "max_abs_diff", result.Pooled.MaxAbsDiff);
+        w.WriteNumber("compared", result.Pooled.Compared);
+        Number(w, "auc_resolution_max_abs_diff", result.Pooled.AucResolutionMaxAbsDiff);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            w.WriteNumber(name, value);
+        }
+        else
+        {
+            w.WriteNull(name); // undefined (e.g. a TPR without positives): JSON has no NaN
+        }
+    }
+
+    private static void Range(Utf8JsonWriter w, string name, Interval interval)
+    {
+        if (double.IsFinite(interval.Lower) && double.IsFinite(interval.Upper))
+        {
+            w.WriteStartArray(name);
+            w.WriteNumberValue(interval.Lower);
+            w.WriteNumberValue(interval.Upper);
+            w.WriteEndArray();
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    private static string ToText(FairnessAuditResult? before, FairnessAuditResult after)
+    {
+        StringBuilder text = new();
+        CultureInfo c = CultureInfo.InvariantCulture;
+        text.AppendLine(c, $"{"attribute",-10} {"group",-14} {"n",5} {"accuracy",9} {"tpr",7} {"fpr",7} {"auc",7} {"ece",7}");
+        foreach (GroupFairness g in after.Report.Groups)
+        {
+            text.AppendLine(c, $"{g.Attribute,-10} {g.Group,-14} {g.N,5} {g.Accuracy.Value,9:F3} {g.Tpr.Value,7:F3} {g.Fpr.Value,7:F3} {g.Auc.Value,7:F3} {g.CalibrationError,7:F3}");
+        }
+
+        text.AppendLine();
+        text.AppendLine(c, $"{"attribute",-10} {"gap",-20} {(before is null ? "" : "before (95% CI)"),-28} {"after (95% CI)"}");
+        foreach (AttributeGaps attribute in after.Report.Gaps)
+        {
+            foreach (FairnessGap gap in attribute.Gaps)
+            {
+                string old = before is null ? "" : Format(before.Report.Gaps.Single(a => a.Attribute == attribute.Attribute)[gap.Metric].Gap);
+                text.AppendLine(c, $"{attribute.Attribute,-10} {gap.Metric,-20} {old,-28} {Format(gap.Gap)}");
+            }
+        }
+
+        text.AppendLine();
+        text.AppendLine(c, $"pooled check: max |federated − pooled| = {after.Pooled.MaxAbsDiff:E2} over {after.Pooled.Compared} numbers (AUC at 1/1024 score resolution differs from the unrounded AUC by at most {after.Pooled.AucResolutionMaxAbsDiff:E2})");
+        return text.ToString();
+    }
+
+    private static string Format(Interval i) =>
+        double.IsNaN(i.Value) ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{i.Value:F3} [{i.Lower:F3}, {i.Upper:F3}]");
+}
