@@ -48,7 +48,6 @@ internal sealed class MultilayerPerceptronModel : IModel
 
     public int MaxBatchSize { get; }
 
-    /// <summary>How many threads a layer's products may use (1: the caller's only); results do not depend on it.</summary>
     public int Threads { get; set; } = 1;
 
     public static ParameterLayout CreateLayout(int features, ImmutableArray<int> hidden)
