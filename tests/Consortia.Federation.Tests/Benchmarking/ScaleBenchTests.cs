@@ -10,6 +10,7 @@ namespace Consortia.Federation.Tests.Benchmarking;
 public sealed class ScaleBenchTests
 {
     [Fact]
+    [Trait("Category", "Slow")] // about 40 s in Debug at a load average of 50 (200 sites composed, 600 updates)
     public async Task RunAsync_200SitesDim1000_EveryRoundAggregatesEverySite()
     {
         ScaleBenchSettings settings = new() { Sites = 200, Rounds = 3, Dimension = 1_000 };
@@ -24,6 +25,7 @@ public sealed class ScaleBenchTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")] // 200 sites composed and trained once at 10,000 features
     public async Task MeasureIdleSitesAsync_AfterEachSiteTrained_KeepsLessThanOneModelCopyPerSite()
     {
         // At 10,000 features a model copy is 40 KB and a site's own batch buffer was 640 KB (16 rows): a site that kept
