@@ -12,6 +12,8 @@ internal static class BenchCommand
         bench.Subcommands.Add(SecAggBenchCommand.Create());
         bench.Subcommands.Add(BenchDpCommand.Create());
         bench.Subcommands.Add(BenchDeploymentCommand.Create());
+        bench.Subcommands.Add(BenchTrainCommand.Create());
+        bench.Subcommands.Add(BenchScaleCommand.Create());
         return bench;
     }
 }

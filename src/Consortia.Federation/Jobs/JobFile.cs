@@ -533,6 +533,7 @@ public static class JobFile
         return options with
         {
             BatchSize = section.WholeNumber("batch_size", 1) ?? options.BatchSize,
+            Threads = section.WholeNumber("threads", 1) ?? options.Threads,
             LocalSteps = epochs is not null ? null : steps ?? options.LocalSteps,
             LocalEpochs = epochs ?? options.LocalEpochs,
             Optimizer = optimizer,

@@ -182,8 +182,8 @@ public sealed class SiteAgent : IDisposable
             EvaluateTask e => e.Parameters,
             _ => null,
         };
-        return parameters is not null && (!parameters.Layout.Equals(_trainer.Model.Layout) || !parameters.IsFinite())
-            ? $"The parameters do not fit this job's model ({_trainer.Model.Layout.Length} finite values expected)."
+        return parameters is not null && (!parameters.Layout.Equals(_trainer.Layout) || !parameters.IsFinite())
+            ? $"The parameters do not fit this job's model ({_trainer.Layout.Length} finite values expected)."
             : null;
     }
 

@@ -128,7 +128,7 @@ public sealed class SiteBuilder
         AgreementGuard? agreement = AgreementGuard.For(Site, evaluator.Policy, Job.Describe(), Time, Budget, audit, RosterIsAccepted ? Roster : null);
         SiteTrainer trainer = new(spec, Train, Randomness, Job.Training.BatchSize, calibration, privacy);
         UpdatePipeline pipeline = new([new ClientClipStage(), new NoiseStage(distributed, Randomness), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance, SigningKey is null ? null : new SiteSigner(SigningKey), Roster)]);
-        SiteEvaluator evaluation = new(Site, trainer.Model, Test, Job.MetricsFor(Task), policy, audit, Protections.HasFlag(RedTeam.SiteProtections.EvaluationPolicy) ? state : null) { Agreement = agreement };
+        SiteEvaluator evaluation = new(Site, trainer, Test, Job.MetricsFor(Task), policy, audit, Protections.HasFlag(RedTeam.SiteProtections.EvaluationPolicy) ? state : null) { Agreement = agreement };
         ISiteGuard[] guards =
         [
             .. job is null ? Array.Empty<ISiteGuard>() : [job],

@@ -312,7 +312,9 @@ public sealed class PolicyEvaluator
             return new(PolicyRules.Columns, false, "the job does not declare the data columns it reads; this site only allows an explicit list");
         }
 
-        List<string> refused = columns.Where(c => !policy.Columns.Contains(c, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
+        // A set, not a list scan: a model of 10,000 features declares 10,000 columns, and the scan was quadratic.
+        HashSet<string> allowed = new(policy.Columns, StringComparer.Ordinal);
+        List<string> refused = columns.Where(c => !allowed.Contains(c)).Distinct(StringComparer.Ordinal).ToList();
         return refused.Count == 0
             ? new(PolicyRules.Columns, true, $"all {F(columns.Count)} columns the job reads are in the allow-list")
             : new(PolicyRules.Columns, false, $"the job reads columns outside this site's allow-list: {string.Join(", ", refused)}");

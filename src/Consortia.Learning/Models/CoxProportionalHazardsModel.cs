@@ -40,6 +40,9 @@ internal sealed class CoxProportionalHazardsModel : IModel
 
     public int MaxBatchSize { get; }
 
+    /// <remarks>Ignored: one dot product per row is too little work to split.</remarks>
+    public int Threads { get; set; } = 1;
+
     public void Initialize(Span<float> parameters, RandomSource random)
     {
         float bound = 1f / MathF.Sqrt(_features);

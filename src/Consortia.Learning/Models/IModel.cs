@@ -17,6 +17,10 @@ public interface IModel
     /// <summary>The largest batch the scratch buffers hold.</summary>
     public int MaxBatchSize { get; }
 
+    /// <summary>How many threads one batch's products may use (1: the caller's thread only).</summary>
+    /// <remarks>Results do not depend on it (each output value is computed in the same order); models whose work per batch is too small to split ignore it.</remarks>
+    public int Threads { get; set; }
+
     /// <summary>Writes initial parameters (PyTorch's default <c>Linear</c> initialisation).</summary>
     /// <param name="parameters">The parameter vector to fill.</param>
     /// <param name="random">The seeded random source.</param>

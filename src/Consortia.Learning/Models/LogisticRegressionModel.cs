@@ -23,6 +23,9 @@ internal sealed class LogisticRegressionModel : IModel
 
     public int MaxBatchSize { get; }
 
+    /// <remarks>Ignored: one dot product per row is too little work to split.</remarks>
+    public int Threads { get; set; } = 1;
+
     public void Initialize(Span<float> parameters, RandomSource random)
     {
         // PyTorch nn.Linear: weight and bias ~ U(−1/√fan_in, 1/√fan_in).

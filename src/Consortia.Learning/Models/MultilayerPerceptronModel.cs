@@ -48,6 +48,8 @@ internal sealed class MultilayerPerceptronModel : IModel
 
     public int MaxBatchSize { get; }
 
+    public int Threads { get; set; } = 1;
+
     public static ParameterLayout CreateLayout(int features, ImmutableArray<int> hidden)
     {
         int[] widths = [features, .. hidden, 1];
@@ -176,7 +178,7 @@ internal sealed class MultilayerPerceptronModel : IModel
                 TensorPrimitives.MultiplyAdd(_errors[l].AsSpan(r * outWidth, outWidth), scale, gb, gb);
             }
 
-            DenseKernels.AccumulateOuter(gradient.Slice(_weightOffsets[l], inWidth * outWidth), _errors[l], input, rowScale, n, inWidth, outWidth);
+            DenseKernels.AccumulateOuter(gradient.Slice(_weightOffsets[l], inWidth * outWidth), _errors[l], input, rowScale, n, inWidth, outWidth, Threads);
         }
     }
 
@@ -203,7 +205,7 @@ internal sealed class MultilayerPerceptronModel : IModel
             ReadOnlySpan<float> input = l == 0 ? features : _activations[l - 1];
             ReadOnlySpan<float> b = parameters.Slice(_biasOffsets[l], outWidth);
             Span<float> output = _activations[l].AsSpan(0, n * outWidth);
-            DenseKernels.Forward(input, parameters.Slice(_weightOffsets[l], inWidth * outWidth), output, n, inWidth, outWidth);
+            DenseKernels.Forward(input, parameters.Slice(_weightOffsets[l], inWidth * outWidth), output, n, inWidth, outWidth, Threads);
             for (int r = 0; r < n; r++)
             {
                 Span<float> o = output.Slice(r * outWidth, outWidth);

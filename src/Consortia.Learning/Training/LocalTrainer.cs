@@ -76,6 +76,7 @@ public sealed class LocalTrainer
             throw new ArgumentException("The proximal term needs the global parameters as anchor.", nameof(anchor));
         }
 
+        _model.Threads = options.Threads;
         IOptimizer optimizer = options.Optimizer.Create(parameters.Length);
         int n = data.Count;
         int d = data.FeatureCount;

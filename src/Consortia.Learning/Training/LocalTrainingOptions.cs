@@ -33,6 +33,10 @@ public sealed record LocalTrainingOptions
     /// <value>Default: <see langword="null"/>.</value>
     public float? FairnessQ { get; init; }
 
+    /// <summary>How many threads one site's training may use: a site with a second core splits each batch's layer products across them.</summary>
+    /// <value>Default: 1. Results are bit-identical for any value.</value>
+    public int Threads { get; init; } = 1;
+
     /// <summary>Checks the options and names the offending field.</summary>
     /// <exception cref="ArgumentException">A field is out of range.</exception>
     public void Validate()
@@ -55,6 +59,11 @@ public sealed record LocalTrainingOptions
         if (!float.IsFinite(ProximalMu) || ProximalMu < 0f)
         {
             throw new ArgumentException($"strategy.mu: expected a finite value ≥ 0, got {ProximalMu}.");
+        }
+
+        if (Threads is < 1 or > 64)
+        {
+            throw new ArgumentException($"training.threads: expected an integer from 1 to 64, got {Threads}.");
         }
 
         Optimizer.Validate();

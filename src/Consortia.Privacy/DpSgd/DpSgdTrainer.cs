@@ -74,6 +74,7 @@ public sealed class DpSgdTrainer
             throw new ArgumentException("DP-SGD: " + DpSgdOptions.PoissonSamplingRule, nameof(sampling));
         }
 
+        _model.Threads = options.Threads;
         int n = data.Count;
         int expected = Math.Min(options.BatchSize, n);
         double q = (double)expected / n;

@@ -17,18 +17,18 @@ namespace Consortia.Federation.Sites.Local;
 internal sealed class SiteEvaluator
 {
     private readonly SiteId _site;
-    private readonly IModel _model;
+    private readonly SiteTrainer _models; // lends a model instance for the call
     private readonly Dataset _test;
     private readonly IReadOnlyList<MetricKind> _metrics;
     private readonly PolicyGuard _policy;
     private readonly SiteAudit _audit;
     private readonly SiteRoundState? _state; // null only for the red team's unprotected sites: evaluation then skips the policy
 
-    public SiteEvaluator(SiteId site, IModel model, Dataset test, IReadOnlyList<MetricKind> metrics, PolicyGuard policy, SiteAudit audit, SiteRoundState? state)
+    public SiteEvaluator(SiteId site, SiteTrainer models, Dataset test, IReadOnlyList<MetricKind> metrics, PolicyGuard policy, SiteAudit audit, SiteRoundState? state)
     {
         _state = state;
         _site = site;
-        _model = model;
+        _models = models;
         _test = test;
         _metrics = metrics;
         _policy = policy;
@@ -56,7 +56,7 @@ internal sealed class SiteEvaluator
             _audit.AggregateReceived(task.Round, task.Parameters.Values, task.Contributors);
         }
 
-        IReadOnlyList<(MetricKind Kind, double Value)> values = ModelEvaluator.Evaluate(_model, task.Parameters.Values, _test, _metrics);
+        IReadOnlyList<(MetricKind Kind, double Value)> values = _models.WithModel(model => ModelEvaluator.Evaluate(model, task.Parameters.Values, _test, _metrics));
         MetricValue[] metrics = [.. values.Select(v => _policy.Release(v.Kind, v.Value, _test.Count))];
         return new EvaluationCompleted(_site, task.Round, new EvaluationReport(_site, _test.Count, metrics));
     }

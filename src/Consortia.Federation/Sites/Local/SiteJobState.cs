@@ -60,9 +60,9 @@ internal sealed class SiteJobState
             return;
         }
 
-        if (latest.ControlVariate is { } ci && ci.Length != trainer.Model.Layout.Length)
+        if (latest.ControlVariate is { } ci && ci.Length != trainer.Layout.Length)
         {
-            throw new InvalidDataException($"{_path}: the saved control variate has {ci.Length} values; this job's model has {trainer.Model.Layout.Length}.");
+            throw new InvalidDataException($"{_path}: the saved control variate has {ci.Length} values; this job's model has {trainer.Layout.Length}.");
         }
 
         trainer.RestoreControlVariate(latest.ControlVariate, latest.ControlVariate is not null);

@@ -9,17 +9,19 @@ using Consortia.Privacy.Mechanisms;
 namespace Consortia.Federation.Sites.Local;
 
 /// <summary>Local training at one site: plain SGD (with SCAFFOLD's correction) or DP-SGD, producing the round's unweighted update.</summary>
-/// <remarks>Reuses its buffers between rounds: one task at a time (the agent guarantees it).</remarks>
+/// <remarks>
+/// Holds no scratch between tasks: it rents a trainer (model buffers, gathered batch, gradient) from <see cref="TrainerPool"/>
+/// for each task, so that an idle site costs little more than its data. One task at a time (the agent guarantees it).
+/// </remarks>
 internal sealed class SiteTrainer
 {
     private readonly Dataset _train;
     private readonly ModelSpec _spec;
     private IModel? _lossModel; // the whole training set as one batch, for q-FFL's loss at the global model
     private readonly SiteRandomness _randomness;
-    private readonly LocalTrainer _trainer;
+    private readonly int _maxBatchSize;
     private readonly DpCalibration _calibration;
     private readonly SitePrivacyAccount _privacy;
-    private DpSgdTrainer? _dpTrainer;
     private ParameterVector? _controlVariate; // SCAFFOLD's cᵢ, kept at the site between rounds
 
     public SiteTrainer(ModelSpec spec, Dataset train, SiteRandomness randomness, int maxBatchSize, DpCalibration calibration, SitePrivacyAccount privacy)
@@ -27,13 +29,20 @@ internal sealed class SiteTrainer
         _spec = spec;
         _train = train;
         _randomness = randomness;
-        _trainer = new LocalTrainer(spec, maxBatchSize);
+        _maxBatchSize = maxBatchSize;
+        Layout = spec.CreateLayout();
         _calibration = calibration;
         _privacy = privacy;
     }
 
-    /// <summary>The job's model (evaluation shares it).</summary>
-    public IModel Model => _trainer.Model;
+    /// <summary>The layout of the job's model.</summary>
+    public ParameterLayout Layout { get; }
+
+    /// <summary>Runs <paramref name="use"/> with an instance of the job's model (scratch for batches of the job's size), rented for the call.</summary>
+    /// <typeparam name="T">The result.</typeparam>
+    /// <param name="use">The work.</param>
+    /// <returns>What <paramref name="use"/> returns.</returns>
+    public T WithModel<T>(Func<IModel, T> use) => TrainerPool.WithPlain(_spec, _maxBatchSize, trainer => use(trainer.Model));
 
     /// <summary>SCAFFOLD's cᵢ after the latest round, or <see langword="null"/> before the first SCAFFOLD round.</summary>
     public ParameterVector? ControlVariate => _controlVariate;
@@ -44,7 +53,7 @@ internal sealed class SiteTrainer
         _controlVariate = null;
         if (present)
         {
-            _controlVariate = new ParameterVector(Model.Layout);
+            _controlVariate = new ParameterVector(Layout);
             values.CopyTo(_controlVariate.Values);
         }
     }
@@ -70,7 +79,7 @@ internal sealed class SiteTrainer
         double? globalLoss = task.Training.FairnessQ is not null ? LossAt(task.GlobalParameters.Values) : null;
         LocalTrainingResult result = task.Dp is { } dp
             ? TrainPrivately(local, task, dp, random)
-            : _trainer.Train(local.Values, _train, task.Training, random, task.GlobalParameters.Values, correction);
+            : TrainerPool.WithPlain(_spec, _maxBatchSize, trainer => trainer.Train(local.Values, _train, task.Training, random, task.GlobalParameters.Values, correction));
         if (!local.IsFinite())
         {
             throw new ArithmeticException("Local training diverged (non-finite parameters).");
@@ -126,12 +135,11 @@ internal sealed class SiteTrainer
     private LocalTrainingResult TrainPrivately(ParameterVector local, TrainTask task, SiteDpSettings dp, RandomSource random)
     {
         (double q, _, double sigma) = _calibration.For(task, dp);
-        _dpTrainer ??= new DpSgdTrainer(_spec);
         INoiseSource noise = _randomness.Noise(task.Round);
         LocalTrainingResult result;
         try
         {
-            result = _dpTrainer.Train(local.Values, _train, task.Training, sigma, dp.Options.ClipNorm, dp.Options.Sampling, random, noise);
+            result = TrainerPool.WithPrivate(_spec, trainer => trainer.Train(local.Values, _train, task.Training, sigma, dp.Options.ClipNorm, dp.Options.Sampling, random, noise));
         }
         finally
         {
