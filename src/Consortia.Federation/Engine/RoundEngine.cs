@@ -75,14 +75,17 @@ public sealed partial class RoundEngine
         ArgumentNullException.ThrowIfNull(random);
         long start = _time.GetTimestamp();
         IReadOnlyList<SiteId> roster = _transport.Roster;
-        RoundInput input = new(round, model, state, roster, random.Derive("round").Derive((ulong)round.Value));
+        RoundInput input = new(round, model, state, roster, random.Derive("round").Derive((ulong)round.Value))
+        {
+            Capacities = _transport is ISiteCapacities capacities ? capacities.Capacities : new Dictionary<SiteId, SiteCapacity>(),
+        };
         TrainingPlan plan = _strategy.PlanTraining(input);
         if (_options.SecureAggregation is { } secure)
         {
             return await RunSecureRoundAsync(input, plan, secure, evaluate, start, cancellationToken).ConfigureAwait(false);
         }
 
-        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate, Dp: _options.Dp) { Participants = plan.Sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt })];
+        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.TrainingFor(site), plan.ControlVariate, Dp: _options.Dp) { Participants = plan.Keep ?? plan.Sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork })];
         List<SiteUpdate> updates = [];
         List<Refused> refusals = [];
         List<SiteReply> failures = [];
@@ -102,6 +105,14 @@ public sealed partial class RoundEngine
                 default:
                     failures.Add(reply);
                     break;
+            }
+
+            if (updates.Count == plan.Keep)
+            {
+                // Over-selection: the first Keep updates to arrive are the round's; the sites still working are not waited for.
+                HashSet<SiteId> answered = [.. updates.Select(u => u.Site), .. refusals.Select(r => r.Site), .. failures.Select(f => f.Site)];
+                failures.AddRange(plan.Sites.Where(s => !answered.Contains(s)).Select(s => new Missed(s, round)));
+                break;
             }
         }
 
@@ -177,7 +188,7 @@ public sealed partial class RoundEngine
         };
         FixedPointOptions quantization = new() { ClipRange = secure.ClipRange, MaxSummands = Math.Max(1, sites.Count) };
 
-        SiteTask[] tasks = [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate, new SecureTrainingSession(session, quantization, i + 1, controlVariates) { UnclippedBit = unclippedBit }, _options.Dp) { Participants = sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt })];
+        SiteTask[] tasks = [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.TrainingFor(site), plan.ControlVariate, new SecureTrainingSession(session, quantization, i + 1, controlVariates) { UnclippedBit = unclippedBit }, _options.Dp) { Participants = sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork })];
         List<Refused> refusals = [];
         List<SiteReply> failures = [];
         await foreach (SiteReply reply in _transport.DispatchAsync(tasks, plan.Deadline, cancellationToken).ConfigureAwait(false))
