@@ -63,7 +63,6 @@ public static class HeterogeneityBenchmark
             Deadline = nominal / 0.9,
             CapacitySizedWork = true,
             WorkShare = 0.9,
-            MaxWork = 2,
         };
         (string Name, JobDefinition Job)[] variants =
         [

@@ -146,14 +146,14 @@ public sealed class ScheduledStrategy : IStrategy
     {
         Dictionary<SiteId, LocalTrainingOptions> perSite = [];
         int nominal = training.LocalSteps ?? throw new InvalidOperationException("scheduling.capacity_sized_work: the job must set training.local_steps (work is counted in steps).");
-        int most = Math.Max(1, (int)Math.Floor(nominal * _options.MaxWork));
         double seconds = _options.Deadline!.Value.TotalSeconds * _options.WorkShare;
         foreach (SiteId site in sites)
         {
             int steps = nominal; // a site that has not reported gets the job's work
             if (input.Capacities.TryGetValue(site, out SiteCapacity? capacity) && capacity.ExamplesPerSecond > 0)
             {
-                steps = (int)Math.Clamp(Math.Floor(capacity.ExamplesPerSecond * seconds / training.BatchSize), 1, most);
+                // Never more than the job's steps: a site refuses a task asking for more work than the job it accepted.
+                steps = (int)Math.Clamp(Math.Floor(capacity.ExamplesPerSecond * seconds / training.BatchSize), 1, nominal);
             }
 
             perSite[site] = training with { LocalSteps = steps };

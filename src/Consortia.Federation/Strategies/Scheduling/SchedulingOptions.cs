@@ -30,7 +30,7 @@ public sealed record SchedulingOptions
     public double OverSelection { get; init; }
 
     /// <summary>Work sized to capacity: each site's local steps are the ones its reported speed fits into
-    /// <see cref="WorkShare"/> of the deadline (at most <see cref="MaxWork"/> × the job's local steps, at least one), and the
+    /// <see cref="WorkShare"/> of the deadline (at most the job's local steps, which is all a site accepts, and at least one), and the
     /// aggregation is corrected for the unequal work (FedNova). Requires <see cref="Deadline"/>.</summary>
     /// <value>Default: <see langword="false"/>.</value>
     public bool CapacitySizedWork { get; init; }
@@ -38,10 +38,6 @@ public sealed record SchedulingOptions
     /// <summary>The share of the deadline given to computation; the rest is left for transfers and latency.</summary>
     /// <value>Default: 0.8.</value>
     public double WorkShare { get; init; } = 0.8;
-
-    /// <summary>The most work a fast site is given, as a multiple of the job's local steps.</summary>
-    /// <value>Default: 1 (fast sites do the job's work; slow ones do less).</value>
-    public double MaxWork { get; init; } = 1.0;
 
     /// <summary>Checks the options and names the offending field.</summary>
     /// <exception cref="ArgumentException">A field is out of range.</exception>
@@ -80,11 +76,6 @@ public sealed record SchedulingOptions
         if (!(WorkShare > 0 && WorkShare <= 1))
         {
             throw new ArgumentException($"scheduling.work_share: expected a value in (0, 1], got {WorkShare}.");
-        }
-
-        if (!(MaxWork > 0 && MaxWork <= 100))
-        {
-            throw new ArgumentException($"scheduling.max_work: expected a value in (0, 100], got {MaxWork}.");
         }
     }
 }
