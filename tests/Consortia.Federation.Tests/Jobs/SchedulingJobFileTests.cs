@@ -54,6 +54,15 @@ public sealed class SchedulingJobFileTests
     }
 
     [Fact]
+    public void ShippedExampleIsValid()
+    {
+        JobDefinition job = JobFile.Load(Consortia.TestKit.RepositoryPaths.Combine("examples", "heart-disease", "heterogeneous.yaml"));
+
+        Assert.True(job.Scheduling!.CapacitySizedWork);
+        Assert.Equal(["default", "hungarian"], job.Profiles!.Sites.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void DrawnProfilesAreSeededAndInRange()
     {
         SimulationProfiles profiles = JobFile.Parse(Job, "job.yaml").Profiles!;
