@@ -69,6 +69,7 @@ public static class HeterogeneityBenchmark
             ("fedavg-sync", baseJob with { Profiles = heterogeneous, Engine = baseJob.Engine with { Rounds = longer } }),
             ("deadline+over-selection+capacity", baseJob with { Profiles = heterogeneous, Scheduling = scheduled, Engine = baseJob.Engine with { Rounds = longer } }),
             ("deadline+capacity (all sites)", baseJob with { Profiles = heterogeneous, Scheduling = scheduled with { Fraction = 1, OverSelection = 0 }, Engine = baseJob.Engine with { Rounds = longer } }),
+            ("fedbuff (buffer 2)", baseJob with { Profiles = heterogeneous, Scheduling = new SchedulingOptions { Buffer = 2 }, Engine = baseJob.Engine with { Rounds = 2 * longer } }),
         ];
         List<HeterogeneityBenchmarkRow> rows = [Row("balanced", "fedavg-sync", balanced, target, balancedTime, balanced.Total)];
         foreach ((string name, JobDefinition job) in variants)

@@ -94,7 +94,7 @@ public sealed partial class RoundEngine
             switch (reply)
             {
                 case TrainingCompleted completed when IsAcceptable(completed.Update, model):
-                    updates.Add(completed.Update);
+                    updates.Add(StalenessWeighted(completed, round));
                     break;
                 case TrainingCompleted completed:
                     failures.Add(new Failed(completed.Site, round, "invalid-update", "The update has the wrong layout, a non-finite value or a non-positive weight."));
@@ -110,8 +110,13 @@ public sealed partial class RoundEngine
             if (updates.Count == plan.Keep)
             {
                 // Over-selection: the first Keep updates to arrive are the round's; the sites still working are not waited for.
-                HashSet<SiteId> answered = [.. updates.Select(u => u.Site), .. refusals.Select(r => r.Site), .. failures.Select(f => f.Site)];
-                failures.AddRange(plan.Sites.Where(s => !answered.Contains(s)).Select(s => new Missed(s, round)));
+                // Asynchronous (FedBuff): they are not missed, they carry on and answer in a later round.
+                if (!plan.Asynchronous)
+                {
+                    HashSet<SiteId> answered = [.. updates.Select(u => u.Site), .. refusals.Select(r => r.Site), .. failures.Select(f => f.Site)];
+                    failures.AddRange(plan.Sites.Where(s => !answered.Contains(s)).Select(s => new Missed(s, round)));
+                }
+
                 break;
             }
         }
@@ -325,6 +330,23 @@ public sealed partial class RoundEngine
         {
             return error.Message;
         }
+    }
+
+    /// <summary>
+    /// FedBuff's staleness weight: an update trained on the model of an earlier round (asynchronous aggregation) counts
+    /// 1/√(1 + τ), τ the rounds since; its data weight is unchanged, so the damping is not averaged away.
+    /// </summary>
+    private static SiteUpdate StalenessWeighted(TrainingCompleted completed, RoundNumber round)
+    {
+        int staleness = round.Value - completed.Round.Value;
+        if (staleness <= 0)
+        {
+            return completed.Update;
+        }
+
+        ParameterVector scaled = completed.Update.WeightedDelta.Clone();
+        System.Numerics.Tensors.TensorPrimitives.Multiply(scaled.Values, (float)(1 / Math.Sqrt(1 + staleness)), scaled.Values);
+        return completed.Update with { WeightedDelta = scaled };
     }
 
     private static bool IsAcceptable(SiteUpdate update, GlobalModel model)

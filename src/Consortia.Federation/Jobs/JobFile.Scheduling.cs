@@ -26,6 +26,7 @@ public static partial class JobFile
             OverSelection = section.RealNumber("over_selection", 0, 10) ?? 0,
             CapacitySizedWork = section.Bool("capacity_sized_work") ?? false,
             WorkShare = section.RealNumber("work_share", 0, 1, minExclusive: true) ?? 0.8,
+            Buffer = section.WholeNumber("buffer", 1),
         };
         section.RejectUnreadKeys(UnknownField);
         if (options.CapacitySizedWork && training.LocalSteps is null)

@@ -119,7 +119,10 @@ public static class FederatedSimulation
             if (job.Profiles is { } profiles)
             {
                 string[] names = [.. data.Sites.Select(s => s.Name)];
-                transport = new Profiles.ProfiledSiteTransport(transport, profiles.Resolve(names, job.Seed), clock, random.Derive("availability"), [.. data.Sites.Select(s => s.Train.Count)]);
+                transport = new Profiles.ProfiledSiteTransport(transport, profiles.Resolve(names, job.Seed), clock, random.Derive("availability"), [.. data.Sites.Select(s => s.Train.Count)])
+                {
+                    Asynchronous = job.Scheduling?.Buffer is not null,
+                };
             }
 
             federated = await RunJobAsync(job, transport, strategy, new GlobalModel(spec, initial, new RoundNumber(0)), clock, ledgers?.Coordinator, stateDirectory, resume, progress, cancellationToken).ConfigureAwait(false);

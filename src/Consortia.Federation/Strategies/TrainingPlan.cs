@@ -22,6 +22,10 @@ public sealed record TrainingPlan(IReadOnlyList<SiteId> Sites, LocalTrainingOpti
     /// <summary>FedNova: each site divides its weighted update by its local step count, so that sites doing unequal work pull the model equally per step.</summary>
     public bool NormaliseWork { get; init; }
 
+    /// <summary>FedBuff: the round is one buffer of <see cref="Keep"/> updates; sites still working carry on into later
+    /// rounds, and an update trained on an older model is weighted by 1/√(1 + staleness).</summary>
+    public bool Asynchronous { get; init; }
+
     /// <summary>The training configuration sent to <paramref name="site"/>.</summary>
     /// <param name="site">A selected site.</param>
     /// <returns>Its configuration.</returns>

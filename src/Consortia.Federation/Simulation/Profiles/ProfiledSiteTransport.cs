@@ -33,6 +33,7 @@ public sealed class ProfiledSiteTransport : ISiteTransport, ISiteCapacities
     private readonly RandomSource _random;
     private readonly HashSet<(SiteId, int)> _missedTraining = [];
     private readonly Lock _gate = new();
+    private readonly List<(DateTimeOffset At, int Order, SiteReply Reply)> _inFlight = []; // asynchronous mode: work not yet collected
 
     /// <summary>Creates the transport.</summary>
     /// <param name="inner">The in-process transport that runs the sites.</param>
@@ -65,6 +66,13 @@ public sealed class ProfiledSiteTransport : ISiteTransport, ISiteCapacities
     /// <remarks>In simulation a site reports its profile's speed (what a node measures and reports when deployed).</remarks>
     public IReadOnlyDictionary<SiteId, SiteCapacity> Capacities { get; }
 
+    /// <summary>
+    /// Asynchronous aggregation (FedBuff, <c>scheduling.buffer</c>): replies the engine does not collect in a round stay
+    /// in flight and arrive in later rounds at their simulated time, and a site still working is not given new work.
+    /// </summary>
+    /// <value>Default: <see langword="false"/> (each dispatch is a round with a barrier; uncollected replies are dropped).</value>
+    public bool Asynchronous { get; init; }
+
     /// <summary>The profile of <paramref name="site"/>.</summary>
     /// <param name="site">A site of the roster.</param>
     /// <returns>Its profile.</returns>
@@ -77,6 +85,16 @@ public sealed class ProfiledSiteTransport : ISiteTransport, ISiteCapacities
         if (!tasks.Any(t => t is TrainTask))
         {
             await foreach (SiteReply reply in PassThroughAsync(tasks, deadline, cancellationToken).ConfigureAwait(false))
+            {
+                yield return reply;
+            }
+
+            yield break;
+        }
+
+        if (Asynchronous)
+        {
+            await foreach (SiteReply reply in DispatchAsynchronouslyAsync(tasks, cancellationToken).ConfigureAwait(false))
             {
                 yield return reply;
             }
@@ -128,6 +146,66 @@ public sealed class ProfiledSiteTransport : ISiteTransport, ISiteCapacities
             cancellationToken.ThrowIfCancellationRequested();
             _clock.AdvanceTo(start + at);
             yield return reply;
+        }
+    }
+
+    /// <summary>
+    /// FedBuff's timeline: idle sites start on the current model now; every reply (new or from earlier rounds) arrives at
+    /// its simulated finish; the consumer stops after its buffer and the rest stay in flight.
+    /// </summary>
+    private async IAsyncEnumerable<SiteReply> DispatchAsynchronouslyAsync(IReadOnlyList<SiteTask> tasks, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        DateTimeOffset start = _clock.GetUtcNow();
+        HashSet<SiteId> busy;
+        lock (_gate)
+        {
+            busy = [.. _inFlight.Select(e => e.Reply.Site)];
+        }
+
+        List<SiteTask> starting = [];
+        List<(DateTimeOffset, int, SiteReply)> arriving = [];
+        foreach (SiteTask task in tasks.Where(t => !busy.Contains(t.Site)))
+        {
+            if (IsReachable(task, start))
+            {
+                starting.Add(task);
+            }
+            else if (task is TrainTask train)
+            {
+                // Offline or dropped out: the site is unreachable for as long as the work would have taken.
+                long examples = (long)(train.Training.LocalSteps ?? 1) * train.Training.BatchSize;
+                arriving.Add((start + ProfileOf(task.Site).TrainingTime(examples, 0), _profiles[task.Site].Index, new Missed(task.Site, task.Round)));
+            }
+        }
+
+        Dictionary<SiteId, SiteTask> byId = starting.ToDictionary(t => t.Site);
+        await foreach (SiteReply reply in _inner.DispatchAsync(starting, null, cancellationToken).ConfigureAwait(false))
+        {
+            arriving.Add((start + TimeTaken(byId[reply.Site], reply), _profiles[reply.Site].Index, reply));
+        }
+
+        lock (_gate)
+        {
+            _inFlight.AddRange(arriving);
+        }
+
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            (DateTimeOffset At, int Order, SiteReply Reply) next;
+            lock (_gate)
+            {
+                if (_inFlight.Count == 0)
+                {
+                    yield break;
+                }
+
+                next = _inFlight.OrderBy(e => e.At).ThenBy(e => e.Order).First();
+                _inFlight.Remove(next);
+            }
+
+            _clock.AdvanceTo(next.At);
+            yield return next.Reply;
         }
     }
 

@@ -52,6 +52,12 @@ public sealed class ScheduledStrategy : IStrategy
     {
         ArgumentNullException.ThrowIfNull(input);
         TrainingPlan inner = _inner.PlanTraining(input);
+        if (_options.Buffer is { } buffer)
+        {
+            // FedBuff: every idle site is asked (the transport skips those still working); the first `buffer` updates make the step.
+            return inner with { Sites = input.Roster, Keep = Math.Min(buffer, input.Roster.Count), Asynchronous = true, Deadline = null };
+        }
+
         int n = input.Roster.Count;
         int keep = Math.Min(n, Math.Max(_options.MinimumSites, (int)Math.Ceiling(_options.Fraction * n)));
         int ask = Math.Min(n, (int)Math.Ceiling(keep * (1 + _options.OverSelection)));

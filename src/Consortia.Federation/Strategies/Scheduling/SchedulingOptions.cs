@@ -39,6 +39,11 @@ public sealed record SchedulingOptions
     /// <value>Default: 0.8.</value>
     public double WorkShare { get; init; } = 0.8;
 
+    /// <summary>FedBuff (Nguyen et al., 2022): aggregate every this-many updates as they arrive, each weighted by
+    /// 1/√(1 + staleness), while the other sites keep training; rounds have no barrier. <see langword="null"/>: synchronous rounds.</summary>
+    /// <value>Default: <see langword="null"/>.</value>
+    public int? Buffer { get; init; }
+
     /// <summary>Checks the options and names the offending field.</summary>
     /// <exception cref="ArgumentException">A field is out of range.</exception>
     public void Validate()
@@ -66,6 +71,16 @@ public sealed record SchedulingOptions
         if (!(OverSelection >= 0 && OverSelection <= 10))
         {
             throw new ArgumentException($"scheduling.over_selection: expected a value in [0, 10], got {OverSelection}.");
+        }
+
+        if (Buffer is < 1)
+        {
+            throw new ArgumentException($"scheduling.buffer: expected a positive integer, got {Buffer}.");
+        }
+
+        if (Buffer is not null && (Deadline is not null || OverSelection > 0 || Fraction < 1))
+        {
+            throw new ArgumentException("scheduling.buffer: asynchronous aggregation asks every idle site and aggregates the first `buffer` updates; it takes no deadline_seconds, over_selection or fraction.");
         }
 
         if (CapacitySizedWork && Deadline is null)

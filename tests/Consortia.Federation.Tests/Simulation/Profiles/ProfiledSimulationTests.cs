@@ -130,6 +130,25 @@ public sealed class ProfiledSimulationTests
     }
 
     [Fact]
+    public async Task FedBuffAggregatesTheFirstUpdatesWithoutWaitingForTheSlowSite()
+    {
+        SimulationProfiles profiles = new(new Dictionary<string, SiteProfileSettings>
+        {
+            [SimulationProfiles.DefaultKey] = new() { Speed = ProfileRange.Fixed(100) }, // 0.8 s for the job's work
+            ["site0"] = new() { Speed = ProfileRange.Fixed(1) }, // 80 s
+        });
+
+        SimulationResult result = await MeasurementPolicy.RunAsync(Job(profiles, rounds: 6, scheduling: new SchedulingOptions { Buffer = 2 }), s_data, TestContext.Current.CancellationToken);
+
+        Assert.All(result.Federated.Rounds, r => Assert.Equal(2, r.Contributors.Count));
+        Assert.All(result.Federated.Rounds, r => Assert.DoesNotContain(new SiteId("site0"), r.Contributors));
+        Assert.All(result.Federated.Rounds, r => Assert.Empty(r.Failures)); // sites still working are not missed
+        Assert.InRange(result.Federated.Elapsed.TotalSeconds, 2, 6); // a synchronous round alone would take 80 s
+        // The third fast site, left in flight by round 1, arrives (stale) in round 2.
+        Assert.Contains(new SiteId("site3"), result.Federated.Rounds[1].Contributors);
+    }
+
+    [Fact]
     public async Task OfflineWindowKeepsTheSiteOutWhileItIsClosed()
     {
         // The simulation starts at midnight; site1 is offline until 06:00 and each round takes ~8 s.
