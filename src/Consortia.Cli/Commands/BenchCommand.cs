@@ -14,6 +14,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(BenchDeploymentCommand.Create());
         bench.Subcommands.Add(BenchTrainCommand.Create());
         bench.Subcommands.Add(BenchScaleCommand.Create());
+        bench.Subcommands.Add(BenchHeterogeneityCommand.Create());
         return bench;
     }
 }

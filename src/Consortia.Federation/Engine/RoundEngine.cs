@@ -75,14 +75,17 @@ public sealed partial class RoundEngine
         ArgumentNullException.ThrowIfNull(random);
         long start = _time.GetTimestamp();
         IReadOnlyList<SiteId> roster = _transport.Roster;
-        RoundInput input = new(round, model, state, roster, random.Derive("round").Derive((ulong)round.Value));
+        RoundInput input = new(round, model, state, roster, random.Derive("round").Derive((ulong)round.Value))
+        {
+            Capacities = _transport is ISiteCapacities capacities ? capacities.Capacities : new Dictionary<SiteId, SiteCapacity>(),
+        };
         TrainingPlan plan = _strategy.PlanTraining(input);
         if (_options.SecureAggregation is { } secure)
         {
             return await RunSecureRoundAsync(input, plan, secure, evaluate, start, cancellationToken).ConfigureAwait(false);
         }
 
-        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate, Dp: _options.Dp) { Participants = plan.Sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt })];
+        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.TrainingFor(site), plan.ControlVariate, Dp: _options.Dp) { Participants = plan.Keep ?? plan.Sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork })];
         List<SiteUpdate> updates = [];
         List<Refused> refusals = [];
         List<SiteReply> failures = [];
@@ -91,7 +94,7 @@ public sealed partial class RoundEngine
             switch (reply)
             {
                 case TrainingCompleted completed when IsAcceptable(completed.Update, model):
-                    updates.Add(completed.Update);
+                    updates.Add(StalenessWeighted(completed, round));
                     break;
                 case TrainingCompleted completed:
                     failures.Add(new Failed(completed.Site, round, "invalid-update", "The update has the wrong layout, a non-finite value or a non-positive weight."));
@@ -102,6 +105,19 @@ public sealed partial class RoundEngine
                 default:
                     failures.Add(reply);
                     break;
+            }
+
+            if (updates.Count == plan.Keep)
+            {
+                // Over-selection: the first Keep updates to arrive are the round's; the sites still working are not waited for.
+                // Asynchronous (FedBuff): they are not missed, they carry on and answer in a later round.
+                if (!plan.Asynchronous)
+                {
+                    HashSet<SiteId> answered = [.. updates.Select(u => u.Site), .. refusals.Select(r => r.Site), .. failures.Select(f => f.Site)];
+                    failures.AddRange(plan.Sites.Where(s => !answered.Contains(s)).Select(s => new Missed(s, round)));
+                }
+
+                break;
             }
         }
 
@@ -177,7 +193,7 @@ public sealed partial class RoundEngine
         };
         FixedPointOptions quantization = new() { ClipRange = secure.ClipRange, MaxSummands = Math.Max(1, sites.Count) };
 
-        SiteTask[] tasks = [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.Training, plan.ControlVariate, new SecureTrainingSession(session, quantization, i + 1, controlVariates) { UnclippedBit = unclippedBit }, _options.Dp) { Participants = sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt })];
+        SiteTask[] tasks = [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.TrainingFor(site), plan.ControlVariate, new SecureTrainingSession(session, quantization, i + 1, controlVariates) { UnclippedBit = unclippedBit }, _options.Dp) { Participants = sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork })];
         List<Refused> refusals = [];
         List<SiteReply> failures = [];
         await foreach (SiteReply reply in _transport.DispatchAsync(tasks, plan.Deadline, cancellationToken).ConfigureAwait(false))
@@ -314,6 +330,23 @@ public sealed partial class RoundEngine
         {
             return error.Message;
         }
+    }
+
+    /// <summary>
+    /// FedBuff's staleness weight: an update trained on the model of an earlier round (asynchronous aggregation) counts
+    /// 1/√(1 + τ), τ the rounds since; its data weight is unchanged, so the damping is not averaged away.
+    /// </summary>
+    private static SiteUpdate StalenessWeighted(TrainingCompleted completed, RoundNumber round)
+    {
+        int staleness = round.Value - completed.Round.Value;
+        if (staleness <= 0)
+        {
+            return completed.Update;
+        }
+
+        ParameterVector scaled = completed.Update.WeightedDelta.Clone();
+        System.Numerics.Tensors.TensorPrimitives.Multiply(scaled.Values, (float)(1 / Math.Sqrt(1 + staleness)), scaled.Values);
+        return completed.Update with { WeightedDelta = scaled };
     }
 
     private static bool IsAcceptable(SiteUpdate update, GlobalModel model)

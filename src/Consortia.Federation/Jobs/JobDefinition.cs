@@ -85,6 +85,12 @@ public sealed record JobDefinition
     /// </summary>
     public string ContentSha256 => Governance.Audit.Sha256Hex.OfText(SourceText ?? Name);
 
+    /// <summary>The job's <c>scheduling:</c> section (selection, deadline, over-selection, capacity-sized work), or <see langword="null"/> for the strategy's own selection.</summary>
+    public Strategies.Scheduling.SchedulingOptions? Scheduling { get; init; }
+
+    /// <summary>Simulation only: the <c>simulation.profiles</c> section (each site's speed, network and availability), or <see langword="null"/> for a timeless simulation.</summary>
+    public Simulation.Profiles.SimulationProfiles? Profiles { get; init; }
+
     /// <summary>Client-level DP-FedAvg (the strategy is wrapped in <see cref="Strategies.ClientDp.ClientDpStrategy"/>), or <see langword="null"/>.</summary>
     public Strategies.ClientDp.ClientDpSettings? ClientDp { get; init; }
 
@@ -100,7 +106,8 @@ public sealed record JobDefinition
     {
         ArgumentNullException.ThrowIfNull(centralNoise);
         Strategies.IStrategy strategy = Strategy.Create(Training);
-        return ClientDp is { } clientDp ? new Strategies.ClientDp.ClientDpStrategy(strategy, clientDp, centralNoise) : strategy;
+        strategy = ClientDp is { } clientDp ? new Strategies.ClientDp.ClientDpStrategy(strategy, clientDp, centralNoise) : strategy;
+        return Scheduling is { } scheduling ? new Strategies.Scheduling.ScheduledStrategy(strategy, scheduling) : strategy;
     }
 
     /// <summary>The model specification for data with <paramref name="featureCount"/> features.</summary>

@@ -2,7 +2,9 @@ using Consortia.Data;
 using Consortia.Federation.Engine;
 using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites;
+using Consortia.Federation.Simulation.Profiles;
 using Consortia.Federation.Strategies.ClientDp;
+using Consortia.Federation.Strategies.Scheduling;
 using Consortia.Privacy.ClientLevel;
 using Consortia.Privacy.DpSgd;
 using Consortia.Learning.Metrics;
@@ -15,7 +17,7 @@ using YamlDotNet.RepresentationModel;
 namespace Consortia.Federation.Jobs;
 
 /// <summary>Reads and validates job files (YAML; the format is documented in <c>docs/job-file.md</c>).</summary>
-public static class JobFile
+public static partial class JobFile
 {
     private static readonly Dictionary<string, DataFormat> s_formats = new(StringComparer.Ordinal)
     {
@@ -259,6 +261,13 @@ public static class JobFile
         }
 
         FairnessSettings? fairness = job.Section("fairness") is { } fairnessSection ? ReadFairness(fairnessSection) : null;
+        SchedulingOptions? scheduling = ReadScheduling(job, training);
+        if (scheduling is not null && clientDp is not null)
+        {
+            throw job.Error("scheduling", "client-level DP accounts for random (Poisson) selection of sites; scheduling chooses sites by deadline and speed, which that accounting does not cover. Remove one of the two.");
+        }
+
+        SimulationProfiles? profiles = ReadSimulation(job);
         job.RejectUnreadKeys(UnknownField);
         JobDefinition definition = new()
         {
@@ -294,6 +303,8 @@ public static class JobFile
             Metrics = metrics,
             Baselines = baselines,
             Fairness = fairness,
+            Scheduling = scheduling,
+            Profiles = profiles,
             SourcePath = Path.GetFullPath(path),
             SourceText = text,
         };

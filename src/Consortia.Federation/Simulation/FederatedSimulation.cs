@@ -108,7 +108,8 @@ public static class FederatedSimulation
         spec.Validate();
         IReadOnlyList<MetricKind> metrics = job.MetricsFor(data.Task);
         RandomSource random = new(job.Seed);
-        VirtualClock clock = new();
+        // With site profiles only simulated work moves the clock (no fixed step per round).
+        VirtualClock clock = job.Profiles is null ? new() : new(VirtualClock.DefaultStart, TimeSpan.Zero);
 
         // Audit ledgers (coordinator and every site) when the run has a state directory: the same events a
         // deployment records, so that `consortia audit verify/cross-check` and the compliance report work on them.
@@ -124,7 +125,17 @@ public static class FederatedSimulation
         SitePrivacyReport[] privacy;
         try
         {
-            federated = await RunJobAsync(job, new InProcessSiteTransport(sites.Agents), strategy, new GlobalModel(spec, initial, new RoundNumber(0)), clock, ledgers?.Coordinator, stateDirectory, resume, progress, cancellationToken).ConfigureAwait(false);
+            ISiteTransport transport = new InProcessSiteTransport(sites.Agents);
+            if (job.Profiles is { } profiles)
+            {
+                string[] names = [.. data.Sites.Select(s => s.Name)];
+                transport = new Profiles.ProfiledSiteTransport(transport, profiles.Resolve(names, job.Seed), clock, random.Derive("availability"), [.. data.Sites.Select(s => s.Train.Count)])
+                {
+                    Asynchronous = job.Scheduling?.Buffer is not null,
+                };
+            }
+
+            federated = await RunJobAsync(job, transport, strategy, new GlobalModel(spec, initial, new RoundNumber(0)), clock, ledgers?.Coordinator, stateDirectory, resume, progress, cancellationToken).ConfigureAwait(false);
             privacy = sites.Privacy;
         }
         finally
@@ -153,7 +164,7 @@ public static class FederatedSimulation
     /// <see cref="JobRunner"/> run it; the result's rounds are the store's committed history.
     /// </summary>
     private static async Task<JobResult> RunJobAsync(
-        JobDefinition job, InProcessSiteTransport transport, IStrategy strategy, GlobalModel initial, VirtualClock clock,
+        JobDefinition job, ISiteTransport transport, IStrategy strategy, GlobalModel initial, VirtualClock clock,
         Governance.Audit.AuditLedger? ledger, string? stateDirectory, bool resume, IProgress<RoundReport>? progress, CancellationToken cancellationToken)
     {
         using IJobStore store = stateDirectory is null

@@ -7,8 +7,10 @@ namespace Consortia.Federation.Simulation;
 /// same ledgers (signatures aside) as well as the same model, and a resumed run continues the same timeline.
 /// </summary>
 /// <remarks>
-/// Within a round time stands still: a round's reported duration is zero, and a timer fires only when a later round
-/// moves the clock past its due time (a simulated round never waits for a timer; in-process sites get no deadline).
+/// Without site profiles, time stands still within a round: a round's reported duration is zero, and a timer fires only
+/// when a later round moves the clock past its due time (a simulated round never waits for a timer). With site profiles
+/// (<c>simulation.profiles</c>) the <see cref="Profiles.ProfiledSiteTransport"/> moves it with <see cref="AdvanceTo"/> as
+/// each site's simulated work finishes.
 /// Thread-safe.
 /// </remarks>
 public sealed class VirtualClock : TimeProvider
@@ -22,10 +24,10 @@ public sealed class VirtualClock : TimeProvider
 
     /// <summary>Creates a clock at <paramref name="start"/>.</summary>
     /// <param name="start">The instant of round 0.</param>
-    /// <param name="roundStep">How far each round moves the clock; must be positive.</param>
+    /// <param name="roundStep">How far each round moves the clock at least; zero when only simulated work moves it (<see cref="AdvanceTo"/>, site profiles).</param>
     public VirtualClock(DateTimeOffset start, TimeSpan roundStep)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(roundStep, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(roundStep, TimeSpan.Zero);
         Start = start;
         RoundStep = roundStep;
     }
@@ -56,9 +58,18 @@ public sealed class VirtualClock : TimeProvider
 
     /// <summary>Moves the clock to <paramref name="round"/>'s instant (never backwards) and fires the timers now due.</summary>
     /// <param name="round">The round about to run.</param>
-    public void EnterRound(RoundNumber round)
+    public void EnterRound(RoundNumber round) => MoveTo(RoundStep.Ticks * round.Value);
+
+    /// <summary>
+    /// Moves the clock to <paramref name="instant"/> (never backwards) and fires the timers now due: simulated work
+    /// (site profiles: compute, latency, transfer) takes virtual time this way, so hours of consortium time pass
+    /// without anyone sleeping.
+    /// </summary>
+    /// <param name="instant">The instant simulated work has reached.</param>
+    public void AdvanceTo(DateTimeOffset instant) => MoveTo((instant - Start).Ticks);
+
+    private void MoveTo(long target)
     {
-        long target = RoundStep.Ticks * round.Value;
         VirtualTimer[] due;
         lock (_gate)
         {

@@ -41,6 +41,9 @@ public sealed record TrainTask(SiteId Site, RoundNumber Round, ParameterVector G
     /// </summary>
     /// <value>Default 0.</value>
     public int Attempt { get; init; }
+
+    /// <summary>FedNova: divide the weighted update by the local step count (the coordinator sized each site's work to its speed).</summary>
+    public bool NormaliseWork { get; init; }
 }
 
 /// <summary>One secure aggregation protocol message for the site's session of this round.</summary>

@@ -33,7 +33,7 @@ internal sealed partial class SiteGatewayService(GrpcSiteTransport transport, Ne
         System.Threading.Channels.ChannelReader<object> reader;
         try
         {
-            reader = transport.Open(site, request.NodeVersion, request.MaxConcurrentTasks);
+            reader = transport.Open(site, request.NodeVersion, request.MaxConcurrentTasks, request.ExamplesPerSecond);
         }
         catch
         {

@@ -58,6 +58,11 @@ public sealed record SiteNodeOptions
     /// <summary>How many tasks run at once; tasks of one job always run one after another, so this is concurrency across jobs.</summary>
     public int MaxConcurrentTasks { get; init; } = 2;
 
+    /// <summary>The node's training speed in examples per second, reported to the coordinator with every work request
+    /// (capacity-sized work in a job's scheduling); 0 reports none.</summary>
+    /// <value>Default: 0.</value>
+    public double ExamplesPerSecond { get; init; }
+
     /// <summary>The node software version reported to the coordinator.</summary>
     public string Version { get; init; } = typeof(SiteNode).Assembly.GetName().Version?.ToString() ?? "0";
 
@@ -193,7 +198,7 @@ public sealed partial class SiteNode
 
             try
             {
-                using AsyncServerStreamingCall<WorkFrame> call = Client.PullWork(new PullWorkRequest { NodeVersion = _options.Version, NodeInstance = _instance, MaxConcurrentTasks = _options.MaxConcurrentTasks }, cancellationToken: stream.Token);
+                using AsyncServerStreamingCall<WorkFrame> call = Client.PullWork(new PullWorkRequest { NodeVersion = _options.Version, NodeInstance = _instance, MaxConcurrentTasks = _options.MaxConcurrentTasks, ExamplesPerSecond = _options.ExamplesPerSecond }, cancellationToken: stream.Token);
                 // Open once the first frame (the list of running jobs, sent as every stream opens) arrives: a refusal
                 // (revoked, duplicate identity) comes as a headers-and-status response that only reading reveals.
                 if (!await call.ResponseStream.MoveNext(stream.Token).ConfigureAwait(false))

@@ -231,7 +231,8 @@ internal sealed class GrpcSiteTransport : ISiteTransport
     /// <param name="site">The site (from its certificate).</param>
     /// <param name="nodeVersion">The node software's version, as the node reports it.</param>
     /// <param name="capacity">How many tasks the node runs at once, as it reports it (0: not reported).</param>
-    internal ChannelReader<object> Open(SiteId site, string nodeVersion = "", int capacity = 0)
+    /// <param name="examplesPerSecond">The node's measured training speed (0: not reported), for capacity-sized work.</param>
+    internal ChannelReader<object> Open(SiteId site, string nodeVersion = "", int capacity = 0, double examplesPerSecond = 0)
     {
         SiteLink link = _links.GetOrAdd(site, s => new SiteLink(s));
         ChannelReader<object> reader;
@@ -243,6 +244,7 @@ internal sealed class GrpcSiteTransport : ISiteTransport
             link.ConnectedSince = now;
             link.NodeVersion = nodeVersion;
             link.Capacity = capacity;
+            link.ExamplesPerSecond = double.IsFinite(examplesPerSecond) && examplesPerSecond > 0 ? examplesPerSecond : 0; // hostile values count as not reported
             PendingItem[] owed = [.. _pending.Values.Where(p => p.Site == site).OrderBy(p => p.Frames is null ? 0 : 1).ThenBy(p => p.Sequence)];
 
             // First the running jobs (the node releases any other it still holds), then the announcement of each
@@ -267,6 +269,12 @@ internal sealed class GrpcSiteTransport : ISiteTransport
         _metrics?.SetConnected(_links.Values.Count(l => l.IsOpen));
         return reader;
     }
+
+    /// <summary>The reported training speeds of <paramref name="sites"/>.</summary>
+    private Dictionary<SiteId, SiteCapacity> CapacitiesOf(IReadOnlyList<SiteId> sites) =>
+        sites.Select(s => _links.TryGetValue(s, out SiteLink? link) ? link : null)
+            .Where(l => l is { ExamplesPerSecond: > 0 })
+            .ToDictionary(l => l!.Site, l => new SiteCapacity(l!.ExamplesPerSecond));
 
     /// <summary>Closes <paramref name="site"/>'s work stream if <paramref name="reader"/> is still its current one.</summary>
     internal void Close(SiteId site, ChannelReader<object> reader)
@@ -423,6 +431,8 @@ internal sealed class GrpcSiteTransport : ISiteTransport
 
         public int Capacity { get; set; }
 
+        public double ExamplesPerSecond { get; set; }
+
         public bool IsOpen
         {
             get
@@ -483,7 +493,7 @@ internal sealed class GrpcSiteTransport : ISiteTransport
     /// One running job's view of the transport: its own roster, preparation and rounds. The job's runner
     /// dispatches through it; disposing it ends the job on the wire.
     /// </summary>
-    internal sealed class JobSession : ISiteTransport, IDisposable
+    internal sealed class JobSession : ISiteTransport, ISiteCapacities, IDisposable
     {
         private readonly GrpcSiteTransport _transport;
         private IReadOnlyList<SiteId> _roster;
@@ -507,6 +517,10 @@ internal sealed class GrpcSiteTransport : ISiteTransport
 
         /// <inheritdoc />
         public IReadOnlyList<SiteId> Roster => Volatile.Read(ref _roster);
+
+        /// <inheritdoc />
+        /// <remarks>What each roster site's node reported when it last connected (sites that reported no speed are absent).</remarks>
+        public IReadOnlyDictionary<SiteId, SiteCapacity> Capacities => _transport.CapacitiesOf(Roster);
 
         /// <summary>
         /// Asks every roster site whether its local data can run the job; completes when each has answered or

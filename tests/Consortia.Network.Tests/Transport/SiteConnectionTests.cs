@@ -34,6 +34,21 @@ public sealed class SiteConnectionTests
     }
 
     [Fact]
+    public void JobSession_ExposesTheSpeedsItsRosterReported_IgnoringHostileValues()
+    {
+        GrpcSiteTransport transport = new([], _time, NullLogger.Instance);
+        transport.Open(new SiteId("a"), "1.2.3", 2, examplesPerSecond: 1_500);
+        transport.Open(new SiteId("b"), "1.2.3", 2, examplesPerSecond: double.NaN);
+        transport.Open(new SiteId("c"), "1.2.3", 2, examplesPerSecond: 99);
+        using GrpcSiteTransport.JobSession job = transport.BeginJob("job-1", "name: x", [new SiteId("a"), new SiteId("b")]);
+
+        IReadOnlyDictionary<SiteId, Federation.Transport.SiteCapacity> capacities = job.Capacities;
+
+        Assert.Equal([new SiteId("a")], capacities.Keys); // b reported nothing usable; c is not in the job
+        Assert.Equal(1_500, capacities[new SiteId("a")].ExamplesPerSecond);
+    }
+
+    [Fact]
     public void Sites_ReportStateLastSeenVersionCapacityJobsAndConsortia()
     {
         GrpcSiteTransport transport = new([], _time, NullLogger.Instance);
