@@ -45,11 +45,17 @@ public sealed record StrategySettings
     /// <summary>Cyclic: a fresh random order each cycle.</summary>
     public bool ShuffleEachCycle { get; init; } = true;
 
+    /// <summary>Update norm bounding at the coordinator: each site's update is scaled down to this L2 norm before aggregation; <see langword="null"/> for none.</summary>
+    public double? NormBound { get; init; }
+
     /// <summary>Builds the strategy, validating its options (job loading calls this so errors surface early).</summary>
     /// <param name="training">Local training at the sites.</param>
     /// <returns>The strategy.</returns>
     /// <exception cref="ArgumentException">An option is out of range (the message names the field).</exception>
-    public IStrategy Create(LocalTrainingOptions training) => Kind switch
+    public IStrategy Create(LocalTrainingOptions training) =>
+        NormBound is { } bound ? new NormBoundingStrategy(CreateRule(training), bound) : CreateRule(training);
+
+    private IStrategy CreateRule(LocalTrainingOptions training) => Kind switch
     {
         StrategyKind.FedAvg or StrategyKind.FedProx => new FedAvgStrategy(new FedAvgOptions { Training = training, FractionFit = FractionFit }),
         StrategyKind.Scaffold => new ScaffoldStrategy(new ScaffoldOptions { Training = training, FractionFit = FractionFit, ServerLearningRate = ServerLearningRate ?? 1.0 }),

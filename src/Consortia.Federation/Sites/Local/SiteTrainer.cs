@@ -31,6 +31,18 @@ internal sealed class SiteTrainer
         _privacy = privacy;
     }
 
+    /// <summary>The site's personal model (<c>personalisation:</c>), or <see langword="null"/>; it shares this trainer's buffers.</summary>
+    public SitePersonalisation? Personalisation { get; private set; }
+
+    /// <summary>Simulation's poisoning drill: the multiplier a malicious site applies to its honest update (1 for an honest site).</summary>
+    public float UpdateScale { get; init; } = 1f;
+
+    /// <summary>Gives the site a personal model for the job.</summary>
+    /// <param name="settings">The job's <c>personalisation:</c> section.</param>
+    /// <param name="training">The job's local training.</param>
+    public void Personalise(Jobs.PersonalisationSettings settings, LocalTrainingOptions training) =>
+        Personalisation = new SitePersonalisation(settings, _spec, _trainer, _train, _randomness, training);
+
     /// <summary>The job's model (evaluation shares it).</summary>
     public IModel Model => _trainer.Model;
 
@@ -55,6 +67,7 @@ internal sealed class SiteTrainer
     public UpdateDraft Train(TrainTask task)
     {
         ParameterVector local = task.GlobalParameters.Clone();
+        Personalisation?.BeforeTraining(local);
         RandomSource random = _randomness.Statistical("train", task.Round);
         float[]? correction = null;
         if (task.ControlVariate is { } serverControl)
@@ -73,8 +86,15 @@ internal sealed class SiteTrainer
             throw new ArithmeticException("Local training diverged (non-finite parameters).");
         }
 
+        Personalisation?.AfterTraining(task, local);
         Span<float> delta = local.Values;
         TensorPrimitives.Subtract(delta, task.GlobalParameters.Values, delta);
+        Personalisation?.Withhold(local);
+        if (UpdateScale != 1f)
+        {
+            TensorPrimitives.Multiply(delta, UpdateScale, delta); // a malicious simulated site (poisoning drill)
+        }
+
         ParameterVector? controlDelta = null;
         if (correction is not null && task.ControlVariate is { } c && _controlVariate is { } ci)
         {
