@@ -145,7 +145,8 @@ public static class JobFile
                 ByzantineSites = strategySection.WholeNumber("byzantine_sites", 0) ?? 1,
                 MultiKrumSelect = strategySection.WholeNumber("multi_krum_select", 1),
                 ShuffleEachCycle = strategySection.Bool("shuffle") ?? true,
-                NormBound = strategySection.RealNumber("norm_bound", 0, minExclusive: true),
+                NormBound = string.Equals(strategySection.Value("norm_bound"), "median", StringComparison.Ordinal) ? null : strategySection.RealNumber("norm_bound", 0, minExclusive: true),
+                NormBoundAtMedian = string.Equals(strategySection.Value("norm_bound"), "median", StringComparison.Ordinal),
             };
             strategySection.RejectUnreadKeys(UnknownField);
             try
@@ -173,7 +174,7 @@ public static class JobFile
                     $"client-level DP wraps a strategy that works from the sum of updates and sends nothing else (fedavg, fedprox, fedadam, fedyogi, fedadagrad, fedavgm); '{NameOf(strategy.Kind)}' {(strategy.Kind == StrategyKind.Scaffold ? "also sends control variates, which would be neither clipped nor noised" : strategy.Kind == StrategyKind.Cyclic ? "trains one site at a time in a fixed order, which gives no sampling to account for" : "needs every site's individual update")}.");
             }
 
-            if (clientDp is not null && strategy.NormBound is not null)
+            if (clientDp is not null && (strategy.NormBound is not null || strategy.NormBoundAtMedian))
             {
                 throw privacy.RequireSection("dp").Error("mode", "client-level DP already bounds every site's update (privacy.dp.clip), at the sites; drop strategy.norm_bound.");
             }

@@ -48,12 +48,15 @@ public sealed record StrategySettings
     /// <summary>Update norm bounding at the coordinator: each site's update is scaled down to this L2 norm before aggregation; <see langword="null"/> for none.</summary>
     public double? NormBound { get; init; }
 
+    /// <summary>Update norm bounding at each round's median update norm (<c>norm_bound: median</c>) instead of a fixed <see cref="NormBound"/>.</summary>
+    public bool NormBoundAtMedian { get; init; }
+
     /// <summary>Builds the strategy, validating its options (job loading calls this so errors surface early).</summary>
     /// <param name="training">Local training at the sites.</param>
     /// <returns>The strategy.</returns>
     /// <exception cref="ArgumentException">An option is out of range (the message names the field).</exception>
     public IStrategy Create(LocalTrainingOptions training) =>
-        NormBound is { } bound ? new NormBoundingStrategy(CreateRule(training), bound) : CreateRule(training);
+        NormBound is not null || NormBoundAtMedian ? new NormBoundingStrategy(CreateRule(training), NormBound) : CreateRule(training);
 
     private IStrategy CreateRule(LocalTrainingOptions training) => Kind switch
     {

@@ -7,7 +7,8 @@ namespace Consortia.Federation.Strategies.Robust;
 /// <summary>
 /// Update norm bounding at the coordinator: before any strategy sees them, each site's (unweighted) update Δᵢ is scaled
 /// down to L2 norm at most M, Δᵢ·min(1, M/‖Δᵢ‖); the bounded updates then go to the wrapped strategy (summed, or one by
-/// one when it needs them).
+/// one when it needs them). M is fixed, or each round's median update norm (<c>norm_bound: median</c>), which needs no
+/// calibration and holds while fewer than half the sites are malicious.
 /// </summary>
 /// <remarks>
 /// Sun, Z., Kairouz, P., Suresh, A. T., McMahan, H. B. (2019), "Can You Really Backdoor Federated Learning?",
@@ -19,16 +20,16 @@ namespace Consortia.Federation.Strategies.Robust;
 public sealed class NormBoundingStrategy : IStrategy
 {
     private readonly IStrategy _inner;
-    private readonly double _bound;
+    private readonly double? _bound;
 
     /// <summary>Wraps a strategy.</summary>
     /// <param name="inner">The strategy that aggregates the bounded updates.</param>
-    /// <param name="bound">M, the largest L2 norm an unweighted update keeps.</param>
+    /// <param name="bound">M, the largest L2 norm an unweighted update keeps; <see langword="null"/> for each round's median update norm.</param>
     /// <exception cref="ArgumentException"><paramref name="bound"/> is not a positive finite number.</exception>
-    public NormBoundingStrategy(IStrategy inner, double bound)
+    public NormBoundingStrategy(IStrategy inner, double? bound)
     {
         ArgumentNullException.ThrowIfNull(inner);
-        if (!double.IsFinite(bound) || bound <= 0)
+        if (bound is { } m && (!double.IsFinite(m) || m <= 0))
         {
             throw new ArgumentException($"strategy.norm_bound: expected a positive L2 norm, got {bound}.", nameof(bound));
         }
@@ -56,7 +57,9 @@ public sealed class NormBoundingStrategy : IStrategy
             SummedUpdates => throw new InvalidOperationException("Norm bounding needs individual updates; the engine handed it only a sum."),
             _ => throw new System.Diagnostics.UnreachableException(),
         };
-        SiteUpdate[] bounded = [.. individual.Select(Bound)];
+        double[] norms = [.. individual.Select(u => TensorPrimitives.Norm<float>(u.WeightedDelta.Values) / u.Weight)];
+        double bound = _bound ?? Median(norms);
+        SiteUpdate[] bounded = [.. individual.Select((u, i) => Bound(u, norms[i], bound))];
         UpdateAggregate forInner = _inner.Traits.NeedsIndividualUpdates
             ? new IndividualUpdates(bounded)
             : SiteSampling.Sum(input.Model.Parameters.Layout, bounded);
@@ -64,17 +67,28 @@ public sealed class NormBoundingStrategy : IStrategy
     }
 
     /// <summary>‖Δᵢ‖ = ‖wᵢΔᵢ‖ / wᵢ; the weighted update is scaled by min(1, M/‖Δᵢ‖), its weight kept.</summary>
-    private SiteUpdate Bound(SiteUpdate update)
+    private static SiteUpdate Bound(SiteUpdate update, double norm, double bound)
     {
-        double norm = TensorPrimitives.Norm<float>(update.WeightedDelta.Values) / update.Weight;
-        if (norm <= _bound)
+        if (norm <= bound)
         {
             return update;
         }
 
         ParameterVector scaled = update.WeightedDelta.Clone();
-        TensorPrimitives.Multiply(scaled.Values, (float)(_bound / norm), scaled.Values);
+        TensorPrimitives.Multiply(scaled.Values, (float)(bound / norm), scaled.Values);
         return update with { WeightedDelta = scaled };
+    }
+
+    private static double Median(double[] values)
+    {
+        if (values.Length == 0)
+        {
+            return double.PositiveInfinity;
+        }
+
+        double[] sorted = [.. values.Order()];
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[(n / 2) - 1] + sorted[n / 2]);
     }
 
     /// <inheritdoc />
