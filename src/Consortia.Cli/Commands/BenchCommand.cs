@@ -12,6 +12,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(SecAggBenchCommand.Create());
         bench.Subcommands.Add(BenchDpCommand.Create());
         bench.Subcommands.Add(BenchDeploymentCommand.Create());
+        bench.Subcommands.Add(BenchPoisoningCommand.Create());
         return bench;
     }
 }
