@@ -64,7 +64,7 @@ public sealed class PersonalisationAndDrillJobFileTests
     [InlineData("simulation:\n  malicious:\n    - {site: a, attack: label-flip, factor: 2}\n", "label-flip takes no factor")]
     [InlineData("simulation:\n  malicious:\n    - {site: a, attack: scale, factor: 0}\n", "factor")]
     [InlineData("simulation:\n  malicious:\n    - {site: a, attack: scale}\n    - {site: a, attack: sign-flip}\n", "listed twice")]
-    [InlineData("simulation:\n  profiles: x\n", "simulation.profiles")]
+    [InlineData("simulation:\n  attackers: x\n", "simulation.attackers")]
     public void Parse_BadMalicious_NamesTheProblem(string section, string expected)
     {
         JobFileException error = Assert.Throws<JobFileException>(() => JobFile.Parse(Head + section, "job.yaml"));
