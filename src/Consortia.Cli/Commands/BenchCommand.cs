@@ -15,6 +15,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(BenchTrainCommand.Create());
         bench.Subcommands.Add(BenchScaleCommand.Create());
         bench.Subcommands.Add(BenchHeterogeneityCommand.Create());
+        bench.Subcommands.Add(BenchPoisoningCommand.Create());
         return bench;
     }
 }

@@ -75,6 +75,7 @@ public static class FlambyBenchmark
             work,
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
             async (item, _) => await item.Work().ConfigureAwait(false)).ConfigureAwait(false);
+        OwnSiteLocal(recipe, seeds, centers, results);
 
         List<FlambyBenchmarkRow> rows = [];
         IEnumerable<(string Name, string? Flamby)> order = recipe.Methods.Select(m => (m.Name, m.FlambyName)).Concat(extraJobs.Select(e => (e.Name, (string?)null)));
@@ -121,6 +122,18 @@ public static class FlambyBenchmark
         }
     }
 
+    /// <summary>Local-only training read at each center's own model: center c takes the value of the model trained on c alone.</summary>
+    private static void OwnSiteLocal(FlambyRecipe recipe, IReadOnlyList<ulong> seeds, int centers, ConcurrentDictionary<(string, ulong), double[]> results)
+    {
+        foreach (FlambyMethod method in recipe.Methods.Where(m => m.OwnSiteLocal))
+        {
+            foreach (ulong seed in seeds)
+            {
+                results[(method.Name, seed)] = [.. Enumerable.Range(0, centers).Select(c => results.TryGetValue(($"Local {c}", seed), out double[]? local) ? local[c] : double.NaN)];
+            }
+        }
+    }
+
     private static JobDefinition JobFor(FlambyRecipe recipe, FlambyMethod method, ulong seed, MetricKind metric) => new()
     {
         Name = $"flamby-{recipe.Dataset}-{method.Name}",
@@ -131,12 +144,16 @@ public static class FlambyBenchmark
         Strategy = method.Strategy ?? new StrategySettings(),
         Training = method.Training,
         Metrics = [metric],
+        Personalisation = method.Personalisation,
     };
 
     private static async Task<double[]> RunFederatedAsync(JobDefinition job, FederatedDataset data, CancellationToken cancellationToken)
     {
         SimulationResult result = await MeasurementPolicy.RunAsync(job, data, cancellationToken).ConfigureAwait(false);
-        return [.. result.Final.Sites.Select(s => s.Metrics[0].Value)];
+        // A personalised row is read at each site's personal model (its metrics reach the coordinator; the model does not).
+        return job.Personalisation is null
+            ? [.. result.Final.Sites.Select(s => s.Metrics[0].Value)]
+            : [.. result.Final.Sites.Select(s => s.Personal is { Count: > 0 } personal ? personal[0].Value : double.NaN)];
     }
 
     private static bool SameSplit(FederatedDataset a, FederatedDataset b)

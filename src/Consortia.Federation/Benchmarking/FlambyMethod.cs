@@ -11,6 +11,8 @@ namespace Consortia.Federation.Benchmarking;
 /// <param name="LocalSite">For a local baseline, the index of the site it trains on.</param>
 /// <param name="Pooled">Whether this is the pooled baseline.</param>
 /// <param name="Rounds">Federated rounds.</param>
+/// <param name="Personalisation">For a personalised row, how each site personalises; the row reports each site's personal model. <see langword="null"/> otherwise.</param>
+/// <param name="OwnSiteLocal">Whether this row is local-only training read at each center's own model (center c: the model trained on center c alone).</param>
 public sealed record FlambyMethod(
     string Name,
     string? FlambyName,
@@ -18,4 +20,6 @@ public sealed record FlambyMethod(
     LocalTrainingOptions Training,
     int? LocalSite = null,
     bool Pooled = false,
-    int Rounds = 0);
+    int Rounds = 0,
+    PersonalisationSettings? Personalisation = null,
+    bool OwnSiteLocal = false);

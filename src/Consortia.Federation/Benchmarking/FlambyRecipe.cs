@@ -47,6 +47,8 @@ public sealed record FlambyRecipe(string Dataset, DataFormat Format, string Data
             methods.Add(new($"Local {i}", $"Local {i}", null, baseline, LocalSite: i));
         }
 
+        methods.Add(new("Local (own site)", null, null, baseline, OwnSiteLocal: true));
+
         methods.AddRange(
         [
             new("FedAvg", "FedAvg100", new StrategySettings { Kind = StrategyKind.FedAvg }, Sgd(fedAvgLr), Rounds: rounds),
@@ -61,6 +63,11 @@ public sealed record FlambyRecipe(string Dataset, DataFormat Format, string Data
             new("TrimmedMean", null, new StrategySettings { Kind = StrategyKind.TrimmedMean, TrimFraction = 0.25 }, Sgd(fedAvgLr), Rounds: rounds),
             new("Krum", null, new StrategySettings { Kind = StrategyKind.Krum, ByzantineSites = 1 }, Sgd(fedAvgLr), Rounds: rounds),
             new("MultiKrum", null, new StrategySettings { Kind = StrategyKind.MultiKrum, ByzantineSites = 1 }, Sgd(fedAvgLr), Rounds: rounds),
+
+            // Personalised rows: FedAvg's recipe (so the global model is the FedAvg row's), read at each site's personal
+            // model. λ and the personal steps are Ditto's defaults (λ = 0.1, as many steps as a round's local training), not tuned.
+            new("Ditto (λ 0.1)", null, new StrategySettings { Kind = StrategyKind.FedAvg }, Sgd(fedAvgLr), Rounds: rounds, Personalisation: new PersonalisationSettings { Method = PersonalisationMethod.Ditto, Lambda = 0.1 }),
+            new("FedAvg + fine-tune", null, new StrategySettings { Kind = StrategyKind.FedAvg }, Sgd(fedAvgLr), Rounds: rounds, Personalisation: new PersonalisationSettings { Method = PersonalisationMethod.FineTune }),
         ]);
         return new FlambyRecipe(dataset, format, folder, model, methods);
     }

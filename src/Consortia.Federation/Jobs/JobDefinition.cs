@@ -73,6 +73,12 @@ public sealed record JobDefinition
     /// <summary>Simulation only: each simulated site's policy file (full paths by site name; key <c>default</c> for the rest).</summary>
     public IReadOnlyDictionary<string, string>? Policies { get; init; }
 
+    /// <summary>How each site personalises the federated model (<c>personalisation:</c>), or <see langword="null"/> for none.</summary>
+    public PersonalisationSettings? Personalisation { get; init; }
+
+    /// <summary>Simulation only: the poisoning drill's malicious sites (<c>simulation.malicious</c>); empty for none. Deployed nodes never read it.</summary>
+    public IReadOnlyList<MaliciousSite> Malicious { get; init; } = [];
+
     /// <summary>The job file this definition was read from, if any.</summary>
     public string? SourcePath { get; init; }
 

@@ -46,11 +46,11 @@ public static partial class JobFile
         return options;
     }
 
-    private static SimulationProfiles? ReadSimulation(YamlSection job)
+    private static (SimulationProfiles? Profiles, MaliciousSite[] Malicious) ReadSimulation(YamlSection job)
     {
         if (job.Section("simulation") is not { } simulation)
         {
-            return null;
+            return (null, []);
         }
 
         SimulationProfiles? profiles = null;
@@ -65,8 +65,9 @@ public static partial class JobFile
             profiles = new SimulationProfiles(sites);
         }
 
+        MaliciousSite[] malicious = ReadMalicious(simulation);
         simulation.RejectUnreadKeys(UnknownField);
-        return profiles;
+        return (profiles, malicious);
     }
 
     private static SiteProfileSettings ReadProfile(YamlSection section)

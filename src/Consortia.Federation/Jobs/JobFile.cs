@@ -183,6 +183,8 @@ public static partial class JobFile
                 ByzantineSites = strategySection.WholeNumber("byzantine_sites", 0) ?? 1,
                 MultiKrumSelect = strategySection.WholeNumber("multi_krum_select", 1),
                 ShuffleEachCycle = strategySection.Bool("shuffle") ?? true,
+                NormBound = string.Equals(strategySection.Value("norm_bound"), "median", StringComparison.Ordinal) ? null : strategySection.RealNumber("norm_bound", 0, minExclusive: true),
+                NormBoundAtMedian = string.Equals(strategySection.Value("norm_bound"), "median", StringComparison.Ordinal),
             };
             strategySection.RejectUnreadKeys(UnknownField);
             try
@@ -208,6 +210,11 @@ public static partial class JobFile
                 YamlSection dpSection = privacy.RequireSection("dp");
                 throw dpSection.Error("mode",
                     $"client-level DP wraps a strategy that works from the sum of updates and sends nothing else (fedavg, fedprox, fedadam, fedyogi, fedadagrad, fedavgm); '{NameOf(strategy.Kind)}' {(strategy.Kind == StrategyKind.Scaffold ? "also sends control variates, which would be neither clipped nor noised" : strategy.Kind == StrategyKind.Cyclic ? "trains one site at a time in a fixed order, which gives no sampling to account for" : "needs every site's individual update")}.");
+            }
+
+            if (clientDp is not null && (strategy.NormBound is not null || strategy.NormBoundAtMedian))
+            {
+                throw privacy.RequireSection("dp").Error("mode", "client-level DP already bounds every site's update (privacy.dp.clip), at the sites; drop strategy.norm_bound.");
             }
 
             if (dp is not null && kind == ModelKind.CoxPh)
@@ -267,7 +274,8 @@ public static partial class JobFile
             throw job.Error("scheduling", "client-level DP accounts for random (Poisson) selection of sites; scheduling chooses sites by deadline and speed, which that accounting does not cover. Remove one of the two.");
         }
 
-        SimulationProfiles? profiles = ReadSimulation(job);
+        (SimulationProfiles? profiles, IReadOnlyList<MaliciousSite> malicious) = ReadSimulation(job);
+        PersonalisationSettings? personalisation = job.Section("personalisation") is { } personalSection ? ReadPersonalisation(personalSection) : null;
         job.RejectUnreadKeys(UnknownField);
         JobDefinition definition = new()
         {
@@ -305,10 +313,82 @@ public static partial class JobFile
             Fairness = fairness,
             Scheduling = scheduling,
             Profiles = profiles,
+            Personalisation = personalisation,
+            Malicious = malicious,
             SourcePath = Path.GetFullPath(path),
             SourceText = text,
         };
         return definition;
+    }
+
+    private static readonly Dictionary<string, PersonalisationMethod> s_personalisations = new(StringComparer.Ordinal)
+    {
+        ["ditto"] = PersonalisationMethod.Ditto,
+        ["fine-tune"] = PersonalisationMethod.FineTune,
+    };
+
+    private static readonly Dictionary<string, AttackKind> s_attacks = new(StringComparer.Ordinal)
+    {
+        ["sign-flip"] = AttackKind.SignFlip,
+        ["scale"] = AttackKind.Scale,
+        ["label-flip"] = AttackKind.LabelFlip,
+    };
+
+    private static PersonalisationSettings ReadPersonalisation(YamlSection section)
+    {
+        PersonalisationMethod method = section.Enum("method", s_personalisations)
+            ?? throw section.MappingError(section.FieldPath("method"), $"is required: one of {string.Join(", ", s_personalisations.Keys)}.");
+        double? lambda = section.RealNumber("lambda", 0);
+        if (lambda is not null && method != PersonalisationMethod.Ditto)
+        {
+            throw section.Error("lambda", "only ditto takes λ (the pull of the personal model toward the global one).");
+        }
+
+        PersonalisationSettings settings = new()
+        {
+            Method = method,
+            Lambda = lambda ?? 0.1,
+            LocalSteps = section.WholeNumber("local_steps", 1),
+            LearningRate = section.RealNumber("learning_rate", 0, minExclusive: true) is { } rate ? (float)rate : null,
+        };
+        section.RejectUnreadKeys(UnknownField);
+        try
+        {
+            settings.Validate();
+        }
+        catch (ArgumentException error)
+        {
+            throw new JobFileException(section.FilePath, (int)section.Line, (int)section.Column, section.Path, error.Message, error);
+        }
+
+        return settings;
+    }
+
+    /// <summary>The <c>simulation:</c> section's poisoning drill (<c>malicious:</c>); deployed nodes ignore the section.</summary>
+    private static MaliciousSite[] ReadMalicious(YamlSection section)
+    {
+        List<MaliciousSite> sites = [];
+        foreach (YamlSection entry in section.OptionalSectionList("malicious") ?? [])
+        {
+            AttackKind attack = entry.Enum("attack", s_attacks)
+                ?? throw entry.MappingError(entry.FieldPath("attack"), $"is required: one of {string.Join(", ", s_attacks.Keys)}.");
+            double? factor = entry.RealNumber("factor", 0, minExclusive: true);
+            if (factor is not null && attack == AttackKind.LabelFlip)
+            {
+                throw entry.Error("factor", "label-flip takes no factor (it flips every training label).");
+            }
+
+            MaliciousSite site = new(entry.RequireValue("site"), attack, factor ?? (attack == AttackKind.Scale ? 10.0 : 1.0));
+            if (sites.Any(s => string.Equals(s.Site, site.Site, StringComparison.Ordinal)))
+            {
+                throw entry.Error("site", $"site '{site.Site}' is listed twice.");
+            }
+
+            entry.RejectUnreadKeys(UnknownField);
+            sites.Add(site);
+        }
+
+        return [.. sites];
     }
 
     /// <summary>Why DP-SGD is refused for the Cox model (rule <c>dp-sgd-cox</c>).</summary>

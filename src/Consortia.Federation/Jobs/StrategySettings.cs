@@ -45,11 +45,20 @@ public sealed record StrategySettings
     /// <summary>Cyclic: a fresh random order each cycle.</summary>
     public bool ShuffleEachCycle { get; init; } = true;
 
+    /// <summary>Update norm bounding at the coordinator: each site's update is scaled down to this L2 norm before aggregation; <see langword="null"/> for none.</summary>
+    public double? NormBound { get; init; }
+
+    /// <summary>Update norm bounding at each round's median update norm (<c>norm_bound: median</c>) instead of a fixed <see cref="NormBound"/>.</summary>
+    public bool NormBoundAtMedian { get; init; }
+
     /// <summary>Builds the strategy, validating its options (job loading calls this so errors surface early).</summary>
     /// <param name="training">Local training at the sites.</param>
     /// <returns>The strategy.</returns>
     /// <exception cref="ArgumentException">An option is out of range (the message names the field).</exception>
-    public IStrategy Create(LocalTrainingOptions training) => Kind switch
+    public IStrategy Create(LocalTrainingOptions training) =>
+        NormBound is not null || NormBoundAtMedian ? new NormBoundingStrategy(CreateRule(training), NormBound) : CreateRule(training);
+
+    private IStrategy CreateRule(LocalTrainingOptions training) => Kind switch
     {
         StrategyKind.FedAvg or StrategyKind.FedProx or StrategyKind.QFfl => new FedAvgStrategy(new FedAvgOptions { Training = training, FractionFit = FractionFit }),
         StrategyKind.Scaffold => new ScaffoldStrategy(new ScaffoldOptions { Training = training, FractionFit = FractionFit, ServerLearningRate = ServerLearningRate ?? 1.0 }),

@@ -61,6 +61,7 @@ internal sealed class SimulatedSites : IDisposable
             ? (null, null)
             : SiteBudgets.Open(Path.Combine(Directory.CreateDirectory(Path.Combine(stateDirectory!, "budgets")).FullName, site.Name + ".db"), lifetimes[i], time))];
         SimulatedConsortium consortium = SimulatedConsortium.Create(job.Consortium, data.Sites.Select(s => s.Name));
+        MaliciousSite?[] attacks = AttacksOf(job, data);
 
         // Simulation derives every site's randomness (DP noise included) from the job seed, site and round so runs
         // reproduce and resume exactly; deployed sites use the cryptographic source. With --out, each site saves what it
@@ -82,8 +83,25 @@ internal sealed class SimulatedSites : IDisposable
             SigningKey = consortium.KeyOf(site.Name),
             Roster = consortium.Roster,
             RosterIsAccepted = false, // keys the simulation made up: they vouch for no agreement signer
+            Attack = attacks[i],
         }.Build())];
         return new SimulatedSites(agents, [.. budgets.Select(b => b.Ledger)], temporary, consortium);
+    }
+
+    /// <summary>The poisoning drill: each site's attack (<c>simulation.malicious</c>), or <see langword="null"/> for an honest site.</summary>
+    /// <exception cref="JobFileException">A malicious site is not one of the data's sites.</exception>
+    private static MaliciousSite?[] AttacksOf(JobDefinition job, FederatedDataset data)
+    {
+        foreach (MaliciousSite attack in job.Malicious)
+        {
+            attack.Validate();
+            if (!data.Sites.Any(s => string.Equals(s.Name, attack.Site, StringComparison.Ordinal)))
+            {
+                throw new JobFileException($"{job.SourcePath ?? job.Name}: simulation.malicious: site '{attack.Site}' is not one of the data's sites ({string.Join(", ", data.Sites.Select(s => s.Name))}).");
+            }
+        }
+
+        return [.. data.Sites.Select(site => job.Malicious.FirstOrDefault(a => string.Equals(a.Site, site.Name, StringComparison.Ordinal)))];
     }
 
     /// <summary>

@@ -98,6 +98,9 @@ public sealed class SiteBuilder
     /// the keys it lists; a simulation's made-up keys vouch for no agreement signer, and it sets this to <see langword="false"/>.</summary>
     internal bool RosterIsAccepted { get; init; } = true;
 
+    /// <summary>Simulation's poisoning drill: this site attacks the federation as described; <see langword="null"/> for an honest site (always, outside simulation).</summary>
+    internal Jobs.MaliciousSite? Attack { get; init; }
+
     /// <summary>The run of the job (the coordinator's id of this submission), written in the site's ledger beside the job's name; <see langword="null"/> for none.</summary>
     public string? RunId { get; init; }
 
@@ -126,9 +129,14 @@ public sealed class SiteBuilder
         TaskGuard? job = Protections.HasFlag(RedTeam.SiteProtections.TaskPinning) ? new(Site, Job, evaluator.Policy, audit, spec.CreateLayout().Length) : null;
         PolicyGuard policy = new(Site, evaluator, Job.Describe(), Time, Budget, audit, budget.Preview);
         AgreementGuard? agreement = AgreementGuard.For(Site, evaluator.Policy, Job.Describe(), Time, Budget, audit, RosterIsAccepted ? Roster : null);
-        SiteTrainer trainer = new(spec, Train, Randomness, Job.Training.BatchSize, calibration, privacy);
+        SiteTrainer trainer = new(spec, Attack?.Poison(Train) ?? Train, Randomness, Job.Training.BatchSize, calibration, privacy) { UpdateScale = Attack?.UpdateScale ?? 1f };
+        if (Job.Personalisation is { } personalisation)
+        {
+            trainer.Personalise(personalisation, Job.Training);
+        }
+
         UpdatePipeline pipeline = new([new ClientClipStage(), new NoiseStage(distributed, Randomness), new WeightStage(), new QuantiseStage(Randomness), new MaskStage(SystemSecureRandom.Instance, SigningKey is null ? null : new SiteSigner(SigningKey), Roster)]);
-        SiteEvaluator evaluation = new(Site, trainer, Test, Job.MetricsFor(Task), policy, audit, Protections.HasFlag(RedTeam.SiteProtections.EvaluationPolicy) ? state : null) { Agreement = agreement };
+        SiteEvaluator evaluation = new(Site, trainer, Test, Job.MetricsFor(Task), policy, audit, Protections.HasFlag(RedTeam.SiteProtections.EvaluationPolicy) ? state : null) { Agreement = agreement, Personalisation = trainer.Personalisation };
         ISiteGuard[] guards =
         [
             .. job is null ? Array.Empty<ISiteGuard>() : [job],

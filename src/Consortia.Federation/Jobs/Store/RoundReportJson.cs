@@ -90,12 +90,12 @@ public static class RoundReportJson
     private static MetricSummaryDto Summary(MetricSummary summary) => new(
         [.. summary.Mean.Select(Metric)],
         [.. summary.Weighted.Select(Metric)],
-        [.. summary.Sites.Select(s => new EvaluationDto(s.Site.Value, s.Examples, [.. s.Metrics.Select(Metric)]))]);
+        [.. summary.Sites.Select(s => new EvaluationDto(s.Site.Value, s.Examples, [.. s.Metrics.Select(Metric)]) { Personal = s.Personal is { } p ? [.. p.Select(Metric)] : null })]);
 
     private static MetricSummary FromSummary(MetricSummaryDto dto) => new(
         [.. dto.Mean.Select(FromMetric)],
         [.. dto.Weighted.Select(FromMetric)],
-        [.. dto.Sites.Select(s => new EvaluationReport(new SiteId(s.Site), s.Examples, [.. s.Metrics.Select(FromMetric)]))]);
+        [.. dto.Sites.Select(s => new EvaluationReport(new SiteId(s.Site), s.Examples, [.. s.Metrics.Select(FromMetric)]) { Personal = s.Personal is { } p ? [.. p.Select(FromMetric)] : null })]);
 
     private static MetricDto Metric(MetricValue value) => new(value.Kind.ToString(), value.Value);
 
@@ -121,7 +121,11 @@ internal sealed record ReplyDto(string Kind, string Site, int Round, string? Cod
 
 internal sealed record MetricSummaryDto(MetricDto[] Mean, MetricDto[] Weighted, EvaluationDto[] Sites);
 
-internal sealed record EvaluationDto(string Site, int Examples, MetricDto[] Metrics);
+internal sealed record EvaluationDto(string Site, int Examples, MetricDto[] Metrics)
+{
+    /// <summary>The site's personal model's metrics (<c>personalisation:</c>); absent in rounds stored without it.</summary>
+    public MetricDto[]? Personal { get; init; }
+}
 
 internal sealed record MetricDto(string Kind, double Value);
 

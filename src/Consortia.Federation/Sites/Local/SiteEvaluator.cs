@@ -38,6 +38,9 @@ internal sealed class SiteEvaluator
     /// <summary>The consortium agreement the site enforces, or <see langword="null"/>: outside it, no evaluation either.</summary>
     public AgreementGuard? Agreement { get; init; }
 
+    /// <summary>The site's personal model, or <see langword="null"/>: with one, each evaluation also releases its metrics.</summary>
+    public SitePersonalisation? Personalisation { get; init; }
+
     public SiteReply Evaluate(EvaluateTask task)
     {
         if (Agreement?.CheckEvaluation(task) is { } outside)
@@ -58,6 +61,13 @@ internal sealed class SiteEvaluator
 
         IReadOnlyList<(MetricKind Kind, double Value)> values = _models.WithModel(model => ModelEvaluator.Evaluate(model, task.Parameters.Values, _test, _metrics));
         MetricValue[] metrics = [.. values.Select(v => _policy.Release(v.Kind, v.Value, _test.Count))];
-        return new EvaluationCompleted(_site, task.Round, new EvaluationReport(_site, _test.Count, metrics));
+        MetricValue[]? personal = null;
+        if (Personalisation is { } personalisation)
+        {
+            // Same test data, same metrics, same release rule; the personal parameters stay here.
+            personal = [.. _models.WithModel(model => ModelEvaluator.Evaluate(model, personalisation.For(task).Values, _test, _metrics)).Select(v => _policy.Release(v.Kind, v.Value, _test.Count))];
+        }
+
+        return new EvaluationCompleted(_site, task.Round, new EvaluationReport(_site, _test.Count, metrics) { Personal = personal });
     }
 }

@@ -44,6 +44,18 @@ internal sealed class SiteTrainer
     /// <returns>What <paramref name="use"/> returns.</returns>
     public T WithModel<T>(Func<IModel, T> use) => TrainerPool.WithPlain(_spec, _maxBatchSize, trainer => use(trainer.Model));
 
+    /// <summary>The site's personal model (<c>personalisation:</c>), or <see langword="null"/>; it rents trainers from the same pool.</summary>
+    public SitePersonalisation? Personalisation { get; private set; }
+
+    /// <summary>Simulation's poisoning drill: the multiplier a malicious site applies to its honest update (1 for an honest site).</summary>
+    public float UpdateScale { get; init; } = 1f;
+
+    /// <summary>Gives the site a personal model for the job.</summary>
+    /// <param name="settings">The job's <c>personalisation:</c> section.</param>
+    /// <param name="training">The job's local training.</param>
+    public void Personalise(Jobs.PersonalisationSettings settings, LocalTrainingOptions training) =>
+        Personalisation = new SitePersonalisation(settings, _spec, _maxBatchSize, _train, _randomness, training);
+
     /// <summary>SCAFFOLD's cᵢ after the latest round, or <see langword="null"/> before the first SCAFFOLD round.</summary>
     public ParameterVector? ControlVariate => _controlVariate;
 
@@ -65,6 +77,7 @@ internal sealed class SiteTrainer
     public UpdateDraft Train(TrainTask task)
     {
         ParameterVector local = task.GlobalParameters.Clone();
+        Personalisation?.BeforeTraining(local);
         RandomSource random = _randomness.Statistical("train", task.Round);
         float[]? correction = null;
         if (task.ControlVariate is { } serverControl)
@@ -85,8 +98,15 @@ internal sealed class SiteTrainer
             throw new ArithmeticException("Local training diverged (non-finite parameters).");
         }
 
+        Personalisation?.AfterTraining(task, local);
         Span<float> delta = local.Values;
         TensorPrimitives.Subtract(delta, task.GlobalParameters.Values, delta);
+        Personalisation?.Withhold(local);
+        if (UpdateScale != 1f)
+        {
+            TensorPrimitives.Multiply(delta, UpdateScale, delta); // a malicious simulated site (poisoning drill)
+        }
+
         ParameterVector? controlDelta = null;
         if (correction is not null && task.ControlVariate is { } c && _controlVariate is { } ci)
         {
