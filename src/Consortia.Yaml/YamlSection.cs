@@ -51,6 +51,45 @@ public sealed partial class YamlSection
     /// <summary>The 1-based column where this mapping starts.</summary>
     public long Column => _node.Start.Column;
 
+    /// <summary>
+    /// Every scalar value in this mapping and below it, in document order, with its node and its field path (mapping keys
+    /// joined by dots, list items as <c>[i]</c>): for checks that apply to every value of a file, such as a placeholder
+    /// left in a template. Keys are not values and are not returned.
+    /// </summary>
+    /// <returns>The scalars.</returns>
+    public IEnumerable<(string Value, YamlNode Node, string Field)> ScalarValues() => ScalarsBelow(_node, Path);
+
+    private static IEnumerable<(string Value, YamlNode Node, string Field)> ScalarsBelow(YamlNode node, string field)
+    {
+        switch (node)
+        {
+            case YamlScalarNode { Value: { } value }:
+                yield return (value, node, field);
+                break;
+            case YamlMappingNode mapping:
+                foreach (KeyValuePair<YamlNode, YamlNode> child in mapping.Children)
+                {
+                    string key = (child.Key as YamlScalarNode)?.Value ?? "?";
+                    foreach ((string Value, YamlNode Node, string Field) item in ScalarsBelow(child.Value, field.Length == 0 ? key : field + "." + key))
+                    {
+                        yield return item;
+                    }
+                }
+
+                break;
+            case YamlSequenceNode sequence:
+                for (int i = 0; i < sequence.Children.Count; i++)
+                {
+                    foreach ((string Value, YamlNode Node, string Field) item in ScalarsBelow(sequence.Children[i], field + "[" + i.ToString(CultureInfo.InvariantCulture) + "]"))
+                    {
+                        yield return item;
+                    }
+                }
+
+                break;
+        }
+    }
+
     /// <summary>Parses <paramref name="text"/> and returns its root mapping.</summary>
     /// <param name="filePath">The file, named in errors.</param>
     /// <param name="text">The YAML text.</param>

@@ -59,10 +59,7 @@ public static partial class AgreementLoader
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(filePath);
         YamlSection root = YamlSection.LoadRoot(filePath, yaml, s_error);
-        foreach (string key in root.Keys.ToList())
-        {
-            RejectPlaceholders(root, root.Get(key), key);
-        }
+        RejectPlaceholders(root);
 
         root.RejectUnknownKeys("name", "version", "purpose", "members", "data_categories", "training", "protections", "outputs", "validity", "exit", "quorum");
         string name = root.RequiredString("name");
@@ -94,26 +91,14 @@ public static partial class AgreementLoader
     }
 
     /// <summary>Refuses any value still holding a TODO placeholder, so an unfilled draft never checks, signs or is enforced.</summary>
-    private static void RejectPlaceholders(YamlSection root, YamlNode? node, string field)
+    private static void RejectPlaceholders(YamlSection root)
     {
-        switch (node)
+        foreach ((string value, YamlNode node, string field) in root.ScalarValues())
         {
-            case YamlScalarNode { Value: { } value } when Placeholder().IsMatch(value):
+            if (Placeholder().IsMatch(value))
+            {
                 throw root.Error(node, field, $"still holds the placeholder '{value}' from 'consortia agreement init'; replace every TODO with the agreed value");
-            case YamlMappingNode mapping:
-                foreach (KeyValuePair<YamlNode, YamlNode> child in mapping.Children)
-                {
-                    RejectPlaceholders(root, child.Value, field + "." + (child.Key as YamlScalarNode)?.Value);
-                }
-
-                break;
-            case YamlSequenceNode sequence:
-                for (int i = 0; i < sequence.Children.Count; i++)
-                {
-                    RejectPlaceholders(root, sequence.Children[i], string.Create(CultureInfo.InvariantCulture, $"{field}[{i}]"));
-                }
-
-                break;
+            }
         }
     }
 
