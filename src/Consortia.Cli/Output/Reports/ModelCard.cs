@@ -129,7 +129,7 @@ internal static class ModelCard
         if (report.Final is { Sites.Count: > 1 } final && final.Mean.Count > 0)
         {
             MetricKind kind = final.Mean[0].Kind;
-            double[] values = [.. final.Sites.Select(s => s.Metrics.First(m => m.Kind == kind).Value).Where(double.IsFinite)];
+            double[] values = [.. final.Sites.Select(s => s.Metrics.Where(m => m.Kind == kind).Select(m => m.Value).DefaultIfEmpty(double.NaN).First()).Where(double.IsFinite)];
             if (values.Length > 1)
             {
                 yield return string.Create(s_c, $"Test {kind.ReportName()} ranges from {F(values.Min())} to {F(values.Max())} across sites; small test sets make each figure uncertain.");

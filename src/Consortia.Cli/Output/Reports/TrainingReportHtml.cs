@@ -92,6 +92,13 @@ internal static class TrainingReportHtml
             return;
         }
 
+        if (final.Mean.Count == 0)
+        {
+            // Every site refused or suppressed its metrics (e.g. a spent privacy budget): there is nothing to plot.
+            h.Append("<p class=\"note\">No site released a test metric for the final model.</p>\n");
+            return;
+        }
+
         SummaryTable(h, final);
         string[] sites = [.. final.Sites.Select(s => s.Site.Value)];
         List<(string, double[])> bars = [("federated", Values(final, sites, final.Mean[0].Kind))];
