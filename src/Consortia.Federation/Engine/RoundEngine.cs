@@ -171,7 +171,16 @@ public sealed partial class RoundEngine
     {
         RoundNumber round = input.Round;
         GlobalModel model = input.Model;
-        IReadOnlyList<SiteId> sites = [.. input.Roster.Where(plan.Sites.Contains)]; // canonical order = participant order
+        List<Refused> refusals = [];
+        List<SiteReply> failures = [];
+        IReadOnlyDictionary<SiteId, RoundNumber>? held = null;
+        if (plan.Asynchronous)
+        {
+            // FedBuff: sites must mask for a fixed participant set, so the session is formed of the first K sites to finish.
+            held = await TrainAndHoldAsync(input, plan, refusals, failures, cancellationToken).ConfigureAwait(false);
+        }
+
+        IReadOnlyList<SiteId> sites = [.. input.Roster.Where(held is null ? plan.Sites.Contains : held.ContainsKey)]; // canonical order = participant order
         bool controlVariates = plan.ControlVariate is not null;
         bool unclippedBit = plan.ClientDp is { ReportUnclippedBit: true };
         Privacy.Distributed.DistributedDpParameters? distributed = plan.ClientDp?.Distributed;
@@ -193,9 +202,10 @@ public sealed partial class RoundEngine
         };
         FixedPointOptions quantization = new() { ClipRange = secure.ClipRange, MaxSummands = Math.Max(1, sites.Count) };
 
-        SiteTask[] tasks = [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.TrainingFor(site), plan.ControlVariate, new SecureTrainingSession(session, quantization, i + 1, controlVariates) { UnclippedBit = unclippedBit }, _options.Dp) { Participants = sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork })];
-        List<Refused> refusals = [];
-        List<SiteReply> failures = [];
+        SecureTrainingSession SessionFor(int i) => new(session, quantization, i + 1, controlVariates) { UnclippedBit = unclippedBit };
+        SiteTask[] tasks = held is null
+            ? [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.TrainingFor(site), plan.ControlVariate, SessionFor(i), _options.Dp) { Participants = sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork })]
+            : [.. sites.Select((site, i) => (SiteTask)new SecureFlushTask(site, round, SessionFor(i), held[site], StalenessScale(round.Value - held[site].Value)) { JobSha256 = JobSha256 })];
         await foreach (SiteReply reply in _transport.DispatchAsync(tasks, plan.Deadline, cancellationToken).ConfigureAwait(false))
         {
             switch (reply)
@@ -295,6 +305,48 @@ public sealed partial class RoundEngine
         return (next, nextState, report);
     }
 
+    /// <summary>
+    /// FedBuff under secure aggregation, first half: every idle site trains on the current model and holds its update;
+    /// the first <see cref="TrainingPlan.Keep"/> to finish (this round's or still working from earlier ones) make the
+    /// buffer. Their staleness is known now, before any of them masks, so each can weight its own update.
+    /// </summary>
+    /// <returns>The buffer's sites and the round each trained in.</returns>
+    private async Task<IReadOnlyDictionary<SiteId, RoundNumber>> TrainAndHoldAsync(RoundInput input, TrainingPlan plan, List<Refused> refusals, List<SiteReply> failures, CancellationToken cancellationToken)
+    {
+        if (plan.ClientDp is not null)
+        {
+            throw new InvalidOperationException("Asynchronous aggregation (scheduling.buffer) does not run with client-level DP, whose accounting assumes random selection.");
+        }
+
+        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, input.Round, input.Model.Parameters, plan.TrainingFor(site), plan.ControlVariate, Dp: _options.Dp) { Participants = plan.Keep ?? plan.Sites.Count, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork, HoldForSecureAggregation = true })];
+        Dictionary<SiteId, RoundNumber> held = [];
+        await foreach (SiteReply reply in _transport.DispatchAsync(tasks, plan.Deadline, cancellationToken).ConfigureAwait(false))
+        {
+            switch (reply)
+            {
+                case TrainingPrepared prepared:
+                    held[prepared.Site] = prepared.Round;
+                    break;
+                case Refused refused:
+                    refusals.Add(refused);
+                    break;
+                default:
+                    failures.Add(reply);
+                    break;
+            }
+
+            if (held.Count == plan.Keep)
+            {
+                break; // the sites still working carry on and join a later buffer
+            }
+        }
+
+        return held;
+    }
+
+    /// <summary>FedBuff's staleness weight 1/√(1 + τ), τ the rounds since the model the update was trained on.</summary>
+    private static float StalenessScale(int staleness) => staleness <= 0 ? 1f : (float)(1 / Math.Sqrt(1 + staleness));
+
     /// <summary>Evaluates <paramref name="input"/>'s model at the sites the strategy picks.</summary>
     private async Task<MetricSummary?> EvaluateAsync(RoundInput input, Dictionary<SiteId, int> order, int contributors, CancellationToken cancellationToken)
     {
@@ -345,7 +397,7 @@ public sealed partial class RoundEngine
         }
 
         ParameterVector scaled = completed.Update.WeightedDelta.Clone();
-        System.Numerics.Tensors.TensorPrimitives.Multiply(scaled.Values, (float)(1 / Math.Sqrt(1 + staleness)), scaled.Values);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(scaled.Values, StalenessScale(staleness), scaled.Values);
         return completed.Update with { WeightedDelta = scaled };
     }
 

@@ -274,6 +274,11 @@ public static partial class JobFile
             throw job.Error("scheduling", "client-level DP accounts for random (Poisson) selection of sites; scheduling chooses sites by deadline and speed, which that accounting does not cover. Remove one of the two.");
         }
 
+        if (scheduling?.Buffer is < 3 && secureAggregation is not null)
+        {
+            throw job.Error("scheduling", $"buffer: {scheduling.Buffer}: under secure aggregation each buffer is one secure-aggregation session, which needs at least 3 sites; set buffer to 3 or more.");
+        }
+
         (SimulationProfiles? profiles, IReadOnlyList<MaliciousSite> malicious) = ReadSimulation(job);
         PersonalisationSettings? personalisation = job.Section("personalisation") is { } personalSection ? ReadPersonalisation(personalSection) : null;
         job.RejectUnreadKeys(UnknownField);

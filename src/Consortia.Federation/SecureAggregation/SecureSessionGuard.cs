@@ -50,6 +50,20 @@ internal sealed class SecureSessionGuard(SiteId site, ConsortiumRoster? roster, 
         return new Refused(site, task.Round, refusal.Rule, refusal.Reason);
     }
 
+    /// <summary>The same rules for the session a FedBuff flush asks the site's held update to join.</summary>
+    /// <param name="task">The flush.</param>
+    /// <returns>A refusal naming the rule, or <see langword="null"/>.</returns>
+    public Refused? Check(SecureFlushTask task)
+    {
+        if (Problem(task.Session) is not { } refusal)
+        {
+            return null;
+        }
+
+        audit.PolicyDecision(task.Round.Value, PolicyDecision.From([new RuleResult(refusal.Rule, false, refusal.Reason)], policy.Policy));
+        return new Refused(site, task.Round, refusal.Rule, refusal.Reason);
+    }
+
     private (string Rule, string Reason)? Problem(SecureTrainingSession secure)
     {
         SecAggSessionOptions session = secure.Session;

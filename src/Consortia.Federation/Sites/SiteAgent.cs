@@ -1,3 +1,4 @@
+using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Sites.Guards;
 using Consortia.Federation.Sites.Local;
 using Consortia.Federation.Sites.Pipeline;
@@ -31,6 +32,7 @@ public sealed class SiteAgent : IDisposable
     private int _busy; // 1 while a task runs: the trainer's buffers serve one task at a time
     private SecAggClient? _secureClient; // this round's secure aggregation session, holding the site's update
     private RoundNumber _secureRound;
+    private UpdateDraft? _held; // FedBuff under secure aggregation: the trained update, until its flush's session takes it
 
     internal SiteAgent(SiteId site, int trainingExamples, TaskGuard? job, IReadOnlyList<ISiteGuard> guards, SiteTrainer trainer, UpdatePipeline pipeline, SiteEvaluator evaluator, SitePrivacyAccount privacy, SiteAudit audit, SiteJobState? state)
     {
@@ -85,6 +87,7 @@ public sealed class SiteAgent : IDisposable
             {
                 TrainTask train => Restore(train) ?? Guard(train) ?? Train(train),
                 SecAggTask secure => _job?.CheckJob(secure) ?? HandleSecAgg(secure),
+                SecureFlushTask flush => _job?.CheckFlush(flush) ?? _guards.OfType<SecureSessionGuard>().Select(g => g.Check(flush)).FirstOrDefault(r => r is not null) ?? JoinSession(flush),
                 EvaluateTask evaluate => _job?.CheckJob(evaluate) ?? _evaluator.Evaluate(evaluate),
                 _ => throw new System.Diagnostics.UnreachableException(),
             };
@@ -134,6 +137,13 @@ public sealed class SiteAgent : IDisposable
         _pipeline.Apply(draft);
         _state?.Save(task.Round, _trainer, _privacy);
         _audit.RoundTrained(task.Round, draft.ExamplesSeen);
+        if (task.HoldForSecureAggregation)
+        {
+            // FedBuff under secure aggregation: the buffer's session is formed once it fills; the update waits here for it.
+            _held = draft;
+            return new TrainingPrepared(Site, task.Round, draft.Steps);
+        }
+
         if (draft.Masked is { } masked)
         {
             // Secure aggregation: the session keeps the update; it leaves the site only masked, through SecAgg tasks.
@@ -146,6 +156,23 @@ public sealed class SiteAgent : IDisposable
         SiteUpdate update = draft.ToUpdate(Site);
         _audit.PlainUpdateSent(task.Round, update.WeightedDelta.Values);
         return new TrainingCompleted(Site, task.Round, update);
+    }
+
+    /// <summary>FedBuff under secure aggregation: the held update, scaled by its staleness weight, is quantised and masked for the flush's session.</summary>
+    private SiteReply JoinSession(SecureFlushTask flush)
+    {
+        if (_held is not { } draft || draft.Task.Round != flush.TrainedRound)
+        {
+            return new Failed(Site, flush.Round, "secagg-no-held-update", $"The site holds no update trained in round {flush.TrainedRound.Value}.");
+        }
+
+        _held = null; // one session per update: a second flush of it finds nothing
+        draft.JoinSession(flush);
+        _pipeline.ApplyFrom(UpdateStageKind.Quantise, draft);
+        _secureClient?.Dispose();
+        _secureClient = draft.Masked ?? throw new InvalidOperationException("The update pipeline did not mask the held update.");
+        _secureRound = flush.Round;
+        return new TrainingPrepared(Site, flush.Round, draft.Steps);
     }
 
     private SiteReply HandleSecAgg(SecAggTask task)

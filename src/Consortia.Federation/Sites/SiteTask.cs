@@ -44,7 +44,30 @@ public sealed record TrainTask(SiteId Site, RoundNumber Round, ParameterVector G
 
     /// <summary>FedNova: divide the weighted update by the local step count (the coordinator sized each site's work to its speed).</summary>
     public bool NormaliseWork { get; init; }
+
+    /// <summary>
+    /// Asynchronous aggregation under secure aggregation (FedBuff): train, keep the clipped, weighted update at the site
+    /// and reply <see cref="TrainingPrepared"/>; the update leaves the site only masked, in the session a later
+    /// <see cref="SecureFlushTask"/> names. Used without <see cref="SecureSession"/>: the session's participants (the first
+    /// sites to finish) are not known until the buffer fills.
+    /// </summary>
+    public bool HoldForSecureAggregation { get; init; }
 }
+
+/// <summary>
+/// FedBuff under secure aggregation: contribute the update the site holds (<see cref="TrainTask.HoldForSecureAggregation"/>)
+/// to this flush's secure aggregation session, scaled by its staleness weight before it is masked (the coordinator
+/// cannot weight inside the sum). The site replies <see cref="TrainingPrepared"/>; the session then runs through
+/// <see cref="SecAggTask"/>s of <paramref name="Round"/>.
+/// </summary>
+/// <param name="Site">The site.</param>
+/// <param name="Round">The flush (the round whose model the aggregate makes).</param>
+/// <param name="Session">The session over the buffer's sites.</param>
+/// <param name="TrainedRound">The round of the training task whose held update is meant.</param>
+/// <param name="StalenessScale">1/√(1 + staleness), staleness = <paramref name="Round"/> − <paramref name="TrainedRound"/>:
+/// the coordinator knows it when the session forms, since the session forms after the sites finished.</param>
+public sealed record SecureFlushTask(SiteId Site, RoundNumber Round, SecureTrainingSession Session, RoundNumber TrainedRound, float StalenessScale)
+    : SiteTask(Site, Round);
 
 /// <summary>One secure aggregation protocol message for the site's session of this round.</summary>
 /// <param name="Site">The site.</param>

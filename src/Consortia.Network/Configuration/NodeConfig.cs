@@ -31,6 +31,12 @@ public sealed class NodeConfig
     public int MaxConcurrentTasks { get; set; } = 2;
 
     /// <summary>
+    /// The node's training speed as the operator states it, reported to the coordinator instead of the node's own
+    /// measurement; none when absent (the node measures it from its training tasks).
+    /// </summary>
+    public NodeCapacityConfig? Capacity { get; set; }
+
+    /// <summary>
     /// The HTTP proxy the node reaches the coordinator through (HTTP CONNECT), e.g. <c>http://proxy.hospital.local:3128</c>;
     /// when absent, <c>HTTPS_PROXY</c> and <c>NO_PROXY</c> from the environment apply. TLS runs end to end inside the tunnel.
     /// </summary>
@@ -113,6 +119,11 @@ public sealed class NodeConfig
         if (config.MaxConcurrentTasks is < 1 or > 64)
         {
             throw new ConfigurationException($"{path}: max_concurrent_tasks: expected a number from 1 to 64, got {config.MaxConcurrentTasks}.");
+        }
+
+        if (config.Capacity is { } capacity && !(double.IsFinite(capacity.ExamplesPerSecond) && capacity.ExamplesPerSecond > 0))
+        {
+            throw new ConfigurationException($"{path}: capacity.examples_per_second: expected a positive number of training examples per second, got {capacity.ExamplesPerSecond}.");
         }
 
         if (config.Randomness is not ("cryptographic" or "seeded"))
@@ -222,6 +233,13 @@ public sealed class NodeDataConfig
 
     /// <summary>The data contract (replaces the job's <c>data.contract</c>), for CSV data.</summary>
     public string? Contract { get; set; }
+}
+
+/// <summary>The node's training speed as the operator states it (node configuration <c>capacity:</c>).</summary>
+public sealed class NodeCapacityConfig
+{
+    /// <summary>Training examples per second on this machine; the coordinator sizes the site's local steps to a round's deadline from it.</summary>
+    public double ExamplesPerSecond { get; set; }
 }
 
 /// <summary>A lifetime privacy budget.</summary>

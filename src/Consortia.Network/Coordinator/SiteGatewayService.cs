@@ -109,6 +109,8 @@ internal sealed partial class SiteGatewayService(GrpcSiteTransport transport, Ne
                 throw new InvalidDataException($"item {header.ItemId}: frames after the complete reply.");
             }
 
+            // Before the reply is handed on: the engine that receives a training reply then already sizes work by the new speed.
+            transport.ReportSpeed(site, header.ExamplesPerSecond);
             string? problem = transport.Complete(site, header, payload);
             if (problem is not null)
             {

@@ -33,6 +33,7 @@ public static partial class NodeHost
         SiteNode node = new(new SiteGateway.SiteGatewayClient(identity.Channel), handler, new SiteNodeOptions
         {
             MaxConcurrentTasks = config.MaxConcurrentTasks,
+            ExamplesPerSecond = config.Capacity?.ExamplesPerSecond ?? 0, // 0: the node measures its speed from its training tasks
             Coordinator = config.Coordinator,
             TlsRefusal = () => identity.TlsRefusal,
         }, time, log);

@@ -58,9 +58,10 @@ public sealed record SiteNodeOptions
     /// <summary>How many tasks run at once; tasks of one job always run one after another, so this is concurrency across jobs.</summary>
     public int MaxConcurrentTasks { get; init; } = 2;
 
-    /// <summary>The node's training speed in examples per second, reported to the coordinator with every work request
-    /// (capacity-sized work in a job's scheduling); 0 reports none.</summary>
-    /// <value>Default: 0.</value>
+    /// <summary>The node's training speed in examples per second as the operator states it (site.yaml
+    /// <c>capacity.examples_per_second</c>), reported to the coordinator instead of the node's own measurement (capacity-sized
+    /// work in a job's scheduling); 0 reports what the node measures from its training tasks.</summary>
+    /// <value>Default: 0 (measured).</value>
     public double ExamplesPerSecond { get; init; }
 
     /// <summary>The node software version reported to the coordinator.</summary>
@@ -111,6 +112,7 @@ public sealed partial class SiteNode
     private int _connections;
     private int _failures;
     private int _open;
+    private readonly TrainingSpeed _speed = new();
 
     /// <summary>Creates a node.</summary>
     /// <param name="client">The gRPC client of the coordinator's site gateway (over mutual TLS).</param>
@@ -135,6 +137,10 @@ public sealed partial class SiteNode
         _pushBackoff = new ReconnectBackoff(options.InitialBackoff, options.MaxBackoff, new Random(jitter.Next()));
         _instance = options.Instance.Length > 0 ? options.Instance : Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
     }
+
+    /// <summary>The training speed the node reports (examples per second): the operator's setting, else its measurement
+    /// over its recent training tasks; 0 until it has trained.</summary>
+    public double ExamplesPerSecond => _options.ExamplesPerSecond > 0 ? _options.ExamplesPerSecond : _speed.ExamplesPerSecond;
 
     /// <summary>Why the node is not connected now (null while connected, or before the first attempt).</summary>
     public ConnectionProblem? Problem => Volatile.Read(ref _problem);
@@ -198,7 +204,7 @@ public sealed partial class SiteNode
 
             try
             {
-                using AsyncServerStreamingCall<WorkFrame> call = Client.PullWork(new PullWorkRequest { NodeVersion = _options.Version, NodeInstance = _instance, MaxConcurrentTasks = _options.MaxConcurrentTasks, ExamplesPerSecond = _options.ExamplesPerSecond }, cancellationToken: stream.Token);
+                using AsyncServerStreamingCall<WorkFrame> call = Client.PullWork(new PullWorkRequest { NodeVersion = _options.Version, NodeInstance = _instance, MaxConcurrentTasks = _options.MaxConcurrentTasks, ExamplesPerSecond = ExamplesPerSecond }, cancellationToken: stream.Token);
                 // Open once the first frame (the list of running jobs, sent as every stream opens) arrives: a refusal
                 // (revoked, duplicate identity) comes as a headers-and-status response that only reading reveals.
                 if (!await call.ResponseStream.MoveNext(stream.Token).ConfigureAwait(false))
@@ -420,9 +426,23 @@ public sealed partial class SiteNode
         }
         else
         {
+            long start = _time.GetTimestamp();
             SiteReply reply = await _handler.HandleAsync(item.JobId, item.Task!, cancellationToken).ConfigureAwait(false);
+            if (item.Task is TrainTask train)
+            {
+                // The real speed of this machine on this job's model: what the site trained, over the time it took.
+                int steps = reply switch
+                {
+                    TrainingCompleted completed => completed.Update.Steps,
+                    TrainingPrepared prepared => prepared.Steps,
+                    _ => 0, // refused or failed: nothing was trained
+                };
+                _speed.Record((long)steps * train.Training.BatchSize, _time.GetElapsedTime(start));
+            }
+
             WireItem<ReplyHeader> wire = WireCodec.Encode(reply, item.Id);
             wire.Header.JobId = item.JobId;
+            wire.Header.ExamplesPerSecond = ExamplesPerSecond;
             await PushAsync(wire, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -311,6 +311,17 @@ internal sealed class GrpcSiteTransport : ISiteTransport
     /// <summary>Records that the site is alive.</summary>
     internal void Touch(SiteId site) => _links.GetOrAdd(site, s => new SiteLink(s)).LastSeen = _time.GetUtcNow();
 
+    /// <summary>Records the training speed a node reported with a reply; 0 (not measured yet) and hostile values (non-finite, negative) change nothing.</summary>
+    /// <param name="site">The site (from its certificate).</param>
+    /// <param name="examplesPerSecond">The speed the node reported.</param>
+    internal void ReportSpeed(SiteId site, double examplesPerSecond)
+    {
+        if (double.IsFinite(examplesPerSecond) && examplesPerSecond > 0 && _links.TryGetValue(site, out SiteLink? link))
+        {
+            link.ExamplesPerSecond = examplesPerSecond;
+        }
+    }
+
     /// <summary>
     /// Completes the item a reply answers, after checking that the reply's job is running, that
     /// <paramref name="site"/> is part of it, and that the item is that site's, of that job.

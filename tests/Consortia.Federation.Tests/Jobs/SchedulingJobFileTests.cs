@@ -54,6 +54,21 @@ public sealed class SchedulingJobFileTests
     }
 
     [Fact]
+    public void SecureFedBuffNeedsABufferOfThreeSites()
+    {
+        const string Buffered = "scheduling:\n  buffer: {0}\nprivacy:\n  secure_aggregation: true\n";
+        string head = Job[..Job.IndexOf("scheduling:", StringComparison.Ordinal)];
+
+        JobFileException error = Assert.Throws<JobFileException>(() => JobFile.Parse(head + string.Format(System.Globalization.CultureInfo.InvariantCulture, Buffered, 2), "job.yaml"));
+        JobDefinition job = JobFile.Parse(head + string.Format(System.Globalization.CultureInfo.InvariantCulture, Buffered, 3), "job.yaml");
+
+        Assert.Contains("scheduling", error.Message, StringComparison.Ordinal);
+        Assert.Contains("at least 3 sites", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, job.Scheduling!.Buffer);
+        Assert.NotNull(job.Engine.SecureAggregation);
+    }
+
+    [Fact]
     public void ShippedExampleIsValid()
     {
         JobDefinition job = JobFile.Load(Consortia.TestKit.RepositoryPaths.Combine("examples", "heart-disease", "heterogeneous.yaml"));

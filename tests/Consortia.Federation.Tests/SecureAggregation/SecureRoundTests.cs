@@ -2,15 +2,19 @@ using System.Runtime.CompilerServices;
 using Consortia.Data;
 using Consortia.Federation.Engine;
 using Consortia.Federation.SecureAggregation;
+using Consortia.Federation.Simulation;
+using Consortia.Federation.Simulation.Profiles;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies;
 using Consortia.Federation.Strategies.FedAvg;
 using Consortia.Federation.Strategies.Scaffold;
+using Consortia.Federation.Strategies.Scheduling;
 using Consortia.Federation.Transport;
 using Consortia.Learning;
 using Consortia.Learning.Metrics;
 using Consortia.Learning.Models;
 using Consortia.Learning.Training;
+using Consortia.SecureAggregation.Protocol.Messages;
 using Consortia.TestKit;
 
 namespace Consortia.Federation.Tests.SecureAggregation;
@@ -58,6 +62,36 @@ public sealed class SecureRoundTests
         {
             Assert.Equal(plain.FinalModel.Parameters.Values[i], secure.FinalModel.Parameters.Values[i], 2);
         }
+    }
+
+    [Fact]
+    public async Task SecureFedBuff_GivesThePlainFedBuffModel_AndTheCoordinatorSeesOnlyMaskedInputsOfTheBuffer()
+    {
+        FederatedDataset data = Some.ClassificationFederation(4);
+        // 80 examples of work: the fast pair takes 0.8 s, site3 1.6 s, site0 2 s, so some buffers hold stale updates.
+        SiteProfile[] profiles = [new() { ExamplesPerSecond = 40 }, new() { ExamplesPerSecond = 100 }, new() { ExamplesPerSecond = 100 }, new() { ExamplesPerSecond = 50 }];
+        IStrategy Strategy() => new ScheduledStrategy(new FedAvgStrategy(new FedAvgOptions { Training = s_training }), new SchedulingOptions { Buffer = 3 });
+        ProfiledSiteTransport Timed(ISiteTransport sites) => new(sites, profiles, new VirtualClock(VirtualClock.DefaultStart, TimeSpan.Zero), new RandomSource(11)) { Asynchronous = true };
+
+        RecordingTransport plainSites = new(new InProcessSiteTransport(Agents(data, secure: false)));
+        JobResult plain = await Run(Timed(plainSites), null, Strategy(), rounds: 5);
+        RecordingTransport secureSites = new(new InProcessSiteTransport(Agents(data)));
+        JobResult secure = await Run(Timed(secureSites), new SecureAggregationSettings { ClipRange = 1000 }, Strategy(), rounds: 5);
+
+        // The same timeline: the same sites in every buffer, and some of them stale (weighted at the site before masking).
+        Assert.All(secure.Rounds, r => Assert.True(r.Aggregated, r.AggregationFailure));
+        Assert.Equal(plain.Rounds.Select(r => string.Join(',', r.Contributors)), secure.Rounds.Select(r => string.Join(',', r.Contributors)));
+        Assert.Contains(secureSites.Tasks.OfType<SecureFlushTask>(), t => t.TrainedRound.Value < t.Round.Value && t.StalenessScale < 1);
+        for (int i = 0; i < s_spec.CreateLayout().Length; i++)
+        {
+            Assert.Equal(plain.FinalModel.Parameters.Values[i], secure.FinalModel.Parameters.Values[i], 3);
+        }
+
+        // The coordinator never sees an update: per flush, exactly the buffer's K masked inputs (whose sum is all it unmasks).
+        Assert.Contains(plainSites.Replies, r => r is TrainingCompleted);
+        Assert.DoesNotContain(secureSites.Replies, r => r is TrainingCompleted);
+        int[] maskedPerFlush = [.. secureSites.Replies.OfType<SecAggReplied>().Where(r => r.Message is MaskedInput).GroupBy(r => r.Round.Value).OrderBy(g => g.Key).Select(g => g.Count())];
+        Assert.Equal(Enumerable.Repeat(3, 5), maskedPerFlush);
     }
 
     [Fact]
@@ -122,10 +156,13 @@ public sealed class SecureRoundTests
     {
         public List<SiteReply> Replies { get; } = [];
 
+        public List<SiteTask> Tasks { get; } = [];
+
         public IReadOnlyList<SiteId> Roster => inner.Roster;
 
         public async IAsyncEnumerable<SiteReply> DispatchAsync(IReadOnlyList<SiteTask> tasks, TimeSpan? deadline, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
+            Tasks.AddRange(tasks);
             await foreach (SiteReply reply in inner.DispatchAsync(tasks, deadline, cancellationToken))
             {
                 Replies.Add(reply);

@@ -92,9 +92,12 @@ internal sealed class LoopbackFederation : IAsyncDisposable
     }
 
     /// <summary>Starts a node for <paramref name="handler"/>'s site with a certificate from the consortium CA.</summary>
-    public SiteNode StartNode(ISiteWorkHandler handler, X509Certificate2? certificate = null)
+    /// <param name="handler">The node's work.</param>
+    /// <param name="certificate">Its certificate; one for the handler's site when null.</param>
+    /// <param name="time">The node's clock; the system's when null.</param>
+    public SiteNode StartNode(ISiteWorkHandler handler, X509Certificate2? certificate = null, TimeProvider? time = null)
     {
-        SiteNode node = new(Client(certificate ?? Pki.Issue(handler.Site.Value)), handler, new SiteNodeOptions { InitialBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(200) }, TimeProvider.System, NullLogger.Instance);
+        SiteNode node = new(Client(certificate ?? Pki.Issue(handler.Site.Value)), handler, new SiteNodeOptions { InitialBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(200) }, time ?? TimeProvider.System, NullLogger.Instance);
         _nodes.Add(Task.Run(() => node.RunAsync(_stop.Token)));
         return node;
     }

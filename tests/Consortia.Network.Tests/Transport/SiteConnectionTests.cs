@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Consortia.Federation;
+using Consortia.Federation.Sites;
 using Consortia.Network.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -72,6 +73,61 @@ public sealed class SiteConnectionTests
         Assert.True(sites[1].Connected);
         Assert.Empty(sites[1].Jobs);
         Assert.Equal(("0.9", 1), (sites[1].NodeVersion, sites[1].Capacity));
+    }
+
+    [Fact]
+    public async Task Node_MeasuresItsTrainingSpeed_AndTheCoordinatorSeesItWithTheReply()
+    {
+        // Each training task takes the time the handler moves the node's clock by: 10 steps × 8 examples in 2 s, then in 4 s.
+        SiteId site = new("a");
+        TimedTraining handler = new(site, _time, [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)]);
+        await using LoopbackFederation federation = await LoopbackFederation.StartAsync([site]);
+        Node.SiteNode node = federation.StartNode(handler, time: _time);
+        using GrpcSiteTransport.JobSession job = federation.Transport.BeginJob("job-speed", "name: x", [site]);
+        Assert.Empty(job.Capacities); // nothing measured before the node has trained
+
+        await TrainAsync(job, site, 1);
+        Assert.Equal(40, job.Capacities[site].ExamplesPerSecond, 6); // 80 examples in 2 s
+        await TrainAsync(job, site, 2);
+
+        // A moving mean: 0.3 × 20 (80 examples in 4 s) + 0.7 × 40.
+        Assert.Equal(34, job.Capacities[site].ExamplesPerSecond, 6);
+        Assert.Equal(34, node.ExamplesPerSecond, 6);
+    }
+
+    private static async Task TrainAsync(GrpcSiteTransport.JobSession job, SiteId site, int round)
+    {
+        Learning.Training.LocalTrainingOptions training = new() { BatchSize = 8, LocalSteps = 10 };
+        TrainTask task = new(site, new RoundNumber(round), new Learning.ParameterVector(Learning.ParameterLayout.Create(("w", [3]))), training);
+        List<SiteReply> replies = [];
+        await foreach (SiteReply reply in job.DispatchAsync([task], TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken))
+        {
+            replies.Add(reply);
+        }
+
+        Assert.IsType<TrainingCompleted>(Assert.Single(replies));
+    }
+
+    /// <summary>Answers training tasks after moving the node's clock by the next of <paramref name="durations"/>.</summary>
+    private sealed class TimedTraining(SiteId site, FakeTimeProvider time, TimeSpan[] durations) : Node.ISiteWorkHandler
+    {
+        private int _next;
+
+        public SiteId Site => site;
+
+        public ValueTask<Node.JobReadiness> PrepareJobAsync(string jobId, string jobYaml, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(new Node.JobReadiness(true, 3));
+
+        public ValueTask<SiteReply> HandleAsync(string jobId, SiteTask task, CancellationToken cancellationToken)
+        {
+            TrainTask train = (TrainTask)task;
+            time.Advance(durations[_next++]);
+            return ValueTask.FromResult<SiteReply>(new TrainingCompleted(site, task.Round, new SiteUpdate(site, train.GlobalParameters.Clone(), 1, 0, train.Training.LocalSteps!.Value)));
+        }
+
+        public void EndJob(string jobId)
+        {
+        }
     }
 
     private static async Task<double> ConnectedAsync(NetworkMetrics metrics)

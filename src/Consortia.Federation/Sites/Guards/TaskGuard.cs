@@ -3,6 +3,7 @@ using Consortia.Federation.Jobs;
 using Consortia.Governance.Policies;
 using Consortia.Learning.Training;
 using Consortia.Learning.Optimization;
+using Consortia.SecureAggregation.Protocol;
 
 namespace Consortia.Federation.Sites.Guards;
 
@@ -85,6 +86,41 @@ internal sealed class TaskGuard : ISiteGuard
     /// <inheritdoc />
     public Refused? Check(TrainTask task) => CheckJob(task) ?? CheckProtections(task);
 
+    /// <summary>
+    /// Refuses (and records) a FedBuff flush whose session is not this job's and this flush's, or whose staleness weight
+    /// would scale the update up (a weight must be in (0, 1]: a larger one would let the coordinator amplify one site).
+    /// </summary>
+    /// <param name="task">The flush.</param>
+    /// <returns>The refusal, or <see langword="null"/>.</returns>
+    public Refused? CheckFlush(SecureFlushTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (CheckJob(task) is { } job)
+        {
+            return job;
+        }
+
+        if (_job.Engine.SecureAggregation is null)
+        {
+            return Refuse(task, SecureAggregationRule, "The task opens a secure aggregation session, which the accepted job does not use.");
+        }
+
+        SecAggSessionOptions session = task.Session.Session;
+        if (!string.Equals(session.JobId, _job.Engine.JobName, StringComparison.Ordinal) || session.RoundNumber != task.Round.Value)
+        {
+            return Refuse(task, SessionRule, $"The secure session is for job '{session.JobId}' round {session.RoundNumber}; the task is job '{_job.Engine.JobName}' round {task.Round.Value}.");
+        }
+
+        if (session.ParticipantCount < _job.Engine.MinimumParticipants)
+        {
+            return Refuse(task, ParticipantsRule, $"The secure session lists {session.ParticipantCount} participants; the accepted job promises at least {_job.Engine.MinimumParticipants}.");
+        }
+
+        return float.IsFinite(task.StalenessScale) && task.StalenessScale > 0 && task.StalenessScale <= 1
+            ? null
+            : Refuse(task, SessionRule, $"The flush scales the update by {task.StalenessScale}; a staleness weight is in (0, 1].");
+    }
+
     private Refused? CheckProtections(TrainTask task)
     {
         if (ModelProblem(task) is { } model)
@@ -98,7 +134,12 @@ internal sealed class TaskGuard : ISiteGuard
         }
 
         bool secureRequired = _job.Engine.SecureAggregation is not null || _policy?.Protections.SecureAggregationRequired == true;
-        if (task.SecureSession is null && secureRequired)
+        if (task.HoldForSecureAggregation && (_job.Engine.SecureAggregation is null || task.SecureSession is not null || task.ClientDp is not null))
+        {
+            return Refuse(task, SecureAggregationRule, "The task asks the site to hold its update for a later secure aggregation session, which only a job with secure aggregation and without client-level DP does, and only without a session of its own.");
+        }
+
+        if (task.SecureSession is null && secureRequired && !task.HoldForSecureAggregation)
         {
             return Refuse(task, SecureAggregationRule, "The task has no secure aggregation session, which the accepted job or the site policy requires.");
         }

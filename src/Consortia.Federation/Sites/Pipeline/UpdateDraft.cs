@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Consortia.Learning;
 using Consortia.SecureAggregation.Protocol;
 
@@ -29,7 +30,7 @@ internal sealed class UpdateDraft
         ControlDelta = controlDelta;
     }
 
-    public TrainTask Task { get; }
+    public TrainTask Task { get; private set; }
 
     /// <summary>The update's values: local − global, clipped and weighted as the stages go.</summary>
     public ParameterVector Delta { get; }
@@ -56,6 +57,18 @@ internal sealed class UpdateDraft
 
     /// <summary>The secure aggregation session holding the update, once masked.</summary>
     public SecAggClient? Masked { get; set; }
+
+    /// <summary>
+    /// FedBuff under secure aggregation: the held update joins its flush's session, scaled by its staleness weight (only the
+    /// update; its data weight and loss stay, as the coordinator's plain staleness weighting does). The quantise and mask
+    /// stages then run for that session and round.
+    /// </summary>
+    /// <param name="flush">The flush task.</param>
+    public void JoinSession(SecureFlushTask flush)
+    {
+        Task = Task with { Round = flush.Round, SecureSession = flush.Session, Participants = flush.Session.Session.ParticipantCount, HoldForSecureAggregation = false };
+        TensorPrimitives.Multiply(Delta.Values, flush.StalenessScale, Delta.Values);
+    }
 
     /// <summary>The update as it is sent in the clear (or encoded for secure aggregation).</summary>
     /// <param name="site">The sending site.</param>

@@ -35,4 +35,16 @@ internal sealed class UpdatePipeline
             stage.Apply(draft);
         }
     }
+
+    /// <summary>Runs the stages from <paramref name="first"/> on, in order (a held update joining its secure session later).</summary>
+    /// <param name="first">The first stage kind to run.</param>
+    /// <param name="draft">The update.</param>
+    public void ApplyFrom(UpdateStageKind first, UpdateDraft draft)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        foreach (IUpdateStage stage in _stages.Where(s => s.Kind >= first))
+        {
+            stage.Apply(draft);
+        }
+    }
 }

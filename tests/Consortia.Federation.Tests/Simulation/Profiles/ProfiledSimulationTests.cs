@@ -149,6 +149,31 @@ public sealed class ProfiledSimulationTests
     }
 
     [Fact]
+    public async Task SecureFedBuff_RunsTheSameTimeline_ToThePlainModelWithinQuantisation()
+    {
+        // 80 examples of work: site1 and site2 take 0.8 s, site3 1.6 s, site0 2 s, so later buffers hold stale updates.
+        SimulationProfiles profiles = new(new Dictionary<string, SiteProfileSettings>
+        {
+            [SimulationProfiles.DefaultKey] = new() { Speed = ProfileRange.Fixed(100) },
+            ["site0"] = new() { Speed = ProfileRange.Fixed(40) },
+            ["site3"] = new() { Speed = ProfileRange.Fixed(50) },
+        });
+        JobDefinition plainJob = Job(profiles, rounds: 5, scheduling: new SchedulingOptions { Buffer = 3 });
+        JobDefinition secureJob = plainJob with { Engine = plainJob.Engine with { SecureAggregation = new Consortia.Federation.SecureAggregation.SecureAggregationSettings { ClipRange = 1000 } } };
+
+        SimulationResult plain = await MeasurementPolicy.RunAsync(plainJob, s_data, TestContext.Current.CancellationToken);
+        SimulationResult secure = await MeasurementPolicy.RunAsync(secureJob, s_data, TestContext.Current.CancellationToken);
+
+        Assert.All(secure.Federated.Rounds, r => Assert.True(r.Aggregated, r.AggregationFailure));
+        Assert.Equal(plain.Federated.Rounds.Select(r => string.Join(',', r.Contributors)), secure.Federated.Rounds.Select(r => string.Join(',', r.Contributors)));
+        Assert.Equal(plain.Federated.Rounds.Select(r => r.Elapsed), secure.Federated.Rounds.Select(r => r.Elapsed));
+        Assert.Contains(new SiteId("site0"), secure.Federated.Rounds[1].Contributors); // trained on round 1's model: stale
+        float[] expected = plain.Federated.FinalModel.Parameters.Values.ToArray();
+        float[] actual = secure.Federated.FinalModel.Parameters.Values.ToArray();
+        Assert.All(expected.Zip(actual), p => Assert.Equal(p.First, p.Second, 3));
+    }
+
+    [Fact]
     public async Task OfflineWindowKeepsTheSiteOutWhileItIsClosed()
     {
         // The simulation starts at midnight; site1 is offline until 06:00 and each round takes ~8 s.

@@ -238,6 +238,35 @@ public sealed class TaskGuardTests : IDisposable
     }
 
     [Fact]
+    public async Task HeldUpdate_JoinsOneFlushOnly_WithAStalenessWeightOfAtMostOne()
+    {
+        // FedBuff under secure aggregation: train and hold (no session yet), then join the session of the buffer at round 3.
+        using SiteAgent agent = Agent(s_protected, StrictPolicy);
+        SecureFlushTask Flush(int trainedRound, float scale) => new(agent.Site, new RoundNumber(3), Session(agent, round: 3), new RoundNumber(trainedRound), scale) { JobSha256 = s_protected.ContentSha256 };
+
+        Assert.IsType<TrainingPrepared>(await Send(agent, Train(agent, s_protected, dp: s_protected.Engine.Dp) with { HoldForSecureAggregation = true }));
+        Refused amplified = Assert.IsType<Refused>(await Send(agent, Flush(1, 2f)));
+        Failed wrongRound = Assert.IsType<Failed>(await Send(agent, Flush(2, 0.5f)));
+        TrainingPrepared joined = Assert.IsType<TrainingPrepared>(await Send(agent, Flush(1, 1 / MathF.Sqrt(3))));
+        Failed again = Assert.IsType<Failed>(await Send(agent, Flush(1, 1 / MathF.Sqrt(3))));
+
+        Assert.Equal(TaskGuard.SessionRule, amplified.Rule);
+        Assert.Equal("secagg-no-held-update", wrongRound.Code);
+        Assert.Equal(3, joined.Round.Value); // its session is the flush's: SecAgg tasks of round 3 reach it
+        Assert.Equal("secagg-no-held-update", again.Code); // one update, one aggregate
+    }
+
+    [Fact]
+    public async Task HoldingAnUpdate_ForAJobWithoutSecureAggregation_IsRefused()
+    {
+        using SiteAgent agent = Agent(Plain(), OpenPolicy());
+
+        Refused refused = Assert.IsType<Refused>(await Send(agent, Train(agent, Plain()) with { HoldForSecureAggregation = true }));
+
+        Assert.Equal(TaskGuard.SecureAggregationRule, refused.Rule);
+    }
+
+    [Fact]
     public async Task TaskOfAnotherJob_IsRefusedWhateverItsKind()
     {
         JobDefinition other = Plain() with { SourceText = "name: job\nrounds: 99\n" };
