@@ -90,7 +90,7 @@ internal static class AuditModelCommand
 
         return [.. names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(n =>
             declared.FirstOrDefault(d => d.Name == n)
-            ?? throw new ArgumentException($"--groups: '{n}' is not declared under fairness.groups (declared: {string.Join(", ", declared.Select(d => d.Name))}).", nameof(names)))];
+            ?? throw new ArgumentException($"--groups: '{n}' is not declared under fairness.groups (declared: {string.Join(", ", declared.Select(d => d.Name))})."))]; // no parameter name: the message is the CLI's error line
     }
 
     /// <summary>The job as it would run without its fairness mitigation, or the same instance when it has none.</summary>
