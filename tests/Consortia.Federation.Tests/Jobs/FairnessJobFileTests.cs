@@ -54,7 +54,7 @@ public sealed class FairnessJobFileTests
     public void Parse_DefaultsAndAbsence_QIsOneThresholdHalfNoFairness()
     {
         JobDefinition defaults = JobFile.Parse(Valid.Replace("  q: 2.5\n", "", StringComparison.Ordinal)
-            .Replace("  threshold: 0.4\n", "", StringComparison.Ordinal).Replace("  reweighting: sex\n", "", StringComparison.Ordinal), "job.yaml");
+            .Replace("  threshold: 0.4\n", "", StringComparison.Ordinal).Replace("\n  reweighting: sex", "", StringComparison.Ordinal), "job.yaml");
         JobDefinition plain = JobFile.Parse(Valid[..Valid.IndexOf("fairness:", StringComparison.Ordinal)].Replace("kind: qffl\n  q: 2.5", "kind: fedavg", StringComparison.Ordinal), "job.yaml");
 
         Assert.Equal(1f, defaults.Training.FairnessQ);
@@ -72,7 +72,7 @@ public sealed class FairnessJobFileTests
     [InlineData("bands: [55, 65]", "bands: [65, 55]", "fairness.groups.age_band.bands", 21, "increasing")]
     [InlineData("bands: [55, 65]", "bands: [55, old]", "fairness.groups.age_band.bands", 21, "increasing")]
     [InlineData("{female: 0, male: 1}", "{female: 0, male: 0}", "fairness.groups.sex.values.male", 20, "used by another group")]
-    [InlineData("{female: 0, male: 1}", "{female: 0, male: m}", "fairness.groups.sex.values.male", 20, "numeric code")]
+    [InlineData("{female: 0, male: 1}", "{female: 0, male: m}", "fairness.groups.sex.values.male", 20, "number")]
     [InlineData("{female: 0, male: 1}", "{female: 0}", "fairness.groups.sex.values", 20, "at least two groups")]
     [InlineData("{column: sex, values:", "{values:", "fairness.groups.sex.column", 20, "")]
     [InlineData("bands: [55, 65]}", "bands: [55, 65], values: {a: 1, b: 2}}", "fairness.groups.age_band.bands", 21, "not both")]
