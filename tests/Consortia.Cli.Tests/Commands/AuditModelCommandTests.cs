@@ -116,4 +116,26 @@ public sealed class AuditModelCommandTests(ITestOutputHelper output)
         Assert.Contains(channel.Inputs["cleveland"][block], c => c != 0u); // a site that releases the cell sends its counts
         Assert.Equal(new PlainCountChannel().Sum(sent), sum);
     }
+
+    [Fact]
+    public void SecureCountChannel_SurvivalCounts_SumExactlyAndWithheldBandsAreZeroInTheInput()
+    {
+        FederatedDataset tcga = FlambyTcgaBrca.Load(RepositoryPaths.Combine("data", "fed-tcga-brca"));
+        SensitiveVariable age = new("age_band", "age_at_index",
+            [new SensitiveGroup("<50", null, double.NegativeInfinity, 50), new SensitiveGroup("50-65", null, 50, 65), new SensitiveGroup(">=65", null, 65, double.PositiveInfinity)]);
+        FairnessAudit audit = new([age], [.. tcga.Sites.Select(s => s.Name)]);
+        Learning.Models.ModelSpec spec = new(Learning.Models.ModelKind.CoxPh, tcga.Sites[0].Test.FeatureCount, []);
+        float[] parameters = new float[spec.CreateLayout().Length];
+        spec.CreateModel(1).Initialize(parameters, new Learning.RandomSource(3)); // any fixed model: the sums are what is checked
+        AuditModelCommand.SecureCountChannel secure = new(new SecureAggregationSettings(), "audit-test", 42);
+
+        SurvivalAuditResult viaSecure = FederatedFairnessAudit.RunSurvival(audit, tcga.Sites, spec, parameters, _ => 10, secure);
+        SurvivalAuditResult viaPlain = FederatedFairnessAudit.RunSurvival(audit, tcga.Sites, spec, parameters, _ => 10, new PlainCountChannel());
+
+        Assert.Equal(viaPlain.Report.Groups, viaSecure.Report.Groups);
+        Assert.InRange(viaSecure.Pooled.MaxAbsDiff, 0, 1e-9);
+        int firstBand = audit.Layout.Cells.IndexOf(new FairnessCell("age_band", "<50")) * SurvivalFairnessCounts.BlockLength;
+        Assert.All(secure.Inputs["Canada"][firstBand..], c => Assert.Equal(0u, c)); // 11 test records: every band withheld
+        Assert.Contains(secure.Inputs["Northeast"][firstBand..], c => c != 0u);
+    }
 }
