@@ -107,12 +107,7 @@ public sealed record FairnessReport(ImmutableArray<GroupFairness> Groups, Immuta
             return Interval.Undefined;
         }
 
-        double a = twiceU / (2.0 * p * q);
-        // Hanley & McNeil (1982), exponential approximation of the two variance terms.
-        double q1 = a / (2 - a), q2 = 2 * a * a / (1 + a);
-        double variance = ((a * (1 - a)) + ((p - 1) * (q1 - (a * a))) + ((q - 1) * (q2 - (a * a)))) / (p * (double)q);
-        double half = Interval.Z95 * Math.Sqrt(Math.Max(variance, 0));
-        return new Interval(a, a - half, a + half);
+        return Interval.HanleyMcNeil(twiceU / (2.0 * p * q), p, q);
     }
 
     // The expected calibration error as ClassificationMetrics.Calibration computes it on probabilities level/1024: the

@@ -65,5 +65,21 @@ public readonly record struct Interval(double Value, double Lower, double Upper)
         return new Interval(d, d - (Z95 * se), d + (Z95 * se));
     }
 
+    /// <summary>
+    /// A rank statistic (ROC-AUC, or a C-index read as an AUC of events against their comparable partners) with the
+    /// Hanley &amp; McNeil (1982) standard error, exponential approximation of the two variance terms.
+    /// </summary>
+    /// <param name="a">The statistic, in [0, 1].</param>
+    /// <param name="positives">The number of positives (events).</param>
+    /// <param name="negatives">The number of negatives (for a C-index: the mean number of comparable partners per event).</param>
+    /// <returns>The statistic with its Wald interval.</returns>
+    internal static Interval HanleyMcNeil(double a, double positives, double negatives)
+    {
+        double q1 = a / (2 - a), q2 = 2 * a * a / (1 + a);
+        double variance = ((a * (1 - a)) + ((positives - 1) * (q1 - (a * a))) + ((negatives - 1) * (q2 - (a * a)))) / (positives * negatives);
+        double half = Z95 * Math.Sqrt(Math.Max(variance, 0));
+        return new Interval(a, a - half, a + half);
+    }
+
     private static double Square(double x) => x * x;
 }

@@ -12,7 +12,7 @@ namespace Consortia.Assurance.Fairness;
 /// leave it, and its released flag is 0).
 /// </summary>
 /// <param name="Site">The site.</param>
-/// <param name="Counts">The vector that leaves the site (alone, or as a secure-aggregation input).</param>
+/// <param name="Counts">The vector that leaves the site (alone, or as a secure-aggregation input); for a Cox model it has <see cref="SurvivalFairnessCounts"/>' layout.</param>
 /// <param name="Suppressed">The cells the site withheld (kept at the site, for its own report; not sent).</param>
 public sealed record SiteFairnessCounts(string Site, ImmutableArray<long> Counts, ImmutableArray<FairnessCell> Suppressed)
 {

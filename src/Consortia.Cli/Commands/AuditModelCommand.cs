@@ -9,6 +9,7 @@ using Consortia.Federation.Jobs;
 using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Simulation;
 using Consortia.Governance.Policies;
+using Consortia.Learning.Models;
 
 namespace Consortia.Cli.Commands;
 
@@ -27,7 +28,7 @@ internal static class AuditModelCommand
         Option<string?> groups = new("--groups") { Description = "The attributes to audit, comma-separated (default: all under fairness.groups); the site is always audited." };
         Option<bool> json = new("--json") { Description = "Prints one JSON object: {\"groups\": [...], \"gaps\": {...}, \"pooled_check\": {...}} (with --compare: {\"before\": …, \"after\": …})." };
         Option<bool> compare = new("--compare") { Description = "Also trains the job without its mitigation (fairness.reweighting, strategy qffl → fedavg) and reports both audits." };
-        Command fairness = new("fairness", "Audits a job's model per patient group: accuracy, TPR, FPR, AUC, calibration and the gaps between groups, from counts only.")
+        Command fairness = new("fairness", "Audits a job's model per patient group: accuracy, TPR, FPR, AUC, calibration and the gaps between groups (for a Cox model: C-index and its gap), from counts only.")
         {
             job, groups, json, compare,
         };
@@ -48,22 +49,29 @@ internal static class AuditModelCommand
             }
 
             IReadOnlyList<SensitiveVariable> attributes = Select(settings.Groups, groups);
-            FederatedDataset data = FederatedSimulation.LoadData(job);
-            FairnessAuditResult after = await AuditAsync(job, data, attributes, cancellationToken).ConfigureAwait(false);
-            FairnessAuditResult? before = null;
+            JobDefinition? plain = null;
             if (compare)
             {
-                JobDefinition plain = WithoutMitigation(job);
+                plain = WithoutMitigation(job);
                 if (ReferenceEquals(plain, job))
                 {
                     await stderr.WriteLineAsync($"error: --compare: {file.Name} declares no mitigation (fairness.reweighting or strategy.kind: qffl).").ConfigureAwait(false);
                     return 2;
                 }
-
-                before = await AuditAsync(plain, data, attributes, cancellationToken).ConfigureAwait(false);
             }
 
-            await stdout.WriteAsync(json ? ToJson(before, after) : ToText(before, after)).ConfigureAwait(false);
+            FederatedDataset data = FederatedSimulation.LoadData(job);
+            if (data.Task == LearningTask.Survival)
+            {
+                SurvivalAuditResult survivalAfter = await AuditSurvivalAsync(job, data, attributes, cancellationToken).ConfigureAwait(false);
+                SurvivalAuditResult? survivalBefore = plain is null ? null : await AuditSurvivalAsync(plain, data, attributes, cancellationToken).ConfigureAwait(false);
+                await stdout.WriteAsync(json ? ToJson(survivalBefore, survivalAfter, WriteSurvivalAudit) : SurvivalText(survivalBefore, survivalAfter)).ConfigureAwait(false);
+                return 0;
+            }
+
+            FairnessAuditResult after = await AuditAsync(job, data, attributes, cancellationToken).ConfigureAwait(false);
+            FairnessAuditResult? before = plain is null ? null : await AuditAsync(plain, data, attributes, cancellationToken).ConfigureAwait(false);
+            await stdout.WriteAsync(json ? ToJson(before, after, WriteAudit) : ToText(before, after)).ConfigureAwait(false);
             return 0;
         }
         catch (Exception e) when (e is JobFileException or DataConfigurationException or DataValidationException or IOException or ArgumentException or PolicyFileException)
@@ -82,7 +90,7 @@ internal static class AuditModelCommand
 
         return [.. names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(n =>
             declared.FirstOrDefault(d => d.Name == n)
-            ?? throw new ArgumentException($"--groups: '{n}' is not declared under fairness.groups (declared: {string.Join(", ", declared.Select(d => d.Name))}).", nameof(names)))];
+            ?? throw new ArgumentException($"--groups: '{n}' is not declared under fairness.groups (declared: {string.Join(", ", declared.Select(d => d.Name))})."))]; // no parameter name: the message is the CLI's error line
     }
 
     /// <summary>The job as it would run without its fairness mitigation, or the same instance when it has none.</summary>
@@ -105,6 +113,20 @@ internal static class AuditModelCommand
 
     internal static async Task<FairnessAuditResult> AuditAsync(JobDefinition job, FederatedDataset data, IReadOnlyList<SensitiveVariable> attributes, CancellationToken cancellationToken)
     {
+        (ModelSpec spec, float[] parameters) = await TrainAsync(job, data, cancellationToken).ConfigureAwait(false);
+        FairnessAudit audit = new(attributes, [.. data.Sites.Select(s => s.Name)], job.Fairness!.Threshold);
+        return FederatedFairnessAudit.Run(audit, data.Sites, spec, parameters, site => MinimumCellCount(job, site), ChannelFor(job, data));
+    }
+
+    internal static async Task<SurvivalAuditResult> AuditSurvivalAsync(JobDefinition job, FederatedDataset data, IReadOnlyList<SensitiveVariable> attributes, CancellationToken cancellationToken)
+    {
+        (ModelSpec spec, float[] parameters) = await TrainAsync(job, data, cancellationToken).ConfigureAwait(false);
+        FairnessAudit audit = new(attributes, [.. data.Sites.Select(s => s.Name)]);
+        return FederatedFairnessAudit.RunSurvival(audit, data.Sites, spec, parameters, site => MinimumCellCount(job, site), ChannelFor(job, data));
+    }
+
+    private static async Task<(ModelSpec Spec, float[] Parameters)> TrainAsync(JobDefinition job, FederatedDataset data, CancellationToken cancellationToken)
+    {
         SimulationResult run = await FederatedSimulation.RunAsync(job, data, null, null, cancellationToken).ConfigureAwait(false);
         if (!run.Federated.Rounds.Any(r => r.Aggregated))
         {
@@ -113,13 +135,13 @@ internal static class AuditModelCommand
             throw new ArgumentException($"job '{job.Name}' trained no round (round 1: {reason}); nothing to audit.");
         }
 
-        FairnessAudit audit = new(attributes, [.. data.Sites.Select(s => s.Name)], job.Fairness!.Threshold);
-        IFairnessCountChannel channel = job.Engine.SecureAggregation is { } secure && data.Sites.Count >= 3
+        return (run.Federated.FinalModel.Spec, run.Federated.FinalModel.Parameters.Values.ToArray());
+    }
+
+    private static IFairnessCountChannel ChannelFor(JobDefinition job, FederatedDataset data) =>
+        job.Engine.SecureAggregation is { } secure && data.Sites.Count >= 3
             ? new SecureCountChannel(secure, job.Name + "/fairness-audit", job.Seed)
             : new PlainCountChannel();
-        return FederatedFairnessAudit.Run(
-            audit, data.Sites, run.Federated.FinalModel.Spec, run.Federated.FinalModel.Parameters.Values.ToArray(), site => MinimumCellCount(job, site), channel);
-    }
 
     // A site releases a cell only when its policy allows aggregate metrics, and over at least its minimum cell count;
     // without a policy (or without aggregate metrics) it releases nothing.
@@ -136,22 +158,23 @@ internal static class AuditModelCommand
             SecureCountSum.Sum(settings, jobId, [.. sites.Select(s => s.Site)], [.. sites.Select(s => (IReadOnlyList<long>)s.Counts)], seed, (site, input) => Inputs[site] = input.ToArray());
     }
 
-    private static string ToJson(FairnessAuditResult? before, FairnessAuditResult after)
+    private static string ToJson<T>(T? before, T after, Action<Utf8JsonWriter, T> write)
+        where T : class
     {
         using MemoryStream stream = new();
         using (Utf8JsonWriter w = new(stream, new JsonWriterOptions { Indented = true }))
         {
             if (before is null)
             {
-                WriteAudit(w, after);
+                write(w, after);
             }
             else
             {
                 w.WriteStartObject();
                 w.WritePropertyName("before");
-                WriteAudit(w, before);
+                write(w, before);
                 w.WritePropertyName("after");
-                WriteAudit(w, after);
+                write(w, after);
                 w.WriteEndObject();
             }
         }
@@ -188,8 +211,51 @@ internal static class AuditModelCommand
         }
 
         w.WriteEndArray();
+        WriteGaps(w, result.Report.Gaps);
+        WriteWithheld(w, result.Withheld);
+        w.WriteStartObject("pooled_check");
+        Number(w, "max_abs_diff", result.Pooled.MaxAbsDiff);
+        w.WriteNumber("compared", result.Pooled.Compared);
+        Number(w, "auc_resolution_max_abs_diff", result.Pooled.AucResolutionMaxAbsDiff);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteSurvivalAudit(Utf8JsonWriter w, SurvivalAuditResult result)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("groups");
+        foreach (SurvivalGroupFairness g in result.Report.Groups)
+        {
+            w.WriteStartObject();
+            w.WriteString("attribute", g.Attribute);
+            w.WriteString("group", g.Group);
+            w.WriteNumber("n", g.N);
+            w.WriteNumber("events", g.Events);
+            w.WriteNumber("sites", g.Sites);
+            w.WriteNumber("comparable_pairs", g.ComparablePairs);
+            Number(w, "c_index", g.CIndex.Value);
+            w.WriteStartObject("ci95");
+            Range(w, "c_index", g.CIndex);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        WriteGaps(w, result.Report.Gaps);
+        WriteWithheld(w, result.Withheld);
+        w.WriteStartObject("pooled_check");
+        Number(w, "max_abs_diff", result.Pooled.MaxAbsDiff);
+        w.WriteNumber("compared", result.Pooled.Compared);
+        Number(w, "cross_site_max_abs_diff", result.Pooled.CrossSiteMaxAbsDiff);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteGaps(Utf8JsonWriter w, IEnumerable<AttributeGaps> gaps)
+    {
         w.WriteStartObject("gaps");
-        foreach (AttributeGaps attribute in result.Report.Gaps)
+        foreach (AttributeGaps attribute in gaps)
         {
             w.WriteStartObject(attribute.Attribute);
             foreach (FairnessGap gap in attribute.Gaps)
@@ -206,8 +272,12 @@ internal static class AuditModelCommand
         }
 
         w.WriteEndObject();
+    }
+
+    private static void WriteWithheld(Utf8JsonWriter w, IReadOnlyDictionary<string, IReadOnlyList<FairnessCell>> withheld)
+    {
         w.WriteStartObject("withheld");
-        foreach ((string site, IReadOnlyList<FairnessCell> cells) in result.Withheld)
+        foreach ((string site, IReadOnlyList<FairnessCell> cells) in withheld)
         {
             w.WriteStartArray(site);
             foreach (FairnessCell cell in cells)
@@ -218,12 +288,6 @@ internal static class AuditModelCommand
             w.WriteEndArray();
         }
 
-        w.WriteEndObject();
-        w.WriteStartObject("pooled_check");
-        Number(w, "max_abs_diff", result.Pooled.MaxAbsDiff);
-        w.WriteNumber("compared", result.Pooled.Compared);
-        Number(w, "auc_resolution_max_abs_diff", result.Pooled.AucResolutionMaxAbsDiff);
-        w.WriteEndObject();
         w.WriteEndObject();
     }
 
@@ -277,6 +341,30 @@ internal static class AuditModelCommand
 
         text.AppendLine();
         text.AppendLine(c, $"pooled check: max |federated − pooled| = {after.Pooled.MaxAbsDiff:E2} over {after.Pooled.Compared} numbers (AUC at 1/1024 score resolution differs from the unrounded AUC by at most {after.Pooled.AucResolutionMaxAbsDiff:E2})");
+        return text.ToString();
+    }
+
+    private static string SurvivalText(SurvivalAuditResult? before, SurvivalAuditResult after)
+    {
+        StringBuilder text = new();
+        CultureInfo c = CultureInfo.InvariantCulture;
+        text.AppendLine(c, $"{"attribute",-10} {"group",-14} {"n",5} {"events",6} {"sites",5} {"pairs",7} {"c-index (95% CI)",-24}");
+        foreach (SurvivalGroupFairness g in after.Report.Groups)
+        {
+            text.AppendLine(c, $"{g.Attribute,-10} {g.Group,-14} {g.N,5} {g.Events,6} {g.Sites,5} {g.ComparablePairs,7} {Format(g.CIndex),-24}");
+        }
+
+        text.AppendLine();
+        text.AppendLine(c, $"{"attribute",-10} {"gap",-20} {(before is null ? "" : "before (95% CI)"),-28} {"after (95% CI)"}");
+        foreach (AttributeGaps attribute in after.Report.Gaps)
+        {
+            FairnessGap gap = attribute["c_index"];
+            string old = before is null ? "" : Format(before.Report.Gaps.Single(a => a.Attribute == attribute.Attribute)["c_index"].Gap);
+            text.AppendLine(c, $"{attribute.Attribute,-10} {"c_index",-20} {old,-28} {Format(gap.Gap)}");
+        }
+
+        text.AppendLine();
+        text.AppendLine(c, $"pooled check: max |federated − pooled| = {after.Pooled.MaxAbsDiff:E2} over {after.Pooled.Compared} numbers (C-index over within-site pairs; the all-pairs C-index of the same records differs by at most {after.Pooled.CrossSiteMaxAbsDiff:F4})");
         return text.ToString();
     }
 

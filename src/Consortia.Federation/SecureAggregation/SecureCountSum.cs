@@ -55,16 +55,19 @@ public static class SecureCountSum
             observe?.Invoke(sites[s], encoded[s]);
         }
 
+        // The protocol numbers its participants in ordinal name order (roster order need not be sorted, e.g. TCGA-BRCA's
+        // regions); the sum does not depend on the order, so inputs are handed over in that order.
+        int[] order = [.. Enumerable.Range(0, sites.Count).OrderBy(s => sites[s], StringComparer.Ordinal)];
         SecAggSessionOptions session = new()
         {
             JobId = jobId,
             RoundNumber = 1,
-            Participants = [.. sites],
+            Participants = [.. order.Select(s => sites[s])],
             VectorLength = length,
             Threshold = settings.SessionThreshold(sites.Count, 3),
             Neighbours = settings.Neighbours,
         };
-        SecAggSimulationResult round = SecAggRoundSimulator.Run(new SecAggSimulationOptions { Session = session, Seed = seed }, [.. encoded.Select(e => (ReadOnlyMemory<uint>)e)]);
+        SecAggSimulationResult round = SecAggRoundSimulator.Run(new SecAggSimulationOptions { Session = session, Seed = seed }, [.. order.Select(s => (ReadOnlyMemory<uint>)encoded[s])]);
         if (round.Outcome is not SecureAggregationOutcome.Succeeded succeeded)
         {
             throw new InvalidOperationException($"The secure-aggregation round over the counts failed: {round.Outcome}.");
