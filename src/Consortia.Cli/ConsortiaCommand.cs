@@ -14,6 +14,7 @@ internal static class ConsortiaCommand
         root.Subcommands.Add(TuneCommand.Create());
         root.Subcommands.Add(PrivacyCommands.Create());
         root.Subcommands.Add(RedTeamCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         foreach (Command command in IdentityCommands.Create())
         {
             root.Subcommands.Add(command);
