@@ -49,6 +49,9 @@ internal sealed partial class VirtualConsortiaDemo
         ("west", null, "West"),
     ];
 
+    /// <summary>Example member sites whose node has another name here: the Cleveland Clinic's one node serves both consortia.</summary>
+    private static readonly Dictionary<string, string> s_renamed = new(StringComparer.Ordinal) { ["Midwest"] = "cleveland" };
+
     private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(200);
 
     private readonly string _source;
@@ -96,7 +99,7 @@ internal sealed partial class VirtualConsortiaDemo
         {
             return await demo.RunCoreAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (TimeoutException e)
+        catch (Exception e) when (e is TimeoutException or AgreementFileException or RosterException or IOException)
         {
             throw new LocalDeploymentException(e.Message, e);
         }
@@ -112,14 +115,12 @@ internal sealed partial class VirtualConsortiaDemo
 
     private async Task<DemoSummary> RunCoreAsync(CancellationToken ct)
     {
-        // 1. The founders: enrolled with their tokens, each joins the roster of its consortia, the coordinator adds them.
+        // 1. The founders: each joins the roster of its consortia with its own key, the coordinator's operator adds them.
         foreach ((string site, _, _) in s_founders)
         {
-            await _c.EnrollAsync(Site(site), ct).ConfigureAwait(false);
             await _c.WriteSiteConfigAsync(Site(site), ct).ConfigureAwait(false);
         }
 
-        Say($"enrolled {s_founders.Length} hospitals with one-time tokens");
         await JoinRosterAsync(Cardiology, [.. Members(Cardiology)], ct).ConfigureAwait(false);
         await JoinRosterAsync(Oncology, [.. Members(Oncology)], ct).ConfigureAwait(false);
 
@@ -127,7 +128,7 @@ internal sealed partial class VirtualConsortiaDemo
         await AgreeAsync(Cardiology, version: 1, ct).ConfigureAwait(false);
         await AgreeAsync(Oncology, version: 1, ct).ConfigureAwait(false);
 
-        // 3. The coordinator hosting both, and the nodes.
+        // 3. The coordinator hosting both; the hospitals enroll with their tokens and start their nodes.
         _c.HostedConsortiaYaml = string.Join('\n', new[] { Cardiology, Oncology }.SelectMany(name => new[]
         {
             $"  - name: {name}",
@@ -137,6 +138,12 @@ internal sealed partial class VirtualConsortiaDemo
         }).Prepend("consortia:"));
         await _c.StartCoordinatorAsync("60s", ct).ConfigureAwait(false);
         Say($"coordinator ready (pid {_c.Coordinator?.Id}), hosting {Cardiology} and {Oncology}");
+        foreach ((string site, _, _) in s_founders)
+        {
+            await _c.EnrollAsync(Site(site), ct).ConfigureAwait(false);
+        }
+
+        Say($"enrolled {s_founders.Length} hospitals with one-time tokens");
         foreach ((string site, _, _) in s_founders)
         {
             await _c.StartNodeAsync(Site(site), ct).ConfigureAwait(false);
@@ -264,7 +271,8 @@ internal sealed partial class VirtualConsortiaDemo
 
     /// <summary>
     /// The example agreement rewritten for this demonstration: only the members whose site (lower-cased, as node names
-    /// are) is in <paramref name="keys"/>, each with its real key fingerprint, and the given version.
+    /// are, or renamed to the node that serves it) is in <paramref name="keys"/>, each with its real key fingerprint, and
+    /// the given version.
     /// </summary>
     internal static string AgreementFor(string example, IReadOnlyDictionary<string, string> keys, int version, string exampleName)
     {
@@ -308,11 +316,12 @@ internal sealed partial class VirtualConsortiaDemo
         void Flush()
         {
             string? site = member.Select(l => SiteLine().Match(l)).FirstOrDefault(m => m.Success)?.Groups[1].Value;
-            if (site is not null && keys.TryGetValue(site.ToLowerInvariant(), out string? key))
+            string? demoSite = site is null ? null : s_renamed.GetValueOrDefault(site) ?? site.ToLowerInvariant();
+            if (demoSite is not null && keys.TryGetValue(demoSite, out string? key))
             {
                 foreach (string l in member)
                 {
-                    text.AppendLine(SiteLine().IsMatch(l) ? SiteLine().Replace(l, "site: " + site.ToLowerInvariant()) : KeyLine().IsMatch(l) ? KeyLine().Replace(l, $"key: \"{key}\"") : l);
+                    text.AppendLine(SiteLine().IsMatch(l) ? SiteLine().Replace(l, "site: " + demoSite) : KeyLine().IsMatch(l) ? KeyLine().Replace(l, $"key: \"{key}\"") : l);
                 }
             }
 
