@@ -92,11 +92,11 @@ public sealed class MultiConsortiumNodeTests : IDisposable
     public async Task BeforeANewJobIsPrepared_ItsConsortiumsMembershipIsHandedToTheHook_OncePerJob_AndNotForAStrangersJob()
     {
         using SiteJobHandler handler = new(TwoConsortia(), TimeProvider.System, new RecordingLogger());
-        List<(string? Consortium, int JobsPrepared)> calls = [];
+        List<string> calls = []; // each call: the consortium, and how many jobs were prepared before it
         // The node fetches the consortium's roster here; the hook runs before the job is prepared with the accepted roster.
         handler.BeforePrepare = (membership, _) =>
         {
-            calls.Add((membership.Consortium, handler.Jobs.Count));
+            calls.Add($"{membership.Consortium}:{handler.Jobs.Count}");
             return Task.CompletedTask;
         };
         string heartJob = Job("heart-disease");
@@ -107,7 +107,7 @@ public sealed class MultiConsortiumNodeTests : IDisposable
         JobReadiness stranger = await handler.PrepareJobAsync("run-derm", heartJob.Replace($"consortium: {Heart}", "consortium: dermatology", StringComparison.Ordinal), Cancel);
 
         Assert.True(tcga.Accepted && heart.Accepted && heartAgain.Accepted, $"{tcga.Message} {heart.Message}");
-        Assert.Equal([(Tcga, 0), (Heart, 1)], calls);
+        Assert.Equal([$"{Tcga}:0", $"{Heart}:1"], calls);
         Assert.Equal("consortium-unknown", stranger.Code);
     }
 
