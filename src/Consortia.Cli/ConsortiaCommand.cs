@@ -15,6 +15,7 @@ internal static class ConsortiaCommand
         root.Subcommands.Add(PrivacyCommands.Create());
         root.Subcommands.Add(RedTeamCommand.Create());
         root.Subcommands.Add(AuditModelCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         foreach (Command command in IdentityCommands.Create())
         {
             root.Subcommands.Add(command);

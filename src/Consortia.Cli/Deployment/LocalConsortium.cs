@@ -93,7 +93,7 @@ internal sealed class LocalConsortium : IAsyncDisposable
     /// <exception cref="TimeoutException">It did not get ready in time or exited.</exception>
     public async Task<ConsortiaProcess> StartCoordinatorAsync(string roundTimeout, CancellationToken cancellationToken)
     {
-        string config = Path.Combine(Root, "coordinator.yaml");
+        string config = CoordinatorConfigPath;
         if (!File.Exists(config))
         {
             await File.WriteAllTextAsync(config, CoordinatorYaml(HealthPort, roundTimeout), cancellationToken).ConfigureAwait(false);
@@ -109,6 +109,15 @@ internal sealed class LocalConsortium : IAsyncDisposable
     /// is set; <see langword="null"/>: the default SQLite store in the home.
     /// </summary>
     public string? StoreYaml { get; set; }
+
+    /// <summary>
+    /// The coordinator's <c>consortia:</c> section (the consortia it hosts beside its default one), written into every
+    /// coordinator configuration made after it is set; <see langword="null"/>: none.
+    /// </summary>
+    public string? HostedConsortiaYaml { get; set; }
+
+    /// <summary>The coordinator's configuration file (written when the coordinator first starts).</summary>
+    public string CoordinatorConfigPath => Path.Combine(Root, "coordinator.yaml");
 
     /// <summary>The coordinator's <c>job_start_timeout</c> for configurations written from now on.</summary>
     /// <value>Default 2 minutes: a job fails when it cannot start by then, and nodes on a busy machine may take a while to connect.</value>
@@ -143,6 +152,7 @@ internal sealed class LocalConsortium : IAsyncDisposable
             $"round_timeout: {roundTimeout}",
             $"job_start_timeout: {JobStartTimeout}",
             StoreYaml ?? "",
+            HostedConsortiaYaml ?? "",
             "");
     }
 
@@ -169,6 +179,18 @@ internal sealed class LocalConsortium : IAsyncDisposable
     /// <summary>Writes the site's site.yaml and starts (or restarts) its node; returns when it has connected.</summary>
     /// <exception cref="TimeoutException">It did not connect in time or exited.</exception>
     public async Task<ConsortiaProcess> StartNodeAsync(LocalSite site, CancellationToken cancellationToken)
+    {
+        string config = await WriteSiteConfigAsync(site, cancellationToken).ConfigureAwait(false);
+        AcceptRoster(site.Name);
+        ConsortiaProcess node = Start(site.Name, ["node", "run", "--config", config], site.Wrapper);
+        Nodes[site.Name] = node;
+        await node.WaitForLineAsync(l => l.Contains("connected to the coordinator", StringComparison.Ordinal), _options.CommandTimeout, "saying it connected", cancellationToken).ConfigureAwait(false);
+        return node;
+    }
+
+    /// <summary>Writes the site's site.yaml into its folder (what <c>roster join</c>, <c>agreement sign</c> and the node read).</summary>
+    /// <returns>The file's path.</returns>
+    public async Task<string> WriteSiteConfigAsync(LocalSite site, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(site);
         string folder = Directory.CreateDirectory(SiteFolder(site.Name)).FullName;
@@ -203,12 +225,27 @@ internal sealed class LocalConsortium : IAsyncDisposable
             lines.AddRange(["budget:", string.Create(CultureInfo.InvariantCulture, $"  epsilon: {budget.Epsilon:R}"), string.Create(CultureInfo.InvariantCulture, $"  delta: {budget.Delta:R}")]);
         }
 
+        if (site.Memberships.Count > 0)
+        {
+            lines.Add("consortia:");
+        }
+
+        foreach (LocalMembership membership in site.Memberships)
+        {
+            lines.AddRange(
+            [
+                $"  - name: {membership.Consortium}",
+                $"    policy: {membership.Policy}",
+                $"    data: {{path: {membership.DataPath}, site: {membership.DataSite}}}",
+            ]);
+            if (membership.Agreement is { } agreement)
+            {
+                lines.Add($"    agreement: {{file: {agreement}}}");
+            }
+        }
+
         await File.WriteAllTextAsync(config, string.Join('\n', lines) + "\n", cancellationToken).ConfigureAwait(false);
-        AcceptRoster(site.Name);
-        ConsortiaProcess node = Start(site.Name, ["node", "run", "--config", config], site.Wrapper);
-        Nodes[site.Name] = node;
-        await node.WaitForLineAsync(l => l.Contains("connected to the coordinator", StringComparison.Ordinal), _options.CommandTimeout, "saying it connected", cancellationToken).ConfigureAwait(false);
-        return node;
+        return config;
     }
 
     /// <summary>The folder of a site (identity/, state/, site.yaml).</summary>

@@ -25,4 +25,22 @@ internal sealed record LocalSite(string Name, string DataPath, string DataSite)
 
     /// <summary>The coordinator's address as this site dials it; the consortium's coordinator host when none.</summary>
     public string? CoordinatorAddress { get; init; }
+
+    /// <summary>
+    /// The consortia the node serves (<c>consortia:</c> in its site.yaml, each with its own policy, data and agreement);
+    /// empty for a node of one consortium (then <see cref="Policy"/> and <see cref="Budget"/> apply). With memberships,
+    /// leave <see cref="Policy"/> and <see cref="Budget"/> unset: the node refuses them beside <c>consortia:</c>.
+    /// </summary>
+    public IReadOnlyList<LocalMembership> Memberships { get; init; } = [];
+}
+
+/// <summary>One consortium a <see cref="LocalSite"/> serves: an item of <c>consortia:</c> in its site.yaml.</summary>
+/// <param name="Consortium">The consortium, as its jobs name it.</param>
+/// <param name="Policy">The site's policy for its jobs (absolute).</param>
+/// <param name="DataPath">The dataset for its jobs (absolute).</param>
+/// <param name="DataSite">This site's name inside that dataset.</param>
+internal sealed record LocalMembership(string Consortium, string Policy, string DataPath, string DataSite)
+{
+    /// <summary>The agreement enforced on its jobs (absolute; its signatures beside it), replacing the policy's; none to keep the policy's.</summary>
+    public string? Agreement { get; init; }
 }

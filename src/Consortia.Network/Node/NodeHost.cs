@@ -17,6 +17,9 @@ namespace Consortia.Network.Node;
 /// </summary>
 public static partial class NodeHost
 {
+    /// <summary>How long the roster fetch before a new job may take before the job goes ahead with the accepted roster.</summary>
+    private static readonly TimeSpan RosterFetchBeforeJob = TimeSpan.FromSeconds(10);
+
     /// <summary>Runs the node until <paramref name="cancellationToken"/> fires (graceful shutdown).</summary>
     /// <param name="config">The node's configuration.</param>
     /// <param name="logging">Configures logging (the CLI adds its console sink).</param>
@@ -41,6 +44,20 @@ public static partial class NodeHost
         // The roster the coordinator proposes: fetched at each connection and periodically, accepted per the policy.
         using RosterFetchLoop rosters = new(() => identity.Channel.CreateCallInvoker(), config, handler.Ledger, time, log, new Random(System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue)));
         node.Connected += (_, _) => rosters.FetchSoon();
+        // And before each new job: a member who joined since the last fetch takes part from the consortium's next job.
+        handler.BeforePrepare = async (membership, cancellationToken) =>
+        {
+            using CancellationTokenSource timer = new(RosterFetchBeforeJob, time);
+            using CancellationTokenSource limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+            try
+            {
+                await rosters.FetchOnceAsync(membership, limit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // No answer in time: the job is prepared with the roster already accepted.
+            }
+        };
 
         CollectorRegistry registry = Metrics.NewCustomRegistry();
         MetricFactory metrics = Metrics.WithCustomRegistry(registry);

@@ -130,8 +130,13 @@ public sealed partial class RosterFetchLoop : IDisposable
         return outcomes;
     }
 
-    private async Task<RosterFetchOutcome> FetchOnceAsync(NodeMembership membership, CancellationToken cancellationToken)
+    /// <summary>Fetches one membership's roster once and offers it to its store.</summary>
+    /// <param name="membership">One of the node's memberships (<see cref="NodeConfig.Memberships"/>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>What happened.</returns>
+    public async Task<RosterFetchOutcome> FetchOnceAsync(NodeMembership membership, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(membership);
         RosterStore store = new(membership.StateFolder);
         RosterReply reply;
         try

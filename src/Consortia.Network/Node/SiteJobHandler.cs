@@ -70,7 +70,37 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
     public IReadOnlyList<string> Jobs => [.. _jobs.Keys.Order(StringComparer.Ordinal)];
 
     /// <inheritdoc />
-    public ValueTask<JobReadiness> PrepareJobAsync(string jobId, string jobYaml, CancellationToken cancellationToken)
+    public async ValueTask<JobReadiness> PrepareJobAsync(string jobId, string jobYaml, CancellationToken cancellationToken)
+    {
+        if (BeforePrepare is { } before && !_jobs.ContainsKey(jobId) && MembershipOf(jobId, jobYaml) is { } membership)
+        {
+            await before(membership, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await PrepareCoreAsync(jobId, jobYaml).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs before a new job is prepared, with the membership (consortium) it belongs to. The node fetches that
+    /// consortium's roster here, so a member added since the last fetch (accepted automatically when the policy says so)
+    /// counts from the consortium's next job, not only after the periodic fetch. None: the accepted roster as it is.
+    /// </summary>
+    public Func<NodeMembership, CancellationToken, Task>? BeforePrepare { get; set; }
+
+    /// <summary>The membership a job's file names, or none when the file does not parse or names no consortium of this node (the preparation says why).</summary>
+    private NodeMembership? MembershipOf(string jobId, string jobYaml)
+    {
+        try
+        {
+            return _config.Membership(JobFile.Parse(jobYaml, Path.Combine(_config.State, "jobs", jobId + ".yaml")).Consortium);
+        }
+        catch (JobFileException)
+        {
+            return null;
+        }
+    }
+
+    private ValueTask<JobReadiness> PrepareCoreAsync(string jobId, string jobYaml)
     {
         if (_jobs.TryGetValue(jobId, out (SiteAgent Agent, int FeatureCount) prepared))
         {

@@ -89,6 +89,29 @@ public sealed class MultiConsortiumNodeTests : IDisposable
     }
 
     [Fact]
+    public async Task BeforeANewJobIsPrepared_ItsConsortiumsMembershipIsHandedToTheHook_OncePerJob_AndNotForAStrangersJob()
+    {
+        using SiteJobHandler handler = new(TwoConsortia(), TimeProvider.System, new RecordingLogger());
+        List<string> calls = []; // each call: the consortium, and how many jobs were prepared before it
+        // The node fetches the consortium's roster here; the hook runs before the job is prepared with the accepted roster.
+        handler.BeforePrepare = (membership, _) =>
+        {
+            calls.Add($"{membership.Consortium}:{handler.Jobs.Count}");
+            return Task.CompletedTask;
+        };
+        string heartJob = Job("heart-disease");
+
+        JobReadiness tcga = await handler.PrepareJobAsync("run-tcga", Job("tcga-brca"), Cancel);
+        JobReadiness heart = await handler.PrepareJobAsync("run-heart", heartJob, Cancel);
+        JobReadiness heartAgain = await handler.PrepareJobAsync("run-heart", heartJob, Cancel);
+        JobReadiness stranger = await handler.PrepareJobAsync("run-derm", heartJob.Replace($"consortium: {Heart}", "consortium: dermatology", StringComparison.Ordinal), Cancel);
+
+        Assert.True(tcga.Accepted && heart.Accepted && heartAgain.Accepted, $"{tcga.Message} {heart.Message}");
+        Assert.Equal([$"{Tcga}:0", $"{Heart}:1"], calls);
+        Assert.Equal("consortium-unknown", stranger.Code);
+    }
+
+    [Fact]
     public async Task AfterLeavingAConsortium_ItsNextJobIsRefused_TheOtherStillRuns_AndTheLedgerRecordsIt()
     {
         NodeConfig config = TwoConsortia();
