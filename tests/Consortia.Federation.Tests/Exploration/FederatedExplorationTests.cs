@@ -4,6 +4,7 @@ using Consortia.Data.Exploration;
 using Consortia.Federation.Exploration;
 using Consortia.Federation.Jobs;
 using Consortia.Federation.Simulation;
+using Consortia.TestKit;
 
 namespace Consortia.Federation.Tests.Exploration;
 

@@ -1,17 +1,21 @@
 using System.Globalization;
 using System.Text;
-using Consortia.TestKit;
-
-namespace Consortia.Federation.Tests.Exploration;
+namespace Consortia.TestKit;
 
 /// <summary>
 /// A small seeded table in a folder with its contract, site policy and job: three clinics split by age (north 30–50,
 /// central 50–70, south 70–90), and south codes a tenth of its missing glucose values as 0.
 /// </summary>
-internal sealed class ExplorationFiles : IDisposable
+public sealed class ExplorationFiles : IDisposable
 {
     private readonly TempDirectory _folder = new();
 
+    /// <summary>Writes the files.</summary>
+    /// <param name="rowsPerSite">Rows per clinic.</param>
+    /// <param name="minCellCount">The policy's <c>outputs.min_cell_count</c>.</param>
+    /// <param name="secure">Whether the job uses secure aggregation.</param>
+    /// <param name="plainUpdates">The policy's <c>outputs.plain_updates</c>.</param>
+    /// <param name="seed">Seeds the generated values.</param>
     public ExplorationFiles(int rowsPerSite = 200, int minCellCount = 5, bool secure = true, bool plainUpdates = true, ulong seed = 7)
     {
         var random = new Random((int)seed);
@@ -79,12 +83,16 @@ internal sealed class ExplorationFiles : IDisposable
             """);
     }
 
+    /// <summary>The data file.</summary>
     public string Csv => _folder.File("clinics.csv");
 
+    /// <summary>The job file.</summary>
     public string Job => _folder.File("job.yaml");
 
+    /// <summary>The folder holding all of them.</summary>
     public string Folder => _folder.Path;
 
+    /// <inheritdoc/>
     public void Dispose() => _folder.Dispose();
 
     private static double Normal(Random random) =>
