@@ -10,6 +10,7 @@ internal static class ConsortiaCommand
     {
         RootCommand root = new("Consortia: federated learning for biomedical consortia — train one model on data that never leaves each site.");
         root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(ExploreCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(TuneCommand.Create());
         root.Subcommands.Add(PrivacyCommands.Create());

@@ -101,7 +101,7 @@ internal static class CsvFederatedLoader
     }
 
     /// <summary>Groups rows by site: in the order of the contract's levels for a categorical site column, else of first appearance.</summary>
-    private static List<(string Name, List<int> Rows)> GroupBySite(ValidatedTable table, int siteColumn)
+    internal static List<(string Name, List<int> Rows)> GroupBySite(ValidatedTable table, int siteColumn)
     {
         var byName = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var order = new List<string>();

@@ -226,7 +226,8 @@ internal static class TrainingReportHtml
         })]);
     }
 
-    private static void Table(StringBuilder h, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows, bool header = true)
+    /// <summary>An HTML table of escaped cells (also used by the exploration report).</summary>
+    internal static void Table(StringBuilder h, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows, bool header = true)
     {
         h.Append("<table>");
         if (header)
