@@ -69,10 +69,8 @@ public static class FederatedExploration
             observe?.Invoke(tables[i].Site, vectors[i]);
         }
 
-        // The secure-aggregation session lists its participants in ordinal order.
-        int[] ordered = [.. contributing.OrderBy(i => tables[i].Site, StringComparer.Ordinal)];
         long[] combined = secure is not null
-            ? SecureCountSum.Sum(secure, job.Name + "/explore", [.. ordered.Select(i => tables[i].Site)], [.. ordered.Select(i => (IReadOnlyList<long>)vectors[i])], job.Seed)
+            ? SecureCountSum.Sum(secure, job.Name + "/explore", [.. contributing.Select(i => tables[i].Site)], [.. contributing.Select(i => (IReadOnlyList<long>)vectors[i])], job.Seed)
             : [.. Enumerable.Range(0, SiteSummary.Length(grids)).Select(e => contributing.Sum(i => vectors[i][e]))];
 
         FeatureExploration[] features = [.. grids.Select((grid, f) => new FeatureExploration(
