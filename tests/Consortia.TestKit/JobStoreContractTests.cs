@@ -51,7 +51,14 @@ public abstract class JobStoreContractTests
             0.1 * round, new MetricSummary([new MetricValue(MetricKind.Accuracy, 0.75)], [new MetricValue(MetricKind.RocAuc, double.NaN)],
                 [new EvaluationReport(new SiteId("a"), 10, [new MetricValue(MetricKind.Accuracy, 0.75)])]),
             true, TimeSpan.FromMilliseconds(1234.5678))
-        { UpdateHashes = [new(new SiteId("a"), "00ff"), new(new SiteId("b"), "ee11")] };
+        {
+            UpdateHashes = [new(new SiteId("a"), "00ff"), new(new SiteId("b"), "ee11")],
+            Privacy =
+            [
+                new SitePrivacyReport(new SiteId("a"), 0.25 * round, 1e-5, 1.1, 0.01, 12L * round, 2.5, 8.0) { RoundEpsilon = 0.25 },
+                new SitePrivacyReport(new SiteId("b"), 0.5 * round, 1e-5, 0.9, 1.0, round, null, null) { Mechanism = "distributed_skellam" },
+            ],
+        };
 
     /// <summary>Commits round <paramref name="round"/> with the test model, state and report of that round.</summary>
     protected static void Commit(IJobStore store, string id, int round)
@@ -397,6 +404,7 @@ public abstract class JobStoreContractTests
         Assert.Equal(expected.Evaluation.Sites[0].Metrics, actual.Evaluation.Sites[0].Metrics);
         Assert.Equal(expected.Elapsed, actual.Elapsed);
         Assert.Equal(expected.UpdateHashes, actual.UpdateHashes);
+        Assert.Equal(expected.Privacy, actual.Privacy);
 
         Checkpoint checkpoint = store.LoadLatestCheckpoint(id)!;
         Assert.Equal(1, checkpoint.Round.Value);

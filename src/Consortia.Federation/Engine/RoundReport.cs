@@ -26,4 +26,11 @@ public sealed record RoundReport(
 {
     /// <summary>SHA-256 of each contributor's update as the coordinator received it (masked under secure aggregation).</summary>
     public IReadOnlyList<KeyValuePair<SiteId, string>> UpdateHashes { get; init; } = [];
+
+    /// <summary>
+    /// What the job has cost each contributing site's privacy budget so far, as the site itself reported it with its
+    /// update (its own accountant's figures: ε of the job, the round, and its lifetime ε against its budget). Empty
+    /// without DP, or when the sites did not report it.
+    /// </summary>
+    public IReadOnlyList<SitePrivacyReport> Privacy { get; init; } = [];
 }

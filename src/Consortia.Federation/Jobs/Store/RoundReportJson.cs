@@ -37,7 +37,10 @@ public static class RoundReportJson
             report.Aggregated,
             report.Elapsed.Ticks,
             report.AggregationFailure,
-            [.. report.UpdateHashes.Select(p => new UpdateHashDto(p.Key.Value, p.Value))]);
+            [.. report.UpdateHashes.Select(p => new UpdateHashDto(p.Key.Value, p.Value))])
+        {
+            Privacy = report.Privacy.Count == 0 ? null : [.. report.Privacy.Select(Privacy)],
+        };
         return JsonSerializer.Serialize(dto, PersistenceJsonContext.Default.RoundReportDto);
     }
 
@@ -63,8 +66,19 @@ public static class RoundReportJson
             dto.AggregationFailure)
         {
             UpdateHashes = [.. dto.UpdateHashes.Select(h => new KeyValuePair<SiteId, string>(new SiteId(h.Site), h.Sha256))],
+            Privacy = dto.Privacy is { } privacy ? [.. privacy.Select(FromPrivacy)] : [],
         };
     }
+
+    private static PrivacyDto Privacy(SitePrivacyReport p) =>
+        new(p.Site.Value, p.Epsilon, p.Delta, p.NoiseMultiplier, p.SampleRate, p.Steps, p.LifetimeEpsilon, p.LifetimeBudget, p.Mechanism, p.RoundEpsilon);
+
+    private static SitePrivacyReport FromPrivacy(PrivacyDto p) =>
+        new(new SiteId(p.Site), p.Epsilon, p.Delta, p.NoiseMultiplier, p.SampleRate, p.Steps, p.LifetimeEpsilon, p.LifetimeBudget)
+        {
+            Mechanism = p.Mechanism,
+            RoundEpsilon = p.RoundEpsilon,
+        };
 
     private static ReplyDto Reply(SiteReply reply) => reply switch
     {
@@ -115,7 +129,13 @@ internal sealed record RoundReportDto(
     bool Aggregated,
     long ElapsedTicks,
     string? AggregationFailure,
-    UpdateHashDto[] UpdateHashes);
+    UpdateHashDto[] UpdateHashes)
+{
+    /// <summary>The sites' own privacy accounting (<see cref="RoundReport.Privacy"/>); absent in rounds stored without it.</summary>
+    public PrivacyDto[]? Privacy { get; init; }
+}
+
+internal sealed record PrivacyDto(string Site, double Epsilon, double Delta, double NoiseMultiplier, double SampleRate, long Steps, double? LifetimeEpsilon, double? LifetimeBudget, string Mechanism, double RoundEpsilon);
 
 internal sealed record ReplyDto(string Kind, string Site, int Round, string? Code, string? Message);
 
