@@ -63,7 +63,7 @@ public sealed class JobLifecycleDeploymentTests
         Assert.Contains("queued", waiting, StringComparison.Ordinal);
         Assert.Contains("2 of 3 needed site(s) ready", waiting, StringComparison.Ordinal);
 
-        (int sitesCode, string sites) = await consortium.RunAsync(["site", "list", "--coordinator", $"https://127.0.0.1:{consortium.AdminPort}", "--home", consortium.Home]);
+        (int sitesCode, string sites) = await consortium.RunAsync(["site", "list", "--coordinator", $"https://127.0.0.1:{consortium.AdminPort}", "--home", consortium.Home, "--timeout", "120"]);
         Assert.True(sitesCode == 0, sites);
         Assert.Matches(@"(?m)^cleveland\s+connected\s+\d{4}-\d\d-\d\d \d\d:\d\dZ\s+\S+\s+2\s", sites);
         Assert.Matches(@"(?m)^switzerland\s+offline\s", sites);

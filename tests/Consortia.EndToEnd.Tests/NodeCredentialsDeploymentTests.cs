@@ -54,7 +54,7 @@ public sealed class NodeCredentialsDeploymentTests
         Assert.True(renewed.NotAfter.ToUniversalTime() > TimeProvider.System.GetUtcNow().UtcDateTime.AddDays(300), $"the coordinator's own validity applies to the renewal: {renewed.NotAfter:O}");
 
         // The coordinator knows the new certificate and still sees the site connected with it.
-        (int code, string sites) = await consortium.RunAsync(["site", "list", "--coordinator", $"https://127.0.0.1:{consortium.AdminPort}", "--home", consortium.Home]);
+        (int code, string sites) = await consortium.RunAsync(["site", "list", "--coordinator", $"https://127.0.0.1:{consortium.AdminPort}", "--home", consortium.Home, "--timeout", "120"]);
         Assert.True(code == 0, sites);
         Assert.Matches(@"(?m)^va\s+connected\s", sites);
         Assert.Contains(renewed.SerialNumber, sites, StringComparison.OrdinalIgnoreCase);
@@ -80,7 +80,7 @@ public sealed class NodeCredentialsDeploymentTests
             Assert.All(proxy.Targets, t => Assert.Equal($"127.0.0.1:{consortium.SitesPort}", t));
         }
 
-        (int code, string sites) = await consortium.RunAsync(["site", "list", "--coordinator", $"https://127.0.0.1:{consortium.AdminPort}", "--home", consortium.Home]);
+        (int code, string sites) = await consortium.RunAsync(["site", "list", "--coordinator", $"https://127.0.0.1:{consortium.AdminPort}", "--home", consortium.Home, "--timeout", "120"]);
         Assert.True(code == 0, sites);
         Assert.Matches(@"(?m)^hungarian\s+connected\s", sites);
     }
@@ -102,7 +102,7 @@ public sealed class NodeCredentialsDeploymentTests
         await consortium.Coordinator!.WaitForLineAsync(l => l.Contains("refused a second node for site cleveland", StringComparison.Ordinal), s_wait, "logging the refused twin", Cancel);
         Assert.DoesNotContain("connected to the coordinator", second.Output, StringComparison.Ordinal);
 
-        (int code, string sites) = await consortium.RunAsync(["site", "list", "--coordinator", $"https://127.0.0.1:{consortium.AdminPort}", "--home", consortium.Home]);
+        (int code, string sites) = await consortium.RunAsync(["site", "list", "--coordinator", $"https://127.0.0.1:{consortium.AdminPort}", "--home", consortium.Home, "--timeout", "120"]);
         Assert.True(code == 0, sites);
         Assert.Matches(@"(?m)^cleveland\s+connected\s", sites);
         Assert.DoesNotContain("not connected", first.Output, StringComparison.Ordinal); // the first never lost its stream

@@ -20,7 +20,6 @@ internal static class SiteListCommand
 {
     private const string HomeVariable = "CONSORTIA_HOME";
     private static readonly CultureInfo s_invariant = CultureInfo.InvariantCulture;
-    private static readonly TimeSpan s_askTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Creates the command.</summary>
     /// <param name="time">The clock (certificate expiry).</param>
@@ -29,7 +28,15 @@ internal static class SiteListCommand
         Option<string?> home = new("--home") { Description = $"The coordinator home (default: ${HomeVariable}, else the current directory)." };
         Option<string> url = new("--coordinator") { Description = "The coordinator's admin endpoint (for the connection state).", DefaultValueFactory = _ => "https://127.0.0.1:7445" };
         Option<bool> json = new("--json") { Description = "Prints a JSON array, one object per site." };
-        Command list = new("list", "Lists the sites: connection state, last seen, node version, capacity, consortia, then their certificates.") { home, url, json };
+        Option<int> timeout = new("--timeout") { Description = "How many seconds to wait for the coordinator's answer (connection states) before listing without it.", DefaultValueFactory = _ => 10 };
+        timeout.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 3600)
+            {
+                r.AddError($"--timeout: expected whole seconds from 1 to 3600, got {r.GetValueOrDefault<int>()}.");
+            }
+        });
+        Command list = new("list", "Lists the sites: connection state, last seen, node version, capacity, consortia, then their certificates.") { home, url, json, timeout };
         list.SetAction(async (parse, ct) =>
         {
             string directory = parse.GetValue(home) ?? Environment.GetEnvironmentVariable(HomeVariable) ?? Directory.GetCurrentDirectory();
@@ -63,7 +70,7 @@ internal static class SiteListCommand
                 await stderr.WriteLineAsync($"warning: the coordinator's roster does not verify, keys are not compared with it: {e.Message}").ConfigureAwait(false);
             }
 
-            (IReadOnlyList<SiteOverview>? live, string? problem) = await AskCoordinatorAsync(directory, parse.GetValue(url)!, ct).ConfigureAwait(false);
+            (IReadOnlyList<SiteOverview>? live, string? problem) = await AskCoordinatorAsync(directory, parse.GetValue(url)!, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct).ConfigureAwait(false);
             if (problem is not null)
             {
                 await stderr.WriteLineAsync($"warning: connection state unknown: {problem}").ConfigureAwait(false);
@@ -127,7 +134,7 @@ internal static class SiteListCommand
         })];
     }
 
-    private static async Task<(IReadOnlyList<SiteOverview>? Sites, string? Problem)> AskCoordinatorAsync(string home, string address, CancellationToken cancellationToken)
+    private static async Task<(IReadOnlyList<SiteOverview>? Sites, string? Problem)> AskCoordinatorAsync(string home, string address, TimeSpan askTimeout, CancellationToken cancellationToken)
     {
         string ca = Path.Combine(home, "ca.crt.pem");
         string token = Path.Combine(home, "admin.token");
@@ -142,7 +149,7 @@ internal static class SiteListCommand
         }
 
         using CancellationTokenSource limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(s_askTimeout);
+        limit.CancelAfter(askTimeout);
         try
         {
             using JobAdminClient client = JobAdminClient.Connect(endpoint, await File.ReadAllTextAsync(ca, cancellationToken).ConfigureAwait(false), await File.ReadAllTextAsync(token, cancellationToken).ConfigureAwait(false));
@@ -154,7 +161,7 @@ internal static class SiteListCommand
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (null, $"the coordinator at {address} did not answer within {s_askTimeout.TotalSeconds:F0} s");
+            return (null, $"the coordinator at {address} did not answer within {askTimeout.TotalSeconds:F0} s (--timeout)");
         }
     }
 
