@@ -23,6 +23,33 @@ public sealed record SitePrivacyReport(SiteId Site, double Epsilon, double Delta
     /// <value>Default: 0.</value>
     public double RoundEpsilon { get; init; }
 
+    /// <summary>
+    /// Each site's latest report over <paramref name="rounds"/> (<see cref="Engine.RoundReport.Privacy"/>), from the last
+    /// round it contributed to: the figures are cumulative (the job so far, the lifetime spend), and with site sampling
+    /// the final round need not include every site. Sites in the order they first reported.
+    /// </summary>
+    /// <param name="rounds">The job's rounds, oldest first.</param>
+    /// <returns>One report per site that reported; empty without DP.</returns>
+    public static IReadOnlyList<SitePrivacyReport> LatestOf(IEnumerable<Engine.RoundReport> rounds)
+    {
+        ArgumentNullException.ThrowIfNull(rounds);
+        Dictionary<SiteId, SitePrivacyReport> latest = [];
+        List<SiteId> order = [];
+        foreach (SitePrivacyReport report in rounds.SelectMany(r => r.Privacy))
+        {
+            if (latest.TryAdd(report.Site, report))
+            {
+                order.Add(report.Site);
+            }
+            else
+            {
+                latest[report.Site] = report;
+            }
+        }
+
+        return [.. order.Select(s => latest[s])];
+    }
+
     /// <summary>The mechanism names a site may report (<see cref="Mechanism"/>).</summary>
     public static IReadOnlyList<string> Mechanisms { get; } = ["sampled_gaussian", "distributed_discrete_gaussian", "distributed_skellam"];
 
