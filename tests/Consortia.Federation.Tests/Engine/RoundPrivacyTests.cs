@@ -4,6 +4,7 @@ using Consortia.Federation.Jobs;
 using Consortia.Federation.SecureAggregation;
 using Consortia.Federation.Simulation;
 using Consortia.Federation.Sites;
+using Consortia.Privacy.Budget;
 using Consortia.TestKit;
 
 namespace Consortia.Federation.Tests.Engine;
@@ -49,8 +50,9 @@ public sealed partial class RoundPrivacyTests
     public async Task Simulation_EveryRound_RecordsEachContributorsOwnAccounting_EndingAtTheSitesFinalFigures(string variant, string mechanism)
     {
         JobDefinition job = Variant(variant);
+        using TempDirectory state = new(); // keeps the sites' budget ledgers (DIR/budgets/SITE.db) to compare with
 
-        SimulationResult result = await FederatedSimulation.RunAsync(job, null, null, TestContext.Current.CancellationToken);
+        SimulationResult result = await FederatedSimulation.RunAsync(job, null, state.Path, TestContext.Current.CancellationToken);
 
         IReadOnlyList<RoundReport> rounds = result.Federated.Rounds;
         Assert.Equal(job.Engine.Rounds, rounds.Count);
@@ -81,6 +83,15 @@ public sealed partial class RoundPrivacyTests
         // ...and the last round's figures are exactly each site's own final account (SiteAgent.Privacy, from its ledger).
         Assert.Equal(4, result.Privacy.Count);
         Assert.Equal(result.Privacy.OrderBy(p => p.Site.Value, StringComparer.Ordinal), rounds[^1].Privacy.OrderBy(p => p.Site.Value, StringComparer.Ordinal));
+        Assert.Equal(rounds[^1].Privacy, SitePrivacyReport.LatestOf(rounds)); // every site took part in every round
+        foreach (SitePrivacyReport last in rounds[^1].Privacy)
+        {
+            // The lifetime figures are the site's budget ledger's own.
+            using PrivacyBudgetLedger ledger = PrivacyBudgetLedger.Open(Path.Combine(state.Path, "budgets", last.Site.Value + ".db"), TimeProvider.System);
+            BudgetSpent spent = ledger.GetSpent();
+            Assert.Equal(spent.Epsilon, last.LifetimeEpsilon);
+            Assert.Equal(spent.EpsilonLimit, last.LifetimeBudget);
+        }
     }
 
     [Fact]
