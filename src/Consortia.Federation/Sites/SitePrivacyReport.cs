@@ -65,19 +65,22 @@ public sealed record SitePrivacyReport(SiteId Site, double Epsilon, double Delta
     {
         // Composition only adds cost, so the job's ε is at least the round's; the tolerance absorbs float rounding only.
         const double Slack = 1e-9;
-        return Site != site ? $"site: the report names '{Site}', but it came from '{site}'"
-            : !(double.IsFinite(Epsilon) && Epsilon >= 0) ? $"epsilon: expected a finite number ≥ 0, got {Epsilon}"
-            : !(double.IsFinite(RoundEpsilon) && RoundEpsilon >= 0) ? $"round_epsilon: expected a finite number ≥ 0, got {RoundEpsilon}"
-            : RoundEpsilon > Epsilon * (1 + Slack) + Slack ? $"round_epsilon: {RoundEpsilon} exceeds the job's epsilon {Epsilon}"
-            : !(Delta > 0 && Delta < 1) ? $"delta: expected a number in (0, 1), got {Delta}"
-            : !(double.IsFinite(NoiseMultiplier) && NoiseMultiplier >= 0) ? $"noise_multiplier: expected a finite number ≥ 0, got {NoiseMultiplier}"
-            : !(SampleRate > 0 && SampleRate <= 1) ? $"sample_rate: expected a number in (0, 1], got {SampleRate}"
-            : Steps < 0 ? $"steps: expected ≥ 0, got {Steps}"
-            : !Mechanisms.Contains(Mechanism, StringComparer.Ordinal) ? $"mechanism: expected one of {string.Join(", ", Mechanisms)}, got '{Mechanism}'"
+        return Site != site ? I($"site: the report names '{Site}', but it came from '{site}'")
+            : !(double.IsFinite(Epsilon) && Epsilon >= 0) ? I($"epsilon: expected a finite number ≥ 0, got {Epsilon}")
+            : !(double.IsFinite(RoundEpsilon) && RoundEpsilon >= 0) ? I($"round_epsilon: expected a finite number ≥ 0, got {RoundEpsilon}")
+            : RoundEpsilon > Epsilon * (1 + Slack) + Slack ? I($"round_epsilon: {RoundEpsilon} exceeds the job's epsilon {Epsilon}")
+            : !(Delta > 0 && Delta < 1) ? I($"delta: expected a number in (0, 1), got {Delta}")
+            : !(double.IsFinite(NoiseMultiplier) && NoiseMultiplier >= 0) ? I($"noise_multiplier: expected a finite number ≥ 0, got {NoiseMultiplier}")
+            : !(SampleRate > 0 && SampleRate <= 1) ? I($"sample_rate: expected a number in (0, 1], got {SampleRate}")
+            : Steps < 0 ? I($"steps: expected ≥ 0, got {Steps}")
+            : !Mechanisms.Contains(Mechanism, StringComparer.Ordinal) ? I($"mechanism: expected one of {string.Join(", ", Mechanisms)}, got '{Mechanism}'")
             : LifetimeEpsilon.HasValue != LifetimeBudget.HasValue ? "lifetime_epsilon, lifetime_budget: expected both or neither"
-            : LifetimeEpsilon is { } spent && !(double.IsFinite(spent) && spent >= 0) ? $"lifetime_epsilon: expected a finite number ≥ 0, got {spent}"
-            : LifetimeBudget is { } budget && !(double.IsFinite(budget) && budget > 0) ? $"lifetime_budget: expected a finite number > 0, got {budget}"
-            : LifetimeEpsilon > LifetimeBudget * (1 + Slack) ? $"lifetime_epsilon: {LifetimeEpsilon} exceeds the lifetime budget {LifetimeBudget}, which the site's ledger never allows"
+            : LifetimeEpsilon is { } spent && !(double.IsFinite(spent) && spent >= 0) ? I($"lifetime_epsilon: expected a finite number ≥ 0, got {spent}")
+            : LifetimeBudget is { } budget && !(double.IsFinite(budget) && budget > 0) ? I($"lifetime_budget: expected a finite number > 0, got {budget}")
+            : LifetimeEpsilon > LifetimeBudget * (1 + Slack) ? I($"lifetime_epsilon: {LifetimeEpsilon} exceeds the lifetime budget {LifetimeBudget}, which the site's ledger never allows")
             : null;
     }
+
+    /// <summary>Formats invariantly: the message goes to logs and the wire, the same on every host.</summary>
+    private static string I(FormattableString text) => text.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
