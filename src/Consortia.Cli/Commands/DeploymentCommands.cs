@@ -268,8 +268,18 @@ internal static class DeploymentCommands
     {
         List<string> lines = [string.Create(s_invariant, $"job {s.JobId} ({s.Name}, consortium {s.Consortium}): {s.Status}, {s.RoundsCompleted}/{s.RoundsTotal} rounds{(string.IsNullOrEmpty(s.Message) ? "" : " — " + s.Message)}")];
         lines.AddRange(s.Rounds.Select(r => RoundLine(r, s.RoundsTotal)));
+        if (s.Rounds.Count > 0 && s.Rounds[^1].Privacy.Count > 0)
+        {
+            // The latest round's figures are cumulative (the job so far), so one line says what the job has cost each site.
+            lines.Add(string.Create(s_invariant, $"privacy after round {s.Rounds[^1].Round}: ") + string.Join("; ", s.Rounds[^1].Privacy.Select(PrivacyText)));
+        }
+
         return string.Join(Environment.NewLine, lines);
     }
+
+    private static string PrivacyText(SiteEpsilonOverview p) =>
+        string.Create(s_invariant, $"{p.Site} ε {p.Epsilon:F3} (δ {p.Delta:G3}, {p.Mechanism})")
+        + (p.LifetimeEpsilon is { } spent && p.LifetimeBudget is { } budget ? string.Create(s_invariant, $", lifetime ε {spent:F3} of {budget:F3}") : "");
 
     private static string RoundLine(RoundOverview r, int total) =>
         string.Create(s_invariant, $"round {r.Round}/{total}: {r.Participants} participants{(r.Aggregated ? "" : ", not aggregated")}")
@@ -311,6 +321,25 @@ internal static class DeploymentCommands
                 foreach (string problem in r.Problems)
                 {
                     w.WriteStringValue(problem);
+                }
+
+                w.WriteEndArray();
+                w.WriteStartArray("privacy");
+                foreach (SiteEpsilonOverview p in r.Privacy)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("site", p.Site);
+                    w.WriteNumber("epsilon", p.Epsilon);
+                    w.WriteNumber("roundEpsilon", p.RoundEpsilon);
+                    w.WriteNumber("delta", p.Delta);
+                    w.WriteString("mechanism", p.Mechanism);
+                    if (p.LifetimeEpsilon is { } spent && p.LifetimeBudget is { } budget)
+                    {
+                        w.WriteNumber("lifetimeEpsilon", spent);
+                        w.WriteNumber("lifetimeBudget", budget);
+                    }
+
+                    w.WriteEndObject();
                 }
 
                 w.WriteEndArray();

@@ -3,6 +3,7 @@ using Consortia.Cli.Output.Reports;
 using Consortia.Federation.Engine;
 using Consortia.Federation.Jobs;
 using Consortia.Federation.Jobs.Store;
+using Consortia.Federation.Sites;
 
 namespace Consortia.Cli.Commands;
 
@@ -46,6 +47,7 @@ internal static class TrainingReportCommand
                     Rounds = rounds,
                     Model = definition.ModelKind.ToString(),
                     Final = rounds.LastOrDefault(r => r.Evaluation is not null)?.Evaluation,
+                    Privacy = SitePrivacyReport.LatestOf(rounds), // each site's own figures, as it reported them with its last update
                 };
             }
             catch (Exception e) when (e is JobFileException or JobStoreException)

@@ -110,6 +110,8 @@ internal static class DeployedSimulation
         {
             // The calibration depends on the job alone; the coordinator computed the same.
             ClientPrivacy = (job.CreateStrategy(ClientDpStrategy.SeededNoise) as ClientDpStrategy)?.Calibration,
+            // Each node's own accounting, as it reported it with its last update (the coordinator stored it per round).
+            Privacy = Federation.Sites.SitePrivacyReport.LatestOf(federated.Rounds),
         };
     }
 

@@ -89,12 +89,14 @@ public sealed partial class RoundEngine
         List<SiteUpdate> updates = [];
         List<Refused> refusals = [];
         List<SiteReply> failures = [];
+        Dictionary<SiteId, SitePrivacyReport> privacy = [];
         await foreach (SiteReply reply in _transport.DispatchAsync(tasks, plan.Deadline, cancellationToken).ConfigureAwait(false))
         {
             switch (reply)
             {
                 case TrainingCompleted completed when IsAcceptable(completed.Update, model):
                     updates.Add(StalenessWeighted(completed, round));
+                    Collect(privacy, completed.Site, completed.Privacy);
                     break;
                 case TrainingCompleted completed:
                     failures.Add(new Failed(completed.Site, round, "invalid-update", "The update has the wrong layout, a non-finite value or a non-positive weight."));
@@ -158,6 +160,7 @@ public sealed partial class RoundEngine
         RoundReport report = new(round, [.. updates.Select(u => u.Site)], refusals, failures, trainLoss, evaluation, aggregated, _time.GetElapsedTime(start))
         {
             UpdateHashes = [.. updates.Select(u => new KeyValuePair<SiteId, string>(u.Site, UpdateHash.Of(u.WeightedDelta.Values)))],
+            Privacy = PrivacyOf(updates.Select(u => u.Site), privacy),
         };
         return (next, nextState, report);
     }
@@ -206,11 +209,14 @@ public sealed partial class RoundEngine
         SiteTask[] tasks = held is null
             ? [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.TrainingFor(site), plan.ControlVariate, SessionFor(i), _options.Dp) { Participants = sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork })]
             : [.. sites.Select((site, i) => (SiteTask)new SecureFlushTask(site, round, SessionFor(i), held[site], StalenessScale(round.Value - held[site].Value)) { JobSha256 = JobSha256 })];
+        Dictionary<SiteId, SitePrivacyReport> privacy = [];
         await foreach (SiteReply reply in _transport.DispatchAsync(tasks, plan.Deadline, cancellationToken).ConfigureAwait(false))
         {
             switch (reply)
             {
-                case TrainingPrepared:
+                case TrainingPrepared prepared:
+                    // The masked update carries nothing in the clear: the site's accounting comes with its TrainingPrepared.
+                    Collect(privacy, prepared.Site, prepared.Privacy);
                     break;
                 case Refused refused:
                     refusals.Add(refused);
@@ -301,6 +307,7 @@ public sealed partial class RoundEngine
         RoundReport report = new(round, contributors, refusals, failures, trainLoss, evaluation, aggregated, _time.GetElapsedTime(start), failure)
         {
             UpdateHashes = [.. contributors.Where(channel.MaskedInputHashes.ContainsKey).Select(s => new KeyValuePair<SiteId, string>(s, channel.MaskedInputHashes[s]))],
+            Privacy = PrivacyOf(contributors, privacy),
         };
         return (next, nextState, report);
     }
@@ -343,6 +350,23 @@ public sealed partial class RoundEngine
 
         return held;
     }
+
+    /// <summary>
+    /// Keeps <paramref name="site"/>'s own privacy report. The transport has already rejected a report that is not the
+    /// site's or not well-formed (over the network: the codec); in process the agent reports only its own, so a report
+    /// naming another site is simply not kept.
+    /// </summary>
+    private static void Collect(Dictionary<SiteId, SitePrivacyReport> reports, SiteId site, SitePrivacyReport? report)
+    {
+        if (report is not null && report.Site == site)
+        {
+            reports[site] = report;
+        }
+    }
+
+    /// <summary>The reports of <paramref name="contributors"/> (already in canonical order) that reported one.</summary>
+    private static SitePrivacyReport[] PrivacyOf(IEnumerable<SiteId> contributors, Dictionary<SiteId, SitePrivacyReport> reports) =>
+        [.. contributors.Where(reports.ContainsKey).Select(s => reports[s])];
 
     /// <summary>FedBuff's staleness weight 1/√(1 + τ), τ the rounds since the model the update was trained on.</summary>
     private static float StalenessScale(int staleness) => staleness <= 0 ? 1f : (float)(1 / Math.Sqrt(1 + staleness));

@@ -17,7 +17,8 @@ namespace Consortia.Federation.Sites;
 /// against the accepted job, the policy, one contribution per round, then the privacy budget) before anything is computed; the
 /// trained update then passes the update pipeline (clip → weight → quantise → mask) on its way out.
 /// One agent handles one task at a time (its trainer reuses buffers); the transports guarantee it.
-/// Local data never leaves the agent: replies carry weighted parameter deltas and aggregate metrics only.
+/// Local data never leaves the agent: replies carry weighted parameter deltas and aggregate metrics only, and under DP
+/// the site's own privacy accounting (<see cref="SitePrivacyReport"/>: ε, δ, σ, q, steps and its lifetime budget, no data values).
 /// </remarks>
 public sealed class SiteAgent : IDisposable
 {
@@ -141,7 +142,7 @@ public sealed class SiteAgent : IDisposable
         {
             // FedBuff under secure aggregation: the buffer's session is formed once it fills; the update waits here for it.
             _held = draft;
-            return new TrainingPrepared(Site, task.Round, draft.Steps);
+            return new TrainingPrepared(Site, task.Round, draft.Steps) { Privacy = _privacy.Report };
         }
 
         if (draft.Masked is { } masked)
@@ -150,12 +151,12 @@ public sealed class SiteAgent : IDisposable
             _secureClient?.Dispose();
             _secureClient = masked;
             _secureRound = task.Round;
-            return new TrainingPrepared(Site, task.Round, draft.Steps);
+            return new TrainingPrepared(Site, task.Round, draft.Steps) { Privacy = _privacy.Report };
         }
 
         SiteUpdate update = draft.ToUpdate(Site);
         _audit.PlainUpdateSent(task.Round, update.WeightedDelta.Values);
-        return new TrainingCompleted(Site, task.Round, update);
+        return new TrainingCompleted(Site, task.Round, update) { Privacy = _privacy.Report };
     }
 
     /// <summary>FedBuff under secure aggregation: the held update, scaled by its staleness weight, is quantised and masked for the flush's session.</summary>
@@ -172,7 +173,7 @@ public sealed class SiteAgent : IDisposable
         _secureClient?.Dispose();
         _secureClient = draft.Masked ?? throw new InvalidOperationException("The update pipeline did not mask the held update.");
         _secureRound = flush.Round;
-        return new TrainingPrepared(Site, flush.Round, draft.Steps);
+        return new TrainingPrepared(Site, flush.Round, draft.Steps) { Privacy = _privacy.Report };
     }
 
     private SiteReply HandleSecAgg(SecAggTask task)

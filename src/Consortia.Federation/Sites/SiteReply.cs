@@ -11,7 +11,12 @@ public abstract record SiteReply(SiteId Site, RoundNumber Round);
 /// <param name="Site">The site.</param>
 /// <param name="Round">The round.</param>
 /// <param name="Update">The weighted update.</param>
-public sealed record TrainingCompleted(SiteId Site, RoundNumber Round, SiteUpdate Update) : SiteReply(Site, Round);
+public sealed record TrainingCompleted(SiteId Site, RoundNumber Round, SiteUpdate Update) : SiteReply(Site, Round)
+{
+    /// <summary>The site's own privacy accounting after this round's charge (DP jobs), or <see langword="null"/> without DP.</summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public SitePrivacyReport? Privacy { get; init; }
+}
 
 /// <summary>The site evaluated the parameters.</summary>
 /// <param name="Site">The site.</param>
@@ -42,7 +47,15 @@ public sealed record Missed(SiteId Site, RoundNumber Round) : SiteReply(Site, Ro
 /// <param name="Site">The site.</param>
 /// <param name="Round">The round.</param>
 /// <param name="Steps">Local optimizer steps taken.</param>
-public sealed record TrainingPrepared(SiteId Site, RoundNumber Round, int Steps) : SiteReply(Site, Round);
+public sealed record TrainingPrepared(SiteId Site, RoundNumber Round, int Steps) : SiteReply(Site, Round)
+{
+    /// <summary>
+    /// The site's own privacy accounting after this round's charge (DP jobs), or <see langword="null"/> without DP: under
+    /// secure aggregation the masked update itself carries nothing in the clear, so the accounting travels here.
+    /// </summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public SitePrivacyReport? Privacy { get; init; }
+}
 
 /// <summary>The site's answer to a secure aggregation protocol message.</summary>
 /// <param name="Site">The site.</param>

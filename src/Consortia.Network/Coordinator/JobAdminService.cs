@@ -193,6 +193,17 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
             summary.Problems.Add("aggregation failed: " + failure);
         }
 
+        summary.Privacy.AddRange(report.Privacy.Select(p =>
+        {
+            SiteEpsilon epsilon = new() { Site = p.Site.Value, Epsilon = p.Epsilon, RoundEpsilon = p.RoundEpsilon, Delta = p.Delta, Mechanism = p.Mechanism };
+            if (p.LifetimeEpsilon is { } spent && p.LifetimeBudget is { } budget)
+            {
+                epsilon.LifetimeEpsilon = spent;
+                epsilon.LifetimeBudget = budget;
+            }
+
+            return epsilon;
+        }));
         return summary;
     }
 

@@ -30,7 +30,10 @@ public sealed record JobOverview(
         status.RoundsCompleted,
         status.RoundsTotal,
         DateTimeOffset.TryParse(status.SubmittedAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset at) ? at : DateTimeOffset.MinValue,
-        [.. status.Rounds.Select(r => new RoundOverview(r.Round, r.Participants, r.Aggregated, [.. r.Metrics.Select(m => new MetricMean(m.Kind, m.Mean))], [.. r.Problems]))])
+        [.. status.Rounds.Select(r => new RoundOverview(r.Round, r.Participants, r.Aggregated, [.. r.Metrics.Select(m => new MetricMean(m.Kind, m.Mean))], [.. r.Problems])
+        {
+            Privacy = [.. r.Privacy.Select(p => new SiteEpsilonOverview(p.Site, p.Epsilon, p.RoundEpsilon, p.Delta, p.Mechanism, p.HasLifetimeEpsilon ? p.LifetimeEpsilon : null, p.HasLifetimeBudget ? p.LifetimeBudget : null))],
+        })])
     {
         Consortium = status.Consortium,
     };
@@ -42,7 +45,21 @@ public sealed record JobOverview(
 /// <param name="Aggregated">Whether the round produced a new global model.</param>
 /// <param name="Metrics">Means over the sites, when the round evaluated.</param>
 /// <param name="Problems">Refusals and failures, with their codes.</param>
-public sealed record RoundOverview(int Round, int Participants, bool Aggregated, IReadOnlyList<MetricMean> Metrics, IReadOnlyList<string> Problems);
+public sealed record RoundOverview(int Round, int Participants, bool Aggregated, IReadOnlyList<MetricMean> Metrics, IReadOnlyList<string> Problems)
+{
+    /// <summary>DP jobs: what the job has cost each contributor so far, as the site reported it with its update; empty without DP.</summary>
+    public IReadOnlyList<SiteEpsilonOverview> Privacy { get; init; } = [];
+}
+
+/// <summary>One site's own privacy accounting after a round (its report, as the coordinator stored it).</summary>
+/// <param name="Site">The site.</param>
+/// <param name="Epsilon">ε of the job at the site so far.</param>
+/// <param name="RoundEpsilon">ε of the round alone.</param>
+/// <param name="Delta">δ.</param>
+/// <param name="Mechanism">The mechanism the site charged.</param>
+/// <param name="LifetimeEpsilon">ε spent at the site over all its jobs, or <see langword="null"/> when it keeps no ledger.</param>
+/// <param name="LifetimeBudget">The site's lifetime ε budget, or <see langword="null"/>.</param>
+public sealed record SiteEpsilonOverview(string Site, double Epsilon, double RoundEpsilon, double Delta, string Mechanism, double? LifetimeEpsilon, double? LifetimeBudget);
 
 /// <summary>A metric's mean over the evaluating sites.</summary>
 /// <param name="Kind">The metric's report name, e.g. <c>accuracy</c>.</param>

@@ -149,6 +149,8 @@ internal static class WireCodec
                     t.UnclippedBit = bit;
                 }
 
+                t.Privacy = Encode(completed.Privacy);
+
                 header.TrainingCompleted = t;
                 break;
             case EvaluationCompleted evaluation:
@@ -163,7 +165,7 @@ internal static class WireCodec
                 header.Failed = new FailedProto { Code = failed.Code, Message = failed.Message };
                 break;
             case TrainingPrepared prepared:
-                header.TrainingPrepared = new TrainingPreparedProto { Steps = prepared.Steps };
+                header.TrainingPrepared = new TrainingPreparedProto { Steps = prepared.Steps, Privacy = Encode(prepared.Privacy) };
                 break;
             case SecAggReplied secagg:
                 header.Secagg = Encode(secagg.Message, payload);
@@ -198,15 +200,77 @@ internal static class WireCodec
                 header.TrainingCompleted.ControlVariateDelta is null ? null : payload.Parameters(1))
             {
                 UnclippedBit = header.TrainingCompleted.HasUnclippedBit ? Finite(header.TrainingCompleted.UnclippedBit, "training_completed.unclipped_bit") : null,
-            }),
+            })
+            {
+                Privacy = Decode(header.TrainingCompleted.Privacy, site, "training_completed.privacy"),
+            },
             ReplyHeader.ReplyOneofCase.EvaluationCompleted => new EvaluationCompleted(site, round, new EvaluationReport(
                 site, header.EvaluationCompleted.Examples, [.. header.EvaluationCompleted.Metrics.Select(Decode)])),
             ReplyHeader.ReplyOneofCase.Refused => new Refused(site, round, Text(header.Refused.Rule, "refused.rule"), Text(header.Refused.Reason, "refused.reason")),
             ReplyHeader.ReplyOneofCase.Failed => new Failed(site, round, Text(header.Failed.Code, "failed.code"), Text(header.Failed.Message, "failed.message")),
-            ReplyHeader.ReplyOneofCase.TrainingPrepared => new TrainingPrepared(site, round, header.TrainingPrepared.Steps),
+            ReplyHeader.ReplyOneofCase.TrainingPrepared => new TrainingPrepared(site, round, header.TrainingPrepared.Steps)
+            {
+                Privacy = Decode(header.TrainingPrepared.Privacy, site, "training_prepared.privacy"),
+            },
             ReplyHeader.ReplyOneofCase.Secagg => new SecAggReplied(site, round, Decode(header.Secagg, payload)),
             _ => throw new InvalidDataException($"item {header.ItemId}: the reply header names no reply."),
         };
+    }
+
+    // ---- privacy accounting -----------------------------------------------------------------------------
+
+    private static SitePrivacyProto? Encode(SitePrivacyReport? report)
+    {
+        if (report is null)
+        {
+            return null;
+        }
+
+        SitePrivacyProto wire = new()
+        {
+            Site = report.Site.Value,
+            Epsilon = report.Epsilon,
+            RoundEpsilon = report.RoundEpsilon,
+            Delta = report.Delta,
+            NoiseMultiplier = report.NoiseMultiplier,
+            SampleRate = report.SampleRate,
+            Steps = report.Steps,
+            Mechanism = report.Mechanism,
+        };
+        if (report.LifetimeEpsilon is { } spent)
+        {
+            wire.LifetimeEpsilon = spent;
+        }
+
+        if (report.LifetimeBudget is { } budget)
+        {
+            wire.LifetimeBudget = budget;
+        }
+
+        return wire;
+    }
+
+    /// <summary>
+    /// Reads a site's privacy report. One that is not <paramref name="site"/>'s own or holds impossible values fails the
+    /// whole reply as malformed (logged by the gateway with this message, the item then missed) rather than being dropped
+    /// alone: an update accepted without its accounting would show the site as spending nothing, and a node that misstates
+    /// its own accounting — or names another site in it — is broken or hostile, so its update is not trusted either.
+    /// </summary>
+    private static SitePrivacyReport? Decode(SitePrivacyProto? wire, SiteId site, string field)
+    {
+        if (wire is null)
+        {
+            return null;
+        }
+
+        SitePrivacyReport report = new(
+            new SiteId(Text(wire.Site, $"{field}.site")), wire.Epsilon, wire.Delta, wire.NoiseMultiplier, wire.SampleRate, wire.Steps,
+            wire.HasLifetimeEpsilon ? wire.LifetimeEpsilon : null, wire.HasLifetimeBudget ? wire.LifetimeBudget : null)
+        {
+            Mechanism = wire.Mechanism,
+            RoundEpsilon = wire.RoundEpsilon,
+        };
+        return report.ProblemFor(site) is { } problem ? throw new InvalidDataException($"{field}.{problem}.") : report;
     }
 
     // ---- training configuration -------------------------------------------------------------------

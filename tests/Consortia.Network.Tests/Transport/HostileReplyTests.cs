@@ -110,6 +110,32 @@ public sealed class HostileReplyTests
     }
 
     [Fact]
+    public async Task Reply_WhosePrivacyReportNamesAnotherSite_IsInvalidArgument_AndLeavesTheItemOpen()
+    {
+        await using LoopbackFederation federation = await LoopbackFederation.StartAsync([s_a, s_b]);
+        await using IAsyncEnumerator<SiteReply> replies = federation.Transport
+            .DispatchAsync([new EvaluateTask(s_a, new RoundNumber(1), new ParameterVector(s_layout))], TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken)
+            .GetAsyncEnumerator(TestContext.Current.CancellationToken);
+        ValueTask<bool> first = replies.MoveNextAsync();
+        string item = Assert.Single(federation.Transport.PendingFor(s_a));
+        SiteGateway.SiteGatewayClient a = federation.Client(federation.Pki.Issue(s_a.Value));
+        ReplyHeader forged = new()
+        {
+            ItemId = item,
+            Round = 1,
+            TrainingPrepared = new TrainingPreparedProto { Steps = 3, Privacy = new SitePrivacyProto { Site = s_b.Value, Epsilon = 0.1, RoundEpsilon = 0.1, Delta = 1e-5, NoiseMultiplier = 1, SampleRate = 0.1, Steps = 3, Mechanism = "sampled_gaussian" } },
+        };
+
+        RpcException refused = await Assert.ThrowsAsync<RpcException>(() => PushAsync(a, new ReplyFrame { Reply = forged }));
+        await PushAsync(a, Failed(item, round: 1)); // the item is still open: the forged reply did not complete it
+
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Equal("training_prepared.privacy.site: the report names 'site-b', but it came from 'site-a'.", refused.Status.Detail);
+        Assert.True(await first);
+        Assert.IsType<Failed>(replies.Current);
+    }
+
+    [Fact]
     public async Task Caller_WithCertificateFromAnotherCa_CannotConnect()
     {
         await using LoopbackFederation federation = await LoopbackFederation.StartAsync([s_a, s_b]);
