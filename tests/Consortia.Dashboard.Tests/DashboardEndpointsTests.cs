@@ -352,20 +352,20 @@ public sealed partial class DashboardEndpointsTests
 
     [Theory]
     [InlineData("POST", "/api/jobs")]
-    [InlineData("PUT", "/api/jobs/1")]
-    [InlineData("DELETE", "/api/jobs/1")]
-    [InlineData("POST", "/api/jobs/1/cancel")]
+    [InlineData("PUT", "/api/jobs/{id}")]
+    [InlineData("DELETE", "/api/jobs/{id}")]
+    [InlineData("POST", "/api/jobs/{id}/cancel")]
     public async Task Api_ChangingVerbs_AreNotServed(string method, string path)
     {
         await using DashboardHost host = await DashboardHost.StartAsync();
-        host.StartJob();
-        using HttpRequestMessage request = new(new HttpMethod(method), path);
+        string id = host.StartJob();
+        using HttpRequestMessage request = new(new HttpMethod(method), path.Replace("{id}", id, StringComparison.Ordinal));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", DashboardHost.Token);
 
         using HttpResponseMessage response = await host.Client.SendAsync(request, Ct);
 
         Assert.Contains(response.StatusCode, new[] { HttpStatusCode.MethodNotAllowed, HttpStatusCode.NotFound });
-        Assert.Equal(JobState.Running, host.Store.GetJob("1").State);
+        Assert.Equal(JobState.Running, host.Store.GetJob(id).State);
     }
 
     [Fact]
