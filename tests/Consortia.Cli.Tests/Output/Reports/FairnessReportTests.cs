@@ -80,7 +80,7 @@ public sealed partial class FairnessReportTests(ITestOutputHelper output)
 
         // A file that is not an audit: exit 2 naming the file and the field, no report written.
         string bad = temp.File("bad.json");
-        await File.WriteAllTextAsync(bad, json.Replace("\"n\": ", "\"n\": -", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(bad, FirstCount().Replace(json, "\"n\": -", 1), TestContext.Current.CancellationToken);
         (int badExit, _, string badError) = await CliRunner.RunAsync("report", "training", "--job", id, "--store", Path.Combine(dir, "jobs.db"), "--fairness", bad, "--out", temp.File("bad.html"));
         Assert.Equal(2, badExit);
         Assert.Contains("bad.json: groups[0].n: expected a non-negative integer", badError, StringComparison.Ordinal);
@@ -191,6 +191,10 @@ public sealed partial class FairnessReportTests(ITestOutputHelper output)
             ? estimate
             : $"{estimate} [{pair[0].GetDouble().ToString("F4", CultureInfo.InvariantCulture)}, {pair[1].GetDouble().ToString("F4", CultureInfo.InvariantCulture)}]";
     }
+
+    /// <summary>The first group's record count, made negative by the test.</summary>
+    [GeneratedRegex("\"n\": ")]
+    private static partial Regex FirstCount();
 
     /// <summary>A src or href attribute pointing anywhere but into the document itself.</summary>
     [GeneratedRegex("""(src|href)\s*=\s*["']?(?!#)[^"'\s>]+""", RegexOptions.IgnoreCase)]
