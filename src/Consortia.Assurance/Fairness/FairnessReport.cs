@@ -14,10 +14,14 @@ namespace Consortia.Assurance.Fairness;
 /// <param name="Fpr">False-positive rate (1 − specificity), Wilson interval.</param>
 /// <param name="PositiveRate">The share predicted positive (demographic parity compares it), Wilson interval.</param>
 /// <param name="Auc">ROC-AUC over all the group's pairs (across sites too), at score resolution 1/1024, Hanley–McNeil interval.</param>
-/// <param name="CalibrationError">Expected calibration error over 10 equal-width bins (no interval).</param>
+/// <param name="CalibrationError">Expected calibration error over 10 equal-width bins (its interval: <see cref="GroupCurves.CalibrationError"/>).</param>
 public sealed record GroupFairness(
     string Attribute, string Group, long N, long Positives, int Sites,
-    Interval Accuracy, Interval Tpr, Interval Fpr, Interval PositiveRate, Interval Auc, double CalibrationError);
+    Interval Accuracy, Interval Tpr, Interval Fpr, Interval PositiveRate, Interval Auc, double CalibrationError)
+{
+    /// <summary>The cell's ROC curve, calibration bins and calibration error interval from the same counts (null when read from a file that has none).</summary>
+    public GroupCurves? Curves { get; init; }
+}
 
 /// <summary>The largest between-group difference of one metric within an attribute, with the two groups it is between.</summary>
 /// <param name="Metric">The metric (<c>tpr</c>, <c>fpr</c>, <c>accuracy</c>, <c>auc</c>, <c>positive_rate</c>, or the combined gaps).</param>
@@ -43,14 +47,21 @@ public sealed record AttributeGaps(string Attribute, ImmutableArray<FairnessGap>
 /// </summary>
 /// <param name="Groups">Every cell, in layout order (site first).</param>
 /// <param name="Gaps">Per attribute, the gaps.</param>
+/// <param name="Overall">
+/// All records together (attribute <see cref="OverallAttribute"/>): the sum of the site cells, so the records of a site
+/// that withheld its own cell are not in it. Null when read from a file that has none.
+/// </param>
 /// <remarks>
 /// Intervals are 95 %: Wilson score intervals for the rates; Hanley &amp; McNeil (1982) standard errors for the AUC;
 /// Newcombe's hybrid score interval for a difference of rates and a Wald interval for a difference of AUCs. A gap over
 /// more than two groups carries the interval of the difference between the two extreme groups, conditional on which
 /// groups they are (so it is somewhat narrow). A gap is between groups that were released; withheld groups are absent.
 /// </remarks>
-public sealed record FairnessReport(ImmutableArray<GroupFairness> Groups, ImmutableArray<AttributeGaps> Gaps)
+public sealed record FairnessReport(ImmutableArray<GroupFairness> Groups, ImmutableArray<AttributeGaps> Gaps, GroupFairness? Overall = null)
 {
+    /// <summary>The attribute (and group) name of <see cref="Overall"/>.</summary>
+    public const string OverallAttribute = "all";
+
     /// <summary>Computes the report from the summed counts.</summary>
     /// <param name="audit">The audit.</param>
     /// <param name="sum">The element-wise sum of every site's <see cref="SiteFairnessCounts.Counts"/>.</param>
@@ -71,8 +82,19 @@ public sealed record FairnessReport(ImmutableArray<GroupFairness> Groups, Immuta
             groups.Add(Metrics(layout.Cells[c], sum.Slice(c * FairnessCountLayout.BlockLength, FairnessCountLayout.BlockLength)));
         }
 
+        // Every record is in exactly one site cell, so the site blocks sum to the whole test population.
+        long[] overall = new long[FairnessCountLayout.BlockLength];
+        for (int s = 0; s < audit.Sites.Length; s++)
+        {
+            ReadOnlySpan<long> block = sum.Slice(layout.CellIndex(0, s) * FairnessCountLayout.BlockLength, FairnessCountLayout.BlockLength);
+            for (int i = 0; i < overall.Length; i++)
+            {
+                overall[i] += block[i];
+            }
+        }
+
         ImmutableArray<GroupFairness> all = groups.MoveToImmutable();
-        return new FairnessReport(all, [.. layout.Attributes.Select(a => GapsOf(a, all))]);
+        return new FairnessReport(all, [.. layout.Attributes.Select(a => GapsOf(a, all))], Metrics(new FairnessCell(OverallAttribute, OverallAttribute), overall));
     }
 
     /// <summary>The metrics of one cell from its block of counts.</summary>
@@ -83,10 +105,14 @@ public sealed record FairnessReport(ImmutableArray<GroupFairness> Groups, Immuta
         long n = tp + fp + tn + fn;
         ReadOnlySpan<long> negatives = block.Slice(FairnessCountLayout.NegativeHistogram, FairnessCountLayout.ScoreLevels + 1);
         ReadOnlySpan<long> positives = block.Slice(FairnessCountLayout.PositiveHistogram, FairnessCountLayout.ScoreLevels + 1);
+        GroupCurves curves = GroupCurves.FromHistograms(negatives, positives);
         return new GroupFairness(
             cell.Attribute, cell.Group, n, tp + fn, (int)block[FairnessCountLayout.Released],
             Interval.Wilson(tp + tn, n), Interval.Wilson(tp, tp + fn), Interval.Wilson(fp, fp + tn), Interval.Wilson(tp + fp, n),
-            Auc(negatives, positives), CalibrationError(negatives, positives, n));
+            Auc(negatives, positives), curves.CalibrationError.Value)
+        {
+            Curves = curves,
+        };
     }
 
     // Twice the Mann–Whitney U over score levels, ties counting one half: the same sum ClassificationMetrics.RocAuc
@@ -108,42 +134,6 @@ public sealed record FairnessReport(ImmutableArray<GroupFairness> Groups, Immuta
         }
 
         return Interval.HanleyMcNeil(twiceU / (2.0 * p * q), p, q);
-    }
-
-    // The expected calibration error as ClassificationMetrics.Calibration computes it on probabilities level/1024: the
-    // per-bin sums of level/1024 are exact in double, so the two agree.
-    private static double CalibrationError(ReadOnlySpan<long> negatives, ReadOnlySpan<long> positives, long n)
-    {
-        if (n == 0)
-        {
-            return double.NaN;
-        }
-
-        Span<double> counts = stackalloc double[FairnessCountLayout.CalibrationBins];
-        Span<double> predicted = stackalloc double[FairnessCountLayout.CalibrationBins];
-        Span<double> observed = stackalloc double[FairnessCountLayout.CalibrationBins];
-        counts.Clear();
-        predicted.Clear();
-        observed.Clear();
-        for (int k = 0; k < negatives.Length; k++)
-        {
-            int bin = FairnessCountLayout.CalibrationBin(k);
-            long m = negatives[k] + positives[k];
-            counts[bin] += m;
-            predicted[bin] += m * ((double)k / FairnessCountLayout.ScoreLevels);
-            observed[bin] += positives[k];
-        }
-
-        double error = 0;
-        for (int b = 0; b < counts.Length; b++)
-        {
-            if (counts[b] > 0)
-            {
-                error += counts[b] * Math.Abs((predicted[b] / counts[b]) - (observed[b] / counts[b]));
-            }
-        }
-
-        return error / n;
     }
 
     private static AttributeGaps GapsOf(SensitiveVariable attribute, ImmutableArray<GroupFairness> all)

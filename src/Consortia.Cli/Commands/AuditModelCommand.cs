@@ -114,6 +114,12 @@ internal static class AuditModelCommand
     internal static async Task<FairnessAuditResult> AuditAsync(JobDefinition job, FederatedDataset data, IReadOnlyList<SensitiveVariable> attributes, CancellationToken cancellationToken)
     {
         (ModelSpec spec, float[] parameters) = await TrainAsync(job, data, cancellationToken).ConfigureAwait(false);
+        return AuditTrained(job, data, attributes, spec, parameters);
+    }
+
+    /// <summary>Audits an already trained model of <paramref name="job"/> (as <c>simulate --out</c> does with its final model).</summary>
+    internal static FairnessAuditResult AuditTrained(JobDefinition job, FederatedDataset data, IReadOnlyList<SensitiveVariable> attributes, ModelSpec spec, ReadOnlyMemory<float> parameters)
+    {
         FairnessAudit audit = new(attributes, [.. data.Sites.Select(s => s.Name)], job.Fairness!.Threshold);
         return FederatedFairnessAudit.Run(audit, data.Sites, spec, parameters, site => MinimumCellCount(job, site), ChannelFor(job, data));
     }
@@ -121,6 +127,12 @@ internal static class AuditModelCommand
     internal static async Task<SurvivalAuditResult> AuditSurvivalAsync(JobDefinition job, FederatedDataset data, IReadOnlyList<SensitiveVariable> attributes, CancellationToken cancellationToken)
     {
         (ModelSpec spec, float[] parameters) = await TrainAsync(job, data, cancellationToken).ConfigureAwait(false);
+        return AuditTrainedSurvival(job, data, attributes, spec, parameters);
+    }
+
+    /// <summary>Audits an already trained Cox model of <paramref name="job"/>.</summary>
+    internal static SurvivalAuditResult AuditTrainedSurvival(JobDefinition job, FederatedDataset data, IReadOnlyList<SensitiveVariable> attributes, ModelSpec spec, ReadOnlyMemory<float> parameters)
+    {
         FairnessAudit audit = new(attributes, [.. data.Sites.Select(s => s.Name)]);
         return FederatedFairnessAudit.RunSurvival(audit, data.Sites, spec, parameters, site => MinimumCellCount(job, site), ChannelFor(job, data));
     }
@@ -158,6 +170,12 @@ internal static class AuditModelCommand
             SecureCountSum.Sum(settings, jobId, [.. sites.Select(s => s.Site)], [.. sites.Select(s => (IReadOnlyList<long>)s.Counts)], seed, (site, input) => Inputs[site] = input.ToArray());
     }
 
+    /// <summary>The JSON <c>audit-model fairness --json</c> prints for one audit (also <c>simulate --out</c>'s fairness.json).</summary>
+    internal static string Json(FairnessAuditResult result) => ToJson(null, result, WriteAudit);
+
+    /// <summary>The JSON of one survival audit.</summary>
+    internal static string Json(SurvivalAuditResult result) => ToJson(null, result, WriteSurvivalAudit);
+
     private static string ToJson<T>(T? before, T after, Action<Utf8JsonWriter, T> write)
         where T : class
     {
@@ -188,29 +206,16 @@ internal static class AuditModelCommand
         w.WriteStartArray("groups");
         foreach (GroupFairness g in result.Report.Groups)
         {
-            w.WriteStartObject();
-            w.WriteString("attribute", g.Attribute);
-            w.WriteString("group", g.Group);
-            w.WriteNumber("n", g.N);
-            w.WriteNumber("positives", g.Positives);
-            w.WriteNumber("sites", g.Sites);
-            Number(w, "accuracy", g.Accuracy.Value);
-            Number(w, "tpr", g.Tpr.Value);
-            Number(w, "fpr", g.Fpr.Value);
-            Number(w, "auc", g.Auc.Value);
-            Number(w, "positive_rate", g.PositiveRate.Value);
-            Number(w, "calibration_error", g.CalibrationError);
-            w.WriteStartObject("ci95");
-            Range(w, "accuracy", g.Accuracy);
-            Range(w, "tpr", g.Tpr);
-            Range(w, "fpr", g.Fpr);
-            Range(w, "auc", g.Auc);
-            Range(w, "positive_rate", g.PositiveRate);
-            w.WriteEndObject();
-            w.WriteEndObject();
+            WriteGroup(w, g);
         }
 
         w.WriteEndArray();
+        if (result.Report.Overall is { } overall)
+        {
+            w.WritePropertyName("overall");
+            WriteGroup(w, overall);
+        }
+
         WriteGaps(w, result.Report.Gaps);
         WriteWithheld(w, result.Withheld);
         w.WriteStartObject("pooled_check");
@@ -218,6 +223,36 @@ internal static class AuditModelCommand
         w.WriteNumber("compared", result.Pooled.Compared);
         Number(w, "auc_resolution_max_abs_diff", result.Pooled.AucResolutionMaxAbsDiff);
         w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteGroup(Utf8JsonWriter w, GroupFairness g)
+    {
+        w.WriteStartObject();
+        w.WriteString("attribute", g.Attribute);
+        w.WriteString("group", g.Group);
+        w.WriteNumber("n", g.N);
+        w.WriteNumber("positives", g.Positives);
+        w.WriteNumber("sites", g.Sites);
+        Number(w, "accuracy", g.Accuracy.Value);
+        Number(w, "tpr", g.Tpr.Value);
+        Number(w, "fpr", g.Fpr.Value);
+        Number(w, "auc", g.Auc.Value);
+        Number(w, "positive_rate", g.PositiveRate.Value);
+        Number(w, "calibration_error", g.CalibrationError);
+        w.WriteStartObject("ci95");
+        Range(w, "accuracy", g.Accuracy);
+        Range(w, "tpr", g.Tpr);
+        Range(w, "fpr", g.Fpr);
+        Range(w, "auc", g.Auc);
+        Range(w, "positive_rate", g.PositiveRate);
+        if (g.Curves is { } curves)
+        {
+            Range(w, "calibration_error", curves.CalibrationError);
+        }
+
+        w.WriteEndObject();
+        Output.Reports.FairnessJson.WriteCurves(w, g.Curves); // the ROC corners and calibration bins from the same counts (docs/reports.md)
         w.WriteEndObject();
     }
 
@@ -291,7 +326,7 @@ internal static class AuditModelCommand
         w.WriteEndObject();
     }
 
-    private static void Number(Utf8JsonWriter w, string name, double value)
+    internal static void Number(Utf8JsonWriter w, string name, double value)
     {
         if (double.IsFinite(value))
         {
@@ -303,7 +338,7 @@ internal static class AuditModelCommand
         }
     }
 
-    private static void Range(Utf8JsonWriter w, string name, Interval interval)
+    internal static void Range(Utf8JsonWriter w, string name, Interval interval)
     {
         if (double.IsFinite(interval.Lower) && double.IsFinite(interval.Upper))
         {

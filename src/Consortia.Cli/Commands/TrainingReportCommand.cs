@@ -19,7 +19,8 @@ internal static class TrainingReportCommand
         Option<FileInfo?> store = new("--store") { Description = "The coordinator's SQLite store; default HOME/coordinator.db (a simulation's: DIR/jobs.db)." };
         Option<DirectoryInfo?> home = new("--home") { Description = "The coordinator home; default $CONSORTIA_HOME, else the current folder." };
         Option<FileInfo> output = new("--out") { Description = "The HTML file to write (self-contained: inline plots, no network references).", Required = true };
-        Command command = new("training", "Writes a job's training report (learning curves per site, final per-site metrics, protections in force) as one HTML file.") { job, store, home, output };
+        Option<FileInfo?> fairness = new("--fairness") { Description = "The JSON of `audit-model fairness --json` for this job's model: adds the per-group section and ROC/calibration plots drawn from its counts." };
+        Command command = new("training", "Writes a job's training report (learning curves per site, final per-site metrics, protections in force) as one HTML file.") { job, store, home, output, fairness };
         command.SetAction(async (parse, ct) =>
         {
             TextWriter stderr = parse.InvocationConfiguration.Error;
@@ -48,9 +49,10 @@ internal static class TrainingReportCommand
                     Model = definition.ModelKind.ToString(),
                     Final = rounds.LastOrDefault(r => r.Evaluation is not null)?.Evaluation,
                     Privacy = SitePrivacyReport.LatestOf(rounds), // each site's own figures, as it reported them with its last update
+                    Fairness = parse.GetValue(fairness) is { } audit ? FairnessJson.ReadFile(audit.FullName) : null,
                 };
             }
-            catch (Exception e) when (e is JobFileException or JobStoreException)
+            catch (Exception e) when (e is JobFileException or JobStoreException or InvalidDataException)
             {
                 await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
                 return 2;

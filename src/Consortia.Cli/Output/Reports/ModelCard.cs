@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Consortia.Assurance.Fairness;
 using Consortia.Learning.Export.Onnx;
 using Consortia.Learning.Metrics;
 using Consortia.Learning.Models;
@@ -109,7 +110,7 @@ internal static class ModelCard
         md.AppendLine();
         md.AppendLine("## Fairness");
         md.AppendLine();
-        md.AppendLine("No fairness audit was run for this job: there are no per-group (sex, age band, …) metrics. The per-site figures above are the only breakdown; a site far below the mean is a population the model serves less well.");
+        Fairness(md, report.Fairness);
         md.AppendLine();
 
         md.AppendLine("## Limits");
@@ -121,6 +122,59 @@ internal static class ModelCard
 
         return md.ToString();
     }
+
+    // What the fairness audit found, in the card's words: groups audited, the largest gaps with their intervals, and
+    // what the sites withheld; the report has the full tables and plots.
+    private static void Fairness(StringBuilder md, FairnessFacts? facts)
+    {
+        if (facts is null)
+        {
+            md.AppendLine("No fairness audit was run for this job (it declares no `fairness:` groups): there are no per-group (sex, age band, …) metrics. The per-site figures above are the only breakdown; a site far below the mean is a population the model serves less well.");
+            return;
+        }
+
+        if (facts.NotRun is { } reason)
+        {
+            md.AppendLine(s_c, $"The job declares fairness groups, but no audit was run: {reason}.");
+            return;
+        }
+
+        md.AppendLine(s_c, $"Audited on each site's test set from per-group counts only ({facts.Source}); 95 % intervals in brackets.");
+        md.AppendLine();
+        if (facts.Classification is { } report)
+        {
+            md.AppendLine(s_c, $"- **Groups audited:** {string.Join("; ", report.Gaps.Select(a => $"{a.Attribute} ({string.Join(", ", report.Groups.Where(g => g.Attribute == a.Attribute).Select(g => $"{g.Group} n={g.N}"))})"))}.");
+            foreach (AttributeGaps attribute in report.Gaps)
+            {
+                md.AppendLine(s_c, $"- **Largest gaps by {attribute.Attribute}:** {string.Join("; ", attribute.Gaps.Where(g => g.Metric is "equalised_odds" or "demographic_parity" or "auc").Select(GapText))}.");
+            }
+
+            md.AppendLine();
+            md.AppendLine("| attribute | group | n | accuracy | AUC | TPR | FPR | calibration error |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|");
+            foreach (GroupFairness g in report.Groups)
+            {
+                md.AppendLine(s_c, $"| {g.Attribute} | {g.Group} | {g.N} | {FairnessHtml.Ci(g.Accuracy)} | {FairnessHtml.Ci(g.Auc)} | {FairnessHtml.Ci(g.Tpr)} | {FairnessHtml.Ci(g.Fpr)} | {FairnessHtml.Ci(g.Curves?.CalibrationError ?? new Interval(g.CalibrationError, double.NaN, double.NaN))} |");
+            }
+
+            md.AppendLine();
+        }
+        else if (facts.Survival is { } survival)
+        {
+            md.AppendLine(s_c, $"- **Groups audited:** {string.Join("; ", survival.Gaps.Select(a => $"{a.Attribute} ({string.Join(", ", survival.Groups.Where(g => g.Attribute == a.Attribute).Select(g => $"{g.Group} n={g.N}"))})"))}.");
+            md.AppendLine(s_c, $"- **C-index per group** (comparable pairs within sites): {string.Join("; ", survival.Groups.Select(g => $"{g.Attribute}={g.Group} {FairnessHtml.Ci(g.CIndex)}"))}.");
+            foreach (AttributeGaps attribute in survival.Gaps)
+            {
+                md.AppendLine(s_c, $"- **Largest gap by {attribute.Attribute}:** {string.Join("; ", attribute.Gaps.Select(GapText))}.");
+            }
+        }
+
+        string[] withheld = [.. facts.Withheld.Where(w => w.Cells.Count > 0).Select(w => $"{w.Site}: {string.Join(", ", w.Cells)}")];
+        md.AppendLine(s_c, $"- **Suppressed groups:** {(withheld.Length == 0 ? "none (every group reached each site's minimum cell count)" : string.Join("; ", withheld) + " (below the site's minimum cell count: withheld at the site, in no figure)")}.");
+    }
+
+    private static string GapText(FairnessGap gap) =>
+        gap.High.Length == 0 ? $"{FairnessHtml.GapName(gap.Metric)} n/a (fewer than two groups)" : $"{FairnessHtml.GapName(gap.Metric)} {FairnessHtml.Ci(gap.Gap)} ({gap.High} − {gap.Low})";
 
     private static IEnumerable<string> Limits(TrainingReport report, ModelSpec spec)
     {

@@ -46,6 +46,9 @@ internal sealed record TrainingReport
     /// <summary>Client-level DP-FedAvg's calibration, when the job used it.</summary>
     public ClientDpCalibration? ClientPrivacy { get; init; }
 
+    /// <summary>The fairness audit of the final model, when the job declares <c>fairness:</c> groups (or <c>report training --fairness FILE</c> names one).</summary>
+    public FairnessFacts? Fairness { get; init; }
+
     /// <summary>Privacy warnings about the run.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 

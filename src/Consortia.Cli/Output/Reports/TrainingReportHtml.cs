@@ -43,14 +43,26 @@ internal static class TrainingReportHtml
 
         LearningCurves(h, report);
         FinalMetrics(h, report);
+        if (report.Fairness is { } fairness)
+        {
+            FairnessHtml.Section(h, fairness);
+        }
+
         if (report.Predictions.Count > 0)
         {
             RocAndCalibration(h, report.Predictions);
         }
+        else if (report.Fairness?.Classification is { } counts)
+        {
+            // A deployment's test predictions stay at the sites, but the audit's score histograms give the same curves.
+            FairnessHtml.RocAndCalibrationFromCounts(h, counts);
+        }
         else
         {
             h.Append("<h2>ROC and calibration</h2><p class=\"note\">")
-                .Append(report.Simulated ? "Not applicable: a survival model is ranked by its C-index, not thresholded." : "Not available: the test sets' predictions stay at the sites; the coordinator holds only aggregated metrics.")
+                .Append(report.Simulated || report.Fairness?.Survival is not null
+                    ? "Not applicable: a survival model is ranked by its C-index, not thresholded."
+                    : "Not available: the test sets' predictions stay at the sites and the coordinator holds only aggregated metrics; pass the JSON of `consortia audit-model fairness --json` with --fairness to draw them from the audit's counts.")
                 .Append("</p>\n");
         }
 

@@ -35,6 +35,8 @@ public sealed partial class ReportArtifactsTests
         }
 
         Assert.Empty(ExternalReference().Matches(html));
+        Assert.DoesNotContain("Fairness across patient groups", html, StringComparison.Ordinal); // the job declares no fairness groups
+        Assert.False(File.Exists(Path.Combine(dir, FairnessJson.FileName)));
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("<link", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("http", html, StringComparison.OrdinalIgnoreCase);
@@ -57,6 +59,7 @@ public sealed partial class ReportArtifactsTests
 
         // The card: data, training, privacy, fairness, intended use, limits.
         string card = await File.ReadAllTextAsync(Path.Combine(dir, ReportArtifacts.CardFile), TestContext.Current.CancellationToken);
+        Assert.Contains("No fairness audit was run for this job (it declares no `fairness:` groups)", card, StringComparison.Ordinal);
         foreach (string section in new[] { "## Model", "## Intended use", "## Data", "## Training", "## Privacy and protections", "## Fairness", "## Limits", "| cleveland | 199 | 104 |", "**all** | 486 | 254", "fedavg", "cardiovascular-risk-prediction" })
         {
             Assert.Contains(section, card, StringComparison.Ordinal);
