@@ -28,7 +28,7 @@ internal static class ArchitectureTable
         ["Consortia.Governance"] =          ["Consortia.Yaml"],
         ["Consortia.Assurance"] =           ["Consortia.Learning", "Consortia.Data", "Consortia.Privacy"],
         ["Consortia.Stores.PostgreSql"] =   ["Consortia.Federation"],
-        ["Consortia.Network"] =             ["Consortia.Federation", "Consortia.Stores.PostgreSql"],
+        ["Consortia.Network"] =             ["Consortia.Federation", "Consortia.Assurance", "Consortia.Stores.PostgreSql"],
         ["Consortia.Cli"] =                 [AllProjects],
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

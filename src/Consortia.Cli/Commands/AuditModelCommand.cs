@@ -185,38 +185,12 @@ internal static class AuditModelCommand
     private static void WriteAudit(Utf8JsonWriter w, FairnessAuditResult result)
     {
         w.WriteStartObject();
-        w.WriteStartArray("groups");
-        foreach (GroupFairness g in result.Report.Groups)
-        {
-            w.WriteStartObject();
-            w.WriteString("attribute", g.Attribute);
-            w.WriteString("group", g.Group);
-            w.WriteNumber("n", g.N);
-            w.WriteNumber("positives", g.Positives);
-            w.WriteNumber("sites", g.Sites);
-            Number(w, "accuracy", g.Accuracy.Value);
-            Number(w, "tpr", g.Tpr.Value);
-            Number(w, "fpr", g.Fpr.Value);
-            Number(w, "auc", g.Auc.Value);
-            Number(w, "positive_rate", g.PositiveRate.Value);
-            Number(w, "calibration_error", g.CalibrationError);
-            w.WriteStartObject("ci95");
-            Range(w, "accuracy", g.Accuracy);
-            Range(w, "tpr", g.Tpr);
-            Range(w, "fpr", g.Fpr);
-            Range(w, "auc", g.Auc);
-            Range(w, "positive_rate", g.PositiveRate);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        WriteGaps(w, result.Report.Gaps);
-        WriteWithheld(w, result.Withheld);
+        FairnessReportJson.WriteReport(w, result.Report);
+        FairnessReportJson.WriteWithheld(w, result.Withheld);
         w.WriteStartObject("pooled_check");
-        Number(w, "max_abs_diff", result.Pooled.MaxAbsDiff);
+        FairnessReportJson.Number(w, "max_abs_diff", result.Pooled.MaxAbsDiff);
         w.WriteNumber("compared", result.Pooled.Compared);
-        Number(w, "auc_resolution_max_abs_diff", result.Pooled.AucResolutionMaxAbsDiff);
+        FairnessReportJson.Number(w, "auc_resolution_max_abs_diff", result.Pooled.AucResolutionMaxAbsDiff);
         w.WriteEndObject();
         w.WriteEndObject();
     }
@@ -224,98 +198,14 @@ internal static class AuditModelCommand
     private static void WriteSurvivalAudit(Utf8JsonWriter w, SurvivalAuditResult result)
     {
         w.WriteStartObject();
-        w.WriteStartArray("groups");
-        foreach (SurvivalGroupFairness g in result.Report.Groups)
-        {
-            w.WriteStartObject();
-            w.WriteString("attribute", g.Attribute);
-            w.WriteString("group", g.Group);
-            w.WriteNumber("n", g.N);
-            w.WriteNumber("events", g.Events);
-            w.WriteNumber("sites", g.Sites);
-            w.WriteNumber("comparable_pairs", g.ComparablePairs);
-            Number(w, "c_index", g.CIndex.Value);
-            w.WriteStartObject("ci95");
-            Range(w, "c_index", g.CIndex);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        WriteGaps(w, result.Report.Gaps);
-        WriteWithheld(w, result.Withheld);
+        FairnessReportJson.WriteReport(w, result.Report);
+        FairnessReportJson.WriteWithheld(w, result.Withheld);
         w.WriteStartObject("pooled_check");
-        Number(w, "max_abs_diff", result.Pooled.MaxAbsDiff);
+        FairnessReportJson.Number(w, "max_abs_diff", result.Pooled.MaxAbsDiff);
         w.WriteNumber("compared", result.Pooled.Compared);
-        Number(w, "cross_site_max_abs_diff", result.Pooled.CrossSiteMaxAbsDiff);
+        FairnessReportJson.Number(w, "cross_site_max_abs_diff", result.Pooled.CrossSiteMaxAbsDiff);
         w.WriteEndObject();
         w.WriteEndObject();
-    }
-
-    private static void WriteGaps(Utf8JsonWriter w, IEnumerable<AttributeGaps> gaps)
-    {
-        w.WriteStartObject("gaps");
-        foreach (AttributeGaps attribute in gaps)
-        {
-            w.WriteStartObject(attribute.Attribute);
-            foreach (FairnessGap gap in attribute.Gaps)
-            {
-                w.WriteStartObject(gap.Metric);
-                Number(w, "value", gap.Gap.Value);
-                Range(w, "ci95", gap.Gap);
-                w.WriteString("high", gap.High);
-                w.WriteString("low", gap.Low);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndObject();
-        }
-
-        w.WriteEndObject();
-    }
-
-    private static void WriteWithheld(Utf8JsonWriter w, IReadOnlyDictionary<string, IReadOnlyList<FairnessCell>> withheld)
-    {
-        w.WriteStartObject("withheld");
-        foreach ((string site, IReadOnlyList<FairnessCell> cells) in withheld)
-        {
-            w.WriteStartArray(site);
-            foreach (FairnessCell cell in cells)
-            {
-                w.WriteStringValue(cell.Attribute + "=" + cell.Group);
-            }
-
-            w.WriteEndArray();
-        }
-
-        w.WriteEndObject();
-    }
-
-    private static void Number(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            w.WriteNumber(name, value);
-        }
-        else
-        {
-            w.WriteNull(name); // undefined (e.g. a TPR without positives): JSON has no NaN
-        }
-    }
-
-    private static void Range(Utf8JsonWriter w, string name, Interval interval)
-    {
-        if (double.IsFinite(interval.Lower) && double.IsFinite(interval.Upper))
-        {
-            w.WriteStartArray(name);
-            w.WriteNumberValue(interval.Lower);
-            w.WriteNumberValue(interval.Upper);
-            w.WriteEndArray();
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
     }
 
     private static string ToText(FairnessAuditResult? before, FairnessAuditResult after)
