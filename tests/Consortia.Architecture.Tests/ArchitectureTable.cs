@@ -29,7 +29,7 @@ internal static class ArchitectureTable
         ["Consortia.Assurance"] =           ["Consortia.Learning", "Consortia.Data", "Consortia.Privacy"],
         ["Consortia.Stores.PostgreSql"] =   ["Consortia.Federation"],
         ["Consortia.Dashboard"] =           ["Consortia.Federation", "Consortia.Governance"],
-        ["Consortia.Network"] =             ["Consortia.Federation", "Consortia.Stores.PostgreSql", "Consortia.Dashboard"],
+        ["Consortia.Network"] =             ["Consortia.Federation", "Consortia.Assurance", "Consortia.Stores.PostgreSql", "Consortia.Dashboard"],
         ["Consortia.Cli"] =                 [AllProjects],
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

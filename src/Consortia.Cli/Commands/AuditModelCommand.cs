@@ -24,17 +24,85 @@ internal static class AuditModelCommand
 {
     public static Command Create()
     {
-        Argument<FileInfo> job = new("job") { Description = "The job file (YAML, with a fairness: section; see docs/job-file.md)." };
+        Argument<FileInfo?> job = new("job") { Description = "The job file (YAML, with a fairness: section; see docs/job-file.md), audited in simulation. Omit with --job.", Arity = ArgumentArity.ZeroOrOne };
+        Option<string?> run = new("--job") { Description = "Audits a deployed job instead: its id at the coordinator (`job submit` printed it); its sites compute the counts on their own data." };
         Option<string?> groups = new("--groups") { Description = "The attributes to audit, comma-separated (default: all under fairness.groups); the site is always audited." };
         Option<bool> json = new("--json") { Description = "Prints one JSON object: {\"groups\": [...], \"gaps\": {...}, \"pooled_check\": {...}} (with --compare: {\"before\": …, \"after\": …})." };
         Option<bool> compare = new("--compare") { Description = "Also trains the job without its mitigation (fairness.reweighting, strategy qffl → fedavg) and reports both audits." };
+        Option<FileInfo?> output = new("--out") { Description = "With --job: also writes the report (JSON) to this file." };
+        Option<string> url = new("--coordinator") { Description = "With --job: the coordinator's admin endpoint.", DefaultValueFactory = _ => "https://127.0.0.1:7445" };
+        Option<DirectoryInfo?> home = new("--home") { Description = "With --job: the coordinator home (for ca.crt.pem and admin.token); default $CONSORTIA_HOME, else the current folder." };
         Command fairness = new("fairness", "Audits a job's model per patient group: accuracy, TPR, FPR, AUC, calibration and the gaps between groups (for a Cox model: C-index and its gap), from counts only.")
         {
-            job, groups, json, compare,
+            job, run, groups, json, compare, output, url, home,
         };
-        fairness.SetAction((parse, cancellationToken) => RunAsync(
-            parse.GetValue(job)!, parse.GetValue(groups), parse.GetValue(json), parse.GetValue(compare), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
+        fairness.SetAction((parse, cancellationToken) => parse.GetValue(run) is { } id
+            ? parse.GetValue(job) is not null || parse.GetValue(compare)
+                ? Usage(parse.InvocationConfiguration.Error, "--job audits a deployed job: give no job file and no --compare with it.")
+                : DeploymentCommands.WithClient(parse, url, home, (client, stdout) => RunDeployedAsync(client, id, parse.GetValue(groups), parse.GetValue(json), parse.GetValue(output), stdout, cancellationToken))
+            : parse.GetValue(job) is { } file
+                ? RunAsync(file, parse.GetValue(groups), parse.GetValue(json), parse.GetValue(compare), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken)
+                : Usage(parse.InvocationConfiguration.Error, "give a job file (simulation) or --job ID (a deployed job)."));
         return new Command("audit-model", "Audits a trained model: fairness across patient groups.") { fairness };
+    }
+
+    private static async Task<int> Usage(TextWriter stderr, string message)
+    {
+        await stderr.WriteLineAsync("error: " + message).ConfigureAwait(false);
+        return 2;
+    }
+
+    /// <summary>
+    /// The audit of a deployed job: the coordinator asks the job's sites for their per-group counts (secure aggregation
+    /// when the job uses it) and reports on the sum; there is no pooled check, since no pooled data exist.
+    /// </summary>
+    private static async Task<int> RunDeployedAsync(Network.Coordinator.JobAdminClient client, string jobId, string? groups, bool json, FileInfo? output, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        string[] names = string.IsNullOrWhiteSpace(groups) ? [] : groups.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        (string report, string sha) = await client.AuditFairnessAsync(jobId, names, cancellationToken).ConfigureAwait(false);
+        if (output is not null)
+        {
+            await File.WriteAllTextAsync(output.FullName, report, cancellationToken).ConfigureAwait(false);
+        }
+
+        await stdout.WriteAsync(json ? report : DeployedText(report, sha)).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>The deployed report as a table (read back from its JSON: the coordinator's report is the record).</summary>
+    internal static string DeployedText(string reportJson, string sha)
+    {
+        using JsonDocument document = JsonDocument.Parse(reportJson);
+        JsonElement root = document.RootElement;
+        StringBuilder text = new();
+        CultureInfo c = CultureInfo.InvariantCulture;
+        text.AppendLine(c, $"job {root.GetProperty("job_id").GetString()} ({root.GetProperty("name").GetString()}), model of round {root.GetProperty("model_round").GetInt32()}, sites {string.Join(", ", root.GetProperty("sites").EnumerateArray().Select(s => s.GetString()))}{(root.GetProperty("secure_aggregation").GetBoolean() ? " (secure aggregation)" : "")}");
+        string[] metrics = [.. root.GetProperty("groups").EnumerateArray().First().EnumerateObject().Where(p => p.Value.ValueKind is JsonValueKind.Number or JsonValueKind.Null && p.Name is not ("n" or "sites" or "positives" or "events" or "comparable_pairs")).Select(p => p.Name)];
+        text.Append(c, $"{"attribute",-10} {"group",-14} {"n",5} ").AppendLine(string.Join(" ", metrics.Select(m => $"{m,12}")));
+        foreach (JsonElement g in root.GetProperty("groups").EnumerateArray())
+        {
+            text.Append(c, $"{g.GetProperty("attribute").GetString(),-10} {g.GetProperty("group").GetString(),-14} {g.GetProperty("n").GetInt64(),5} ")
+                .AppendLine(string.Join(" ", metrics.Select(m => g.GetProperty(m) is { ValueKind: JsonValueKind.Number } v ? v.GetDouble().ToString("F3", c).PadLeft(12) : "n/a".PadLeft(12))));
+        }
+
+        text.AppendLine();
+        foreach (JsonProperty attribute in root.GetProperty("gaps").EnumerateObject())
+        {
+            foreach (JsonProperty gap in attribute.Value.EnumerateObject())
+            {
+                JsonElement value = gap.Value.GetProperty("value");
+                text.AppendLine(c, $"{attribute.Name,-10} {gap.Name,-20} {(value.ValueKind == JsonValueKind.Number ? value.GetDouble().ToString("F3", c) : "n/a")}");
+            }
+        }
+
+        foreach (JsonElement problem in root.GetProperty("problems").EnumerateArray())
+        {
+            text.AppendLine(c, $"problem: {problem.GetString()}");
+        }
+
+        text.AppendLine(c, $"pooled check: {root.GetProperty("pooled_check").GetString()}");
+        text.AppendLine(c, $"report sha256 {sha} (in the coordinator's ledger)");
+        return text.ToString();
     }
 
     private static async Task<int> RunAsync(FileInfo file, string? groups, bool json, bool compare, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -203,154 +271,27 @@ internal static class AuditModelCommand
     private static void WriteAudit(Utf8JsonWriter w, FairnessAuditResult result)
     {
         w.WriteStartObject();
-        w.WriteStartArray("groups");
-        foreach (GroupFairness g in result.Report.Groups)
-        {
-            WriteGroup(w, g);
-        }
-
-        w.WriteEndArray();
-        if (result.Report.Overall is { } overall)
-        {
-            w.WritePropertyName("overall");
-            WriteGroup(w, overall);
-        }
-
-        WriteGaps(w, result.Report.Gaps);
-        WriteWithheld(w, result.Withheld);
+        FairnessReportJson.WriteReport(w, result.Report);
+        FairnessReportJson.WriteWithheld(w, result.Withheld);
         w.WriteStartObject("pooled_check");
-        Number(w, "max_abs_diff", result.Pooled.MaxAbsDiff);
+        FairnessReportJson.Number(w, "max_abs_diff", result.Pooled.MaxAbsDiff);
         w.WriteNumber("compared", result.Pooled.Compared);
-        Number(w, "auc_resolution_max_abs_diff", result.Pooled.AucResolutionMaxAbsDiff);
+        FairnessReportJson.Number(w, "auc_resolution_max_abs_diff", result.Pooled.AucResolutionMaxAbsDiff);
         w.WriteEndObject();
-        w.WriteEndObject();
-    }
-
-    private static void WriteGroup(Utf8JsonWriter w, GroupFairness g)
-    {
-        w.WriteStartObject();
-        w.WriteString("attribute", g.Attribute);
-        w.WriteString("group", g.Group);
-        w.WriteNumber("n", g.N);
-        w.WriteNumber("positives", g.Positives);
-        w.WriteNumber("sites", g.Sites);
-        Number(w, "accuracy", g.Accuracy.Value);
-        Number(w, "tpr", g.Tpr.Value);
-        Number(w, "fpr", g.Fpr.Value);
-        Number(w, "auc", g.Auc.Value);
-        Number(w, "positive_rate", g.PositiveRate.Value);
-        Number(w, "calibration_error", g.CalibrationError);
-        w.WriteStartObject("ci95");
-        Range(w, "accuracy", g.Accuracy);
-        Range(w, "tpr", g.Tpr);
-        Range(w, "fpr", g.Fpr);
-        Range(w, "auc", g.Auc);
-        Range(w, "positive_rate", g.PositiveRate);
-        if (g.Curves is { } curves)
-        {
-            Range(w, "calibration_error", curves.CalibrationError);
-        }
-
-        w.WriteEndObject();
-        Output.Reports.FairnessJson.WriteCurves(w, g.Curves); // the ROC corners and calibration bins from the same counts (docs/reports.md)
         w.WriteEndObject();
     }
 
     private static void WriteSurvivalAudit(Utf8JsonWriter w, SurvivalAuditResult result)
     {
         w.WriteStartObject();
-        w.WriteStartArray("groups");
-        foreach (SurvivalGroupFairness g in result.Report.Groups)
-        {
-            w.WriteStartObject();
-            w.WriteString("attribute", g.Attribute);
-            w.WriteString("group", g.Group);
-            w.WriteNumber("n", g.N);
-            w.WriteNumber("events", g.Events);
-            w.WriteNumber("sites", g.Sites);
-            w.WriteNumber("comparable_pairs", g.ComparablePairs);
-            Number(w, "c_index", g.CIndex.Value);
-            w.WriteStartObject("ci95");
-            Range(w, "c_index", g.CIndex);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        WriteGaps(w, result.Report.Gaps);
-        WriteWithheld(w, result.Withheld);
+        FairnessReportJson.WriteReport(w, result.Report);
+        FairnessReportJson.WriteWithheld(w, result.Withheld);
         w.WriteStartObject("pooled_check");
-        Number(w, "max_abs_diff", result.Pooled.MaxAbsDiff);
+        FairnessReportJson.Number(w, "max_abs_diff", result.Pooled.MaxAbsDiff);
         w.WriteNumber("compared", result.Pooled.Compared);
-        Number(w, "cross_site_max_abs_diff", result.Pooled.CrossSiteMaxAbsDiff);
+        FairnessReportJson.Number(w, "cross_site_max_abs_diff", result.Pooled.CrossSiteMaxAbsDiff);
         w.WriteEndObject();
         w.WriteEndObject();
-    }
-
-    private static void WriteGaps(Utf8JsonWriter w, IEnumerable<AttributeGaps> gaps)
-    {
-        w.WriteStartObject("gaps");
-        foreach (AttributeGaps attribute in gaps)
-        {
-            w.WriteStartObject(attribute.Attribute);
-            foreach (FairnessGap gap in attribute.Gaps)
-            {
-                w.WriteStartObject(gap.Metric);
-                Number(w, "value", gap.Gap.Value);
-                Range(w, "ci95", gap.Gap);
-                w.WriteString("high", gap.High);
-                w.WriteString("low", gap.Low);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndObject();
-        }
-
-        w.WriteEndObject();
-    }
-
-    private static void WriteWithheld(Utf8JsonWriter w, IReadOnlyDictionary<string, IReadOnlyList<FairnessCell>> withheld)
-    {
-        w.WriteStartObject("withheld");
-        foreach ((string site, IReadOnlyList<FairnessCell> cells) in withheld)
-        {
-            w.WriteStartArray(site);
-            foreach (FairnessCell cell in cells)
-            {
-                w.WriteStringValue(cell.Attribute + "=" + cell.Group);
-            }
-
-            w.WriteEndArray();
-        }
-
-        w.WriteEndObject();
-    }
-
-    internal static void Number(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            w.WriteNumber(name, value);
-        }
-        else
-        {
-            w.WriteNull(name); // undefined (e.g. a TPR without positives): JSON has no NaN
-        }
-    }
-
-    internal static void Range(Utf8JsonWriter w, string name, Interval interval)
-    {
-        if (double.IsFinite(interval.Lower) && double.IsFinite(interval.Upper))
-        {
-            w.WriteStartArray(name);
-            w.WriteNumberValue(interval.Lower);
-            w.WriteNumberValue(interval.Upper);
-            w.WriteEndArray();
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
     }
 
     private static string ToText(FairnessAuditResult? before, FairnessAuditResult after)

@@ -76,6 +76,8 @@ internal static class AuditShowCommand
         ModelReleasedEvent => "model-released",
         ConfigurationChangeEvent => "configuration-change",
         RoundCompletedEvent => "round-completed",
+        RedTeamReportEvent => "redteam-report",
+        FairnessAuditEvent => "fairness-audit",
         _ => e.Type.ToString(),
     };
 
@@ -97,9 +99,19 @@ internal static class AuditShowCommand
             ConfigurationChangeEvent x => $"{x.Item}: {(x.PreviousSha256 is { } before ? Short(before) : "none")} → {Short(x.NewSha256)} ({x.Description})",
             RoundCompletedEvent x => string.Create(s_invariant, $"job {x.JobId}{run} round {x.Round}: {x.Updates.Count} update(s) received")
                 + string.Concat(x.Updates.Select(u => $", {u.SiteId} {Short(u.UpdateSha256)}")),
+            RedTeamReportEvent x => $"red-team report of {x.JobId}: {Short(x.ReportSha256)} (previous {(x.PreviousSha256 is { } before ? Short(before) : "none")}; {Or(x.Settings)})",
+            FairnessAuditEvent x => string.Create(s_invariant, $"job {x.JobId}{run}: fairness audit of model {Short(x.ModelSha256)} by {string.Join(", ", x.Attributes)}: {FairnessRelease(x)} {Short(x.Sha256)} ({x.Sites} sites)")
+                + (x.Withheld.Count > 0 ? $"; withheld {string.Join(", ", x.Withheld)}" : ""),
             _ => e.Type.ToString(),
         };
     }
+
+    private static string FairnessRelease(FairnessAuditEvent e) => e.Release switch
+    {
+        Governance.Audit.Events.FairnessRelease.Plain => "sent counts",
+        Governance.Audit.Events.FairnessRelease.Masked => "sent masked counts",
+        _ => "report",
+    };
 
     private static string Round(int? round) => round is { } r ? " round " + r.ToString(s_invariant) : "";
 

@@ -101,7 +101,8 @@ internal static class PrivacyRedTeamCommand
             await File.WriteAllTextAsync(Path.Combine(outDir.FullName, "report.md"), ToText(jobFile.Name, rows, coordinator), cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(outDir.FullName, "privacy.svg"), PrivacyPlot.Svg(rows), cancellationToken).ConfigureAwait(false);
             string sha = Sha256Hex.OfText(reportJson);
-            Record(outDir.FullName, jobFile.Name, sha);
+            string settings = string.Create(s_invariant, $"epsilons={string.Join(',', epsilons.Select(e => e is { } v ? v.ToString(s_invariant) : "inf"))}; shadows={shadows}; coordinator={(withCoordinator ? "yes" : "no")}");
+            Record(outDir.FullName, jobFile.Name, sha, settings);
             await stderr.WriteLineAsync($"report sha256 {sha} recorded in {Path.Combine(outDir.FullName, "ledger.db")}").ConfigureAwait(false);
         }
 
@@ -110,15 +111,15 @@ internal static class PrivacyRedTeamCommand
     }
 
     /// <summary>
-    /// Appends the report's hash to DIR/ledger.db as a configuration change of item <c>redteam-privacy-report</c> (the
-    /// previous report's hash as the previous value), so a later report cannot silently replace an earlier one.
+    /// Appends the report's hash and settings to DIR/ledger.db as a <c>redteam-report</c> entry (the previous report's hash
+    /// as the previous value), so a later report cannot silently replace an earlier one.
     /// </summary>
-    private static void Record(string directory, string jobName, string sha)
+    private static void Record(string directory, string jobName, string sha, string settings)
     {
         using EcdsaLedgerSigner key = EcdsaLedgerSigner.LoadOrCreate(Path.Combine(directory, "ledger.key.pem"), Path.Combine(directory, "ledger.pub.pem"));
         using AuditLedger ledger = AuditLedger.Open(Path.Combine(directory, "ledger.db"), "redteam", LedgerRole.Coordinator, key, TimeProvider.System);
-        string? previous = ledger.ReadEntries().Select(e => e.Event).OfType<ConfigurationChangeEvent>().LastOrDefault(e => e.Item == "redteam-privacy-report")?.NewSha256;
-        ledger.Append(new ConfigurationChangeEvent("redteam-privacy-report", previous, sha, $"consortia redteam privacy {jobName}: report.json"));
+        string? previous = ledger.ReadEntries().Select(e => e.Event).OfType<RedTeamReportEvent>().LastOrDefault()?.ReportSha256;
+        ledger.Append(new RedTeamReportEvent(jobName, sha, previous, settings));
     }
 
     internal static string ToJson(IReadOnlyList<PrivacyRow> rows, RedTeamReport? coordinator)

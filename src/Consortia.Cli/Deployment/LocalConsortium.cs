@@ -210,6 +210,11 @@ internal sealed class LocalConsortium : IAsyncDisposable
             lines.Add($"  contract: {site.Contract}");
         }
 
+        if (site.Sensitive.Count > 0)
+        {
+            lines.Add($"  sensitive: [{string.Join(", ", site.Sensitive)}]");
+        }
+
         if (site.Policy is not null)
         {
             lines.Add($"policy: {site.Policy}");

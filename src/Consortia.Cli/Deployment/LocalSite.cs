@@ -11,6 +11,9 @@ internal sealed record LocalSite(string Name, string DataPath, string DataSite)
     /// <summary>The data contract (absolute), for CSV data; none to use the job's.</summary>
     public string? Contract { get; init; }
 
+    /// <summary>The columns the site declares sensitive (<c>data.sensitive</c>): a fairness audit may group its records by these only.</summary>
+    public IReadOnlyList<string> Sensitive { get; init; } = [];
+
     /// <summary>The site's policy file (absolute); without one the node refuses every job.</summary>
     public string? Policy { get; init; }
 

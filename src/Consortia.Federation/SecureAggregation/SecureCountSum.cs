@@ -43,15 +43,7 @@ public static class SecureCountSum
                 throw new ArgumentException($"Site '{sites[s]}' sent {inputs[s].Count} counts; expected {length}.", nameof(inputs));
             }
 
-            encoded[s] = new uint[length];
-            for (int i = 0; i < length; i++)
-            {
-                long value = inputs[s][i];
-                encoded[s][i] = value is >= 0 and <= uint.MaxValue
-                    ? (uint)value
-                    : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Site '{sites[s]}', count {i}: {value} is not in [0, 2^32)."), nameof(inputs));
-            }
-
+            encoded[s] = Encode(sites[s], inputs[s]);
             observe?.Invoke(sites[s], encoded[s]);
         }
 
@@ -74,5 +66,24 @@ public static class SecureCountSum
         }
 
         return [.. succeeded.Result.Sum.Select(v => (long)v)];
+    }
+
+    /// <summary>A site's counts as ring elements: each must be in [0, 2^32), so that the sum mod 2^32 is exact.</summary>
+    /// <param name="site">The site (named in the error).</param>
+    /// <param name="counts">Its counts.</param>
+    /// <returns>The encoding.</returns>
+    /// <exception cref="ArgumentException">A count is negative or does not fit 32 bits.</exception>
+    internal static uint[] Encode(string site, IReadOnlyList<long> counts)
+    {
+        uint[] encoded = new uint[counts.Count];
+        for (int i = 0; i < encoded.Length; i++)
+        {
+            long value = counts[i];
+            encoded[i] = value is >= 0 and <= uint.MaxValue
+                ? (uint)value
+                : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Site '{site}', count {i}: {value} is not in [0, 2^32)."), nameof(counts));
+        }
+
+        return encoded;
     }
 }

@@ -25,13 +25,13 @@ namespace Consortia.Federation.SecureAggregation;
 internal sealed class SecureSessionGuard(SiteId site, ConsortiumRoster? roster, bool canSign, PolicyEvaluator policy, SiteAudit audit) : ISiteGuard
 {
     /// <summary>Rule: the session's security mode.</summary>
-    public const string ModeRule = "secagg-mode";
+    public const string ModeRule = SecureSessionRules.ModeRule;
 
     /// <summary>Rule: participants authenticated against the accepted roster.</summary>
-    public const string RosterRule = "secagg-roster";
+    public const string RosterRule = SecureSessionRules.RosterRule;
 
     /// <summary>Rule: the Shamir threshold.</summary>
-    public const string ThresholdRule = "secagg-threshold";
+    public const string ThresholdRule = SecureSessionRules.ThresholdRule;
 
     public Refused? Check(TrainTask task)
     {
@@ -64,44 +64,6 @@ internal sealed class SecureSessionGuard(SiteId site, ConsortiumRoster? roster, 
         return new Refused(site, task.Round, refusal.Rule, refusal.Reason);
     }
 
-    private (string Rule, string Reason)? Problem(SecureTrainingSession secure)
-    {
-        SecAggSessionOptions session = secure.Session;
-        if (session.SecurityMode != SecAggSecurityMode.MaliciousServer)
-        {
-            return (ModeRule, $"the session runs in {session.SecurityMode} mode; this site takes part only in malicious-server sessions (signed advertisements and a consistency check)");
-        }
-
-        if (roster is null || !canSign)
-        {
-            return (RosterRule, roster is null
-                ? "this site has accepted no consortium roster, so it cannot authenticate the other participants (consortia roster accept)"
-                : "this site has no signing key for its advertisements");
-        }
-
-        if (secure.Participant < 1 || secure.Participant > session.ParticipantCount || session.Participants[secure.Participant - 1] != site.Value)
-        {
-            return (RosterRule, $"the task names participant {secure.Participant}, which is not this site ('{site.Value}') in the session's participant list");
-        }
-
-        string[] unknown = [.. session.Participants.Where(p => roster.Find(p) is null)];
-        if (unknown.Length > 0)
-        {
-            return (RosterRule, $"participant(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))} are not in the accepted roster of '{roster.Consortium}' (sha256 {roster.Sha256})");
-        }
-
-        int holders = session.HolderCount;
-        if (2 * session.Threshold <= holders)
-        {
-            return (ThresholdRule, $"threshold t = {session.Threshold} with {holders} holders per secret: 2t must exceed the holders, so that no minority of them can reconstruct a site's secrets with the coordinator");
-        }
-
-        int minimum = policy.Policy?.Protections.MinSitesPerAggregate ?? int.MaxValue;
-        if (session.Threshold < minimum)
-        {
-            return (ThresholdRule, $"threshold t = {session.Threshold} is below this site's minimum of {minimum} sites per aggregate");
-        }
-
-        return null;
-    }
+    private (string Rule, string Reason)? Problem(SecureTrainingSession secure) =>
+        SecureSessionRules.Problem(site, secure.Session, secure.Participant, roster, canSign, policy.Policy);
 }

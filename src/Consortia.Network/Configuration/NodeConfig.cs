@@ -233,6 +233,13 @@ public sealed class NodeDataConfig
 
     /// <summary>The data contract (replaces the job's <c>data.contract</c>), for CSV data.</summary>
     public string? Contract { get; set; }
+
+    /// <summary>
+    /// The columns of the site's data it declares sensitive (<c>sensitive: [sex, age]</c>): a fairness audit may group
+    /// its records by these columns only; an audit by any other column is refused (rule <c>audit-attribute</c>). Empty: the
+    /// site answers audits by the site attribute alone.
+    /// </summary>
+    public List<string> Sensitive { get; set; } = [];
 }
 
 /// <summary>The node's training speed as the operator states it (node configuration <c>capacity:</c>).</summary>

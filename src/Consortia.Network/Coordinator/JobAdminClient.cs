@@ -67,6 +67,19 @@ public sealed class JobAdminClient : IDisposable
     public async Task<IReadOnlyList<SiteOverview>> ListSitesAsync(CancellationToken cancellationToken) =>
         [.. (await _client.ListSitesAsync(new ListSitesRequest(), _credential, cancellationToken: cancellationToken).ConfigureAwait(false)).Sites.Select(SiteOverview.FromWire)];
 
+    /// <summary>Audits a job's newest model for fairness at its sites and returns the report (JSON) and its hash as the coordinator's ledger records it.</summary>
+    /// <param name="jobId">The job run.</param>
+    /// <param name="groups">The attributes (names under the job's <c>fairness.groups</c>); empty: all.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The report JSON and its SHA-256.</returns>
+    /// <exception cref="RpcException">No such job (NotFound), the job cannot be audited (FailedPrecondition, saying why), or the coordinator could not be reached.</exception>
+    public async Task<(string ReportJson, string ReportSha256)> AuditFairnessAsync(string jobId, IReadOnlyList<string> groups, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        FairnessAuditReport report = await _client.AuditFairnessAsync(new FairnessAuditRequest { JobId = jobId, Groups = { groups } }, _credential, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return (report.ReportJson, report.ReportSha256);
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -147,6 +147,26 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
         return Task.FromResult(list);
     }
 
+    /// <inheritdoc />
+    public override async Task<FairnessAuditReport> AuditFairness(FairnessAuditRequest request, ServerCallContext context)
+    {
+        if (request.Groups.Count > Transport.FairnessWire.MaxAttributes)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"groups: at most {Transport.FairnessWire.MaxAttributes} attributes."));
+        }
+
+        try
+        {
+            (string json, string sha) = await new DeployedFairnessAudit(services, log).RunAsync(request.JobId, [.. request.Groups], context.CancellationToken).ConfigureAwait(false);
+            return new FairnessAuditReport { JobId = request.JobId, ReportJson = json, ReportSha256 = sha };
+        }
+        catch (FairnessAuditException e)
+        {
+            LogAuditRefused(request.JobId, e.Message);
+            throw new RpcException(new Status(e.NotFound ? StatusCode.NotFound : StatusCode.FailedPrecondition, e.Message));
+        }
+    }
+
     private JobRecord Find(string id) =>
         services.Jobs.FindJob(id) ?? throw new RpcException(new Status(StatusCode.NotFound, $"no job '{id}'."));
 
@@ -215,6 +235,9 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job file {File}: its baselines section is for simulation only and is ignored")]
     private partial void LogBaselinesIgnored(string file);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "job {Job}: fairness audit not run: {Reason}")]
+    private partial void LogAuditRefused(string job, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job {Job}: cancellation requested")]
     private partial void LogCancelRequested(string job);

@@ -44,6 +44,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<(string File, LifetimeBudget Budget), PrivacyBudgetLedger> _budgets = [];
     private readonly ApprovalGate _approval;
+    private readonly SiteFairnessAuditor _auditor;
     private AuditLedger? _ledger;
 
     /// <summary>Creates the handler for a node's configuration.</summary>
@@ -58,6 +59,8 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         _log = log;
         Site = new SiteId(config.Site);
         _approval = new ApprovalGate(config, time, log, Ledger);
+        _auditor = new SiteFairnessAuditor(config, Site, Ledger, SigningKey, log);
+        _owned.Add(_auditor);
     }
 
     /// <summary>The notifications of the site officer started so far (tests wait on them).</summary>
@@ -188,6 +191,25 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
     public async ValueTask<SiteReply> HandleAsync(string jobId, SiteTask task, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);
+        // A fairness audit runs under its own session id and needs no prepared job: the auditor checks the site's ledger.
+        try
+        {
+            if (task is FairnessAuditTask audit)
+            {
+                return _auditor.Audit(jobId, audit);
+            }
+
+            if (task is SecAggTask secure && _auditor.HandleSecAgg(jobId, secure) is { } answered)
+            {
+                return answered;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogTaskFailed(Site.Value, task.Round.Value, e);
+            return new Failed(task.Site, task.Round, "site-error", "The site failed on this task; the detail is in the site's log.");
+        }
+
         if (!_jobs.TryGetValue(jobId, out (SiteAgent Agent, int FeatureCount) prepared))
         {
             return new Failed(task.Site, task.Round, "no-job", $"The site has not prepared job '{jobId}'.");
@@ -207,6 +229,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
     /// <inheritdoc />
     public void EndJob(string jobId)
     {
+        _auditor.End(jobId);
         if (_jobs.TryRemove(jobId, out (SiteAgent Agent, int FeatureCount) prepared))
         {
             prepared.Agent.Dispose();

@@ -95,6 +95,29 @@ internal sealed class GrpcSiteTransport : ISiteTransport
         return session;
     }
 
+    /// <summary>
+    /// Begins a session that carries tasks without a job announcement (a fairness audit of a job that has ended: its
+    /// nodes answer from their ledgers and data, they prepare nothing). Dispose it when done; its late replies are
+    /// refused from then on.
+    /// </summary>
+    /// <param name="sessionId">The session's id (unique among running jobs and sessions).</param>
+    /// <param name="roster">The sites it may send tasks to, in canonical order.</param>
+    /// <exception cref="InvalidOperationException">A job or session with this id is running already.</exception>
+    public JobSession BeginUnannounced(string sessionId, IReadOnlyList<SiteId> roster)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        JobSession session = new(this, sessionId, string.Empty, roster);
+        lock (_jobsGate)
+        {
+            if (!_jobs.TryAdd(sessionId, session))
+            {
+                throw new InvalidOperationException($"Job '{sessionId}' is running already.");
+            }
+        }
+
+        return session;
+    }
+
     /// <inheritdoc />
     public IAsyncEnumerable<SiteReply> DispatchAsync(IReadOnlyList<SiteTask> tasks, TimeSpan? deadline, CancellationToken cancellationToken) =>
         Anonymous.DispatchAsync(tasks, deadline, cancellationToken);
@@ -253,7 +276,7 @@ internal sealed class GrpcSiteTransport : ISiteTransport
             foreach (JobSession job in _jobs.Values.Where(j => j.JobId.Length > 0).OrderBy(j => j.JobId, StringComparer.Ordinal))
             {
                 PendingItem? preparation = owed.FirstOrDefault(p => p.Frames is null && ReferenceEquals(p.Job, job));
-                if (preparation is not null || job.Roster.Contains(site))
+                if (preparation is not null || (job.Roster.Contains(site) && job.Yaml.Length > 0)) // unannounced sessions (audits) prepare nothing
                 {
                     link.TrySend(Announcement(job.JobId, job.Yaml, preparation?.Id));
                 }

@@ -79,6 +79,9 @@ internal static class WireCodec
             case SecAggTask secagg:
                 header.Secagg = Encode(secagg.Message);
                 break;
+            case FairnessAuditTask audit:
+                header.FairnessAudit = FairnessWire.Encode(audit, payload);
+                break;
             default:
                 throw new NotSupportedException($"No wire form for task {task.GetType().Name}.");
         }
@@ -92,6 +95,7 @@ internal static class WireCodec
     {
         TaskHeader.TaskOneofCase.Train => header.Train.ControlVariate is { } c ? [Required(header.Train.GlobalParameters, "train.global_parameters"), c] : [Required(header.Train.GlobalParameters, "train.global_parameters")],
         TaskHeader.TaskOneofCase.Evaluate => [Required(header.Evaluate.Parameters, "evaluate.parameters")],
+        TaskHeader.TaskOneofCase.FairnessAudit => [Required(header.FairnessAudit.Parameters, "fairness_audit.parameters")],
         _ => [],
     };
 
@@ -117,6 +121,7 @@ internal static class WireCodec
             },
             TaskHeader.TaskOneofCase.Evaluate => new EvaluateTask(site, round, payload.Parameters(0)) { Contributors = header.Evaluate.Contributors },
             TaskHeader.TaskOneofCase.Secagg => new SecAggTask(site, round, Decode(header.Secagg)),
+            TaskHeader.TaskOneofCase.FairnessAudit => FairnessWire.Decode(header.FairnessAudit, site, round, payload.Parameters(0)),
             _ => throw new InvalidDataException($"item {header.ItemId}: the task header names no task."),
         };
         return task with { JobSha256 = jobSha256 };
@@ -170,6 +175,9 @@ internal static class WireCodec
             case SecAggReplied secagg:
                 header.Secagg = Encode(secagg.Message, payload);
                 break;
+            case FairnessCountsReleased counts:
+                header.FairnessCounts = FairnessWire.Encode(counts, payload);
+                break;
             default:
                 throw new NotSupportedException($"No wire form for reply {reply.GetType().Name}.");
         }
@@ -186,6 +194,7 @@ internal static class WireCodec
             : [Required(header.TrainingCompleted.WeightedDelta, "training_completed.weighted_delta")],
         ReplyHeader.ReplyOneofCase.Secagg when header.Secagg.MessageCase == SecAggClientProto.MessageOneofCase.MaskedInput =>
             [Required(header.Secagg.MaskedInput.Vector, "masked_input.vector")],
+        ReplyHeader.ReplyOneofCase.FairnessCounts => [Required(header.FairnessCounts.Counts, "fairness_counts.counts")],
         _ => [],
     };
 
@@ -213,6 +222,7 @@ internal static class WireCodec
                 Privacy = Decode(header.TrainingPrepared.Privacy, site, "training_prepared.privacy"),
             },
             ReplyHeader.ReplyOneofCase.Secagg => new SecAggReplied(site, round, Decode(header.Secagg, payload)),
+            ReplyHeader.ReplyOneofCase.FairnessCounts => new FairnessCountsReleased(site, round, [.. payload.RingElements(0).Select(c => (long)c)]),
             _ => throw new InvalidDataException($"item {header.ItemId}: the reply header names no reply."),
         };
     }
@@ -384,28 +394,49 @@ internal static class WireCodec
 
     private static SecureSession Encode(SecureTrainingSession s)
     {
+        SecureSession wire = EncodeSession(s.Session, s.Participant);
+        wire.ClipRange = s.Quantization.ClipRange;
+        wire.MaxSummands = s.Quantization.MaxSummands;
+        wire.RingBits = s.Quantization.RingBits;
+        wire.ControlVariates = s.ControlVariates;
+        wire.UnclippedBit = s.UnclippedBit;
+        return wire;
+    }
+
+    /// <summary>The session options and the participant index of a secure session message.</summary>
+    internal static SecureSession EncodeSession(SecAggSessionOptions session, int participant)
+    {
         SecureSession wire = new()
         {
-            JobId = s.Session.JobId,
-            RoundNumber = s.Session.RoundNumber,
-            VectorLength = s.Session.VectorLength,
-            Threshold = s.Session.Threshold,
-            Neighbours = s.Session.Neighbours ?? 0,
-            SecurityMode = s.Session.SecurityMode == SecAggSecurityMode.MaliciousServer ? "malicious-server" : "semi-honest",
-            MinimumAggregateSize = s.Session.MinimumAggregateSize,
-            ApplicationContext = ByteString.CopyFrom(s.Session.ApplicationContext.Span),
-            ClipRange = s.Quantization.ClipRange,
-            MaxSummands = s.Quantization.MaxSummands,
-            RingBits = s.Quantization.RingBits,
-            Participant = s.Participant,
-            ControlVariates = s.ControlVariates,
-            UnclippedBit = s.UnclippedBit,
+            JobId = session.JobId,
+            RoundNumber = session.RoundNumber,
+            VectorLength = session.VectorLength,
+            Threshold = session.Threshold,
+            Neighbours = session.Neighbours ?? 0,
+            SecurityMode = session.SecurityMode == SecAggSecurityMode.MaliciousServer ? "malicious-server" : "semi-honest",
+            MinimumAggregateSize = session.MinimumAggregateSize,
+            ApplicationContext = ByteString.CopyFrom(session.ApplicationContext.Span),
+            Participant = participant,
         };
-        wire.Participants.AddRange(s.Session.Participants);
+        wire.Participants.AddRange(session.Participants);
         return wire;
     }
 
     private static SecureTrainingSession Decode(SecureSession s)
+    {
+        SecAggSessionOptions session = DecodeSession(s, "train.secure_session");
+        FixedPointOptions quantization = new() { ClipRange = s.ClipRange, MaxSummands = s.MaxSummands, RingBits = s.RingBits };
+        Validated(quantization.Validate, quantization, "train.secure_session");
+        if (s.Participant < 1 || s.Participant > session.ParticipantCount)
+        {
+            throw new InvalidDataException($"train.secure_session.participant: expected 1..{session.ParticipantCount}, got {s.Participant}.");
+        }
+
+        return new SecureTrainingSession(session, quantization, s.Participant, s.ControlVariates) { UnclippedBit = s.UnclippedBit };
+    }
+
+    /// <summary>The session options of a secure session message (not its quantisation), validated; errors name <paramref name="field"/>.</summary>
+    internal static SecAggSessionOptions DecodeSession(SecureSession s, string field)
     {
         SecAggSessionOptions session = new()
         {
@@ -419,20 +450,12 @@ internal static class WireCodec
             {
                 "semi-honest" => SecAggSecurityMode.SemiHonest,
                 "malicious-server" => SecAggSecurityMode.MaliciousServer,
-                _ => throw new InvalidDataException($"train.secure_session.security_mode: expected semi-honest or malicious-server, got '{s.SecurityMode}'."),
+                _ => throw new InvalidDataException($"{field}.security_mode: expected semi-honest or malicious-server, got '{s.SecurityMode}'."),
             },
             MinimumAggregateSize = s.MinimumAggregateSize,
             ApplicationContext = s.ApplicationContext.ToByteArray(),
         };
-        Validated(session.Validate, session, "train.secure_session");
-        FixedPointOptions quantization = new() { ClipRange = s.ClipRange, MaxSummands = s.MaxSummands, RingBits = s.RingBits };
-        Validated(quantization.Validate, quantization, "train.secure_session");
-        if (s.Participant < 1 || s.Participant > session.ParticipantCount)
-        {
-            throw new InvalidDataException($"train.secure_session.participant: expected 1..{session.ParticipantCount}, got {s.Participant}.");
-        }
-
-        return new SecureTrainingSession(session, quantization, s.Participant, s.ControlVariates) { UnclippedBit = s.UnclippedBit };
+        return Validated(session.Validate, session, field);
     }
 
     // ---- secure aggregation messages ------------------------------------------------------------------
@@ -600,7 +623,7 @@ internal static class WireCodec
         ? new RoundNumber((int)round)
         : throw new InvalidDataException($"round: expected 0..{int.MaxValue}, got {round}.");
 
-    private static string Text(string value, string field) => string.IsNullOrWhiteSpace(value)
+    internal static string Text(string value, string field) => string.IsNullOrWhiteSpace(value)
         ? throw new InvalidDataException($"{field}: expected a non-empty text.")
         : value.Length > 4096 ? throw new InvalidDataException($"{field}: longer than 4096 characters.") : value;
 

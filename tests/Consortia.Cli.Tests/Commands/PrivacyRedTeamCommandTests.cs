@@ -41,8 +41,9 @@ public sealed class PrivacyRedTeamCommandTests
         Assert.StartsWith("<svg", await File.ReadAllTextAsync(Path.Combine(output.Path, "privacy.svg"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
         using EcdsaLedgerSigner key = EcdsaLedgerSigner.LoadOrCreate(Path.Combine(output.Path, "ledger.key.pem"), Path.Combine(output.Path, "ledger.pub.pem"));
         using AuditLedger ledger = AuditLedger.Open(Path.Combine(output.Path, "ledger.db"), "redteam", LedgerRole.Coordinator, key, TimeProvider.System);
-        ConfigurationChangeEvent entry = Assert.IsType<ConfigurationChangeEvent>(Assert.Single(ledger.ReadEntries()).Event);
-        Assert.Equal(("redteam-privacy-report", reportSha), (entry.Item, entry.NewSha256));
+        RedTeamReportEvent entry = Assert.IsType<RedTeamReportEvent>(Assert.Single(ledger.ReadEntries()).Event);
+        Assert.Equal(("redteam.yaml", reportSha, (string?)null), (entry.JobId, entry.ReportSha256, entry.PreviousSha256));
+        Assert.Contains("epsilons=1,inf", entry.Settings, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -144,6 +144,7 @@ internal sealed class Consortium : IAsyncDisposable
         new(site, Path.Combine(RepositoryPaths.Root, "data", "fed-heart-disease"), site)
         {
             Policy = policy ?? Path.Combine(RepositoryPaths.Root, "examples", "policies", "heart-consortium-site.yaml"),
+            Sensitive = ["sex", "age"], // what a fairness audit may group by (audit-model fairness --job)
             Wrapper = Wrapper(netns),
             CoordinatorAddress = coordinatorAddress,
             // These scenarios check deployment against `consortia simulate` bit for bit, so the nodes derive their

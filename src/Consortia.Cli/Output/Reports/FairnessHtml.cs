@@ -1,5 +1,6 @@
 using System.Text;
 using Consortia.Assurance.Fairness;
+using Consortia.Dashboard.Charts;
 
 namespace Consortia.Cli.Output.Reports;
 

@@ -51,43 +51,6 @@ internal static class FairnessJson
 
     private const int MaxBytes = 64 * 1024 * 1024;
 
-    /// <summary>Writes a group's <c>roc</c> and <c>calibration</c> arrays (nothing when it has no curves).</summary>
-    public static void WriteCurves(Utf8JsonWriter w, GroupCurves? curves)
-    {
-        ArgumentNullException.ThrowIfNull(w);
-        if (curves is null)
-        {
-            return;
-        }
-
-        w.WriteStartArray("roc");
-        foreach (RocPoint p in curves.Roc)
-        {
-            w.WriteStartObject();
-            AuditModelCommand.Number(w, "threshold", p.Threshold); // null for the start (0, 0): no score reaches +∞
-            w.WriteNumber("fpr", p.Fpr);
-            w.WriteNumber("tpr", p.Tpr);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteStartArray("calibration");
-        foreach (CalibrationBinCounts b in curves.Calibration)
-        {
-            w.WriteStartObject();
-            w.WriteNumber("lower", b.Lower);
-            w.WriteNumber("upper", b.Upper);
-            w.WriteNumber("n", b.N);
-            w.WriteNumber("positives", b.Positives);
-            AuditModelCommand.Number(w, "mean_predicted", b.MeanPredicted);
-            AuditModelCommand.Number(w, "observed_rate", b.ObservedRate.Value);
-            AuditModelCommand.Range(w, "ci95", b.ObservedRate);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-    }
-
     /// <summary>Reads a file written by <c>audit-model fairness --json</c>.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The audit.</returns>

@@ -101,6 +101,21 @@ internal static class LedgerEventCodec
 
                     w.WriteEndArray();
                     break;
+                case RedTeamReportEvent e:
+                    Text(w, "job_id", e.JobId);
+                    Hash(w, "report_sha256", e.ReportSha256);
+                    NullableHash(w, "previous_sha256", e.PreviousSha256);
+                    Text(w, "settings", e.Settings, allowEmpty: true);
+                    break;
+                case FairnessAuditEvent e:
+                    Text(w, "job_id", e.JobId);
+                    Hash(w, "model_sha256", e.ModelSha256);
+                    Texts(w, "attributes", e.Attributes);
+                    w.WriteString("release", FairnessReleaseName(e.Release));
+                    Hash(w, "sha256", e.Sha256);
+                    Count(w, "sites", e.Sites);
+                    Texts(w, "withheld", e.Withheld);
+                    break;
                 default:
                     throw new UnreachableException($"Unknown ledger event {ledgerEvent.GetType().Name}.");
             }
@@ -168,6 +183,9 @@ internal static class LedgerEventCodec
                 {
                     AggregateSha256 = NS(o, "aggregate_sha256"),
                 },
+                LedgerEventType.RedTeamReport => new RedTeamReportEvent(S(o, "job_id"), S(o, "report_sha256"), NS(o, "previous_sha256"), S(o, "settings")),
+                LedgerEventType.FairnessAudit => new FairnessAuditEvent(
+                    S(o, "job_id"), S(o, "model_sha256"), SA(o, "attributes"), ParseFairnessRelease(S(o, "release")), S(o, "sha256"), I(o, "sites"), SA(o, "withheld")),
                 _ => throw new UnreachableException($"Unknown ledger event type {(int)type}."),
             };
 
@@ -194,6 +212,50 @@ internal static class LedgerEventCodec
         "plain" => UpdateKind.Plain,
         _ => throw new FormatException($"kind: unknown update kind '{text}'"),
     };
+
+    public static string FairnessReleaseName(FairnessRelease release) => release switch
+    {
+        FairnessRelease.Plain => "plain",
+        FairnessRelease.Masked => "masked",
+        FairnessRelease.Report => "report",
+        _ => throw new ArgumentOutOfRangeException(nameof(release), release, "Unknown fairness release."),
+    };
+
+    private static FairnessRelease ParseFairnessRelease(string text) => text switch
+    {
+        "plain" => FairnessRelease.Plain,
+        "masked" => FairnessRelease.Masked,
+        "report" => FairnessRelease.Report,
+        _ => throw new FormatException($"release: unknown fairness release '{text}'"),
+    };
+
+    private static void Texts(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+    {
+        ArgumentNullException.ThrowIfNull(values, name);
+        w.WriteStartArray(name);
+        foreach (string value in values)
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                throw new ArgumentException($"{name}[]: must be non-empty strings.", name);
+            }
+
+            w.WriteStringValue(value);
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static List<string> SA(JsonElement o, string name)
+    {
+        JsonElement e = Get(o, name);
+        if (e.ValueKind != JsonValueKind.Array)
+        {
+            throw new FormatException($"{name}: expected an array");
+        }
+
+        return e.EnumerateArray().Select(item => item.ValueKind == JsonValueKind.String ? item.GetString()! /* kind checked */ : throw new FormatException($"{name}[]: expected a string")).ToList();
+    }
 
     private static DpMode ParseMode(string text) =>
         DpModeNames.TryParse(text, out DpMode mode) ? mode : throw new FormatException($"mode: unknown DP mode '{text}'");

@@ -29,4 +29,10 @@ public enum LedgerEventType
 
     /// <summary>The coordinator completed a round, with the update hashes the sites reported (<c>round-completed</c>).</summary>
     RoundCompleted,
+
+    /// <summary>A red-team report was produced, with its hash and settings (<c>redteam-report</c>).</summary>
+    RedTeamReport,
+
+    /// <summary>A fairness audit released per-group counts (site) or reported on them (coordinator) (<c>fairness-audit</c>).</summary>
+    FairnessAudit,
 }

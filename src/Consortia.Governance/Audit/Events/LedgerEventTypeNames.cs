@@ -17,6 +17,8 @@ public static class LedgerEventTypeNames
         (LedgerEventType.ModelReleased, "model-released"),
         (LedgerEventType.ConfigurationChange, "configuration-change"),
         (LedgerEventType.RoundCompleted, "round-completed"),
+        (LedgerEventType.RedTeamReport, "redteam-report"),
+        (LedgerEventType.FairnessAudit, "fairness-audit"),
     ];
 
     /// <summary>Returns the stable name of a type, e.g. <c>update-sent</c>.</summary>
