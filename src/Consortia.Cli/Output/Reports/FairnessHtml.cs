@@ -14,15 +14,28 @@ internal static class FairnessHtml
     public const string Heading = "Fairness across patient groups";
 
     /// <summary>Appends the section.</summary>
-    public static void Section(StringBuilder h, FairnessFacts facts)
+    /// <param name="h">The report.</param>
+    /// <param name="facts">The audit.</param>
+    /// <param name="jobSites">The sites the job's rounds name (empty when unknown): an audit of other sites is flagged, since a file given with <c>--fairness</c> may belong to another job.</param>
+    public static void Section(StringBuilder h, FairnessFacts facts, IReadOnlyCollection<string> jobSites)
     {
         ArgumentNullException.ThrowIfNull(h);
         ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(jobSites);
         h.Append("<h2>").Append(Heading).Append("</h2>\n");
         if (facts.NotRun is { } reason)
         {
             h.Append("<p class=\"note\">The job declares fairness groups, but no audit was run: ").Append(E(reason)).Append(".</p>\n");
             return;
+        }
+
+        string[] audited = [.. (facts.Classification?.Groups.Select(g => (g.Attribute, g.Group)) ?? facts.Survival?.Groups.Select(g => (g.Attribute, g.Group)) ?? [])
+            .Where(g => g.Attribute == FairnessAudit.SiteAttribute).Select(g => g.Group)];
+        string[] foreign = [.. audited.Where(s => !jobSites.Contains(s))];
+        if (jobSites.Count > 0 && foreign.Length > 0)
+        {
+            h.Append("<p class=\"warn\">This audit names sites the job's rounds do not (").Append(E(string.Join(", ", foreign)))
+                .Append("; the job's: ").Append(E(string.Join(", ", jobSites))).Append("): it may be another job's audit.</p>\n");
         }
 
         h.Append("<p class=\"note\">From the fairness audit of the final model (").Append(E(facts.Source)).Append(

@@ -45,7 +45,9 @@ internal static class TrainingReportHtml
         FinalMetrics(h, report);
         if (report.Fairness is { } fairness)
         {
-            FairnessHtml.Section(h, fairness);
+            string[] sites = [.. report.Rounds.SelectMany(r => r.Contributors.Select(c => c.Value).Concat(r.Evaluation?.Sites.Select(e => e.Site.Value) ?? []))
+                .Concat(report.Final?.Sites.Select(e => e.Site.Value) ?? []).Distinct(StringComparer.Ordinal)];
+            FairnessHtml.Section(h, fairness, sites);
         }
 
         if (report.Predictions.Count > 0)

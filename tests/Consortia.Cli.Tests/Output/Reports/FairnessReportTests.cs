@@ -165,11 +165,25 @@ public sealed partial class FairnessReportTests(ITestOutputHelper output)
             """{"groups": [{"attribute": "sex", "group": "<script>x</script>", "n": 3, "positives": 1, "sites": 1, "auc": 0.5}], "gaps": {"sex": {}}, "withheld": {"<img>": ["sex=<b>"]}}""", "x.json");
         System.Text.StringBuilder h = new();
 
-        FairnessHtml.Section(h, facts);
+        FairnessHtml.Section(h, facts, []);
 
         Assert.DoesNotContain("<script>", h.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("<img>", h.ToString(), StringComparison.Ordinal);
         Assert.Contains("&lt;script&gt;x&lt;/script&gt;", h.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Section_AuditOfOtherSites_IsFlagged()
+    {
+        FairnessFacts facts = FairnessJson.Read(
+            """{"groups": [{"attribute": "site", "group": "elsewhere", "n": 30, "positives": 10, "sites": 1, "auc": 0.7}], "gaps": {"site": {}}}""", "x.json");
+        System.Text.StringBuilder mismatched = new(), matched = new();
+
+        FairnessHtml.Section(mismatched, facts, ["cleveland", "va"]);
+        FairnessHtml.Section(matched, facts, ["elsewhere"]);
+
+        Assert.Contains("This audit names sites the job's rounds do not (elsewhere; the job's: cleveland, va)", mismatched.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("This audit names sites", matched.ToString(), StringComparison.Ordinal);
     }
 
     private static string Integer(JsonElement g, string name) => g.GetProperty(name).GetInt64().ToString(CultureInfo.InvariantCulture);
