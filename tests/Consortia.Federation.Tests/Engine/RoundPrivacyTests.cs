@@ -16,11 +16,11 @@ namespace Consortia.Federation.Tests.Engine;
 public sealed partial class RoundPrivacyTests
 {
     /// <summary>The heart example <paramref name="file"/> shortened to <paramref name="rounds"/> rounds of 10 local steps (the DP calibration follows).</summary>
-    private static JobDefinition Heart(string file, int rounds)
+    private static JobDefinition Heart(string file, int rounds, Func<string, string>? change = null)
     {
         string path = RepositoryPaths.Combine("examples", "heart-disease", file);
         string text = LocalSteps().Replace(Rounds().Replace(File.ReadAllText(path), $"  rounds: {rounds}", 1), "  local_steps: 10", 1);
-        return JobFile.Parse(text, path) with { Baselines = null };
+        return JobFile.Parse(change?.Invoke(text) ?? text, path) with { Baselines = null };
     }
 
     private static JobDefinition Variant(string name)
@@ -92,6 +92,27 @@ public sealed partial class RoundPrivacyTests
             Assert.Equal(spent.Epsilon, last.LifetimeEpsilon);
             Assert.Equal(spent.EpsilonLimit, last.LifetimeBudget);
         }
+    }
+
+    [Fact]
+    public async Task Simulation_FedBuffUnderSecureAggregation_RecordsTheReportsSentWithTheFlush()
+    {
+        // FedBuff's own reply path: sites train and hold (TrainingPrepared), then join the flush's session (TrainingPrepared again).
+        JobDefinition job = Heart("dp-sgd.yaml", 4, text => text.Replace("privacy:\n", "privacy:\n  secure_aggregation:\n    clip_range: 10\n", StringComparison.Ordinal) + "\nscheduling:\n  buffer: 3\n");
+        Assert.Equal(3, job.Scheduling!.Buffer);
+
+        SimulationResult result = await FederatedSimulation.RunAsync(job, null, null, TestContext.Current.CancellationToken);
+
+        IReadOnlyList<RoundReport> rounds = result.Federated.Rounds;
+        Assert.All(rounds, r => Assert.True(r.Aggregated, r.AggregationFailure + string.Join("; ", r.Failures) + string.Join("; ", r.Refusals)));
+        Assert.All(rounds, r => Assert.Equal(3, r.Contributors.Count));
+        Assert.All(rounds, r => Assert.Equal(r.Contributors, r.Privacy.Select(p => p.Site)));
+        // A site's reports never run ahead of its own final account (a site still holding an update at the end charged one more round).
+        Dictionary<SiteId, SitePrivacyReport> final = result.Privacy.ToDictionary(p => p.Site);
+        Assert.All(rounds.SelectMany(r => r.Privacy), p => Assert.InRange(p.Steps, 1, final[p.Site].Steps));
+        IReadOnlyList<SitePrivacyReport> latest = SitePrivacyReport.LatestOf(rounds);
+        Assert.All(latest, p => Assert.True(p == final[p.Site] || p.Steps < final[p.Site].Steps, $"{p.Site}: its latest recorded report is neither its final account nor an earlier one"));
+        Assert.Contains(latest, p => p == final[p.Site]);
     }
 
     [Fact]
