@@ -200,6 +200,8 @@ public sealed class AuditLedgerTests : IDisposable
             new ModelReleasedEvent("job", h, "registry://heart/1"),
             new ConfigurationChangeEvent("site-policy", null, h, "policy version 1 installed"),
             new RoundCompletedEvent("job", 2, [new SiteUpdateHash("a", h), new SiteUpdateHash("b", h)]) { AggregateSha256 = h, Details = "[1]" },
+            new RedTeamReportEvent("redteam.yaml", h, null, "epsilons=1,inf; shadows=8; coordinator=no"),
+            new FairnessAuditEvent("job", h, ["site", "sex"], FairnessRelease.Masked, h, 4, ["sex=female"]) { RunId = "run-1" },
         ];
 
         foreach (LedgerEvent e in events)
@@ -219,6 +221,11 @@ public sealed class AuditLedgerTests : IDisposable
         Assert.Equal(["columns", "owner"], decision.Rules.Select(r => r.Rule));
         Assert.Equal(3.5, Assert.IsType<PrivacyChargeEvent>(entries[4].Event).LifetimeEpsilon);
         Assert.Equal("b", Assert.IsType<RoundCompletedEvent>(entries[8].Event).Updates[1].SiteId);
+        Assert.Equal("epsilons=1,inf; shadows=8; coordinator=no", Assert.IsType<RedTeamReportEvent>(entries[9].Event).Settings);
+        FairnessAuditEvent audit = Assert.IsType<FairnessAuditEvent>(entries[10].Event);
+        Assert.Equal((FairnessRelease.Masked, 4, "run-1"), (audit.Release, audit.Sites, audit.RunId));
+        Assert.Equal(["site", "sex"], audit.Attributes);
+        Assert.Equal(["sex=female"], audit.Withheld);
     }
 
     [Theory]
