@@ -30,6 +30,9 @@ public sealed class HeadlessChromium : IDisposable
     /// <summary>Where Debian installs ChromeDriver.</summary>
     public const string DefaultDriverPath = "/usr/bin/chromedriver";
 
+    /// <summary>The tallest full-page screenshot, in pixels.</summary>
+    public const int MaxScreenshotHeight = 8000;
+
     /// <summary>The longest any single WebDriver command may take (a page load, a script, a screenshot).</summary>
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
 
@@ -173,10 +176,17 @@ public sealed class HeadlessChromium : IDisposable
         return found?.Text.Trim();
     }
 
-    /// <summary>Saves a screenshot of the viewport as <c>artifacts/browser/NAME.png</c>.</summary>
+    /// <summary>Runs a script in the page (WebDriver's script execution is not bound by the page's Content-Security-Policy).</summary>
+    /// <param name="script">The body of a function; its <c>return</c> value is the result.</param>
+    /// <param name="arguments">Its <c>arguments</c>.</param>
+    /// <returns>What it returned (numbers as <see cref="long"/> or <see cref="double"/>, arrays as collections).</returns>
+    public object? ExecuteScript(string script, params object[] arguments) => ((IJavaScriptExecutor)Driver).ExecuteScript(script, arguments);
+
+    /// <summary>Saves a screenshot as <c>artifacts/browser/NAME.png</c>: the viewport, or the whole page.</summary>
     /// <param name="name">The file name without extension (letters, digits, '-' and '_').</param>
+    /// <param name="fullPage">Grow the window to the page's height first (at most <see cref="MaxScreenshotHeight"/> pixels), then restore it.</param>
     /// <returns>The PNG file's full path.</returns>
-    public string SaveScreenshot(string name)
+    public string SaveScreenshot(string name, bool fullPage = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (!name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
@@ -186,9 +196,32 @@ public sealed class HeadlessChromium : IDisposable
 
         Directory.CreateDirectory(ArtifactsFolder);
         string path = Path.Combine(ArtifactsFolder, name + ".png");
-        ((ITakesScreenshot)Driver).GetScreenshot().SaveAsFile(path);
+        IWindow window = Driver.Manage().Window;
+        System.Drawing.Size size = window.Size;
+        if (fullPage)
+        {
+            // WebDriver screenshots show the viewport only; headless Chromium takes any window size, so make it the page's.
+            long height = Convert.ToInt64(ExecuteScript("return document.documentElement.scrollHeight;"), System.Globalization.CultureInfo.InvariantCulture);
+            window.Size = new System.Drawing.Size(size.Width, (int)Math.Clamp(height + (size.Height - ViewportHeight()), size.Height, MaxScreenshotHeight));
+        }
+
+        try
+        {
+            ((ITakesScreenshot)Driver).GetScreenshot().SaveAsFile(path);
+        }
+        finally
+        {
+            if (fullPage)
+            {
+                window.Size = size;
+            }
+        }
+
         return path;
     }
+
+    private long ViewportHeight() =>
+        Convert.ToInt64(ExecuteScript("return window.innerHeight;"), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Quits the browser, stops the driver (killing it and Chromium if they do not go) and deletes the profile.</summary>
     public void Dispose()
