@@ -30,6 +30,8 @@ public sealed class ArchitectureRulesTests
     [InlineData("Consortia.Federation", "Consortia.Network")]
     [InlineData("Consortia.Assurance", "Consortia.Federation")]
     [InlineData("Consortia.Network", "Consortia.Cli")]
+    [InlineData("Consortia.Dashboard", "Consortia.Network")] // the dashboard takes the admin check as a delegate
+    [InlineData("Consortia.Federation", "Consortia.Dashboard")]
     [InlineData("Consortia.Federation", "Consortia.TestKit")]
     public void CheckProjectReferences_ArrowAgainstTheTable_IsReported(string from, string to)
     {
@@ -51,6 +53,8 @@ public sealed class ArchitectureRulesTests
     [InlineData("Consortia.Network", "Consortia.Learning")] // through Federation
     [InlineData("Consortia.Cli", "Consortia.Network")]
     [InlineData("Consortia.Cli", "Consortia.Assurance")]
+    [InlineData("Consortia.Dashboard", "Consortia.Governance")]
+    [InlineData("Consortia.Network", "Consortia.Dashboard")]
     public void CheckProjectReferences_ArrowInTheTable_IsAllowed(string from, string to)
     {
         using FakeRepository repo = new();

@@ -28,7 +28,8 @@ internal static class ArchitectureTable
         ["Consortia.Governance"] =          ["Consortia.Yaml"],
         ["Consortia.Assurance"] =           ["Consortia.Learning", "Consortia.Data", "Consortia.Privacy"],
         ["Consortia.Stores.PostgreSql"] =   ["Consortia.Federation"],
-        ["Consortia.Network"] =             ["Consortia.Federation", "Consortia.Stores.PostgreSql"],
+        ["Consortia.Dashboard"] =           ["Consortia.Federation", "Consortia.Governance"],
+        ["Consortia.Network"] =             ["Consortia.Federation", "Consortia.Stores.PostgreSql", "Consortia.Dashboard"],
         ["Consortia.Cli"] =                 [AllProjects],
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

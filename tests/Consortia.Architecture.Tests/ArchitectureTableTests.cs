@@ -36,7 +36,7 @@ public sealed class ArchitectureTableTests
         IReadOnlySet<string> allowed = ArchitectureTable.AllowedReferences("Consortia.Network");
 
         Assert.Equal(
-            ["Consortia.Data", "Consortia.Federation", "Consortia.Governance", "Consortia.Learning", "Consortia.Privacy", "Consortia.SecureAggregation", "Consortia.Stores.PostgreSql", "Consortia.Yaml"],
+            ["Consortia.Dashboard", "Consortia.Data", "Consortia.Federation", "Consortia.Governance", "Consortia.Learning", "Consortia.Privacy", "Consortia.SecureAggregation", "Consortia.Stores.PostgreSql", "Consortia.Yaml"],
             allowed.Order(StringComparer.Ordinal));
     }
 

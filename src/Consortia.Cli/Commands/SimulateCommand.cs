@@ -15,7 +15,8 @@ namespace Consortia.Cli.Commands;
 /// <summary>
 /// <c>consortia simulate JOB.yaml [--seed N] [--out DIR] [--json] [--transport inprocess|grpc]</c>: runs a job with every
 /// site in this process, or (<c>grpc</c>) on a throw-away consortium of real processes on loopback;
-/// <c>consortia simulate --resume DIR</c> finishes an in-process run into DIR that was interrupted.
+/// <c>consortia simulate --resume DIR</c> finishes an in-process run into DIR that was interrupted;
+/// <c>--serve [ADDR:PORT] [--pace DURATION]</c> shows the run live on a local dashboard and keeps serving it afterwards.
 /// </summary>
 internal static class SimulateCommand
 {
@@ -39,9 +40,15 @@ internal static class SimulateCommand
         };
         transport.AcceptOnlyFromAmong(Inprocess, Grpc);
         Option<int> timeout = new("--timeout") { Description = "With --transport grpc: give up after this many seconds (every process is stopped).", DefaultValueFactory = _ => 3600 };
+        Option<string?> serve = new("--serve")
+        {
+            Description = $"Serves a read-only dashboard of the run (default address {DefaultServe}; give it after the job file), prints its login link, and keeps serving after the run until Ctrl+C or SIGTERM.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        Option<string?> pace = new("--pace") { Description = "With --serve: a minimum wall time per round (e.g. 300ms, 2s), for watching the run live; changes no result." };
         Command command = new("simulate", "Runs a federated job on one machine: one site per data partition, the real engine and strategy, in process or over gRPC.")
         {
-            job, seed, output, json, resume, stopAfter, transport, timeout,
+            job, seed, output, json, resume, stopAfter, transport, timeout, serve, pace,
         };
         command.Validators.Add(result =>
         {
@@ -54,16 +61,100 @@ internal static class SimulateCommand
             {
                 result.AddError("simulate --resume DIR: the run's folder, seed and outputs are those of the interrupted run; --out and --seed do not apply.");
             }
+
+            bool serving = result.GetResult(serve) is not null;
+            if (serving && (hasResume || result.GetValue(transport) == Grpc))
+            {
+                result.AddError("simulate --serve: serves an in-process run of a job file (not --resume, not --transport grpc).");
+            }
+            else if (serving && !SimulateDashboard.TryParseEndpoint(result.GetValue(serve) ?? DefaultServe, out _))
+            {
+                result.AddError($"simulate --serve ADDR:PORT: expected an IP address and port such as {DefaultServe} (give --serve after the job file), got '{result.GetValue(serve)}'.");
+            }
+
+            if (result.GetValue(pace) is { } p && (!serving || ParsePace(p) is null))
+            {
+                result.AddError(serving
+                    ? $"simulate --pace: expected a duration such as 300ms or 2s, got '{p}'."
+                    : "simulate --pace: paces a run someone watches; use it with --serve.");
+            }
         });
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(job), parse.GetValue(seed), parse.GetValue(resume) ?? parse.GetValue(output), parse.GetValue(resume) is not null, parse.GetValue(json), parse.GetValue(stopAfter),
             parse.GetValue(transport) == Grpc ? TimeSpan.FromSeconds(parse.GetValue(timeout)) : null,
+            parse.GetResult(serve) is null ? null : new ServeRequest(parse.GetValue(serve) ?? DefaultServe, parse.GetValue(pace) is { } p ? ParsePace(p)!.Value : TimeSpan.Zero),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
         return command;
     }
 
+    private const string DefaultServe = "127.0.0.1:0";
+
+    /// <summary>What <c>--serve</c> and <c>--pace</c> asked for.</summary>
+    private sealed record ServeRequest(string Address, TimeSpan Pace);
+
+    /// <summary>A pace: a non-negative number with <c>ms</c>, <c>s</c> or <c>m</c>, or <see langword="null"/>.</summary>
+    private static TimeSpan? ParsePace(string text)
+    {
+        (string number, double unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 1.0)
+            : text.EndsWith('s') ? (text[..^1], 1000.0)
+            : text.EndsWith('m') ? (text[..^1], 60_000.0)
+            : (text, double.NaN);
+        return double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value)
+            && double.IsFinite(value * unit) && value >= 0 && value * unit <= TimeSpan.FromHours(1).TotalMilliseconds
+            ? TimeSpan.FromMilliseconds(value * unit)
+            : null;
+    }
+
     /// <param name="grpcTimeout">Set: run over gRPC on a local consortium, within this time; <see langword="null"/>: in process.</param>
-    private static async Task<int> RunAsync(FileInfo? jobArgument, ulong? seed, DirectoryInfo? outDir, bool resume, bool json, int? stopAfter, TimeSpan? grpcTimeout, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    /// <param name="serve">Set: serve a dashboard of the run and keep serving it afterwards.</param>
+    private static async Task<int> RunAsync(FileInfo? jobArgument, ulong? seed, DirectoryInfo? outDir, bool resume, bool json, int? stopAfter, TimeSpan? grpcTimeout, ServeRequest? serve, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        SimulateDashboard? dashboard = null;
+        if (serve is not null)
+        {
+            SimulateDashboard.TryParseEndpoint(serve.Address, out System.Net.IPEndPoint endpoint); // checked by the validator
+            try
+            {
+                dashboard = await SimulateDashboard.StartAsync(endpoint, outDir?.FullName, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException error)
+            {
+                await stderr.WriteLineAsync($"error: simulate --serve {serve.Address}: cannot listen there: {error.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
+            // With --json, stdout carries only the JSON document.
+            TextWriter announce = json ? stderr : stdout;
+            await announce.WriteLineAsync(dashboard.Announcement()).ConfigureAwait(false);
+            await announce.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (dashboard)
+        {
+            int code = await RunAsync(jobArgument, seed, outDir, resume, json, stopAfter, grpcTimeout, dashboard is null ? null : new SimulationWatch(dashboard.Store, serve!.Pace, TimeProvider.System), stdout, stderr, cancellationToken).ConfigureAwait(false);
+            if (dashboard is null || cancellationToken.IsCancellationRequested)
+            {
+                return code;
+            }
+
+            TextWriter announce = json ? stderr : stdout;
+            await announce.WriteLineAsync($"dashboard: the run has ended; still serving it at {dashboard.Address} until Ctrl+C or SIGTERM.").ConfigureAwait(false);
+            await announce.FlushAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C or SIGTERM: stop serving.
+            }
+
+            return code;
+        }
+    }
+
+    /// <param name="watch">Set (<c>--serve</c>): the store the dashboard reads and the pace.</param>
+    private static async Task<int> RunAsync(FileInfo? jobArgument, ulong? seed, DirectoryInfo? outDir, bool resume, bool json, int? stopAfter, TimeSpan? grpcTimeout, SimulationWatch? watch, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         SimulationResult result;
         string jobName = jobArgument?.Name ?? outDir!.Name;
@@ -89,7 +180,7 @@ internal static class SimulateCommand
                 }
             });
 
-            bool live = !json && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+            bool live = watch is null && !json && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             if (resume)
             {
                 result = await FederatedSimulation.ResumeAsync(outDir!.FullName, Progress(json ? null : r => stdout.WriteLine(ProgressLine(r, 0))), interrupt.Token).ConfigureAwait(false);
@@ -101,7 +192,9 @@ internal static class SimulateCommand
             else
             {
                 JobDefinition fresh = job!;
-                result = live
+                result = watch is not null
+                    ? await FederatedSimulation.RunAsync(fresh, Progress(json ? null : r => stdout.WriteLine(ProgressLine(r, fresh.Engine.Rounds))), outDir?.FullName, watch, interrupt.Token).ConfigureAwait(false)
+                    : live
                     ? await RunLiveAsync(fresh, outDir?.FullName, interrupt.Token).ConfigureAwait(false)
                     : await FederatedSimulation.RunAsync(fresh, Progress(json ? null : r => stdout.WriteLine(ProgressLine(r, fresh.Engine.Rounds))), outDir?.FullName, interrupt.Token).ConfigureAwait(false);
             }

@@ -48,6 +48,24 @@ public static class FederatedSimulation
         return RunAsync(job, LoadData(job), progress, stateDirectory, cancellationToken);
     }
 
+    /// <summary>
+    /// Loads the job's data and runs it as <see cref="RunAsync(JobDefinition, IProgress{RoundReport}?, string?, CancellationToken)"/>
+    /// does, in the store of <paramref name="watch"/> (which a dashboard reads) and paced for watching.
+    /// </summary>
+    /// <param name="job">The job.</param>
+    /// <param name="progress">Receives each round's report.</param>
+    /// <param name="stateDirectory">Where the run keeps its ledgers and privacy budget ledgers; <see langword="null"/> for a temporary folder.</param>
+    /// <param name="watch">The store to run in (not disposed) and the pace.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The result, the same as an unwatched run's.</returns>
+    public static Task<SimulationResult> RunAsync(JobDefinition job, IProgress<RoundReport>? progress, string? stateDirectory, SimulationWatch watch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(watch);
+        ArgumentOutOfRangeException.ThrowIfLessThan(watch.Pace, TimeSpan.Zero);
+        return RunCoreAsync(job, LoadData(job), progress, stateDirectory, null, resume: false, watch, cancellationToken);
+    }
+
     /// <summary>Runs the federated job and its baselines on already-loaded data.</summary>
     /// <param name="job">The job.</param>
     /// <param name="data">The per-site data.</param>
@@ -65,7 +83,7 @@ public static class FederatedSimulation
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(data);
-        return RunCoreAsync(job, data, progress, stateDirectory, policies, resume: false, cancellationToken);
+        return RunCoreAsync(job, data, progress, stateDirectory, policies, resume: false, watch: null, cancellationToken);
     }
 
     /// <summary>
@@ -82,7 +100,7 @@ public static class FederatedSimulation
         ArgumentNullException.ThrowIfNull(stateDirectory);
         SimulationResumeInfo info = SimulationResumeInfo.Read(stateDirectory);
         JobDefinition job = JobFile.Load(info.JobFile) with { Seed = info.Seed };
-        return await RunCoreAsync(job, LoadData(job), progress, stateDirectory, null, resume: true, cancellationToken).ConfigureAwait(false);
+        return await RunCoreAsync(job, LoadData(job), progress, stateDirectory, null, resume: true, watch: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The policy a simulated site enforces: its entry in the job's <c>policies:</c> section, else <c>default</c>; <see langword="null"/> without either.</summary>
@@ -101,7 +119,7 @@ public static class FederatedSimulation
     }
 
     private static async Task<SimulationResult> RunCoreAsync(
-        JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, Func<string, Governance.Policies.PolicyEvaluator?>? policies, bool resume, CancellationToken cancellationToken)
+        JobDefinition job, FederatedDataset data, IProgress<RoundReport>? progress, string? stateDirectory, Func<string, Governance.Policies.PolicyEvaluator?>? policies, bool resume, SimulationWatch? watch, CancellationToken cancellationToken)
     {
         data = Fairness.FairnessMitigation.Prepare(job, data);
         ModelSpec spec = job.ModelFor(data.Sites[0].Train.FeatureCount);
@@ -135,7 +153,12 @@ public static class FederatedSimulation
                 };
             }
 
-            federated = await RunJobAsync(job, transport, strategy, new GlobalModel(spec, initial, new RoundNumber(0)), clock, ledgers?.Coordinator, stateDirectory, resume, progress, cancellationToken).ConfigureAwait(false);
+            if (watch is { Pace: { } pace } && pace > TimeSpan.Zero)
+            {
+                transport = new PacedSiteTransport(transport, pace, watch.WallClock);
+            }
+
+            federated = await RunJobAsync(job, transport, strategy, new GlobalModel(spec, initial, new RoundNumber(0)), clock, ledgers?.Coordinator, stateDirectory, resume, watch?.Store, progress, cancellationToken).ConfigureAwait(false);
             privacy = sites.Privacy;
         }
         finally
@@ -165,11 +188,15 @@ public static class FederatedSimulation
     /// </summary>
     private static async Task<JobResult> RunJobAsync(
         JobDefinition job, ISiteTransport transport, IStrategy strategy, GlobalModel initial, VirtualClock clock,
-        Governance.Audit.AuditLedger? ledger, string? stateDirectory, bool resume, IProgress<RoundReport>? progress, CancellationToken cancellationToken)
+        Governance.Audit.AuditLedger? ledger, string? stateDirectory, bool resume, IJobStore? watchedStore, IProgress<RoundReport>? progress, CancellationToken cancellationToken)
     {
-        using IJobStore store = stateDirectory is null
-            ? new InMemoryJobStore(clock)
-            : SqliteJobStore.Open(new SqliteJobStoreOptions { Path = Path.Combine(stateDirectory, StoreFileName) }, clock);
+        // A watched run's store belongs to its watcher (a dashboard keeps reading it after the run).
+        using IJobStore? owned = watchedStore is not null
+            ? null
+            : stateDirectory is null
+                ? new InMemoryJobStore(clock)
+                : SqliteJobStore.Open(new SqliteJobStoreOptions { Path = Path.Combine(stateDirectory, StoreFileName) }, clock);
+        IJobStore store = watchedStore ?? owned!; // one of the two is set
         string id;
         if (resume)
         {

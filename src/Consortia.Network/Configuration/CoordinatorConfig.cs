@@ -57,10 +57,11 @@ public sealed class CoordinatorConfig
                 ConfigFile.Endpoint(config.Listen.Enrollment, "listen.enrollment").Port,
                 ConfigFile.Endpoint(config.Listen.Admin, "listen.admin").Port,
                 ConfigFile.Endpoint(config.Listen.Health, "listen.health").Port,
+                .. config.Listen.Dashboard is { } dashboard ? [ConfigFile.Endpoint(dashboard, "listen.dashboard").Port] : Array.Empty<int>(),
             ];
             if (ports.Distinct().Count() != ports.Length)
             {
-                throw new ConfigurationException("listen: the four endpoints need four different ports.");
+                throw new ConfigurationException($"listen: the {ports.Length} endpoints need {ports.Length} different ports (the connection's local port decides what it may reach).");
             }
         }
         catch (ConfigurationException e)
@@ -93,6 +94,12 @@ public sealed class ListenConfig
 
     /// <summary>Plain HTTP <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>.</summary>
     public string Health { get; set; } = "0.0.0.0:9090";
+
+    /// <summary>
+    /// The read-only web dashboard (HTTPS with the coordinator's server certificate, HTTP/1.1, the admin credential),
+    /// e.g. <c>127.0.0.1:7446</c>; <see langword="null"/> (the default): not served.
+    /// </summary>
+    public string? Dashboard { get; set; }
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using Consortia.Dashboard;
 using Consortia.Network.Configuration;
 using Consortia.Network.Transport;
 using Consortia.Stores.PostgreSql;
@@ -138,6 +139,7 @@ public static partial class CoordinatorHost
         (string enrollHost, int enrollPort) = ConfigFile.Endpoint(config.Listen.Enrollment, "listen.enrollment");
         (string adminHost, int adminPort) = ConfigFile.Endpoint(config.Listen.Admin, "listen.admin");
         (string healthHost, int healthPort) = ConfigFile.Endpoint(config.Listen.Health, "listen.health");
+        (string Host, int Port)? dashboard = config.Listen.Dashboard is { } d ? ConfigFile.Endpoint(d, "listen.dashboard") : null;
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -170,6 +172,15 @@ public static partial class CoordinatorHost
                 services.Identity.UseServerTls(listen);
             });
             kestrel.Listen(Address(healthHost), healthPort, listen => listen.Protocols = HttpProtocols.Http1);
+            if (dashboard is { } web)
+            {
+                // HTTP/1.1 over TLS with the server certificate: what browsers and server-sent events need.
+                kestrel.Listen(Address(web.Host), web.Port, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    services.Identity.UseServerTls(listen);
+                });
+            }
         });
 
         WebApplication app = builder.Build();
@@ -185,14 +196,19 @@ public static partial class CoordinatorHost
             ? Results.Text("ready\n")
             : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable)).On(healthPort, routeByHostHeader);
         app.MapMetrics("/metrics", services.Metrics.Registry).On(healthPort, routeByHostHeader);
-        app.Lifetime.ApplicationStopped.Register(services.Dispose);
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("consortia.coordinator");
-        app.Lifetime.ApplicationStarted.Register(() => LogReady(log, sitesPort, enrollPort, adminPort, healthPort));
+        if (dashboard is { } served)
+        {
+            app.MapConsortiaDashboard(CoordinatorDashboard.Options(services, log, TimeProvider.System)).On(served.Port, routeByHostHeader);
+        }
+
+        app.Lifetime.ApplicationStopped.Register(services.Dispose);
+        app.Lifetime.ApplicationStarted.Register(() => LogReady(log, sitesPort, enrollPort, adminPort, healthPort, dashboard is { } web ? $", dashboard https :{web.Port}" : ""));
         return app;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "coordinator ready: sites :{Sites}, enrollment :{Enrollment}, admin :{Admin}, health :{Health}")]
-    private static partial void LogReady(ILogger log, int sites, int enrollment, int admin, int health);
+    [LoggerMessage(Level = LogLevel.Information, Message = "coordinator ready: sites :{Sites}, enrollment :{Enrollment}, admin :{Admin}, health :{Health}{Dashboard}")]
+    private static partial void LogReady(ILogger log, int sites, int enrollment, int admin, int health, string dashboard);
 
     private static IPAddress Address(string host) => host switch
     {

@@ -45,6 +45,62 @@ public sealed class CoordinatorHostTests
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task DashboardPort_OverTls_ServesTheDashboardWithTheAdminToken_AndOnlyOnItsPort()
+    {
+        using TempDir dir = new();
+        string home = dir.Combine("home");
+        using X509Certificate2 ca = ProvisionAndGetCa(home);
+        int[] ports = FreePorts(5);
+        CoordinatorConfig config = new()
+        {
+            Home = home,
+            Listen = new ListenConfig
+            {
+                Sites = $"127.0.0.1:{ports[0]}", Enrollment = $"127.0.0.1:{ports[1]}", Admin = $"127.0.0.1:{ports[2]}", Health = $"127.0.0.1:{ports[3]}", Dashboard = $"127.0.0.1:{ports[4]}",
+            },
+        };
+        string token = AdminCredential.ReadToken(Path.Combine(home, "admin.token"));
+        await using WebApplication app = CoordinatorHost.Build(config, _ => { });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        using HttpClient tls = new(new SocketsHttpHandler
+        {
+            SslOptions = { RemoteCertificateValidationCallback = (_, server, _, errors) => MutualTls.IsTrustedServer(server, errors, ca, TimeProvider.System.GetUtcNow(), out _) },
+        });
+
+        (HttpStatusCode status, string body) withToken = await GetAsync(tls, $"https://127.0.0.1:{ports[4]}/api/jobs", token);
+        (HttpStatusCode status, string _) withoutToken = await GetAsync(tls, $"https://127.0.0.1:{ports[4]}/api/jobs", null);
+        (HttpStatusCode status, string _) wrongToken = await GetAsync(tls, $"https://127.0.0.1:{ports[4]}/api/ledger", "guess");
+        (HttpStatusCode status, string body) ledger = await GetAsync(tls, $"https://127.0.0.1:{ports[4]}/api/ledger", token);
+        (HttpStatusCode status, string _) tokenLink = await GetAsync(tls, $"https://127.0.0.1:{ports[4]}/login?token={token}", null);
+        (HttpStatusCode status, string _) onEnrollment = await GetAsync(tls, $"https://127.0.0.1:{ports[1]}/api/jobs", token, HttpVersion.Version20);
+        (HttpStatusCode status, string _) metricsOnDashboard = await GetAsync(tls, $"https://127.0.0.1:{ports[4]}/metrics", token);
+
+        Assert.Equal(HttpStatusCode.OK, withToken.status);
+        Assert.Equal("[]", withToken.body);
+        Assert.Equal(HttpStatusCode.Unauthorized, withoutToken.status);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongToken.status);
+        Assert.Equal(HttpStatusCode.OK, ledger.status);
+        Assert.Contains("\"length\":", ledger.body, StringComparison.Ordinal); // the coordinator's ledger head
+        Assert.Equal(HttpStatusCode.BadRequest, tokenLink.status); // a coordinator takes the token only from the login form
+        Assert.Equal(HttpStatusCode.NotFound, onEnrollment.status);
+        Assert.Equal(HttpStatusCode.NotFound, metricsOnDashboard.status);
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static async Task<(HttpStatusCode, string)> GetAsync(HttpClient client, string url, string? token, Version? version = null)
+    {
+        using HttpRequestMessage request = new(HttpMethod.Get, url) { Version = version ?? HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new("Bearer", token);
+        }
+
+        using HttpResponseMessage response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
     private static X509Certificate2 ProvisionAndGetCa(string home)
     {
         using CoordinatorIdentity identity = CoordinatorIdentity.Provision("test", home, ["localhost", "127.0.0.1"], TimeProvider.System);

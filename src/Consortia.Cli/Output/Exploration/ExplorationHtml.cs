@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Consortia.Cli.Output.Reports;
+using Consortia.Dashboard.Charts;
 using Consortia.Federation.Exploration;
 
 namespace Consortia.Cli.Output.Exploration;

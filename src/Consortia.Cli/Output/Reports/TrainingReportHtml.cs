@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Consortia.Dashboard.Charts;
 using Consortia.Federation.Engine;
 using Consortia.Federation.Sites;
 using Consortia.Federation.Strategies;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Consortia.Cli.Output.Reports;
+using Consortia.Dashboard.Charts;
 using Consortia.Data;
 using Consortia.Federation.Jobs;
 using Consortia.Learning;

@@ -2,27 +2,42 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace Consortia.Cli.Output.Reports;
+namespace Consortia.Dashboard.Charts;
 
 /// <summary>One line of a chart: its legend name and points (non-finite points are left out, breaking nothing).</summary>
 /// <param name="Name">The legend text.</param>
 /// <param name="Points">The points in drawing order.</param>
 /// <param name="Emphasis">Drawn thicker (the global curve among per-site ones).</param>
-internal sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points, bool Emphasis = false);
+public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points, bool Emphasis = false);
 
 /// <summary>
 /// Renders small charts as inline SVG strings, so a report is one self-contained file: no script, no font or
 /// stylesheet fetched, nothing for a browser to load (and the output is plain text that tests can read).
 /// </summary>
-internal static class SvgChart
+/// <remarks>
+/// Used by the dashboard's pages and by the CLI's HTML reports. Colours are SVG presentation attributes, never
+/// <c>style</c> attributes, so the charts render under a Content-Security-Policy that forbids inline styles. Every
+/// text taken from the caller (titles, axis labels, series and category names) is HTML-escaped. Pure: the same
+/// input gives the same string (invariant culture).
+/// </remarks>
+public static class SvgChart
 {
     private const int Width = 560, Height = 340, Left = 62, Right = 150, Top = 34, Bottom = 48;
     private static readonly string[] s_palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
     private static readonly CultureInfo s_c = CultureInfo.InvariantCulture;
 
     /// <summary>A line chart; with <paramref name="diagonal"/> the dashed line y = x (chance for ROC, perfect calibration).</summary>
+    /// <param name="title">The chart's title.</param>
+    /// <param name="xLabel">The x axis label.</param>
+    /// <param name="yLabel">The y axis label.</param>
+    /// <param name="series">The lines, one legend entry each, in drawing order.</param>
+    /// <param name="xRange">The x range; <see langword="null"/> for the data's range, widened a little.</param>
+    /// <param name="yRange">The y range; <see langword="null"/> for the data's range, widened a little.</param>
+    /// <param name="diagonal">Whether to draw the dashed line y = x.</param>
+    /// <returns>One <c>&lt;svg&gt;</c> element; each series is a <c>&lt;polyline&gt;</c> in series order.</returns>
     public static string Lines(string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series, (double Min, double Max)? xRange = null, (double Min, double Max)? yRange = null, bool diagonal = false)
     {
+        ArgumentNullException.ThrowIfNull(series);
         (double X, double Y)[] all = [.. series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))];
         (double x0, double x1) = xRange ?? Span(all.Select(p => p.X));
         (double y0, double y1) = yRange ?? Span(all.Select(p => p.Y));
@@ -56,8 +71,17 @@ internal static class SvgChart
     }
 
     /// <summary>Grouped bars: one group per category, one bar per series (values in [<paramref name="yMin"/>, <paramref name="yMax"/>]).</summary>
+    /// <param name="title">The chart's title.</param>
+    /// <param name="yLabel">The y axis label.</param>
+    /// <param name="categories">The groups along the x axis.</param>
+    /// <param name="series">The bars of each group: a legend name and one value per category (non-finite values are left out).</param>
+    /// <param name="yMin">The bottom of the y axis (values below are drawn at it).</param>
+    /// <param name="yMax">The top of the y axis (values above are drawn at it).</param>
+    /// <returns>One <c>&lt;svg&gt;</c> element; each bar is a <c>&lt;rect&gt;</c> whose <c>&lt;title&gt;</c> names series, category and value.</returns>
     public static string Bars(string title, string yLabel, IReadOnlyList<string> categories, IReadOnlyList<(string Name, double[] Values)> series, double yMin, double yMax)
     {
+        ArgumentNullException.ThrowIfNull(categories);
+        ArgumentNullException.ThrowIfNull(series);
         StringBuilder svg = Open(title, "", yLabel, 0, categories.Count, yMin, yMax, categoryAxis: categories);
         double slot = (Width - Left - Right) / (double)Math.Max(1, categories.Count);
         double bar = slot * 0.8 / Math.Max(1, series.Count);
@@ -144,5 +168,7 @@ internal static class SvgChart
     private static string Tick(double v) => Math.Abs(v) >= 100 ? v.ToString("F0", s_c) : v.ToString("0.###", s_c);
 
     /// <summary>Text for SVG/HTML content and attributes (site and job names come from files, so they are escaped).</summary>
+    /// <param name="text">The text.</param>
+    /// <returns>The text with HTML's special characters (including quotes) as entities.</returns>
     public static string Escape(string text) => WebUtility.HtmlEncode(text);
 }

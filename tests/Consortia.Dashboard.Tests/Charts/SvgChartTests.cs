@@ -1,0 +1,44 @@
+using System.Xml.Linq;
+using Consortia.Dashboard.Charts;
+
+namespace Consortia.Dashboard.Tests.Charts;
+
+public sealed class SvgChartTests
+{
+    [Fact]
+    public void Lines_IsWellFormedSvg_WithOnePolylinePerSeriesAndItsLegend()
+    {
+        string svg = SvgChart.Lines("AUC", "round", "roc_auc",
+            [new ChartSeries("site-a", [(1, 0.6), (2, 0.7)]), new ChartSeries("site-b", [(1, 0.5), (2, double.NaN), (3, 0.8)]), new ChartSeries("global", [(1, 0.55)], Emphasis: true)]);
+
+        XDocument doc = XDocument.Parse(svg);
+        XNamespace ns = doc.Root!.Name.Namespace;
+        XElement[] lines = [.. doc.Descendants(ns + "polyline")];
+        Assert.Equal("svg", doc.Root.Name.LocalName);
+        Assert.Equal(3, lines.Length);
+        Assert.Equal(2, lines[1].Attribute("points")!.Value.Split(' ').Length); // the NaN point is left out
+        Assert.Equal("3", lines[2].Attribute("stroke-width")!.Value);
+        Assert.Equal(["site-a", "site-b", "global"], doc.Descendants(ns + "text").Select(t => t.Value).Where(t => t is "site-a" or "site-b" or "global"));
+    }
+
+    [Fact]
+    public void Lines_HostileSeriesName_IsEscaped()
+    {
+        string svg = SvgChart.Lines("t", "x", "y", [new ChartSeries("<script>alert(1)</script>", [(0, 0), (1, 1)])]);
+
+        Assert.DoesNotContain("<script>", svg, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;", svg, StringComparison.Ordinal);
+        XDocument.Parse(svg);
+    }
+
+    [Fact]
+    public void Bars_IsWellFormedSvg_WithOneRectPerFiniteValue()
+    {
+        string svg = SvgChart.Bars("ε", "ε", ["a", "b"], [("job", [0.5, 1.0]), ("budget", [8.0, double.NaN])], 0, 10);
+
+        XDocument doc = XDocument.Parse(svg);
+        XNamespace ns = doc.Root!.Name.Namespace;
+        // The frame and the two legend swatches are rects too; the bars carry a <title>.
+        Assert.Equal(["job a: 0.5000", "job b: 1.0000", "budget a: 8.0000"], doc.Descendants(ns + "rect").Select(r => r.Element(ns + "title")?.Value).OfType<string>());
+    }
+}
