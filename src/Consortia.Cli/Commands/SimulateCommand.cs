@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.CommandLine;
 using Consortia.Cli.Deployment;
 using Consortia.Cli.Output;
@@ -112,7 +113,11 @@ internal static class SimulateCommand
         SimulateDashboard? dashboard = null;
         if (serve is not null)
         {
-            SimulateDashboard.TryParseEndpoint(serve.Address, out System.Net.IPEndPoint endpoint); // checked by the validator
+            if (!SimulateDashboard.TryParseEndpoint(serve.Address, out System.Net.IPEndPoint endpoint))
+            {
+                throw new UnreachableException($"--serve {serve.Address} passed the validator"); // the validator parses it first
+            }
+
             try
             {
                 dashboard = await SimulateDashboard.StartAsync(endpoint, outDir?.FullName, cancellationToken).ConfigureAwait(false);
