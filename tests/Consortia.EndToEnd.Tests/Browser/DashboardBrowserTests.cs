@@ -89,6 +89,7 @@ public sealed partial class DashboardBrowserTests
             cancel);
         int[] seen = [.. ((IEnumerable<object>)browser.ExecuteScript("return window.consortiaRounds;")!).Select(v => int.Parse((string)v, CultureInfo.InvariantCulture))];
         string history = string.Join(" → ", seen);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{jobFile}: the page's round counter showed {history}");
         Assert.True(seen.Where(r => r < total).Distinct().Count() >= 2, $"the round counter took fewer than two values below {total} before the end: {history}");
         Assert.True(seen.SequenceEqual(seen.Order()), $"the round counter went backwards: {history}");
         Assert.Equal(total, seen[^1]);
