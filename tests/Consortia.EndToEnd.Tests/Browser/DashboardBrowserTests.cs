@@ -36,7 +36,7 @@ public sealed partial class DashboardBrowserTests
         };
         record();
         new MutationObserver(record).observe(live, { childList: true, subtree: true });
-        return window.consortiaRounds.length;
+        return document.getElementById('round-counter').getAttribute('data-total-rounds');
         """;
 
     [Theory]
@@ -76,10 +76,9 @@ public sealed partial class DashboardBrowserTests
         browser.Driver.FindElement(By.CssSelector("#jobs tr[data-job-id] td[data-field='id'] a")).Click();
         await browser.WaitUntilAsync(driver => driver.FindElements(By.Id("round-counter")).Count == 1, s_page, "the job page", cancel);
         Assert.Equal(jobPath, browser.Driver.Url);
-        browser.ExecuteScript(RecordRounds);
-
-        // Live: the counter moves through the rounds while the page stays loaded, until the run has ended.
-        int total = int.Parse(browser.Driver.FindElement(By.Id("round-counter")).GetDomAttribute("data-total-rounds")!, CultureInfo.InvariantCulture);
+        // Live: the counter moves through the rounds while the page stays loaded, until the run has ended. (The page
+        // replaces its live part after every event, so elements are read inside scripts or waits, which retry stale ones.)
+        int total = int.Parse((string)browser.ExecuteScript(RecordRounds)!, CultureInfo.InvariantCulture);
         await browser.WaitUntilAsync(
             driver => driver.FindElement(By.Id("job-page")).GetDomAttribute("data-sse") == "closed"
                 && driver.FindElement(By.Id("job-state")).GetDomAttribute("data-state") == "completed"
@@ -93,14 +92,14 @@ public sealed partial class DashboardBrowserTests
         Assert.True(seen.Where(r => r < total).Distinct().Count() >= 2, $"the round counter took fewer than two values below {total} before the end: {history}");
         Assert.True(seen.SequenceEqual(seen.Order()), $"the round counter went backwards: {history}");
         Assert.Equal(total, seen[^1]);
-        Assert.Equal($"{total} / {total}", browser.TextById("round-counter"));
 
-        // The numbers the page shows are the API's.
+        // The numbers the page shows are the API's. The page may still be re-rendering the last event (same content):
+        // a read that meets a replaced element starts again; a wrong number fails at once.
         using HttpClient api = new() { BaseAddress = site, Timeout = TimeSpan.FromSeconds(15) };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         string jobId = browser.Driver.FindElement(By.Id("job-page")).GetDomAttribute("data-job-id")!;
         using JsonDocument detail = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/api/jobs/{Uri.EscapeDataString(jobId)}", UriKind.Relative), cancel));
-        AssertPageShows(browser.Driver, detail.RootElement, total);
+        await browser.WaitUntilAsync(driver => AssertPageShows(driver, detail.RootElement, total), s_page, "a stable rendering of the finished job", cancel);
 
         string png = browser.SaveScreenshot(screenshot, fullPage: true);
         Assert.True(new FileInfo(png).Length > 10_000, $"{png} looks empty");
@@ -112,7 +111,8 @@ public sealed partial class DashboardBrowserTests
     }
 
     /// <summary>Progress, the last round's per-site and global metrics, the participants of every round and ε per site.</summary>
-    private static void AssertPageShows(IWebDriver page, JsonElement detail, int total)
+    /// <returns><see langword="true"/> (for <see cref="HeadlessChromium.WaitUntilAsync{T}"/>).</returns>
+    private static bool AssertPageShows(IWebDriver page, JsonElement detail, int total)
     {
         JsonElement job = detail.GetProperty("job");
         Assert.Equal("completed", job.GetProperty("state").GetString());
@@ -120,6 +120,8 @@ public sealed partial class DashboardBrowserTests
         Assert.Equal(total, job.GetProperty("rounds_completed").GetInt32());
         IWebElement counter = page.FindElement(By.Id("round-counter"));
         Assert.Equal(total.ToString(CultureInfo.InvariantCulture), counter.GetDomAttribute("data-rounds-completed"));
+        Assert.Equal($"{total} / {total}", counter.Text);
+        Assert.Equal("completed", page.FindElement(By.Id("job-state")).Text);
 
         JsonElement[] rounds = [.. detail.GetProperty("rounds").EnumerateArray()];
         Assert.Equal(total, rounds.Length);
@@ -167,10 +169,10 @@ public sealed partial class DashboardBrowserTests
         {
             Assert.Empty(privacy);
             Assert.Single(page.FindElements(By.Id("privacy-none")));
-            return;
+            return true;
         }
 
-        Assert.Equal(4, privacy.Length);
+        Assert.True(privacy.Length == 4, $"a DP job: the API should list the privacy accounting of all 4 sites, it lists {privacy.Length} (are the sites' reports stored with the rounds, RoundReport.Privacy?)");
         Assert.Equal(privacy.Length, page.FindElements(By.CssSelector("#privacy-table tbody tr")).Count);
         foreach (JsonElement p in privacy)
         {
@@ -182,6 +184,8 @@ public sealed partial class DashboardBrowserTests
                 AssertShown(p.GetProperty(field), row.FindElement(By.CssSelector($"td[data-field='{field}']")).Text, $"{field} of {name}");
             }
         }
+
+        return true;
     }
 
     private static void AssertMetricCells(IWebElement row, string[] metrics, JsonElement values, string where)
