@@ -98,6 +98,9 @@ public sealed class EngineOverGrpcTests : IDisposable
         Assert.True(local.FinalModel.Parameters.ContentEquals(overGrpc.FinalModel.Parameters));
         Assert.Equal(local.Rounds.Select(r => r.TrainLoss), overGrpc.Rounds.Select(r => r.TrainLoss));
         Assert.Equal(local.Rounds.Select(r => r.Contributors.Count), overGrpc.Rounds.Select(r => r.Contributors.Count));
+        // Each site's own privacy accounting crosses the wire unchanged: with its update, or under secure aggregation with TrainingPrepared.
+        Assert.Equal(local.Rounds.SelectMany(r => r.Privacy), overGrpc.Rounds.SelectMany(r => r.Privacy));
+        Assert.Equal(clientDp is null ? 0 : overGrpc.Rounds.Sum(r => r.Contributors.Count), overGrpc.Rounds.Sum(r => r.Privacy.Count));
     }
 
     [Fact]
