@@ -215,6 +215,23 @@ public sealed partial class DashboardEndpointsTests
     }
 
     [Fact]
+    public async Task ApiJob_WithoutAReadableDefinition_HasItsRounds_AndSaysWhyProtectionsAreMissing()
+    {
+        await using DashboardHost host = await DashboardHost.StartAsync();
+        string id = host.Store.SubmitJob(new JobSubmission("built-in-code", "bob", "name: built-in-code\n", 1)).Id;
+        host.Store.MarkRunning(id, DashboardHost.Model(0), new Federation.Strategies.FedOpt.FedOptState([0f], [0f]));
+        host.Commit(id, 1);
+
+        using JsonDocument json = await GetJsonAsync(host, $"/api/jobs/{id}");
+        using HttpResponseMessage page = await host.Client.SendAsync(Get($"/jobs/{id}", DashboardHost.Token), Ct);
+
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("protections").ValueKind);
+        Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("protections_problem").GetString()));
+        Assert.Equal(1, json.RootElement.GetProperty("rounds").GetArrayLength());
+        Assert.Contains("data-secure-aggregation=\"unknown\"", await page.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ApiJob_UnknownJob_Is404()
     {
         await using DashboardHost host = await DashboardHost.StartAsync();

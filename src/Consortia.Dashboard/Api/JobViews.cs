@@ -12,6 +12,9 @@ namespace Consortia.Dashboard.Api;
 /// <summary>Builds the API's documents from the sources (store, job definitions, consortia, ledger): the one place that reads them.</summary>
 internal sealed class JobViews(DashboardOptions options)
 {
+    /// <summary>What each job's YAML says (it never changes for a job id), so live views do not parse it on every poll.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (JobDefinition? Definition, string? Problem)> _definitions = new(StringComparer.Ordinal);
+
     public IReadOnlyList<JobSummaryView> Jobs() => [.. options.Jobs.ListJobs().Select(Summary)];
 
     public JobSummaryView Summary(JobRecord job) => new(
@@ -53,7 +56,7 @@ internal sealed class JobViews(DashboardOptions options)
             return of(job);
         }
 
-        return TryParse(job, out JobDefinition? definition, out _) ? definition.Consortium : null;
+        return Definition(job).Definition?.Consortium;
     }
 
     internal static RoundView Round(StoredRound stored)
@@ -107,9 +110,10 @@ internal sealed class JobViews(DashboardOptions options)
     private static IEnumerable<string> SitesOf(RoundView r) =>
         r.Contributors.Concat(r.Refusals.Select(x => x.Site)).Concat(r.Failures.Select(x => x.Site)).Concat(r.Evaluation?.Sites.Select(s => s.Site) ?? []);
 
-    private static (ProtectionsView?, string?) Protections(JobRecord job)
+    private (ProtectionsView?, string?) Protections(JobRecord job)
     {
-        if (!TryParse(job, out JobDefinition? definition, out string? problem))
+        (JobDefinition? definition, string? problem) = Definition(job);
+        if (definition is null)
         {
             return (null, problem);
         }
@@ -129,22 +133,18 @@ internal sealed class JobViews(DashboardOptions options)
         return (new ProtectionsView(described.Strategy, described.ModelKind, definition.Engine.Rounds, described.MinSitesPerAggregate, secureView, dp), null);
     }
 
-    private static bool TryParse(JobRecord job, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out JobDefinition? definition, out string? problem)
+    private (JobDefinition? Definition, string? Problem) Definition(JobRecord job) => _definitions.GetOrAdd(job.Id, static (_, record) =>
     {
         try
         {
-            definition = JobRunner.ParseStoredJob(job);
-            problem = null;
-            return true;
+            return (JobRunner.ParseStoredJob(record), null);
         }
         catch (JobFileException e)
         {
             // A job built in code (tests, benchmarks) stores its name instead of YAML: show the rounds without protections.
-            definition = null;
-            problem = e.Message;
-            return false;
+            return (null, e.Message);
         }
-    }
+    }, job);
 
     private static LedgerHeadView? Head(LedgerHead? head) => head is null ? null : new LedgerHeadView(head.Hash, head.Length);
 

@@ -20,7 +20,7 @@
     busy = true;
     again = false;
     fetch(page.getAttribute('data-live'), { credentials: 'same-origin', cache: 'no-store' })
-      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
       .then(function (html) {
         if (html !== null) {
           live.innerHTML = html;
