@@ -94,6 +94,17 @@ public sealed class HeadlessChromiumTests
         Assert.Contains(missing == "chromium" ? "chromium package" : "chromium-driver package", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void Start_BrowserThatDoesNotStart_FailsWithTheDriversReason()
+    {
+        // /bin/false exists but exits at once: chromedriver starts, the browser session does not.
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => HeadlessChromium.Start(chromiumPath: "/bin/false"));
+
+        Assert.Contains("Headless Chromium did not start (/bin/false through", error.Message, StringComparison.Ordinal);
+        Assert.Contains("chromedriver log", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>The harness page at <c>/</c> and one server-sent event at <c>/events</c>, sent once <paramref name="release"/> completes.</summary>
     private static WebApplication ServePage(Task release)
     {
