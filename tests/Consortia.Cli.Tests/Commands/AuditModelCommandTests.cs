@@ -91,6 +91,47 @@ public sealed class AuditModelCommandTests(ITestOutputHelper output)
         Assert.Contains("fedavg.yaml: the job declares no fairness: section", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(new string[0], "give a job file (simulation) or --job ID (a deployed job).")]
+    [InlineData(new[] { "--job", "0193-run", "--compare" }, "--job audits a deployed job: give no job file and no --compare with it.")]
+    public async Task Fairness_NeitherOrBothModes_ExitTwoSayingWhichToGive(string[] options, string message)
+    {
+        (int exit, string stdout, string error) = await CliRunner.RunAsync(["audit-model", "fairness", .. options]);
+
+        Assert.Equal(2, exit);
+        Assert.Equal($"error: {message}", error.Trim());
+        Assert.Empty(stdout);
+    }
+
+    [Fact]
+    public async Task Fairness_DeployedJob_WithoutACoordinatorHome_ExitsTwoNamingTheFiles()
+    {
+        using TempDirectory home = new();
+        (int exit, _, string error) = await CliRunner.RunAsync("audit-model", "fairness", "--job", "0193-run", "--home", home.Path);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("expected ca.crt.pem and admin.token there", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DeployedText_PrintsTheGroupsTheGapsAndSaysWhyThereIsNoPooledCheck()
+    {
+        string json = """
+            {"job_id": "run-1", "name": "heart", "model_round": 3, "model_sha256": "ab", "secure_aggregation": true, "sites": ["a", "b", "c"],
+             "groups": [{"attribute": "sex", "group": "female", "n": 53, "positives": 13, "sites": 2, "accuracy": 0.698, "tpr": null, "fpr": 0.35, "auc": 0.823, "positive_rate": 0.3, "calibration_error": 0.2, "ci95": {}}],
+             "gaps": {"sex": {"tpr": {"value": 0.139, "ci95": null, "high": "female", "low": "male"}}},
+             "problems": ["d refused (audit-attribute): no"], "pooled_check": "omitted: no pooled data"}
+            """;
+
+        string text = AuditModelCommand.DeployedText(json, "f00d");
+
+        Assert.Contains("job run-1 (heart), model of round 3, sites a, b, c (secure aggregation)", text, StringComparison.Ordinal);
+        Assert.Matches(@"sex\s+female\s+53\s+0\.698\s+n/a\s+0\.350", text);
+        Assert.Contains("problem: d refused (audit-attribute): no", text, StringComparison.Ordinal);
+        Assert.Contains("pooled check: omitted: no pooled data", text, StringComparison.Ordinal);
+        Assert.Contains("report sha256 f00d", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SecureCountChannel_SuppressedGroup_IsZeroInTheSitesProtocolInput()
     {
