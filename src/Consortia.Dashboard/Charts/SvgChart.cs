@@ -22,6 +22,7 @@ public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)
 /// </remarks>
 public static class SvgChart
 {
+    private static readonly double[] s_steps = [1, 2, 5, 10];
     private const int Width = 560, Height = 340, Left = 62, Right = 150, Top = 34, Bottom = 48;
     private static readonly string[] s_palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
     private static readonly CultureInfo s_c = CultureInfo.InvariantCulture;
@@ -41,7 +42,13 @@ public static class SvgChart
         (double X, double Y)[] all = [.. series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))];
         (double x0, double x1) = xRange ?? Span(all.Select(p => p.X));
         (double y0, double y1) = yRange ?? Span(all.Select(p => p.Y));
-        StringBuilder svg = Open(title, xLabel, yLabel, x0, x1, y0, y1);
+        bool wholeX = all.Length > 0 && all.All(p => p.X == Math.Round(p.X)); // rounds: no tick at round 4.15
+        StringBuilder svg = Open(title, xLabel, yLabel, x0, x1, y0, y1, wholeX: wholeX);
+        if (all.Length == 0)
+        {
+            svg.Append(s_c, $"<text x=\"{Width / 2}\" y=\"{Height / 2}\" text-anchor=\"middle\" fill=\"#777\">no values to draw</text>");
+        }
+
         if (diagonal)
         {
             svg.Append(s_c, $"<line x1=\"{X(x0, x0, x1):F1}\" y1=\"{Y(y0, y0, y1):F1}\" x2=\"{X(x1, x0, x1):F1}\" y2=\"{Y(y1, y0, y1):F1}\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>");
@@ -106,24 +113,22 @@ public static class SvgChart
         return svg.Append("</svg>").ToString();
     }
 
-    private static StringBuilder Open(string title, string xLabel, string yLabel, double x0, double x1, double y0, double y1, IReadOnlyList<string>? categoryAxis = null)
+    private static StringBuilder Open(string title, string xLabel, string yLabel, double x0, double x1, double y0, double y1, IReadOnlyList<string>? categoryAxis = null, bool wholeX = false)
     {
         StringBuilder svg = new();
         svg.Append(s_c, $"<svg viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" role=\"img\" aria-label=\"{Escape(title)}\" font-family=\"sans-serif\" font-size=\"11\">");
         svg.Append(s_c, $"<text x=\"{Width / 2}\" y=\"18\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">{Escape(title)}</text>");
         svg.Append(s_c, $"<rect x=\"{Left}\" y=\"{Top}\" width=\"{Width - Left - Right}\" height=\"{Height - Top - Bottom}\" fill=\"none\" stroke=\"#444\"/>");
-        for (int i = 0; i <= 4; i++)
+        foreach (double v in NiceTicks(y0, y1, wholeNumbers: false))
         {
-            double v = y0 + ((y1 - y0) * i / 4);
             double y = Y(v, y0, y1);
             svg.Append(s_c, $"<line x1=\"{Left}\" y1=\"{y:F1}\" x2=\"{Width - Right}\" y2=\"{y:F1}\" stroke=\"#eee\"/><text x=\"{Left - 4}\" y=\"{y + 4:F1}\" text-anchor=\"end\">{Tick(v)}</text>");
         }
 
         if (categoryAxis is null)
         {
-            for (int i = 0; i <= 4; i++)
+            foreach (double v in NiceTicks(x0, x1, wholeNumbers: wholeX))
             {
-                double v = x0 + ((x1 - x0) * i / 4);
                 svg.Append(s_c, $"<text x=\"{X(v, x0, x1):F1}\" y=\"{Height - Bottom + 14}\" text-anchor=\"middle\">{Tick(v)}</text>");
             }
         }
@@ -164,6 +169,31 @@ public static class SvgChart
     private static double X(double v, double min, double max) => Left + ((v - min) / (max - min) * (Width - Left - Right));
 
     private static double Y(double v, double min, double max) => Height - Bottom - ((v - min) / (max - min) * (Height - Top - Bottom));
+
+    /// <summary>Axis ticks at round steps (1, 2 or 5 × 10^k) inside [<paramref name="min"/>, <paramref name="max"/>], about five of them; whole numbers only when asked.</summary>
+    internal static IReadOnlyList<double> NiceTicks(double min, double max, bool wholeNumbers)
+    {
+        if (!(max > min) || !double.IsFinite(min) || !double.IsFinite(max))
+        {
+            return [min];
+        }
+
+        double rough = (max - min) / 4;
+        double magnitude = Math.Pow(10, Math.Floor(Math.Log10(rough)));
+        double step = s_steps.Select(m => m * magnitude).First(c => c >= rough);
+        if (wholeNumbers)
+        {
+            step = Math.Max(1, Math.Round(step));
+        }
+
+        List<double> ticks = [];
+        for (double v = Math.Ceiling(min / step) * step; v <= max + (step * 1e-9); v += step)
+        {
+            ticks.Add(Math.Abs(v) < step * 1e-9 ? 0 : v); // no "-0"
+        }
+
+        return ticks;
+    }
 
     private static string Tick(double v) => Math.Abs(v) >= 100 ? v.ToString("F0", s_c) : v.ToString("0.###", s_c);
 

@@ -22,6 +22,30 @@ public sealed class SvgChartTests
     }
 
     [Fact]
+    public void Lines_OverRounds_TicksTheXAxisAtWholeRounds_AndTheYAxisAtRoundValues()
+    {
+        string svg = SvgChart.Lines("AUC", "round", "roc_auc", [new ChartSeries("site-a", [.. Enumerable.Range(1, 15).Select(r => ((double)r, 0.566 + (0.017 * r)))])]);
+
+        XDocument doc = XDocument.Parse(svg);
+        XNamespace ns = doc.Root!.Name.Namespace;
+        // The x-axis labels sit just below the plot (y = 340 - 48 + 14), the y-axis labels right-aligned left of it.
+        string[] x = [.. doc.Descendants(ns + "text").Where(t => t.Attribute("y")!.Value == "306").Select(t => t.Value)];
+        string[] y = [.. doc.Descendants(ns + "text").Where(t => t.Attribute("text-anchor")?.Value == "end").Select(t => t.Value)];
+        Assert.Equal(["5", "10", "15"], x);
+        Assert.NotEmpty(y);
+        Assert.All(y, v => Assert.Matches(@"^\d\.\d$", v)); // 0.6, 0.7 …: no 0.628 from splitting the range in four
+    }
+
+    [Fact]
+    public void Lines_WithNothingFinite_SaysSoInsteadOfAnEmptyPlot()
+    {
+        string svg = SvgChart.Lines("Training loss", "round", "loss", [new ChartSeries("all sites", [(1, double.NaN), (2, double.NaN)])]);
+
+        Assert.Contains("no values to draw", svg, StringComparison.Ordinal);
+        Assert.Empty(XDocument.Parse(svg).Descendants(XDocument.Parse(svg).Root!.Name.Namespace + "polyline"));
+    }
+
+    [Fact]
     public void Lines_HostileSeriesName_IsEscaped()
     {
         string svg = SvgChart.Lines("t", "x", "y", [new ChartSeries("<script>alert(1)</script>", [(0, 0), (1, 1)])]);
