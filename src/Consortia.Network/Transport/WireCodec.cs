@@ -285,22 +285,31 @@ internal static class WireCodec
 
     // ---- training configuration -------------------------------------------------------------------
 
-    private static LocalTraining Encode(LocalTrainingOptions o) => new()
+    private static LocalTraining Encode(LocalTrainingOptions o)
     {
-        BatchSize = o.BatchSize,
-        LocalSteps = o.LocalSteps ?? 0,
-        LocalEpochs = o.LocalEpochs,
-        ProximalMu = o.ProximalMu,
-        Optimizer = new Optimizer
+        LocalTraining wire = new()
         {
-            Kind = o.Optimizer.Kind == OptimizerKind.Adam ? "adam" : "sgd",
-            LearningRate = o.Optimizer.LearningRate,
-            Momentum = o.Optimizer.Momentum,
-            Beta1 = o.Optimizer.Beta1,
-            Beta2 = o.Optimizer.Beta2,
-            Epsilon = o.Optimizer.Epsilon,
-        },
-    };
+            BatchSize = o.BatchSize,
+            LocalSteps = o.LocalSteps ?? 0,
+            LocalEpochs = o.LocalEpochs,
+            ProximalMu = o.ProximalMu,
+            Optimizer = new Optimizer
+            {
+                Kind = o.Optimizer.Kind == OptimizerKind.Adam ? "adam" : "sgd",
+                LearningRate = o.Optimizer.LearningRate,
+                Momentum = o.Optimizer.Momentum,
+                Beta1 = o.Optimizer.Beta1,
+                Beta2 = o.Optimizer.Beta2,
+                Epsilon = o.Optimizer.Epsilon,
+            },
+        };
+        if (o.FairnessQ is { } q)
+        {
+            wire.FairnessQ = q;
+        }
+
+        return wire;
+    }
 
     private static LocalTrainingOptions Decode(LocalTraining? t)
     {
@@ -312,6 +321,7 @@ internal static class WireCodec
             LocalSteps = t.LocalSteps > 0 ? t.LocalSteps : null,
             LocalEpochs = t.LocalEpochs,
             ProximalMu = t.ProximalMu,
+            FairnessQ = t.HasFairnessQ ? t.FairnessQ : null, // range checked by Validate below (NaN included)
             Optimizer = new OptimizerOptions
             {
                 Kind = o.Kind switch

@@ -50,11 +50,14 @@ public sealed class EngineOverGrpcTests : IDisposable
     private static readonly ModelSpec s_spec = new(ModelKind.Logistic, 5, []);
     private static readonly LocalTrainingOptions s_training = new() { BatchSize = 8, LocalSteps = 5, Optimizer = new() { LearningRate = 0.1f } };
 
+    // q-FFL (strategy qffl): FedAvg whose sites weight their update by their loss to the power q, which the task must carry.
+    private static readonly LocalTrainingOptions s_qfflTraining = s_training with { FairnessQ = 2f };
+
     private static readonly ClientDpSettings s_clientDp = new(new ClientLevelDpOptions { ClipNorm = 0.5, NoiseMultiplier = 0.3, Adaptive = new AdaptiveClippingOptions() }, "job", 3);
 
     // The sites accept the job their tasks will carry (client-level DP, secure aggregation): they refuse a task that differs.
-    private SiteAgent[] Agents(FederatedDataset data, ClientDpSettings? clientDp, SecureAggregationSettings? secure) =>
-        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), i => Budget(clientDp), job: j => j with { ClientDp = clientDp, Engine = j.Engine with { SecureAggregation = secure } }, training: s_training);
+    private SiteAgent[] Agents(FederatedDataset data, ClientDpSettings? clientDp, SecureAggregationSettings? secure, LocalTrainingOptions training) =>
+        TestSites.Agents(data, s_spec, [MetricKind.Accuracy], 8, i => new RandomSource(5).Derive((ulong)i), i => Budget(clientDp), job: j => j with { ClientDp = clientDp, Engine = j.Engine with { SecureAggregation = secure } }, training: training);
 
     private static Task<JobResult> Run(ISiteTransport transport, IStrategy strategy, SecureAggregationSettings? secure) =>
         RunnerHarness.RunAsync(transport, strategy, new RoundEngineOptions { Rounds = 3, SecureAggregation = secure }, new GlobalModel(s_spec, new ParameterVector(s_spec.CreateLayout()), new RoundNumber(0)), 9, TestContext.Current.CancellationToken);
@@ -66,6 +69,8 @@ public sealed class EngineOverGrpcTests : IDisposable
         { "fedavg", true },
         { "client-dp-adaptive", false },
         { "client-dp-adaptive", true },
+        { "qffl", false },
+        { "qffl", true },
     };
 
     [Theory]
@@ -73,8 +78,10 @@ public sealed class EngineOverGrpcTests : IDisposable
     public async Task Job_OverGrpc_GivesTheInProcessModelBitForBit(string strategy, bool secure)
     {
         FederatedDataset data = Some.ClassificationFederation(4);
+        LocalTrainingOptions training = strategy == "qffl" ? s_qfflTraining : s_training;
         IStrategy Strategy() => strategy switch
         {
+            "qffl" => new FedAvgStrategy(new FedAvgOptions { Training = s_qfflTraining }),
             "scaffold" => new ScaffoldStrategy(new ScaffoldOptions { Training = s_training }),
             "client-dp-adaptive" => new ClientDpStrategy(
                 new FedAvgStrategy(new FedAvgOptions { Training = s_training }),
@@ -84,14 +91,14 @@ public sealed class EngineOverGrpcTests : IDisposable
         };
         SecureAggregationSettings? settings = secure ? new SecureAggregationSettings { ClipRange = 1000 } : null;
         ClientDpSettings? clientDp = strategy == "client-dp-adaptive" ? s_clientDp : null;
-        SiteAgent[] remote = Agents(data, clientDp, settings);
+        SiteAgent[] remote = Agents(data, clientDp, settings, training);
         await using LoopbackFederation federation = await LoopbackFederation.StartAsync([.. remote.Select(a => a.Site)]);
         foreach (SiteAgent agent in remote)
         {
             federation.StartNode(new AgentHandler(agent));
         }
 
-        JobResult local = await Run(new InProcessSiteTransport(Agents(data, clientDp, settings)), Strategy(), settings);
+        JobResult local = await Run(new InProcessSiteTransport(Agents(data, clientDp, settings, training)), Strategy(), settings);
         JobResult overGrpc = await Run(federation.Transport, Strategy(), settings);
 
         Assert.All(overGrpc.Rounds, r => Assert.True(r.Aggregated, r.AggregationFailure));
