@@ -41,6 +41,14 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
             throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
         }
 
+        if (job.Fairness?.Reweighting is { } reweighting)
+        {
+            // Accepting it would train without the mitigation the job file asks for: refuse instead of running something else.
+            string message = $"{name}: fairness.reweighting ({reweighting}): group reweighting runs in simulation only (`consortia simulate`); a deployment's sites do not resample yet. Remove it, or use strategy kind qffl, which deployed sites run.";
+            LogRefused(name, message);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, message));
+        }
+
         if (services.Consortia.For(job, out string? unknown) is null)
         {
             LogRefused(name, unknown!);

@@ -47,6 +47,33 @@ public sealed class CoordinatorHostTests
 
     [Fact]
     [Trait("Category", "Slow")]
+    public async Task SubmitJob_WithGroupReweighting_IsRefusedNamingTheField_AndNothingIsStored()
+    {
+        // Reweighting resamples at the sites in simulation only: a deployment must not run the job without it.
+        using TempDir dir = new();
+        string home = dir.Combine("home");
+        using X509Certificate2 ca = ProvisionAndGetCa(home);
+        int[] ports = FreePorts(4);
+        CoordinatorConfig config = new()
+        {
+            Home = home,
+            Listen = new ListenConfig { Sites = $"127.0.0.1:{ports[0]}", Enrollment = $"127.0.0.1:{ports[1]}", Admin = $"127.0.0.1:{ports[2]}", Health = $"127.0.0.1:{ports[3]}" },
+        };
+        await using WebApplication app = CoordinatorHost.Build(config, _ => { });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        using JobAdminClient admin = JobAdminClient.Connect(new Uri($"https://127.0.0.1:{ports[2]}"), ca.ExportCertificatePem(), AdminCredential.ReadToken(Path.Combine(home, "admin.token")));
+        string reweighting = await File.ReadAllTextAsync(TestKit.RepositoryPaths.Combine("examples", "heart-disease", "fairness-reweighting.yaml"), TestContext.Current.CancellationToken);
+
+        Grpc.Core.RpcException refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => admin.SubmitAsync(reweighting, "fairness-reweighting.yaml", TestContext.Current.CancellationToken));
+
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("fairness-reweighting.yaml: fairness.reweighting (sex)", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(await admin.ListAsync(TestContext.Current.CancellationToken));
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
     public async Task DashboardPort_OverTls_ServesTheDashboardWithTheAdminToken_AndOnlyOnItsPort()
     {
         using TempDir dir = new();
