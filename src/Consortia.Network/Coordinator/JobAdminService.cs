@@ -49,6 +49,14 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
             throw new RpcException(new Status(StatusCode.InvalidArgument, message));
         }
 
+        if (job.Scheduling?.Buffer is { } buffer)
+        {
+            // FedBuff's carry-over between rounds exists in simulation only (docs/job-file.md): refuse rather than run another strategy.
+            string message = $"{name}: scheduling.buffer ({buffer}): asynchronous aggregation (FedBuff) runs in simulation only (`consortia simulate` with simulation.profiles); the deployed transport does not run it yet. Remove it, or use scheduling.deadline_seconds and over_selection, which deployments run.";
+            LogRefused(name, message);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, message));
+        }
+
         if (services.Consortia.For(job, out string? unknown) is null)
         {
             LogRefused(name, unknown!);

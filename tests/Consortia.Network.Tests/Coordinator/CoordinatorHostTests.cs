@@ -45,11 +45,14 @@ public sealed class CoordinatorHostTests
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
-    [Fact]
+    [Theory]
     [Trait("Category", "Slow")]
-    public async Task SubmitJob_WithGroupReweighting_IsRefusedNamingTheField_AndNothingIsStored()
+    [InlineData("fairness-reweighting.yaml", null, "fairness-reweighting.yaml: fairness.reweighting (sex)")]
+    [InlineData("fedavg.yaml", "scheduling:\n  buffer: 3\n", "fedavg.yaml: scheduling.buffer (3)")]
+    public async Task SubmitJob_WithASimulationOnlyMethod_IsRefusedNamingTheField_AndNothingIsStored(string example, string? appended, string expected)
     {
-        // Reweighting resamples at the sites in simulation only: a deployment must not run the job without it.
+        // Reweighting resamples at the sites, and FedBuff carries updates over rounds, in simulation only: a deployment
+        // must not run the job without them.
         using TempDir dir = new();
         string home = dir.Combine("home");
         using X509Certificate2 ca = ProvisionAndGetCa(home);
@@ -62,12 +65,13 @@ public sealed class CoordinatorHostTests
         await using WebApplication app = CoordinatorHost.Build(config, _ => { });
         await app.StartAsync(TestContext.Current.CancellationToken);
         using JobAdminClient admin = JobAdminClient.Connect(new Uri($"https://127.0.0.1:{ports[2]}"), ca.ExportCertificatePem(), AdminCredential.ReadToken(Path.Combine(home, "admin.token")));
-        string reweighting = await File.ReadAllTextAsync(TestKit.RepositoryPaths.Combine("examples", "heart-disease", "fairness-reweighting.yaml"), TestContext.Current.CancellationToken);
+        string text = await File.ReadAllTextAsync(TestKit.RepositoryPaths.Combine("examples", "heart-disease", example), TestContext.Current.CancellationToken);
+        text = appended is null ? text : text[..text.IndexOf("\nbaselines:", StringComparison.Ordinal)] + "\n" + appended;
 
-        Grpc.Core.RpcException refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => admin.SubmitAsync(reweighting, "fairness-reweighting.yaml", TestContext.Current.CancellationToken));
+        Grpc.Core.RpcException refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => admin.SubmitAsync(text, example, TestContext.Current.CancellationToken));
 
         Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, refused.StatusCode);
-        Assert.Contains("fairness-reweighting.yaml: fairness.reweighting (sex)", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains(expected, refused.Status.Detail, StringComparison.Ordinal);
         Assert.Empty(await admin.ListAsync(TestContext.Current.CancellationToken));
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
