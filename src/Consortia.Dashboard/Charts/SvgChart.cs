@@ -22,7 +22,7 @@ public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)
 /// </remarks>
 public static class SvgChart
 {
-    private static readonly double[] s_steps = [1, 2, 5, 10];
+    private static readonly double[] s_steps = [1, 2, 5];
     private const int Width = 560, Height = 340, Left = 62, Right = 150, Top = 34, Bottom = 48;
     private static readonly string[] s_palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
     private static readonly CultureInfo s_c = CultureInfo.InvariantCulture;
@@ -170,7 +170,7 @@ public static class SvgChart
 
     private static double Y(double v, double min, double max) => Height - Bottom - ((v - min) / (max - min) * (Height - Top - Bottom));
 
-    /// <summary>Axis ticks at round steps (1, 2 or 5 × 10^k) inside [<paramref name="min"/>, <paramref name="max"/>], about five of them; whole numbers only when asked.</summary>
+    /// <summary>Axis ticks at round steps (1, 2 or 5 × 10^k) inside [<paramref name="min"/>, <paramref name="max"/>], four to ten of them; whole numbers only when asked.</summary>
     internal static IReadOnlyList<double> NiceTicks(double min, double max, bool wholeNumbers)
     {
         if (!(max > min) || !double.IsFinite(min) || !double.IsFinite(max))
@@ -178,9 +178,10 @@ public static class SvgChart
             return [min];
         }
 
+        // The largest round step (1, 2 or 5 × 10^k) that still gives at least four ticks: 0.46–0.56 gets 0.46, 0.48 … 0.56.
         double rough = (max - min) / 4;
         double magnitude = Math.Pow(10, Math.Floor(Math.Log10(rough)));
-        double step = s_steps.Select(m => m * magnitude).First(c => c >= rough);
+        double step = s_steps.Select(m => m * magnitude).Last(c => c <= rough);
         if (wholeNumbers)
         {
             step = Math.Max(1, Math.Round(step));

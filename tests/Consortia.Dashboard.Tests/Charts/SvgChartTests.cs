@@ -31,9 +31,20 @@ public sealed class SvgChartTests
         // The x-axis labels sit just below the plot (y = 340 - 48 + 14), the y-axis labels right-aligned left of it.
         string[] x = [.. doc.Descendants(ns + "text").Where(t => t.Attribute("y")!.Value == "306").Select(t => t.Value)];
         string[] y = [.. doc.Descendants(ns + "text").Where(t => t.Attribute("text-anchor")?.Value == "end").Select(t => t.Value)];
-        Assert.Equal(["5", "10", "15"], x);
-        Assert.NotEmpty(y);
-        Assert.All(y, v => Assert.Matches(@"^\d\.\d$", v)); // 0.6, 0.7 …: no 0.628 from splitting the range in four
+        Assert.Equal(["2", "4", "6", "8", "10", "12", "14"], x);
+        Assert.True(y.Length >= 4, string.Join(", ", y));
+        Assert.All(y, v => Assert.Matches(@"^\d\.\d\d?$", v)); // 0.6, 0.65 …: no 0.628 from splitting the range in four
+    }
+
+    [Fact]
+    public void Lines_OverANarrowRange_StillGetsAtLeastFourYTicks()
+    {
+        // A training loss from 0.556 to 0.459 (the Heart FedAvg run): steps of 0.05 would leave two ticks.
+        string svg = SvgChart.Lines("Training loss", "round", "loss", [new ChartSeries("all sites", [(1, 0.556), (8, 0.47), (15, 0.459)])]);
+
+        XDocument doc = XDocument.Parse(svg);
+        string[] y = [.. doc.Descendants(doc.Root!.Name.Namespace + "text").Where(t => t.Attribute("text-anchor")?.Value == "end").Select(t => t.Value)];
+        Assert.True(y.Length >= 4, string.Join(", ", y));
     }
 
     [Fact]
