@@ -11,6 +11,13 @@ public sealed record OutputPolicy(bool MaskedUpdates, bool PlainUpdates, bool Ag
     /// <value>Default <see langword="null"/>: twice the job's rounds plus two (one evaluation per round and per retried round).</value>
     public int? MaxEvaluationsPerJob { get; init; }
 
+    /// <summary>The most fairness audits (per-group counts of a model the site received in the run) the site answers per job run.</summary>
+    /// <value>Default <see langword="null"/>: <see cref="DefaultMaxAuditsPerJob"/>.</value>
+    public int? MaxAuditsPerJob { get; init; }
+
+    /// <summary>The audit cap when the policy sets none: one audit, a second by other attributes, and a retry.</summary>
+    public const int DefaultMaxAuditsPerJob = 3;
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentException">A value is missing or out of range; the message names it.</exception>
     public void Validate()
@@ -23,6 +30,11 @@ public sealed record OutputPolicy(bool MaskedUpdates, bool PlainUpdates, bool Ag
         if (MaxEvaluationsPerJob is < 0)
         {
             throw new ArgumentException($"outputs.max_evaluations_per_job: must be at least 0, got {MaxEvaluationsPerJob}.", nameof(MaxEvaluationsPerJob));
+        }
+
+        if (MaxAuditsPerJob is < 0)
+        {
+            throw new ArgumentException($"outputs.max_audits_per_job: must be at least 0, got {MaxAuditsPerJob}.", nameof(MaxAuditsPerJob));
         }
 
         if (MinCellCount is < 1)

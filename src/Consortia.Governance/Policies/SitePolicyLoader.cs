@@ -188,7 +188,7 @@ public static class SitePolicyLoader
 
     private static OutputPolicy ReadOutputs(YamlSection section)
     {
-        section.RejectUnknownKeys("masked_updates", "plain_updates", "aggregate_metrics", "min_cell_count", "max_evaluations_per_job");
+        section.RejectUnknownKeys("masked_updates", "plain_updates", "aggregate_metrics", "min_cell_count", "max_evaluations_per_job", "max_audits_per_job");
         bool aggregateMetrics = section.OptionalBoolean("aggregate_metrics") ?? false;
         int? minCellCount = (int?)section.OptionalInteger("min_cell_count", 1, int.MaxValue);
         if (aggregateMetrics && minCellCount is null)
@@ -203,6 +203,7 @@ public static class SitePolicyLoader
             minCellCount)
         {
             MaxEvaluationsPerJob = (int?)section.OptionalInteger("max_evaluations_per_job", 0, int.MaxValue),
+            MaxAuditsPerJob = (int?)section.OptionalInteger("max_audits_per_job", 0, int.MaxValue),
         };
     }
 

@@ -34,6 +34,13 @@ namespace Consortia.Network.Node;
 /// </remarks>
 internal sealed partial class SiteFairnessAuditor(NodeConfig config, SiteId site, Func<AuditLedger> ledger, Func<ILedgerSigner> signingKey, ILogger log) : IDisposable
 {
+    /// <summary>
+    /// Whether the site answers only for a model it received itself in the run, and at most its policy's number of
+    /// audits per run. Always on in a node; only the red team turns it off (<c>consortia redteam coordinator
+    /// --unprotected</c>), to show the query oracle it closes. No configuration file can.
+    /// </summary>
+    internal bool ReceivedModelsOnly { get; set; } = true;
+
     /// <summary>Rule: the audited run is one this site accepted (same job file) and trained in.</summary>
     public const string JobRule = "audit-job";
 
@@ -46,8 +53,14 @@ internal sealed partial class SiteFairnessAuditor(NodeConfig config, SiteId site
     /// <summary>Rule: a job (or policy) with secure aggregation is audited only through a secure-aggregation session of the audit.</summary>
     public const string SecureRule = "audit-secure-aggregation";
 
-    /// <summary>Rule: the audited model fits the job's model on this site's data.</summary>
+    /// <summary>Rule: the audited model is one this site received itself in the run (its ledger holds its SHA-256), and fits the job's model.</summary>
     public const string ModelRule = "audit-model";
+
+    /// <summary>Rule: at most the policy's <c>outputs.max_audits_per_job</c> audits per job run (also recorded, passed, for each one answered).</summary>
+    public const string CapRule = "audit-cap";
+
+    // Counting and recording an answered audit is one step, so two audits arriving at once cannot both take the last one.
+    private readonly Lock _capGate = new();
 
     private readonly ConcurrentDictionary<string, SiteCountSession> _sessions = new(StringComparer.Ordinal);
 
@@ -77,6 +90,11 @@ internal sealed partial class SiteFairnessAuditor(NodeConfig config, SiteId site
 
         // Checked above: a member with a policy that sets a minimum cell count.
         SitePolicy rules = policy!.Policy!;
+        if (CountAudit(task, job, rules) is { } capped)
+        {
+            return Refuse(task, job, rules, CapRule, capped);
+        }
+
         try
         {
             (long[] counts, IReadOnlyList<string> withheld, string? modelProblem) = Count(task, job, membership!, rules.Outputs.MinCellCount!.Value);
@@ -175,6 +193,18 @@ internal sealed partial class SiteFairnessAuditor(NodeConfig config, SiteId site
             return (JobRule, $"the audit's sites ({string.Join(", ", task.Sites)}) do not include this site");
         }
 
+        // The model too must be one the site saw itself in this run (a round's aggregate it evaluated, recorded at receipt),
+        // or a coordinator could audit crafted models, each scoring by a feature of its choosing, and read the site's data
+        // through the counts, one query per model.
+        if (ReceivedModelsOnly)
+        {
+            string modelSha = UpdateHash.Of(task.Parameters.Values);
+            if (!events.OfType<AggregateReceivedEvent>().Any(e => e.AggregateSha256 == modelSha))
+            {
+                return (ModelRule, $"this site never received the audited model (sha256 {modelSha[..12]}…) in job run '{task.AuditedRun}'; it audits only a model its ledger shows it received");
+            }
+        }
+
         if (policy is null)
         {
             return (OutputsRule, "this site has no policy file; it releases nothing");
@@ -249,6 +279,30 @@ internal sealed partial class SiteFairnessAuditor(NodeConfig config, SiteId site
         }
 
         return ([.. counts.Counts], [.. counts.Suppressed.Select(c => c.Attribute + "=" + c.Group)], null);
+    }
+
+    /// <summary>Records the audit as answered, or says why the run's cap refuses it.</summary>
+    private string? CountAudit(FairnessAuditTask task, JobDefinition job, SitePolicy policy)
+    {
+        if (!ReceivedModelsOnly)
+        {
+            return null;
+        }
+
+        int cap = policy.Outputs.MaxAuditsPerJob ?? OutputPolicy.DefaultMaxAuditsPerJob;
+        lock (_capGate)
+        {
+            // The site's own ledger counts, so a restart of the node does not reset the cap.
+            int answered = ledger().ReadEntries().Select(e => e.Event)
+                .Count(e => e.RunId == task.AuditedRun && e is PolicyDecisionEvent { Accepted: true } d && d.Rules.Any(r => r.Rule == CapRule));
+            if (answered >= cap)
+            {
+                return $"the site already answered {answered} fairness audit(s) of job run '{task.AuditedRun}'; its policy allows {cap} (outputs.max_audits_per_job)";
+            }
+
+            ledger().Append(new PolicyDecisionEvent(job.Name, task.Round.Value, true, policy.Version, policy.Sha256, [new RuleResult(CapRule, true, $"audit {answered + 1} of at most {cap} for this job run")]) { RunId = task.AuditedRun });
+            return null;
+        }
     }
 
     private Refused Refuse(FairnessAuditTask task, JobDefinition? job, SitePolicy? policy, string rule, string reason)

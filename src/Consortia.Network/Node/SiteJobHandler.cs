@@ -63,6 +63,16 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         _owned.Add(_auditor);
     }
 
+    /// <summary>
+    /// Whether fairness audits are answered only for a model the site received in the run, and capped per run. Always
+    /// on; only <c>consortia redteam coordinator --unprotected</c> turns it off, in its own process.
+    /// </summary>
+    internal bool AuditReceivedModelsOnly
+    {
+        get => _auditor.ReceivedModelsOnly;
+        init => _auditor.ReceivedModelsOnly = value;
+    }
+
     /// <summary>The notifications of the site officer started so far (tests wait on them).</summary>
     internal IReadOnlyList<Task> ApprovalNotifications => _approval.Notifications;
 

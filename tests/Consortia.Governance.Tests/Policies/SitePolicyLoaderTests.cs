@@ -74,6 +74,33 @@ public sealed class SitePolicyLoaderTests
         Assert.Equal("outputs.max_evaluations_per_job", error.Field);
     }
 
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("  max_audits_per_job: 5", 5)]
+    [InlineData("  max_audits_per_job: 0", 0)]
+    public void Parse_AuditCap_IsReadWhenPresent(string? line, int? expected)
+    {
+        string yaml = line is null ? Some.PolicyYaml : Some.PolicyYaml.Replace("  min_cell_count: 10", "  min_cell_count: 10\n" + line, StringComparison.Ordinal);
+
+        SitePolicy policy = SitePolicyLoader.Parse(yaml, "site.yaml");
+
+        Assert.Equal(expected, policy.Outputs.MaxAuditsPerJob);
+    }
+
+    [Theory]
+    [InlineData("-1", "an integer from 0 to")]
+    [InlineData("many", "integer")]
+    public void Parse_InvalidAuditCap_NamesTheFieldAndLine(string value, string expected)
+    {
+        string yaml = Some.PolicyYaml.Replace("  min_cell_count: 10", "  min_cell_count: 10\n  max_audits_per_job: " + value, StringComparison.Ordinal);
+
+        PolicyFileException error = Assert.Throws<PolicyFileException>(() => SitePolicyLoader.Parse(yaml, "site.yaml"));
+
+        Assert.Equal("outputs.max_audits_per_job", error.Field);
+        Assert.Equal(yaml.Split('\n').ToList().FindIndex(l => l.Contains("max_audits_per_job", StringComparison.Ordinal)) + 1, error.Line);
+        Assert.Contains(expected, error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public void Parse_MissingRequiredField_NamesIt()
     {

@@ -5,6 +5,7 @@ using Consortia.Federation.Jobs;
 using Consortia.Federation.Sites;
 using Consortia.Governance.Audit;
 using Consortia.Governance.Audit.Events;
+using Consortia.Governance.Policies;
 using Consortia.Learning;
 using Consortia.Learning.Models;
 using Consortia.Learning.Training;
@@ -35,11 +36,13 @@ public sealed class SiteFairnessAuditTests : IDisposable
         File.ReadAllText(RepositoryPaths.Combine("examples", "heart-disease", "fedavg.yaml")).Replace("../../data/fed-heart-disease", RepositoryPaths.Combine("data", "fed-heart-disease"), StringComparison.Ordinal)
         + "\nfairness:\n  groups:\n    sex: {column: sex, values: {female: 0, male: 1}}\n    age_band: {column: age, bands: [55, 65]}\n  threshold: 0.5\n";
 
-    private NodeConfig Config(params string[] sensitive) => new()
+    private NodeConfig Config(params string[] sensitive) => Config(RepositoryPaths.Combine("examples", "policies", "heart-disease-research.yaml"), sensitive);
+
+    private NodeConfig Config(string policy, string[] sensitive) => new()
     {
         Site = "switzerland",
         Coordinator = "https://127.0.0.1:1",
-        Policy = RepositoryPaths.Combine("examples", "policies", "heart-disease-research.yaml"),
+        Policy = policy,
         State = _dir.File("state"),
         Data = new NodeDataConfig { Path = RepositoryPaths.Combine("data", "fed-heart-disease"), Site = "switzerland", Sensitive = [.. sensitive] },
     };
@@ -54,6 +57,10 @@ public sealed class SiteFairnessAuditTests : IDisposable
         TrainingCompleted trained = Assert.IsType<TrainingCompleted>(await handler.HandleAsync(Run, task, TestContext.Current.CancellationToken));
         ParameterVector model = global.Clone();
         System.Numerics.Tensors.TensorPrimitives.Add(model.Values, trained.Update.WeightedDelta.Values, model.Values); // any trained model will do
+
+        // The round's aggregate comes back for evaluation: the site records its SHA-256 at receipt, the only models it audits.
+        EvaluateTask evaluate = new(handler.Site, new RoundNumber(1), model) { Contributors = 4, JobSha256 = Sha256Hex.OfText(yaml) };
+        Assert.IsType<EvaluationCompleted>(await handler.HandleAsync(Run, evaluate, TestContext.Current.CancellationToken));
         handler.EndJob(Run); // the job has ended: the audit needs nothing prepared
         return model;
     }
@@ -146,6 +153,87 @@ public sealed class SiteFairnessAuditTests : IDisposable
         Assert.Contains("column 'age'", refused.Reason, StringComparison.Ordinal);
         Assert.Contains("'smoker' is not declared", undeclared.Reason, StringComparison.Ordinal);
         Assert.Equal(2, Entries().Count(e => e.Event is PolicyDecisionEvent { Accepted: false, RunId: Run } d && d.Rules.Single().Rule == "audit-attribute"));
+    }
+
+    [Fact]
+    public async Task Audit_OfAModelTheSiteNeverReceived_IsRefusedAndLedgered()
+    {
+        string yaml = JobYaml();
+        using SiteJobHandler handler = new(Config("sex", "age"), TimeProvider.System, NullLogger.Instance);
+        ParameterVector model = await TrainRoundOneAsync(handler, yaml);
+
+        // The attacker's model scores by cholesterol alone: its counts would be the site's cholesterol histogram per group and label.
+        ParameterVector crafted = new(model.Layout);
+        crafted.Values[4] = 1f;
+        Refused refused = Assert.IsType<Refused>(await handler.HandleAsync("audit-6", Audit(handler, Run, yaml, crafted, "sex"), TestContext.Current.CancellationToken));
+
+        Assert.Equal("audit-model", refused.Rule);
+        Assert.Contains("never received the audited model", refused.Reason, StringComparison.Ordinal);
+        Assert.Contains(UpdateHash.Of(crafted.Values)[..12], refused.Reason, StringComparison.Ordinal);
+        Assert.Single(Entries(), e => e.Event is PolicyDecisionEvent { Accepted: false, RunId: Run } d && d.Rules.Single().Rule == "audit-model");
+        Assert.DoesNotContain(Entries(), e => e.Event is FairnessAuditEvent);
+
+        // The model it did receive is answered.
+        Assert.IsType<FairnessCountsReleased>(await handler.HandleAsync("audit-7", Audit(handler, Run, yaml, model, "sex"), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Audits_BeyondThePolicysCapPerRun_AreRefused_AndTheCountSurvivesARestart()
+    {
+        string yaml = JobYaml();
+        ParameterVector model;
+        using (SiteJobHandler first = new(Config("sex", "age"), TimeProvider.System, NullLogger.Instance))
+        {
+            model = await TrainRoundOneAsync(first, yaml);
+            for (int i = 0; i < 2; i++)
+            {
+                Assert.IsType<FairnessCountsReleased>(await first.HandleAsync($"audit-{i}", Audit(first, Run, yaml, model, "sex"), TestContext.Current.CancellationToken));
+            }
+        }
+
+        // The node restarts: the cap is counted from its ledger, not from memory.
+        using SiteJobHandler handler = new(Config("sex", "age"), TimeProvider.System, NullLogger.Instance);
+        Assert.IsType<FairnessCountsReleased>(await handler.HandleAsync("audit-2", Audit(handler, Run, yaml, model, "sex"), TestContext.Current.CancellationToken));
+        Refused refused = Assert.IsType<Refused>(await handler.HandleAsync("audit-3", Audit(handler, Run, yaml, model, "sex"), TestContext.Current.CancellationToken));
+
+        Assert.Equal("audit-cap", refused.Rule);
+        Assert.Contains($"allows {OutputPolicy.DefaultMaxAuditsPerJob}", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(3, Entries().Count(e => e.Event is FairnessAuditEvent));
+        Assert.Equal(
+            ["audit 1 of at most 3 for this job run", "audit 2 of at most 3 for this job run", "audit 3 of at most 3 for this job run"],
+            Entries().Select(e => e.Event).OfType<PolicyDecisionEvent>().Where(d => d.Accepted && d.Rules.Any(r => r.Rule == "audit-cap")).Select(d => d.Rules.Single().Reason));
+    }
+
+    [Fact]
+    public async Task Audit_WithThePolicysCapAtZero_IsRefused()
+    {
+        string yaml = JobYaml();
+        string policy = _dir.File("no-audits.yaml");
+        string research = await File.ReadAllTextAsync(RepositoryPaths.Combine("examples", "policies", "heart-disease-research.yaml"), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(policy, research.Replace("  min_cell_count: 10", "  min_cell_count: 10\n  max_audits_per_job: 0", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        using SiteJobHandler handler = new(Config(policy, ["sex", "age"]), TimeProvider.System, NullLogger.Instance);
+        ParameterVector model = await TrainRoundOneAsync(handler, yaml);
+
+        Refused refused = Assert.IsType<Refused>(await handler.HandleAsync("audit-8", Audit(handler, Run, yaml, model, "sex"), TestContext.Current.CancellationToken));
+
+        Assert.Equal("audit-cap", refused.Rule);
+        Assert.Contains("allows 0", refused.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithoutTheReceivedModelCheck_ACraftedModelIsAnswered_TheOracleTheCheckCloses()
+    {
+        // The red team's weakened site (internal switch, no configuration can set it): shows what the check prevents.
+        string yaml = JobYaml();
+        using SiteJobHandler handler = new(Config("sex", "age"), TimeProvider.System, NullLogger.Instance) { AuditReceivedModelsOnly = false };
+        ParameterVector model = await TrainRoundOneAsync(handler, yaml);
+        ParameterVector crafted = new(model.Layout);
+        crafted.Values[4] = 1f;
+
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.IsType<FairnessCountsReleased>(await handler.HandleAsync($"audit-{i}", Audit(handler, Run, yaml, crafted, "sex"), TestContext.Current.CancellationToken));
+        }
     }
 
     [Theory]
