@@ -63,6 +63,30 @@ public sealed class FairnessCountLayout
     /// <summary>The length of the whole vector.</summary>
     public int Length => Cells.Length * BlockLength;
 
+    /// <summary>The histogram of quantised scores of the negatives (outcome 0) of cell number <paramref name="cell"/> in a count vector of this layout.</summary>
+    /// <param name="counts">A count vector of this layout.</param>
+    /// <param name="cell">The cell's index in <see cref="Cells"/>.</param>
+    /// <returns><see cref="ScoreLevels"/> + 1 counts, level 0 first.</returns>
+    public ReadOnlySpan<long> NegativeScores(ReadOnlySpan<long> counts, int cell) => Block(counts, cell).Slice(NegativeHistogram, ScoreLevels + 1);
+
+    /// <summary>The histogram of quantised scores of the positives (outcome 1) of cell number <paramref name="cell"/> in a count vector of this layout.</summary>
+    /// <param name="counts">A count vector of this layout.</param>
+    /// <param name="cell">The cell's index in <see cref="Cells"/>.</param>
+    /// <returns><see cref="ScoreLevels"/> + 1 counts, level 0 first.</returns>
+    public ReadOnlySpan<long> PositiveScores(ReadOnlySpan<long> counts, int cell) => Block(counts, cell).Slice(PositiveHistogram, ScoreLevels + 1);
+
+    private ReadOnlySpan<long> Block(ReadOnlySpan<long> counts, int cell)
+    {
+        if (counts.Length != Length)
+        {
+            throw new ArgumentException($"A count vector of this layout has {Length} entries, not {counts.Length}.", nameof(counts));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(cell);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cell, Cells.Length);
+        return counts.Slice(cell * BlockLength, BlockLength);
+    }
+
     /// <summary>The index of the cell of group <paramref name="group"/> of attribute number <paramref name="attribute"/>.</summary>
     internal int CellIndex(int attribute, int group) => _attributeStarts[attribute] + group;
 

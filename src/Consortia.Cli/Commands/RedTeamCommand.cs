@@ -19,7 +19,7 @@ internal static class RedTeamCommand
         Option<bool> json = new("--json") { Description = "Prints one JSON object: {\"mode\", \"attacks\": [{\"name\", \"prevented\", \"detail\"}]}." };
         Option<bool> unprotected = new("--unprotected") { Description = "Attacks a deliberately weakened site configuration that exists only for this command (the attacks must succeed)." };
         Option<DirectoryInfo?> data = new("--data") { Description = "The FLamby heart-disease folder the victim sites train on; default: data/fed-heart-disease in this directory or one above it." };
-        Command coordinator = new("coordinator", "Runs the attacks of a malicious coordinator (protection downgrade, repeated rounds, evaluation outside the policy, public sampling, puppet sites, a threshold too low, hostile indexes, host-header routing, a re-keyed ledger; downgrade and puppets also over gRPC to real node processes) against real site agents and a real coordinator host.")
+        Command coordinator = new("coordinator", "Runs the attacks of a malicious coordinator (protection downgrade, repeated rounds, evaluation outside the policy, public sampling, puppet sites, a threshold too low, hostile indexes, host-header routing, a re-keyed ledger, fairness audits of crafted models; downgrade and puppets also over gRPC to real node processes) against real site agents and a real coordinator host.")
         {
             json, unprotected, data,
         };
@@ -61,6 +61,7 @@ internal static class RedTeamCommand
                     .. sites.Attacks,
                     await DeploymentAttacks.HostHeaderAsync(unprotected, cancellationToken).ConfigureAwait(false),
                     await DeploymentAttacks.LedgerKeyAsync(unprotected, cancellationToken).ConfigureAwait(false),
+                    await AuditAttacks.CraftedModelAsync(folder, unprotected, cancellationToken).ConfigureAwait(false),
                     .. await GrpcAttacks.RunAsync(folder, unprotected, cancellationToken).ConfigureAwait(false),
                 ],
             };

@@ -25,12 +25,14 @@ public sealed class RedTeamCommandTests
         (int exit, string json, string error) = await CliRunner.RunAsync("redteam", "coordinator", "--json", "--data", s_data);
 
         (string Name, bool Prevented, string Detail)[] attacks = Attacks(json);
-        Assert.Equal(["downgrade", "repeated-round", "evaluation-outside-policy", "public-sampling", "puppet", "threshold", "hostile-index", "host-header", "ledger-key", "downgrade-grpc", "puppet-grpc"], attacks.Select(a => a.Name));
+        Assert.Equal(["downgrade", "repeated-round", "evaluation-outside-policy", "public-sampling", "puppet", "threshold", "hostile-index", "host-header", "ledger-key", "crafted-audit", "downgrade-grpc", "puppet-grpc"], attacks.Select(a => a.Name));
         Assert.All(attacks, a => Assert.True(a.Prevented, $"{a.Name}: {a.Detail}"));
         Assert.True(exit == 0, error);
         Assert.Contains("INVALID", attacks.Single(a => a.Name == "ledger-key").Detail, StringComparison.Ordinal);
         Assert.Contains("GET /metrics answered 404", attacks.Single(a => a.Name == "host-header").Detail, StringComparison.Ordinal);
         Assert.Contains("rule task-secure-aggregation", attacks.Single(a => a.Name == "downgrade-grpc").Detail, StringComparison.Ordinal);
+        Assert.Contains("rule audit-model", attacks.Single(a => a.Name == "crafted-audit").Detail, StringComparison.Ordinal);
+        Assert.Contains("it answered the audit of the round's own model", attacks.Single(a => a.Name == "crafted-audit").Detail, StringComparison.Ordinal);
         Assert.Contains("rule secagg-roster", attacks.Single(a => a.Name == "puppet-grpc").Detail, StringComparison.Ordinal);
         Assert.Contains("over mutual-TLS gRPC to the node process", attacks.Single(a => a.Name == "puppet-grpc").Detail, StringComparison.Ordinal);
         Assert.Contains("\"mode\": \"protected\"", json, StringComparison.Ordinal);
@@ -53,6 +55,8 @@ public sealed class RedTeamCommandTests
         Assert.Contains("the victim's update recovered", attacks["threshold"].Detail, StringComparison.Ordinal);
         Assert.Contains("GET /metrics answered 200", attacks["host-header"].Detail, StringComparison.Ordinal);
         Assert.Contains("(--public-key ledger.pub.pem): VALID", attacks["ledger-key"].Detail, StringComparison.Ordinal);
+        Assert.Contains("equal to the site's own data", attacks["crafted-audit"].Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("NOT equal", attacks["crafted-audit"].Detail, StringComparison.Ordinal);
         Assert.True(attacks["hostile-index"].Prevented, attacks["hostile-index"].Detail); // no weakened switch: the report says so
         Assert.Contains("no weakened switch", attacks["hostile-index"].Detail, StringComparison.Ordinal);
         Assert.All(["downgrade-grpc", "puppet-grpc"], name => Assert.Contains("a node process has no weakened configuration", attacks[name].Detail, StringComparison.Ordinal));
