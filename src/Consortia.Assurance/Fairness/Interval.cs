@@ -49,7 +49,10 @@ public readonly record struct Interval(double Value, double Lower, double Upper)
         return new Interval(d, lower, upper);
     }
 
-    /// <summary>The difference of two independent normal-approximated estimates: d ± z·√(se_a² + se_b²), se taken as half-width / z.</summary>
+    /// <summary>
+    /// The difference of two independent normal-approximated estimates: d ± z·√(se_a² + se_b²), each se the estimate's own
+    /// standard error when it carries one (a rank statistic's interval, clipped to [0, 1]), else its half-width / z.
+    /// </summary>
     /// <param name="a">The first estimate with a symmetric (Wald) interval.</param>
     /// <param name="b">The second.</param>
     /// <returns>The difference and its interval.</returns>
@@ -60,7 +63,7 @@ public readonly record struct Interval(double Value, double Lower, double Upper)
             return Undefined;
         }
 
-        double se = Math.Sqrt(Square((a.Upper - a.Lower) / (2 * Z95)) + Square((b.Upper - b.Lower) / (2 * Z95)));
+        double se = Math.Sqrt(Square(a.ErrorOfMean) + Square(b.ErrorOfMean));
         double d = a.Value - b.Value;
         return new Interval(d, d - (Z95 * se), d + (Z95 * se));
     }
@@ -77,9 +80,17 @@ public readonly record struct Interval(double Value, double Lower, double Upper)
     {
         double q1 = a / (2 - a), q2 = 2 * a * a / (1 + a);
         double variance = ((a * (1 - a)) + ((positives - 1) * (q1 - (a * a))) + ((negatives - 1) * (q2 - (a * a)))) / (positives * negatives);
-        double half = Z95 * Math.Sqrt(Math.Max(variance, 0));
-        return new Interval(a, a - half, a + half);
+        double se = Math.Sqrt(Math.Max(variance, 0));
+        // A rank statistic lies in [0, 1], so its interval does too (an AUC of 0.97 over 12 records is not "up to 1.05");
+        // the unclipped standard error is kept for the difference of two such statistics.
+        return new Interval(a, Math.Max(0, a - (Z95 * se)), Math.Min(1, a + (Z95 * se))) { StandardError = se };
     }
+
+    /// <summary>The standard error a Wald interval was built from, when clipping made the bounds no longer show it; 0 otherwise.</summary>
+    internal double StandardError { get; init; }
+
+    /// <summary>The estimate's standard error: <see cref="StandardError"/> when set, else the interval's half-width / z.</summary>
+    private double ErrorOfMean => StandardError > 0 ? StandardError : (Upper - Lower) / (2 * Z95);
 
     private static double Square(double x) => x * x;
 }
