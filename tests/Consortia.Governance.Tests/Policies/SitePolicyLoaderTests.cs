@@ -52,16 +52,19 @@ public sealed class SitePolicyLoaderTests
     }
 
     [Theory]
-    [InlineData(null, null)]
-    [InlineData("  max_evaluations_per_job: 12", 12)]
-    [InlineData("  max_evaluations_per_job: 0", 0)]
-    public void Parse_EvaluationCap_IsReadWhenPresent(string? line, int? expected)
+    [InlineData("max_evaluations_per_job", null, null)]
+    [InlineData("max_evaluations_per_job", "12", 12)]
+    [InlineData("max_evaluations_per_job", "0", 0)]
+    [InlineData("max_audits_per_job", null, null)]
+    [InlineData("max_audits_per_job", "5", 5)]
+    [InlineData("max_audits_per_job", "0", 0)]
+    public void Parse_OutputCaps_AreReadWhenPresent(string key, string? value, int? expected)
     {
-        string yaml = line is null ? Some.PolicyYaml : Some.PolicyYaml.Replace("  min_cell_count: 10", "  min_cell_count: 10\n" + line, StringComparison.Ordinal);
+        string yaml = value is null ? Some.PolicyYaml : Some.PolicyYaml.Replace("  min_cell_count: 10", $"  min_cell_count: 10\n  {key}: {value}", StringComparison.Ordinal);
 
         SitePolicy policy = SitePolicyLoader.Parse(yaml, "site.yaml");
 
-        Assert.Equal(expected, policy.Outputs.MaxEvaluationsPerJob);
+        Assert.Equal(expected, key == "max_audits_per_job" ? policy.Outputs.MaxAuditsPerJob : policy.Outputs.MaxEvaluationsPerJob);
     }
 
     [Fact]
@@ -72,19 +75,6 @@ public sealed class SitePolicyLoaderTests
         PolicyFileException error = Assert.Throws<PolicyFileException>(() => SitePolicyLoader.Parse(yaml, "site.yaml"));
 
         Assert.Equal("outputs.max_evaluations_per_job", error.Field);
-    }
-
-    [Theory]
-    [InlineData(null, null)]
-    [InlineData("  max_audits_per_job: 5", 5)]
-    [InlineData("  max_audits_per_job: 0", 0)]
-    public void Parse_AuditCap_IsReadWhenPresent(string? line, int? expected)
-    {
-        string yaml = line is null ? Some.PolicyYaml : Some.PolicyYaml.Replace("  min_cell_count: 10", "  min_cell_count: 10\n" + line, StringComparison.Ordinal);
-
-        SitePolicy policy = SitePolicyLoader.Parse(yaml, "site.yaml");
-
-        Assert.Equal(expected, policy.Outputs.MaxAuditsPerJob);
     }
 
     [Theory]
