@@ -93,6 +93,17 @@ public sealed partial class TrainingReportStoreTests(ReportPostgresFixture fixtu
         string normalised = StoreName().Replace(pgHtml.Replace(pgId, sqliteId, StringComparison.Ordinal), "rounds committed in STORE");
         Assert.Equal(StoreName().Replace(sqliteHtml, "rounds committed in STORE"), normalised);
 
+        // A SQLite coordinator's configuration in its home (store: absent, the default) reads HOME/coordinator.db: the same report again.
+        string sqliteHome = temp.File("sqlite-home");
+        Directory.CreateDirectory(sqliteHome);
+        File.Copy(Path.Combine(dir, "jobs.db"), Path.Combine(sqliteHome, "coordinator.db"));
+        await File.WriteAllTextAsync(Path.Combine(sqliteHome, "coordinator.yaml"), "home: .\n", TestContext.Current.CancellationToken);
+        (int homeExit, _, string homeError) = await CliRunner.RunAsync("report", "training", "--job", sqliteId, "--home", sqliteHome, "--fairness", fairness, "--out", temp.File("sqlite-home.html"));
+        Assert.True(homeExit == 0, homeError);
+        string homeHtml = await File.ReadAllTextAsync(temp.File("sqlite-home.html"), TestContext.Current.CancellationToken);
+        Assert.Contains("3 of 3 rounds committed in coordinator.db", homeHtml, StringComparison.Ordinal);
+        Assert.Equal(StoreName().Replace(sqliteHtml, "rounds committed in STORE"), StoreName().Replace(homeHtml, "rounds committed in STORE"));
+
         // Reading changed nothing in the coordinator's database.
         Assert.Equal(before, Snapshot(database));
     }
@@ -114,57 +125,14 @@ public sealed partial class TrainingReportStoreTests(ReportPostgresFixture fixtu
         Assert.DoesNotContain(" at ", error, StringComparison.Ordinal); // no stack trace
         Assert.Equal("0", fixture.Server.Sql(database, "SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public';").Trim()); // the report created no table
         Assert.False(File.Exists(temp.File("r.html")));
-    }
 
-    [Fact]
-    public async Task PostgresUnreachable_ExitsTwoNamingTheFieldAndTheServer()
-    {
-        using TempDirectory temp = new();
-        string config = temp.File("coordinator.yaml");
-        string nowhere = temp.File("no-server-here"); // a socket folder no server listens in
-        Directory.CreateDirectory(nowhere);
-        await File.WriteAllTextAsync(config, "home: .\nstore:\n  kind: postgresql\n  connection_env: CONSORTIA_TEST_REPORT_PG\n", TestContext.Current.CancellationToken);
-
-        (int unset, _, string unsetError) = await CliRunner.RunAsync("report", "training", "--job", "j-1", "--config", config, "--out", temp.File("r.html"));
-        Assert.Equal(2, unset);
-        Assert.Contains($"{config}:4: store.connection_env: the environment variable CONSORTIA_TEST_REPORT_PG is not set.", unsetError, StringComparison.Ordinal);
-
-        await File.WriteAllTextAsync(config, $"home: .\nstore:\n  kind: postgresql\n  connection: \"Host={nowhere};Database=consortia;Username=postgres;Password=secret-word;Timeout=5\"\n", TestContext.Current.CancellationToken);
-        (int exit, _, string error) = await CliRunner.RunAsync("report", "training", "--job", "j-1", "--config", config, "--out", temp.File("r.html"));
-
-        Assert.Equal(2, exit);
-        Assert.StartsWith($"error: {config}: store.connection: PostgreSQL store (host '{nowhere}', port 5432, database 'consortia', user 'postgres'): ", error, StringComparison.Ordinal);
-        Assert.DoesNotContain("secret-word", error, StringComparison.Ordinal);
-        Assert.DoesNotContain(" at ", error, StringComparison.Ordinal);
-        Assert.False(File.Exists(temp.File("r.html")));
-    }
-
-    [Fact]
-    public async Task WrongOrMissingStore_ExitsTwoSayingWhatToPass()
-    {
-        using TempDirectory temp = new();
-        string home = temp.File("home");
-        Directory.CreateDirectory(home);
-
-        (int noStore, _, string noStoreError) = await CliRunner.RunAsync("report", "training", "--job", "j-1", "--home", home, "--out", temp.File("r.html"));
-        Assert.Equal(2, noStore);
-        Assert.Contains($"{home}: neither coordinator.db (a SQLite coordinator's store) nor coordinator.yaml there", noStoreError, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(home, "coordinator.db"))); // nothing created
-
-        await File.WriteAllTextAsync(Path.Combine(home, "coordinator.yaml"), "home: .\nstore:\n  kind: mysql\n", TestContext.Current.CancellationToken);
-        (int badKind, _, string badKindError) = await CliRunner.RunAsync("report", "training", "--job", "j-1", "--home", home, "--out", temp.File("r.html"));
-        Assert.Equal(2, badKind);
-        Assert.Contains($"{Path.Combine(home, "coordinator.yaml")}:3: store.kind: expected sqlite or postgresql, got 'mysql'.", badKindError, StringComparison.Ordinal);
-
-        await File.WriteAllTextAsync(Path.Combine(home, "coordinator.yaml"), "home: .\n", TestContext.Current.CancellationToken);
-        (int sqlite, _, string sqliteError) = await CliRunner.RunAsync("report", "training", "--job", "j-1", "--home", home, "--out", temp.File("r.html"));
-        Assert.Equal(2, sqlite);
-        Assert.Contains("store.kind is sqlite, but the coordinator's home has no coordinator.db", sqliteError, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(home, "coordinator.db")));
-
-        (int both, _, string bothError) = await CliRunner.RunAsync("report", "training", "--job", "j-1", "--home", home, "--store", temp.File("x.db"), "--out", temp.File("r.html"));
-        Assert.Equal(2, both);
-        Assert.Contains("give one of --store FILE, --config coordinator.yaml and --home DIR.", bothError, StringComparison.Ordinal);
+        // A version-1 schema (an older coordinator's): left for the coordinator to upgrade, not upgraded by a report.
+        PostgresJobStore.Open(new PostgresJobStoreOptions { ConnectionString = connection }, TimeProvider.System).Dispose();
+        fixture.Server.Sql(database, "DELETE FROM schema_version; INSERT INTO schema_version (version, applied_at) VALUES (1, now());");
+        (int old, _, string oldError) = await CliRunner.RunAsync("report", "training", "--job", "j-1", "--config", config, "--out", temp.File("r.html"));
+        Assert.Equal(2, old);
+        Assert.Contains("holds no coordinator schema of the current version (the coordinator creates it, or upgrades an older one, when it starts", oldError, StringComparison.Ordinal);
+        Assert.Equal("1", fixture.Server.Sql(database, "SELECT string_agg(version::text, ',') FROM schema_version;").Trim());
         Assert.False(File.Exists(temp.File("r.html")));
     }
 
@@ -223,4 +191,60 @@ public sealed partial class TrainingReportStoreTests(ReportPostgresFixture fixtu
     /// <summary>Where the report says it read the rounds (a file name, or PostgreSQL's host and database).</summary>
     [GeneratedRegex("rounds committed in (PostgreSQL \\([^)]*\\)|[^.<]*\\.db)")]
     private static partial Regex StoreName();
+}
+
+/// <summary><c>report training</c>'s errors that need no database server: a wrong configuration, an unreachable database, no store.</summary>
+public sealed class TrainingReportStoreErrorTests
+{
+    [Fact]
+    public async Task PostgresUnreachable_ExitsTwoNamingTheFieldAndTheServer()
+    {
+        using TempDirectory temp = new();
+        string config = temp.File("coordinator.yaml");
+        string nowhere = temp.File("no-server-here"); // a socket folder no server listens in
+        Directory.CreateDirectory(nowhere);
+        await File.WriteAllTextAsync(config, "home: .\nstore:\n  kind: postgresql\n  connection_env: CONSORTIA_TEST_REPORT_PG\n", TestContext.Current.CancellationToken);
+
+        (int unset, _, string unsetError) = await CliRunner.RunAsync("report", "training", "--job", "j-1", "--config", config, "--out", temp.File("r.html"));
+        Assert.Equal(2, unset);
+        Assert.Contains($"{config}:4: store.connection_env: the environment variable CONSORTIA_TEST_REPORT_PG is not set.", unsetError, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(config, $"home: .\nstore:\n  kind: postgresql\n  connection: \"Host={nowhere};Database=consortia;Username=postgres;Password=secret-word;Timeout=5\"\n", TestContext.Current.CancellationToken);
+        (int exit, _, string error) = await CliRunner.RunAsync("report", "training", "--job", "j-1", "--config", config, "--out", temp.File("r.html"));
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"error: {config}: store.connection: PostgreSQL store (host '{nowhere}', port 5432, database 'consortia', user 'postgres'): ", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-word", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp.File("r.html")));
+    }
+
+    [Fact]
+    public async Task WrongOrMissingStore_ExitsTwoSayingWhatToPass()
+    {
+        using TempDirectory temp = new();
+        string home = temp.File("home");
+        Directory.CreateDirectory(home);
+
+        (int noStore, _, string noStoreError) = await CliRunner.RunAsync("report", "training", "--job", "j-1", "--home", home, "--out", temp.File("r.html"));
+        Assert.Equal(2, noStore);
+        Assert.Contains($"{home}: neither coordinator.db (a SQLite coordinator's store) nor coordinator.yaml there", noStoreError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(home, "coordinator.db"))); // nothing created
+
+        await File.WriteAllTextAsync(Path.Combine(home, "coordinator.yaml"), "home: .\nstore:\n  kind: mysql\n", TestContext.Current.CancellationToken);
+        (int badKind, _, string badKindError) = await CliRunner.RunAsync("report", "training", "--job", "j-1", "--home", home, "--out", temp.File("r.html"));
+        Assert.Equal(2, badKind);
+        Assert.Contains($"{Path.Combine(home, "coordinator.yaml")}:3: store.kind: expected sqlite or postgresql, got 'mysql'.", badKindError, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(Path.Combine(home, "coordinator.yaml"), "home: .\n", TestContext.Current.CancellationToken);
+        (int sqlite, _, string sqliteError) = await CliRunner.RunAsync("report", "training", "--job", "j-1", "--home", home, "--out", temp.File("r.html"));
+        Assert.Equal(2, sqlite);
+        Assert.Contains("store.kind is sqlite, but the coordinator's home has no coordinator.db", sqliteError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(home, "coordinator.db")));
+
+        (int both, _, string bothError) = await CliRunner.RunAsync("report", "training", "--job", "j-1", "--home", home, "--store", temp.File("x.db"), "--out", temp.File("r.html"));
+        Assert.Equal(2, both);
+        Assert.Contains("give one of --store FILE, --config coordinator.yaml and --home DIR.", bothError, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp.File("r.html")));
+    }
 }
