@@ -38,6 +38,15 @@ public sealed class PostgresCoordinatorTests
         using JsonDocument status = await consortium.WaitForJobAsync(jobId, TimeSpan.FromMinutes(5));
         Assert.Contains("resuming after round", consortium.Coordinator.Output, StringComparison.Ordinal);
         await AssertCompletedLikeTheSimulationAsync(status);
+
+        // report training beside the live coordinator, from its configuration: the rounds it committed to PostgreSQL.
+        string html = Path.Combine(consortium.Root, "training.html");
+        (int reportCode, string reportOutput) = await consortium.RunAsync(["report", "training", "--job", jobId, "--config", Path.Combine(consortium.Root, "coordinator.yaml"), "--out", html]);
+        Assert.True(reportCode == 0, reportOutput);
+        string page = await File.ReadAllTextAsync(html, TestContext.Current.CancellationToken);
+        Assert.Contains("completed, 15 of 15 rounds committed in PostgreSQL (host", page, StringComparison.Ordinal);
+        string[] means = [.. status.RootElement.GetProperty("rounds").EnumerateArray().Last().GetProperty("metrics").EnumerateArray().Select(m => Cli.Output.SimulationReport.Format(m.GetProperty("mean").GetDouble()))];
+        Assert.Contains($"<tr><td>mean over sites</td><td></td>{string.Concat(means.Select(m => $"<td>{m}</td>"))}</tr>", page, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(consortium.Home, "coordinator.db")), "the PostgreSQL coordinator wrote a SQLite store");
     }
 
