@@ -36,7 +36,15 @@ internal static class DashboardHtml
     {
         StringBuilder h = Open("Jobs");
         Header(h);
-        h.Append("<main id=\"index\"><h1>Jobs</h1>");
+        h.Append("<main id=\"index\" data-events=\"/api/jobs/events\" data-live=\"/live\" data-sse=\"connecting\"><h1>Jobs</h1>")
+            .Append("<div id=\"index-live\">").Append(IndexLive(jobs, consortia, ledger)).Append("</div>");
+        return Close(h.Append("</main>"));
+    }
+
+    /// <summary>The live part of the job list page (replaced by the page's script after each server-sent event).</summary>
+    public static string IndexLive(IReadOnlyList<JobSummaryView> jobs, IReadOnlyList<ConsortiumView> consortia, LedgerView ledger)
+    {
+        StringBuilder h = new();
         if (jobs.Count == 0)
         {
             h.Append("<p id=\"jobs-none\">No jobs yet.</p>");
@@ -67,7 +75,7 @@ internal static class DashboardHtml
 
         h.Append("</tbody></table>");
         Ledger(h, ledger.Head);
-        return Close(h.Append("</main>"));
+        return h.ToString();
     }
 
     public static string Job(JobDetailView job)
