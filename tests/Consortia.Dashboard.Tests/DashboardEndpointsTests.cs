@@ -334,9 +334,17 @@ public sealed partial class DashboardEndpointsTests
         foreach (JsonElement p in json.RootElement.GetProperty("privacy").EnumerateArray())
         {
             string row = Row(html, "privacy-table", p.GetProperty("site").GetString()!);
-            string epsilon = p.GetProperty("epsilon").GetRawText();
-            Assert.Contains($"data-field=\"epsilon\" data-value=\"{epsilon}\">{epsilon}</td>", row, StringComparison.Ordinal);
+            foreach (string field in (string[])["epsilon", "round_epsilon", "delta", "lifetime_epsilon", "lifetime_budget"])
+            {
+                // Compact in the text (the table fits 1280 px), exact in data-value and title.
+                JsonElement value = p.GetProperty(field);
+                string exact = value.ValueKind == JsonValueKind.Null ? "" : value.GetRawText();
+                string shown = value.ValueKind == JsonValueKind.Null ? "—" : value.GetDouble().ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Contains($"data-field=\"{field}\" data-value=\"{exact}\" title=\"{exact}\">{shown}</td>", row, StringComparison.Ordinal);
+            }
         }
+
+        Assert.Contains("data-field=\"round_epsilon\" data-value=\"0.3333333333333333\" title=\"0.3333333333333333\">0.3333</td>", html, StringComparison.Ordinal);
 
         Assert.Contains("id=\"ledger\" data-ledger-hash=\"ffee00\" data-ledger-length=\"42\"", html, StringComparison.Ordinal);
         Assert.Contains("data-secure-aggregation=\"on\"", html, StringComparison.Ordinal);

@@ -118,7 +118,7 @@ public sealed class DashboardHost : IAsyncDisposable
             UpdateHashes = [new(new SiteId("a"), "00ff" + round), new(new SiteId("b"), "ee11" + round)],
             Privacy =
             [
-                new SitePrivacyReport(new SiteId("a"), 0.3 * round, 1e-5, 1.1, 0.01, 12L * round, 1.0 + (0.3 * round), 8.0) { RoundEpsilon = 0.3 },
+                new SitePrivacyReport(new SiteId("a"), 0.3 * round, 1e-5, 1.1, 0.01, 12L * round, 1.0 + (0.3 * round), 8.0) { RoundEpsilon = 1.0 / 3 }, // 18 characters in full: the page shows 4 significant digits
                 new SitePrivacyReport(new SiteId("b"), 0.45 * round, 1e-5, 0.9, 1.0, round, null, null) { Mechanism = "distributed_skellam" },
             ],
         };
