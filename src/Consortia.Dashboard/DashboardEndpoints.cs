@@ -19,7 +19,8 @@ namespace Consortia.Dashboard;
 /// Every endpoint is a GET that reads, except login and logout (which touch only the browser's session). Every page
 /// and API call needs the admin credential: API calls as <c>Authorization: Bearer &lt;token&gt;</c> or the session
 /// cookie; pages the session cookie, which <c>/login</c> hands out for the token. Refusals answer 401 (API) or redirect to
-/// <c>/login</c> (pages); failed logins and wrong bearer tokens are logged with the peer's address. Every response
+/// <c>/login</c> (pages); failed logins and wrong bearer tokens are logged with the peer's address and limited per address
+/// (<see cref="DashboardOptions.LoginFailureLimit"/>, then 429 until the window has passed). Every response
 /// carries a Content-Security-Policy that allows only the dashboard itself (<c>'self'</c>), so nothing is loaded from the network.
 /// </remarks>
 public static partial class DashboardEndpoints
