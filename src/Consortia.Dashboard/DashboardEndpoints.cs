@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -317,6 +318,7 @@ public static partial class DashboardEndpoints
             StartEventStream(context);
             string? sent = null;
             using PeriodicTimer timer = new(options.PollInterval, options.Time);
+            using CancellationTokenSource open = StreamLifetime(context);
             try
             {
                 await context.Response.WriteAsync("retry: 2000\n\n", context.RequestAborted);
@@ -344,12 +346,12 @@ public static partial class DashboardEndpoints
                     }
 
                     await context.Response.Body.FlushAsync(context.RequestAborted);
-                    await timer.WaitForNextTickAsync(context.RequestAborted);
+                    await timer.WaitForNextTickAsync(open.Token);
                 }
             }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            catch (OperationCanceledException) when (open.IsCancellationRequested)
             {
-                // The browser left.
+                // The browser left, or the server is stopping.
             }
         }
 
@@ -385,6 +387,7 @@ public static partial class DashboardEndpoints
             string? consortiaSent = null, ledgerSent = null;
             bool first = true;
             using PeriodicTimer timer = new(options.PollInterval, options.Time);
+            using CancellationTokenSource open = StreamLifetime(context);
             try
             {
                 await context.Response.WriteAsync("retry: 2000\n\n", context.RequestAborted);
@@ -409,13 +412,23 @@ public static partial class DashboardEndpoints
                     }
 
                     await context.Response.Body.FlushAsync(context.RequestAborted);
-                    await timer.WaitForNextTickAsync(context.RequestAborted);
+                    await timer.WaitForNextTickAsync(open.Token);
                 }
             }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            catch (OperationCanceledException) when (open.IsCancellationRequested)
             {
-                // The browser left.
+                // The browser left, or the server is stopping.
             }
+        }
+
+        /// <summary>
+        /// Cancelled when the client leaves or the server begins to stop: a server waits for open requests before it
+        /// stops, so a stream that outlived the stop would hold it for the whole shutdown timeout.
+        /// </summary>
+        private static CancellationTokenSource StreamLifetime(HttpContext context)
+        {
+            CancellationToken stopping = context.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+            return CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         }
 
         private static async Task<string> WriteIfChangedAsync<T>(HttpContext context, string name, T document, string? sent)

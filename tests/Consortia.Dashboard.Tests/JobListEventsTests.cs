@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -95,6 +96,25 @@ public sealed class JobListEventsTests
         Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
         Assert.Equal("consortia", first.Name);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+    }
+
+    [Fact]
+    public async Task JobListEvents_EndWhenTheServerStops_SoTheStopDoesNotWaitForThem()
+    {
+        await using DashboardHost host = await DashboardHost.StartAsync();
+        using CancellationTokenSource timeout = Timeout();
+        using HttpResponseMessage response = await host.Client.SendAsync(DashboardEndpointsTests.Get("/api/jobs/events", DashboardHost.Token), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using StreamReader events = new(await response.Content.ReadAsStreamAsync(timeout.Token));
+        await ServerSentEvents.NextOfAsync(events, "ledger", timeout.Token);
+
+        Stopwatch clock = Stopwatch.StartNew();
+        await host.Server.DisposeAsync();
+        TimeSpan stopping = clock.Elapsed;
+        string rest = await events.ReadToEndAsync(timeout.Token); // returns: the server ended the stream
+
+        // A stream left open would hold the stop for the host's whole shutdown timeout (30 s).
+        Assert.True(stopping < TimeSpan.FromSeconds(10), $"the server took {stopping} to stop with a job list stream open");
+        Assert.DoesNotContain("event:", rest, StringComparison.Ordinal);
     }
 
     [Fact]
