@@ -40,6 +40,17 @@ public sealed class DashboardOptions
     /// <value>Default: 8 hours.</value>
     public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromHours(8);
 
+    /// <summary>
+    /// How many failed logins and wrong bearer tokens one peer address may present within <see cref="LoginFailureWindow"/>
+    /// before every credential it presents is answered 429 (Too Many Requests) until that window has passed.
+    /// </summary>
+    /// <value>Default: 5.</value>
+    public int LoginFailureLimit { get; init; } = 5;
+
+    /// <summary>The window in which <see cref="LoginFailureLimit"/> failures lock an address out; it starts at the address's first failure.</summary>
+    /// <value>Default: 1 minute.</value>
+    public TimeSpan LoginFailureWindow { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Whether <c>GET /login?token=…</c> logs a browser in (the one link <c>simulate --serve</c> prints).</summary>
     /// <value>Default: <see langword="false"/>: a coordinator takes the token only in a form POST, so it never lands in a URL, a browser history or an access log.</value>
     public bool AllowTokenLink { get; init; }
@@ -49,7 +60,7 @@ public sealed class DashboardOptions
     public bool SecureCookie { get; init; } = true;
 
     /// <summary>Checks the options.</summary>
-    /// <exception cref="ArgumentException">A source is missing or an interval is not positive (named).</exception>
+    /// <exception cref="ArgumentException">A source is missing, or an interval or the login failure limit is not positive (named).</exception>
     public void Validate()
     {
         if (Jobs is null || IsAdminToken is null || Time is null || Consortia is null || Ledger is null)
@@ -60,6 +71,11 @@ public sealed class DashboardOptions
         if (PollInterval <= TimeSpan.Zero || SessionLifetime <= TimeSpan.Zero)
         {
             throw new ArgumentException($"dashboard: poll interval ({PollInterval}) and session lifetime ({SessionLifetime}) must be positive.");
+        }
+
+        if (LoginFailureLimit < 1 || LoginFailureWindow <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"dashboard: the login failure limit ({LoginFailureLimit}) must be at least 1 and its window ({LoginFailureWindow}) positive.");
         }
     }
 }

@@ -19,6 +19,7 @@ public sealed partial class DashboardEndpointsTests
     [InlineData("/api/jobs")]
     [InlineData("/api/jobs/1")]
     [InlineData("/api/jobs/1/events")]
+    [InlineData("/api/jobs/events")]
     [InlineData("/api/consortia")]
     [InlineData("/api/ledger")]
     public async Task Api_WithoutCredential_Is401(string path)
@@ -34,6 +35,7 @@ public sealed partial class DashboardEndpointsTests
 
     [Theory]
     [InlineData("/")]
+    [InlineData("/live")]
     [InlineData("/jobs/1")]
     [InlineData("/jobs/1/live")]
     [InlineData("/jobs/1/charts/loss.svg")]
@@ -268,13 +270,13 @@ public sealed partial class DashboardEndpointsTests
         using HttpResponseMessage response = await host.Client.SendAsync(Get($"/api/jobs/{id}/events", DashboardHost.Token), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         using StreamReader events = new(await response.Content.ReadAsStreamAsync(timeout.Token));
 
-        (string Name, string Data, string? Id) first = await NextEventAsync(events, timeout.Token);
+        (string Name, string Data, string? Id) first = await ServerSentEvents.NextAsync(events, timeout.Token);
         host.Commit(id, 1);
-        (string Name, string Data, string? Id) round1 = await NextEventOfAsync(events, "round", timeout.Token);
+        (string Name, string Data, string? Id) round1 = await ServerSentEvents.NextOfAsync(events, "round", timeout.Token);
         host.Commit(id, 2);
-        (string Name, string Data, string? Id) round2 = await NextEventOfAsync(events, "round", timeout.Token);
+        (string Name, string Data, string? Id) round2 = await ServerSentEvents.NextOfAsync(events, "round", timeout.Token);
         host.Store.MarkCompleted(id);
-        (string Name, string Data, string? Id) end = await NextEventOfAsync(events, "end", timeout.Token);
+        (string Name, string Data, string? Id) end = await ServerSentEvents.NextOfAsync(events, "end", timeout.Token);
 
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("job", first.Name);
@@ -332,9 +334,17 @@ public sealed partial class DashboardEndpointsTests
         foreach (JsonElement p in json.RootElement.GetProperty("privacy").EnumerateArray())
         {
             string row = Row(html, "privacy-table", p.GetProperty("site").GetString()!);
-            string epsilon = p.GetProperty("epsilon").GetRawText();
-            Assert.Contains($"data-field=\"epsilon\" data-value=\"{epsilon}\">{epsilon}</td>", row, StringComparison.Ordinal);
+            foreach (string field in (string[])["epsilon", "round_epsilon", "delta", "lifetime_epsilon", "lifetime_budget"])
+            {
+                // Compact in the text (the table fits 1280 px), exact in data-value and title.
+                JsonElement value = p.GetProperty(field);
+                string exact = value.ValueKind == JsonValueKind.Null ? "" : value.GetRawText();
+                string shown = value.ValueKind == JsonValueKind.Null ? "—" : value.GetDouble().ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Contains($"data-field=\"{field}\" data-value=\"{exact}\" title=\"{exact}\">{shown}</td>", row, StringComparison.Ordinal);
+            }
         }
+
+        Assert.Contains("data-field=\"round_epsilon\" data-value=\"0.3333333333333333\" title=\"0.3333333333333333\">0.3333</td>", html, StringComparison.Ordinal);
 
         Assert.Contains("id=\"ledger\" data-ledger-hash=\"ffee00\" data-ledger-length=\"42\"", html, StringComparison.Ordinal);
         Assert.Contains("data-secure-aggregation=\"on\"", html, StringComparison.Ordinal);
@@ -405,7 +415,7 @@ public sealed partial class DashboardEndpointsTests
         Assert.Contains("global (weighted)", texts);
     }
 
-    private static HttpRequestMessage Get(string path, string token)
+    internal static HttpRequestMessage Get(string path, string token)
     {
         HttpRequestMessage request = new(HttpMethod.Get, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -417,51 +427,6 @@ public sealed partial class DashboardEndpointsTests
         using HttpResponseMessage response = await host.Client.SendAsync(Get(path, DashboardHost.Token), Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-    }
-
-    private static async Task<(string Name, string Data, string? Id)> NextEventOfAsync(StreamReader reader, string name, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            (string Name, string Data, string? Id) next = await NextEventAsync(reader, cancellationToken);
-            if (next.Name == name)
-            {
-                return next;
-            }
-        }
-    }
-
-    /// <summary>Reads one server-sent event (skipping <c>retry:</c>-only blocks).</summary>
-    private static async Task<(string Name, string Data, string? Id)> NextEventAsync(StreamReader reader, CancellationToken cancellationToken)
-    {
-        string? name = null, data = null, id = null;
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
-        {
-            if (line.Length == 0)
-            {
-                if (name is not null)
-                {
-                    return (name, data ?? "", id);
-                }
-
-                continue;
-            }
-
-            if (line.StartsWith("event: ", StringComparison.Ordinal))
-            {
-                name = line["event: ".Length..];
-            }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                data = line["data: ".Length..];
-            }
-            else if (line.StartsWith("id: ", StringComparison.Ordinal))
-            {
-                id = line["id: ".Length..];
-            }
-        }
-
-        throw new EndOfStreamException("the event stream ended");
     }
 
     /// <summary>The <c>&lt;tr data-site="site"&gt;</c> row of the table with <paramref name="tableId"/>.</summary>

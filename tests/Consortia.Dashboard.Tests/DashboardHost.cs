@@ -38,15 +38,19 @@ public sealed class DashboardHost : IAsyncDisposable
     /// <summary>A client without cookies or redirects (each test says what it sends).</summary>
     public HttpClient Client { get; }
 
-    public static async Task<DashboardHost> StartAsync(bool allowTokenLink = false)
+    /// <summary>Starts a dashboard.</summary>
+    /// <param name="allowTokenLink">Whether <c>/login?token=</c> logs in.</param>
+    /// <param name="time">The dashboard's clock (sessions, login lockouts, event polling); default the system's.</param>
+    /// <param name="storeTime">The store's clock (jobs' update times); default the system's.</param>
+    public static async Task<DashboardHost> StartAsync(bool allowTokenLink = false, TimeProvider? time = null, TimeProvider? storeTime = null)
     {
-        InMemoryJobStore store = new(TimeProvider.System);
+        InMemoryJobStore store = new(storeTime ?? TimeProvider.System);
         CollectingLoggerProvider log = new();
         DashboardOptions options = new()
         {
             Jobs = store,
             IsAdminToken = AdminTokens.Matching(Token),
-            Time = TimeProvider.System,
+            Time = time ?? TimeProvider.System,
             PollInterval = TimeSpan.FromMilliseconds(20),
             Consortia = () => [new DashboardConsortium("heart-consortium", ["a", "b", "c"], new LedgerHead("abc123", 7))],
             Ledger = () => new LedgerHead("ffee00", 42),
@@ -56,6 +60,33 @@ public sealed class DashboardHost : IAsyncDisposable
         DashboardServer server = await DashboardServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), options, b => b.AddProvider(log), TestContext.Current.CancellationToken);
         return new DashboardHost(server, store, log);
     }
+
+    /// <summary>
+    /// A client (no cookies, no redirects) whose connections come from <paramref name="local"/>, another loopback
+    /// address (127.0.0.0/8 is all loopback on Linux), so the server sees a different peer address.
+    /// </summary>
+    public HttpClient ClientFrom(IPAddress local) =>
+        new(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                System.Net.Sockets.Socket socket = new(local.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new IPEndPoint(local, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        })
+        { BaseAddress = Server.Address, Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>Submits a job from an example job file and marks it running.</summary>
     public string StartJob(string example = "fedavg-secagg.yaml", int rounds = 3)
@@ -87,7 +118,7 @@ public sealed class DashboardHost : IAsyncDisposable
             UpdateHashes = [new(new SiteId("a"), "00ff" + round), new(new SiteId("b"), "ee11" + round)],
             Privacy =
             [
-                new SitePrivacyReport(new SiteId("a"), 0.3 * round, 1e-5, 1.1, 0.01, 12L * round, 1.0 + (0.3 * round), 8.0) { RoundEpsilon = 0.3 },
+                new SitePrivacyReport(new SiteId("a"), 0.3 * round, 1e-5, 1.1, 0.01, 12L * round, 1.0 + (0.3 * round), 8.0) { RoundEpsilon = 1.0 / 3 }, // 18 characters in full: the page shows 4 significant digits
                 new SitePrivacyReport(new SiteId("b"), 0.45 * round, 1e-5, 0.9, 1.0, round, null, null) { Mechanism = "distributed_skellam" },
             ],
         };

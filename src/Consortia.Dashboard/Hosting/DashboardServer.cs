@@ -17,6 +17,7 @@ namespace Consortia.Dashboard.Hosting;
 public sealed class DashboardServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _disposed;
 
     private DashboardServer(WebApplication app, Uri address)
     {
@@ -51,10 +52,15 @@ public sealed class DashboardServer : IAsyncDisposable
         return new DashboardServer(app, new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"));
     }
 
-    /// <summary>Stops the server.</summary>
+    /// <summary>Stops the server (once; later calls do nothing).</summary>
     /// <returns>A task that completes when it has stopped.</returns>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
     }

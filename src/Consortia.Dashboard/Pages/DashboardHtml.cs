@@ -36,7 +36,15 @@ internal static class DashboardHtml
     {
         StringBuilder h = Open("Jobs");
         Header(h);
-        h.Append("<main id=\"index\"><h1>Jobs</h1>");
+        h.Append("<main id=\"index\" data-events=\"/api/jobs/events\" data-live=\"/live\" data-sse=\"connecting\"><h1>Jobs</h1>")
+            .Append("<div id=\"index-live\">").Append(IndexLive(jobs, consortia, ledger)).Append("</div>");
+        return Close(h.Append("</main>"));
+    }
+
+    /// <summary>The live part of the job list page (replaced by the page's script after each server-sent event).</summary>
+    public static string IndexLive(IReadOnlyList<JobSummaryView> jobs, IReadOnlyList<ConsortiumView> consortia, LedgerView ledger)
+    {
+        StringBuilder h = new();
         if (jobs.Count == 0)
         {
             h.Append("<p id=\"jobs-none\">No jobs yet.</p>");
@@ -67,7 +75,7 @@ internal static class DashboardHtml
 
         h.Append("</tbody></table>");
         Ledger(h, ledger.Head);
-        return Close(h.Append("</main>"));
+        return h.ToString();
     }
 
     public static string Job(JobDetailView job)
@@ -225,15 +233,16 @@ internal static class DashboardHtml
         }
 
         h.Append("<p>Each site's own accountant's figures, as the site reported them with its latest update.</p>")
-            .Append("<table id=\"privacy-table\"><thead><tr><th>site</th><th>as of round</th><th>mechanism</th><th>ε this job</th><th>ε last round</th><th>δ</th><th>lifetime ε</th><th>lifetime budget</th><th>budget used</th></tr></thead><tbody>");
+            .Append("<table id=\"privacy-table\"><thead><tr><th>site</th><th>round</th><th>mechanism</th><th>ε this job</th><th>ε last round</th><th>δ</th><th>lifetime ε</th><th>lifetime budget</th><th>budget used</th></tr></thead><tbody>");
         foreach (PrivacyView p in job.Privacy)
         {
-            h.Append(s_c, $"<tr data-site=\"{E(p.Site)}\"><td data-field=\"site\">{E(p.Site)}</td><td data-field=\"round\">{p.Round}</td><td data-field=\"mechanism\">{E(p.Mechanism)}</td>")
-                .Append(s_c, $"<td data-field=\"epsilon\" data-value=\"{N(p.Epsilon)}\">{Shown(p.Epsilon)}</td>")
-                .Append(s_c, $"<td data-field=\"round_epsilon\" data-value=\"{N(p.RoundEpsilon)}\">{Shown(p.RoundEpsilon)}</td>")
-                .Append(s_c, $"<td data-field=\"delta\" data-value=\"{N(p.Delta)}\">{Shown(p.Delta)}</td>")
-                .Append(s_c, $"<td data-field=\"lifetime_epsilon\" data-value=\"{N(p.LifetimeEpsilon)}\">{Shown(p.LifetimeEpsilon)}</td>")
-                .Append(s_c, $"<td data-field=\"lifetime_budget\" data-value=\"{N(p.LifetimeBudget)}\">{Shown(p.LifetimeBudget)}</td><td data-field=\"budget_used\">");
+            h.Append(s_c, $"<tr data-site=\"{E(p.Site)}\"><td data-field=\"site\">{E(p.Site)}</td><td data-field=\"round\">{p.Round}</td><td data-field=\"mechanism\">{E(p.Mechanism)}</td>");
+            Compact(h, "epsilon", p.Epsilon);
+            Compact(h, "round_epsilon", p.RoundEpsilon);
+            Compact(h, "delta", p.Delta);
+            Compact(h, "lifetime_epsilon", p.LifetimeEpsilon);
+            Compact(h, "lifetime_budget", p.LifetimeBudget);
+            h.Append("<td data-field=\"budget_used\">");
             h.Append(p is { LifetimeEpsilon: double spent, LifetimeBudget: double budget } && budget > 0
                 ? string.Create(s_c, $"<meter min=\"0\" max=\"{N(budget)}\" low=\"{N(budget * 0.5)}\" high=\"{N(budget * 0.8)}\" optimum=\"0\" value=\"{N(Math.Min(spent, budget))}\"></meter>")
                 : "no budget ledger");
@@ -243,6 +252,17 @@ internal static class DashboardHtml
         h.Append("</tbody></table>");
         h.Append("<div class=\"charts\"><figure id=\"chart-privacy\" data-chart=\"privacy\">").Append(DashboardCharts.Render(job, "privacy")).Append("</figure></div></section>");
     }
+
+    /// <summary>
+    /// A privacy figure to 4 significant digits, so the table of nine columns fits a 1280-pixel screen (ε in its
+    /// shortest round-trip form can take 18 characters); the exact value, as the API writes it, is in <c>data-value</c>
+    /// and in <c>title</c> (shown on hover).
+    /// </summary>
+    private static void Compact(StringBuilder h, string field, double? value) =>
+        h.Append(s_c, $"<td data-field=\"{field}\" data-value=\"{N(value)}\" title=\"{N(value)}\">{(value is double v ? Compacted(v) : "—")}</td>");
+
+    /// <summary>A number to 4 significant digits (<c>G4</c>: 2.346, 1E-05, 8).</summary>
+    internal static string Compacted(double value) => value.ToString("G4", s_c);
 
     private static void Ledger(StringBuilder h, LedgerHeadView? head)
     {

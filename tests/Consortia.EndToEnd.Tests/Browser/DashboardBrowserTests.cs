@@ -39,6 +39,20 @@ public sealed partial class DashboardBrowserTests
         return document.getElementById('round-counter').getAttribute('data-total-rounds');
         """;
 
+    /// <summary>Records every value the job list's round count takes (its live part is replaced after each event).</summary>
+    private const string RecordListRounds = """
+        const live = document.getElementById('index-live');
+        window.consortiaListRounds = [];
+        const record = () => {
+          const cell = document.querySelector('#jobs tr[data-job-id] td[data-field="rounds"]');
+          const value = cell ? cell.getAttribute('data-rounds-completed') : null;
+          const rounds = window.consortiaListRounds;
+          if (value !== null && rounds[rounds.length - 1] !== value) { rounds.push(value); }
+        };
+        record();
+        new MutationObserver(record).observe(live, { childList: true, subtree: true });
+        """;
+
     [Theory]
     [InlineData("fedavg.yaml", "dashboard")]
     [InlineData("dp-sgd.yaml", "dashboard-dp")]
@@ -56,24 +70,30 @@ public sealed partial class DashboardBrowserTests
         Uri site = new(login.GetLeftPart(UriPartial.Authority));
         string token = Uri.UnescapeDataString(login.Query["?token=".Length..]);
 
-        // Log in through the link: the server sets the session cookie and sends the browser to the job list.
+        // Log in through the link: the server sets the session cookie and sends the browser to the job list, which is
+        // live: the job appears, and its round count moves, without a reload.
         browser.Open(login);
+        Assert.Equal(new Uri(site, "/").AbsoluteUri, browser.Driver.Url); // the token left the address bar
+        browser.ExecuteScript(RecordListRounds);
         string jobPath = await browser.WaitUntilAsync(
-            driver =>
-            {
-                if (driver.FindElements(By.CssSelector("#jobs tr[data-job-id] td[data-field='id'] a")).FirstOrDefault() is { } link)
-                {
-                    return link.GetDomProperty("href");
-                }
-
-                driver.Navigate().Refresh(); // the job list is rendered once per request: look again until the job is there
-                return null;
-            },
+            driver => driver.FindElements(By.CssSelector("#jobs tr[data-job-id] td[data-field='id'] a")).FirstOrDefault()?.GetDomProperty("href"),
             s_page,
             "the job in the job list after logging in",
             cancel);
-        Assert.Equal(new Uri(site, "/").AbsoluteUri, browser.Driver.Url); // the token left the address bar
-        browser.Driver.FindElement(By.CssSelector("#jobs tr[data-job-id] td[data-field='id'] a")).Click();
+        await browser.WaitUntilAsync(
+            _ => ((IEnumerable<object>)browser.ExecuteScript("return window.consortiaListRounds;")!).Distinct().Count() >= 2,
+            s_page,
+            "the job list's round count to move without a reload",
+            cancel);
+        await browser.WaitUntilAsync(
+            driver =>
+            {
+                driver.FindElement(By.CssSelector("#jobs tr[data-job-id] td[data-field='id'] a")).Click(); // the row may be re-rendered meanwhile: a stale one is tried again
+                return true;
+            },
+            s_page,
+            "a click on the job in the job list",
+            cancel);
         await browser.WaitUntilAsync(driver => driver.FindElements(By.Id("round-counter")).Count == 1, s_page, "the job page", cancel);
         Assert.Equal(jobPath, browser.Driver.Url);
         // Live: the counter moves through the rounds while the page stays loaded, until the run has ended. (The page
@@ -181,7 +201,7 @@ public sealed partial class DashboardBrowserTests
             Assert.True(p.GetProperty("epsilon").ValueKind == JsonValueKind.Number, $"the API reports no ε for {name}");
             foreach (string field in (string[])["epsilon", "round_epsilon", "delta", "lifetime_epsilon", "lifetime_budget"])
             {
-                AssertShown(p.GetProperty(field), row.FindElement(By.CssSelector($"td[data-field='{field}']")).Text, $"{field} of {name}");
+                AssertShownCompact(p.GetProperty(field), row.FindElement(By.CssSelector($"td[data-field='{field}']")), $"{field} of {name}");
             }
         }
 
@@ -210,6 +230,19 @@ public sealed partial class DashboardBrowserTests
 
         Assert.True(double.TryParse(shown, NumberStyles.Float, CultureInfo.InvariantCulture, out double onPage), $"{what}: the page shows '{shown}', not a number (API: {api.GetRawText()})");
         Assert.True(onPage == api.GetDouble(), $"{what}: the page shows {shown}, the API says {api.GetRawText()}");
+    }
+
+    /// <summary>
+    /// A privacy figure: the API's number exactly in <c>data-value</c> and <c>title</c>, and to 4 significant digits in
+    /// the text (so the nine-column table fits a 1280-pixel screen); none is "—".
+    /// </summary>
+    private static void AssertShownCompact(JsonElement api, IWebElement cell, string what)
+    {
+        string exact = api.ValueKind == JsonValueKind.Null ? "" : api.GetRawText();
+        Assert.True(cell.GetDomAttribute("data-value") == exact, $"{what}: data-value is '{cell.GetDomAttribute("data-value")}', the API says '{exact}'");
+        Assert.True(cell.GetDomAttribute("title") == exact, $"{what}: title is '{cell.GetDomAttribute("title")}', the API says '{exact}'");
+        string compact = api.ValueKind == JsonValueKind.Null ? "—" : api.GetDouble().ToString("G4", CultureInfo.InvariantCulture);
+        Assert.True(cell.Text == compact, $"{what}: the page shows '{cell.Text}', expected '{compact}' (the API's {api.GetRawText()} to 4 significant digits)");
     }
 
     /// <summary>Without the session cookie the browser gets the login page, never the job; without the token the API answers 401.</summary>
