@@ -108,7 +108,7 @@ internal sealed partial class DeployedFairnessAudit(CoordinatorServices services
         {
             wire.Consortium = job.Consortium;
             TimeSpan timeout = services.Config.RoundTimeoutSpan;
-            collected = await FairnessCountCollector.CollectAsync(wire, tasks, length, consortium.Roster(log), timeout, secure?.StageTimeout ?? timeout, cancellationToken).ConfigureAwait(false);
+            collected = await FairnessCountCollector.CollectAsync(wire, tasks, session, length, consortium.Roster(log), timeout, secure?.StageTimeout ?? timeout, cancellationToken).ConfigureAwait(false);
         }
 
         if (collected.Sum is not { } sum)
