@@ -9,6 +9,7 @@ using Consortia.Federation.Jobs;
 using Consortia.Federation.Simulation;
 using Consortia.Governance.Audit;
 using Consortia.Governance.Audit.Events;
+using Consortia.Governance.Policies;
 using Consortia.Learning;
 using Consortia.TestKit;
 

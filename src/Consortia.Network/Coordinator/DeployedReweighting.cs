@@ -38,17 +38,7 @@ internal sealed partial class DeployedReweighting(CoordinatorServices services, 
             throw new InvalidDataException($"fairness.reweighting ({name}): the job has {sites.Length} site(s); secure aggregation of the counts needs three (it reveals no smaller sum).");
         }
 
-        SecAggSessionOptions? options = secure is null ? null : new SecAggSessionOptions
-        {
-            JobId = ReweightingCountTask.SessionJobId(jobId),
-            RoundNumber = 0,
-            Participants = [.. sites.Select(s => s.Value)],
-            VectorLength = length,
-            Threshold = secure.SessionThreshold(sites.Length, job.Engine.MinimumParticipants),
-            Neighbours = secure.Neighbours,
-            SecurityMode = SecAggSecurityMode.MaliciousServer, // sites refuse anything weaker
-            MinimumAggregateSize = SecureAggregationSettings.MinimumAggregateFor(sites.Length, job.Engine.MinimumParticipants),
-        };
+        SecAggSessionOptions? options = secure is null ? null : CountSessionOptions.For(ReweightingCountTask.SessionJobId(jobId), 0, sites, length, secure, job.Engine.MinimumParticipants);
         SiteTask[] tasks = [.. sites.Select((site, i) => (SiteTask)new ReweightingCountTask(site, new RoundNumber(0))
         {
             SecureSession = options,

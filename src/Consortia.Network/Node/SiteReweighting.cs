@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using Consortia.Data;
 using Consortia.Data.Contracts;
@@ -44,10 +43,7 @@ internal sealed partial class SiteReweighting(NodeConfig config, SiteId site, Fu
     /// <summary>Recorded, passed, for each release of the counts and each resampling.</summary>
     public const string ReleaseRule = "reweighting-counts";
 
-    private readonly ConcurrentDictionary<string, SiteCountSession> _sessions = new(StringComparer.Ordinal);
-
-    // What the site records once its masked input has left (the ledger holds what left the site, not what it meant to send).
-    private readonly ConcurrentDictionary<string, Func<string, PolicyDecisionEvent>> _pendingRecords = new(StringComparer.Ordinal);
+    private readonly CountSessions _sessions = new(ledger);
 
     /// <summary>Answers the counting task of a prepared job.</summary>
     public SiteReply Count(string jobId, PreparedJob prepared, ReweightingCountTask task)
@@ -62,12 +58,8 @@ internal sealed partial class SiteReweighting(NodeConfig config, SiteId site, Fu
         if (task.SecureSession is { } session)
         {
             SiteCountSession joined = new(site, task.Round, session, task.Participant, signingKey(), new RosterStore(prepared.Membership.StateFolder).Accepted()!, held);
-            _sessions.AddOrUpdate(jobId, joined, (_, old) =>
-            {
-                old.Dispose(); // a second counting of the run replaces the first (a restarted coordinator counts again)
-                return joined;
-            });
-            _pendingRecords[jobId] = masked => Record(prepared, policy, task.Round, "masked", masked, 0);
+            // A second counting of the run (a restarted coordinator counts again) replaces the first.
+            _sessions.Join(jobId, joined, masked => Record(prepared, policy, task.Round, "masked", masked, 0));
             LogReleased(site.Value, jobId, "masked", 0);
             return new TrainingPrepared(site, task.Round, 0);
         }
@@ -81,18 +73,8 @@ internal sealed partial class SiteReweighting(NodeConfig config, SiteId site, Fu
     /// <summary>Answers a secure-aggregation message of the counting session, or <see langword="null"/> when none of this job is open.</summary>
     public SiteReply? HandleSecAgg(string jobId, SecAggTask task)
     {
-        if (task.Round.Value != 0 || !_sessions.TryGetValue(jobId, out SiteCountSession? session))
-        {
-            return null; // a training round's session: the agent's
-        }
-
-        return session.Handle(task, masked =>
-        {
-            if (_pendingRecords.TryRemove(jobId, out Func<string, PolicyDecisionEvent>? record))
-            {
-                ledger().Append(record(UpdateHash.Of(masked)));
-            }
-        });
+        // Round 0 only: a training round's session is the agent's.
+        return task.Round.Value == 0 ? _sessions.Handle(jobId, task) : null;
     }
 
     /// <summary>
@@ -142,23 +124,10 @@ internal sealed partial class SiteReweighting(NodeConfig config, SiteId site, Fu
     }
 
     /// <summary>Forgets the counting session of a job that has ended.</summary>
-    public void End(string jobId)
-    {
-        _pendingRecords.TryRemove(jobId, out _);
-        if (_sessions.TryRemove(jobId, out SiteCountSession? session))
-        {
-            session.Dispose();
-        }
-    }
+    public void End(string jobId) => _sessions.End(jobId);
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (string id in _sessions.Keys)
-        {
-            End(id);
-        }
-    }
+    public void Dispose() => _sessions.Dispose();
 
     /// <summary>The first rule the counting task breaks, or <see langword="null"/>.</summary>
     private (string Rule, string Reason)? Problem(string jobId, PreparedJob prepared, ReweightingCountTask task, SitePolicy? policy)

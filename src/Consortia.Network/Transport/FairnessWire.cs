@@ -59,13 +59,7 @@ internal static class FairnessWire
         FairnessAuditTask task = new(site, round, run, wire.JobYaml, parameters, attributes, sites, wire.Threshold);
         if (wire.SecureSession is { } secure)
         {
-            Consortia.SecureAggregation.Protocol.SecAggSessionOptions session = WireCodec.DecodeSession(secure, "fairness_audit.secure_session");
-            if (secure.Participant < 1 || secure.Participant > session.ParticipantCount)
-            {
-                throw new InvalidDataException($"fairness_audit.secure_session.participant: expected 1..{session.ParticipantCount}, got {secure.Participant}.");
-            }
-
-            task = task with { SecureSession = session, Participant = secure.Participant };
+            task = task with { SecureSession = Session(secure, "fairness_audit.secure_session"), Participant = secure.Participant };
         }
 
         return task;
@@ -82,13 +76,7 @@ internal static class FairnessWire
         ReweightingCountTask task = new(site, round);
         if (wire.SecureSession is { } secure)
         {
-            Consortia.SecureAggregation.Protocol.SecAggSessionOptions session = WireCodec.DecodeSession(secure, "reweighting_count.secure_session");
-            if (secure.Participant < 1 || secure.Participant > session.ParticipantCount)
-            {
-                throw new InvalidDataException($"reweighting_count.secure_session.participant: expected 1..{session.ParticipantCount}, got {secure.Participant}.");
-            }
-
-            task = task with { SecureSession = session, Participant = secure.Participant };
+            task = task with { SecureSession = Session(secure, "reweighting_count.secure_session"), Participant = secure.Participant };
         }
 
         return task;
@@ -113,6 +101,15 @@ internal static class FairnessWire
 
         payload.Add(VectorPayload.Bytes(values));
         return new FairnessCountsProto { Counts = VectorPayload.Describe(values) };
+    }
+
+    /// <summary>A count task's session, with the site's participant index checked against it.</summary>
+    private static Consortia.SecureAggregation.Protocol.SecAggSessionOptions Session(SecureSession secure, string field)
+    {
+        Consortia.SecureAggregation.Protocol.SecAggSessionOptions session = WireCodec.DecodeSession(secure, field);
+        return secure.Participant >= 1 && secure.Participant <= session.ParticipantCount
+            ? session
+            : throw new InvalidDataException($"{field}.participant: expected 1..{session.ParticipantCount}, got {secure.Participant}.");
     }
 
     private static string[] Names(Google.Protobuf.Collections.RepeatedField<string> names, int max, string field, bool allowEmpty)
