@@ -136,5 +136,19 @@ public sealed class SiteReweightingTests : IDisposable
         Assert.Equal(ReweightingSumCheck.PinRule, Assert.IsType<Refused>(await restarted.HandleAsync(Run, Train(restarted, yaml, features, 2, other), TestContext.Current.CancellationToken)).Rule);
     }
 
+    [Fact]
+    public async Task SummedCounts_ForAJobThatDoesNotReweight_AreRefused_AndCountingIsRefusedToo()
+    {
+        string yaml = JobYaml().Replace("  reweighting: sex\n", "", StringComparison.Ordinal);
+        using SiteJobHandler handler = new(Config("sex"), TimeProvider.System, NullLogger.Instance);
+        int features = await PrepareAsync(handler, yaml);
+
+        Refused train = Assert.IsType<Refused>(await handler.HandleAsync(Run, Train(handler, yaml, features, 1, [1, 1, 1, 1]), TestContext.Current.CancellationToken));
+        Refused count = Assert.IsType<Refused>(await handler.HandleAsync(Run, new ReweightingCountTask(handler.Site, new RoundNumber(0)) { JobSha256 = Sha256Hex.OfText(yaml) }, TestContext.Current.CancellationToken));
+
+        Assert.Equal((ReweightingSumCheck.SumRule, SiteReweighting.JobRule), (train.Rule, count.Rule));
+        Assert.DoesNotContain(Events().OfType<PolicyDecisionEvent>().SelectMany(d => d.Rules), r => r.Passed && r.Rule == SiteReweighting.ReleaseRule);
+    }
+
     private IEnumerable<LedgerEvent> Events() => LedgerReader.Read(Path.Combine(_dir.File("state"), "ledger.db")).Entries.Select(e => e.Event);
 }
