@@ -27,24 +27,62 @@ public sealed partial class ReweightingDeploymentTests
 {
     private static readonly string[] s_hospitals = ["cleveland", "hungarian", "switzerland", "va"];
 
-    [Fact]
-    public async Task DeployedJob_ReweightedBySex_WithSecureAggregation_Completes_AndEachSiteResamplesToTheSimulationsSize()
+    private static async Task<Consortium> StartAsync()
     {
-        await using Consortium consortium = await Consortium.ProvisionAsync();
+        Consortium consortium = await Consortium.ProvisionAsync();
         await consortium.StartCoordinatorAsync();
         foreach (string hospital in s_hospitals)
         {
             await consortium.EnrollAndStartNodeAsync(hospital);
         }
 
-        // The policed Heart job (secure aggregation), shortened, reweighted by sex.
+        return consortium;
+    }
+
+    /// <summary>The policed Heart job (secure aggregation), shortened to two rounds, reweighted by one declared group.</summary>
+    private static async Task<string> JobFileAsync(Consortium consortium, string group, string reweighting)
+    {
         string jobFile = Path.Combine(consortium.Root, "heart-reweighting.yaml");
         string yaml = (await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "examples", "heart-disease", "fedavg-policed.yaml"), TestContext.Current.CancellationToken))
             .Replace("../../data/fed-heart-disease", Path.Combine(RepositoryPaths.Root, "data", "fed-heart-disease"), StringComparison.Ordinal)
             .Replace("rounds: 15", "rounds: 2", StringComparison.Ordinal)
             .Replace("default: ../policies/", "default: " + Path.Combine(RepositoryPaths.Root, "examples", "policies") + "/", StringComparison.Ordinal)
-            + "\nfairness:\n  groups:\n    sex: {column: sex, values: {female: 0, male: 1}}\n  reweighting: sex\n";
+            + $"\nfairness:\n  groups:\n    {group}\n  reweighting: {reweighting}\n";
         await File.WriteAllTextAsync(jobFile, yaml, TestContext.Current.CancellationToken);
+        return jobFile;
+    }
+
+    [Fact]
+    public async Task DeployedJob_ReweightedByAColumnNoSiteDeclaresSensitive_FailsBeforeTraining_NamingTheSitesRule()
+    {
+        await using Consortium consortium = await StartAsync();
+        // The hospitals declare sex and age sensitive (data.sensitive), not the fasting blood sugar.
+        string jobFile = await JobFileAsync(consortium, "blood_sugar: {column: fbs, values: {normal: 0, high: 1}}", "blood_sugar");
+        string jobId = await consortium.SubmitAsync(jobFile);
+
+        (int code, string output) = await consortium.RunAsync(["job", "status", jobId, "--wait", "--timeout", "300", "--json", "--coordinator", $"https://127.0.0.1:{consortium.AdminPort}", "--home", consortium.Home]);
+
+        Assert.True(code == 1, $"job status --wait should exit 1 for a failed job:\n{output}\n--- logs ---\n{consortium.Logs()}");
+        using JsonDocument status = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        Assert.Equal("failed", status.RootElement.GetProperty("status").GetString());
+        string message = status.RootElement.GetProperty("message").GetString()!;
+        Assert.Contains("fairness.reweighting (blood_sugar)", message, StringComparison.Ordinal);
+        Assert.All(s_hospitals, h => Assert.Contains($"{h} refused (reweighting-attribute)", message, StringComparison.Ordinal));
+        Assert.Equal(0, status.RootElement.GetProperty("roundsCompleted").GetInt32());
+        foreach (string hospital in s_hospitals)
+        {
+            Assert.Single(Events(Path.Combine(consortium.Root, "sites", hospital, "state", "ledger.db")).OfType<PolicyDecisionEvent>(),
+                d => d.RunId == jobId && !d.Accepted && d.Rules.Any(r => r.Rule == "reweighting-attribute"));
+        }
+    }
+
+    [Fact]
+    public async Task DeployedJob_ReweightedBySex_WithSecureAggregation_Completes_AndEachSiteResamplesToTheSimulationsSize()
+    {
+        await using Consortium consortium = await StartAsync();
+
+        // The policed Heart job (secure aggregation), shortened, reweighted by sex.
+        string jobFile = await JobFileAsync(consortium, "sex: {column: sex, values: {female: 0, male: 1}}", "sex");
         string jobId = await consortium.SubmitAsync(jobFile);
         using (JsonDocument status = await consortium.WaitForJobAsync(jobId, TimeSpan.FromMinutes(5)))
         {
