@@ -94,6 +94,9 @@ public sealed partial class JobRunner
     /// <summary>Called before each round starts (simulation advances its virtual clock here), or <see langword="null"/>.</summary>
     public Action<RoundNumber>? RoundStarting { get; init; }
 
+    /// <summary>A deployed job with <c>fairness.reweighting</c>: the sites' summed (group, label) training counts, sent with every training task; <see langword="null"/> for none.</summary>
+    public IReadOnlyList<long>? ReweightingCounts { get; init; }
+
     /// <summary>Runs (or resumes) the job until it completes, is cancelled or fails.</summary>
     /// <param name="progress">Receives each round's report once the round is committed.</param>
     /// <param name="cancellationToken">Host shutdown: stops the run and leaves the job running, to be resumed.</param>
@@ -133,7 +136,7 @@ public sealed partial class JobRunner
         }
 
         // Each start is a new attempt: a round interrupted by a crash runs again under a new identity, which sites require.
-        RoundEngine engine = new(_transport, strategy, _job.Engine, _time) { JobSha256 = _job.ContentSha256, Attempt = record.Attempts, Log = _log };
+        RoundEngine engine = new(_transport, strategy, _job.Engine, _time) { JobSha256 = _job.ContentSha256, Attempt = record.Attempts, Log = _log, ReweightingCounts = ReweightingCounts };
         RandomSource random = new(_job.Seed);
         using CancellationTokenSource operatorCancel = new();
         using CancellationTokenSource round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, operatorCancel.Token);

@@ -54,6 +54,10 @@ public sealed partial class RoundEngine
     /// <value>Default 0.</value>
     public int Attempt { get; init; }
 
+    /// <summary>A job with <c>fairness.reweighting</c>: the sites' summed (group, label) training counts, sent with every training task (<see cref="TrainTask.ReweightingCounts"/>).</summary>
+    /// <value>Default <see langword="null"/>: none.</value>
+    public IReadOnlyList<long>? ReweightingCounts { get; init; }
+
     /// <summary>Where the engine reports the secure-aggregation messages it dropped (a signature that does not verify against
     /// <see cref="RoundEngineOptions.Roster"/>, a malformed message), naming the site; none when <see langword="null"/>.</summary>
     /// <value>Default <see langword="null"/>.</value>
@@ -85,7 +89,7 @@ public sealed partial class RoundEngine
             return await RunSecureRoundAsync(input, plan, secure, evaluate, start, cancellationToken).ConfigureAwait(false);
         }
 
-        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.TrainingFor(site), plan.ControlVariate, Dp: _options.Dp) { Participants = plan.Keep ?? plan.Sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork })];
+        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, round, model.Parameters, plan.TrainingFor(site), plan.ControlVariate, Dp: _options.Dp) { Participants = plan.Keep ?? plan.Sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork, ReweightingCounts = ReweightingCounts })];
         List<SiteUpdate> updates = [];
         List<Refused> refusals = [];
         List<SiteReply> failures = [];
@@ -207,7 +211,7 @@ public sealed partial class RoundEngine
 
         SecureTrainingSession SessionFor(int i) => new(session, quantization, i + 1, controlVariates) { UnclippedBit = unclippedBit };
         SiteTask[] tasks = held is null
-            ? [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.TrainingFor(site), plan.ControlVariate, SessionFor(i), _options.Dp) { Participants = sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork })]
+            ? [.. sites.Select((site, i) => (SiteTask)new TrainTask(site, round, model.Parameters, plan.TrainingFor(site), plan.ControlVariate, SessionFor(i), _options.Dp) { Participants = sites.Count, ClientDp = plan.ClientDp, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork, ReweightingCounts = ReweightingCounts })]
             : [.. sites.Select((site, i) => (SiteTask)new SecureFlushTask(site, round, SessionFor(i), held[site], StalenessScale(round.Value - held[site].Value)) { JobSha256 = JobSha256 })];
         Dictionary<SiteId, SitePrivacyReport> privacy = [];
         await foreach (SiteReply reply in _transport.DispatchAsync(tasks, plan.Deadline, cancellationToken).ConfigureAwait(false))
@@ -325,7 +329,7 @@ public sealed partial class RoundEngine
             throw new InvalidOperationException("Asynchronous aggregation (scheduling.buffer) does not run with client-level DP, whose accounting assumes random selection.");
         }
 
-        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, input.Round, input.Model.Parameters, plan.TrainingFor(site), plan.ControlVariate, Dp: _options.Dp) { Participants = plan.Keep ?? plan.Sites.Count, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork, HoldForSecureAggregation = true })];
+        SiteTask[] tasks = [.. plan.Sites.Select(site => (SiteTask)new TrainTask(site, input.Round, input.Model.Parameters, plan.TrainingFor(site), plan.ControlVariate, Dp: _options.Dp) { Participants = plan.Keep ?? plan.Sites.Count, JobSha256 = JobSha256, Attempt = Attempt, NormaliseWork = plan.NormaliseWork, ReweightingCounts = ReweightingCounts, HoldForSecureAggregation = true })];
         Dictionary<SiteId, RoundNumber> held = [];
         await foreach (SiteReply reply in _transport.DispatchAsync(tasks, plan.Deadline, cancellationToken).ConfigureAwait(false))
         {

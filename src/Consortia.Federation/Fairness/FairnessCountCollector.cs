@@ -3,35 +3,38 @@ using Consortia.Federation.Sites;
 using Consortia.Federation.Transport;
 using Consortia.Governance.Roster;
 using Consortia.SecureAggregation.Aggregation;
+using Consortia.SecureAggregation.Protocol;
 using Consortia.SecureAggregation.Signing;
 
 namespace Consortia.Federation.Fairness;
 
 /// <summary>
-/// The coordinator's side of a fairness audit over any site transport: sends each site its <see cref="FairnessAuditTask"/>
-/// and sums the count vectors — plain vectors as they arrive, or, when the tasks name a secure-aggregation session, by
-/// running that session (SecAgg+, malicious-server mode) so that only the sum is ever seen.
+/// The coordinator's side of a count collection over any site transport — a fairness audit (<see cref="FairnessAuditTask"/>)
+/// or the counting of group reweighting (<see cref="ReweightingCountTask"/>): sends each site its task and sums the count
+/// vectors — plain vectors as they arrive, or, when the tasks name a secure-aggregation session, by running that session
+/// (SecAgg+, malicious-server mode) so that only the sum is ever seen.
 /// </summary>
 public static class FairnessCountCollector
 {
     /// <summary>Collects and sums the sites' counts.</summary>
     /// <param name="transport">The way to the sites.</param>
-    /// <param name="tasks">One task per site; all name the same session, or none does.</param>
+    /// <param name="tasks">One task per site, all of one round; each names <paramref name="session"/> (with its participant index), or none does.</param>
+    /// <param name="session">The secure-aggregation session the tasks name, or <see langword="null"/> for plain counts.</param>
     /// <param name="length">The length of the count vector.</param>
     /// <param name="roster">The consortium roster the session's signatures are checked against (dropped early when they do not verify), or <see langword="null"/>.</param>
     /// <param name="deadline">How long the sites have to compute their counts.</param>
     /// <param name="stageTimeout">How long each secure-aggregation stage waits.</param>
     /// <param name="cancellationToken">Cancels the collection.</param>
     /// <returns>The sum (or why not), and who contributed, refused or failed.</returns>
-    /// <exception cref="ArgumentException">No task, or the tasks disagree on the session.</exception>
+    /// <exception cref="ArgumentException">No task.</exception>
     public static async Task<CollectedCounts> CollectAsync(
-        ISiteTransport transport, IReadOnlyList<FairnessAuditTask> tasks, int length, ConsortiumRoster? roster, TimeSpan? deadline, TimeSpan? stageTimeout, CancellationToken cancellationToken)
+        ISiteTransport transport, IReadOnlyList<SiteTask> tasks, SecAggSessionOptions? session, int length, ConsortiumRoster? roster, TimeSpan? deadline, TimeSpan? stageTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(tasks);
-        if (tasks.Count == 0 || tasks.Any(t => !ReferenceEquals(t.SecureSession, tasks[0].SecureSession)))
+        if (tasks.Count == 0)
         {
-            throw new ArgumentException("A fairness audit needs at least one task, all naming the same secure-aggregation session (or none).", nameof(tasks));
+            throw new ArgumentException("A count collection needs at least one task.", nameof(tasks));
         }
 
         List<Refused> refusals = [];
@@ -41,13 +44,13 @@ public static class FairnessCountCollector
         {
             switch (reply)
             {
-                case FairnessCountsReleased released when tasks[0].SecureSession is null && IsValid(released, length):
+                case FairnessCountsReleased released when session is null && IsValid(released, length):
                     plain[released.Site] = [.. released.Counts];
                     break;
                 case FairnessCountsReleased released:
-                    failures.Add(new Failed(released.Site, released.Round, "invalid-counts", $"Expected {length} counts in [0, 2^32), sent plainly only when the audit does not use secure aggregation."));
+                    failures.Add(new Failed(released.Site, released.Round, "invalid-counts", $"Expected {length} counts in [0, 2^32), sent plainly only when the collection does not use secure aggregation."));
                     break;
-                case TrainingPrepared when tasks[0].SecureSession is not null:
+                case TrainingPrepared when session is not null:
                     break;
                 case Refused refused:
                     refusals.Add(refused);
@@ -58,7 +61,7 @@ public static class FairnessCountCollector
             }
         }
 
-        if (tasks[0].SecureSession is not { } session)
+        if (session is null)
         {
             // Canonical order of the tasks, so the report does not depend on which site answered first (integers: any order sums the same).
             SiteId[] contributors = [.. tasks.Select(t => t.Site).Where(plain.ContainsKey)];

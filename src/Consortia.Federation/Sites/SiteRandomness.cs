@@ -46,6 +46,14 @@ public abstract class SiteRandomness
         return new SeededRandomness(site);
     }
 
+    /// <summary>
+    /// The stream that picks which of the site's records group reweighting (<c>fairness.reweighting</c>) copies or drops:
+    /// private to the site when <see cref="IsPrivate"/>, so the coordinator that chose the job seed cannot know which records
+    /// were drawn (only how many, which the summed counts fix).
+    /// </summary>
+    /// <returns>A fresh generator.</returns>
+    public RandomSource Resampling() => Statistical("fairness-reweighting", new RoundNumber(0));
+
     /// <summary>The statistical stream for one purpose in one round (batch order, Poisson sampling).</summary>
     internal abstract RandomSource Statistical(string purpose, RoundNumber round);
 

@@ -52,6 +52,15 @@ public sealed record TrainTask(SiteId Site, RoundNumber Round, ParameterVector G
     /// sites to finish) are not known until the buffer fills.
     /// </summary>
     public bool HoldForSecureAggregation { get; init; }
+
+    /// <summary>
+    /// A job with <c>fairness.reweighting</c>: the (group, label) counts of all sites' training records, summed by the
+    /// coordinator from the sites' <see cref="ReweightingCountTask"/> releases (index 2·g + y). The site checks the sum
+    /// against what it knows and computes the Kamiran–Calders weights itself (<see cref="Fairness.ReweightingSumCheck"/>);
+    /// <see langword="null"/> for any other job.
+    /// </summary>
+    /// <value>Default <see langword="null"/>.</value>
+    public IReadOnlyList<long>? ReweightingCounts { get; init; }
 }
 
 /// <summary>

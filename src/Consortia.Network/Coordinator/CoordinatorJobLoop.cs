@@ -207,12 +207,17 @@ internal sealed partial class CoordinatorJobLoop(CoordinatorServices services, T
         }
 
         using GrpcSiteTransport.JobSession owned = session;
+        // Group reweighting: the sites' summed (group, label) training counts, collected before round 1 of every start
+        // (sites pin the first sum they receive, so a resumed job must obtain the same one).
+        IReadOnlyList<long>? reweighting = job.Fairness?.Reweighting is null
+            ? null
+            : await new DeployedReweighting(services, log).CollectAsync(stored.Id, job, owned, consortium, cancellationToken).ConfigureAwait(false);
         ModelSpec spec = job.ModelFor(features);
         spec.Validate();
         RandomSource random = new(job.Seed);
         ParameterVector initial = new(spec.CreateLayout());
         spec.CreateModel(1).Initialize(initial.Values, random.Derive("init")); // the simulation's initial model
-        JobRunner runner = new(services.Jobs, owned, stored.Id, job, new GlobalModel(spec, initial, new RoundNumber(0)), time, log, s_runnerOptions) { Ledger = consortium.Ledger };
+        JobRunner runner = new(services.Jobs, owned, stored.Id, job, new GlobalModel(spec, initial, new RoundNumber(0)), time, log, s_runnerOptions) { Ledger = consortium.Ledger, ReweightingCounts = reweighting };
         JobRunOutcome outcome = await runner.RunAsync(new RoundMetrics(services.Metrics, stored.Id), cancellationToken).ConfigureAwait(false);
         LogEnded(stored.Id, outcome.State, outcome.RoundsCompleted);
     }

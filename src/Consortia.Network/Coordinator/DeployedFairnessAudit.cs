@@ -81,17 +81,7 @@ internal sealed partial class DeployedFairnessAudit(CoordinatorServices services
         bool survival = job.ModelKind == ModelKind.CoxPh;
         FairnessAudit audit = new(attributes, [.. sites.Select(s => s.Value)], fairness.Threshold);
         int length = survival ? SurvivalFairnessCounts.Length(audit) : audit.Layout.Length;
-        SecAggSessionOptions? session = secure is null ? null : new SecAggSessionOptions
-        {
-            JobId = SessionJobId(jobId),
-            RoundNumber = checkpoint.ModelRound.Value,
-            Participants = [.. sites.Select(s => s.Value)],
-            VectorLength = length,
-            Threshold = secure.SessionThreshold(sites.Length, job.Engine.MinimumParticipants),
-            Neighbours = secure.Neighbours,
-            SecurityMode = SecAggSecurityMode.MaliciousServer, // sites refuse anything weaker
-            MinimumAggregateSize = SecureAggregationSettings.MinimumAggregateFor(sites.Length, job.Engine.MinimumParticipants),
-        };
+        SecAggSessionOptions? session = secure is null ? null : CountSessionOptions.For(SessionJobId(jobId), checkpoint.ModelRound.Value, sites, length, secure, job.Engine.MinimumParticipants);
         FairnessAuditTask[] tasks = [.. sites.Select((site, i) => new FairnessAuditTask(
             site, checkpoint.ModelRound, jobId, record.YamlText, checkpoint.Parameters, [.. attributes.Select(a => a.Name)], [.. audit.Sites], fairness.Threshold)
         {
@@ -108,7 +98,7 @@ internal sealed partial class DeployedFairnessAudit(CoordinatorServices services
         {
             wire.Consortium = job.Consortium;
             TimeSpan timeout = services.Config.RoundTimeoutSpan;
-            collected = await FairnessCountCollector.CollectAsync(wire, tasks, length, consortium.Roster(log), timeout, secure?.StageTimeout ?? timeout, cancellationToken).ConfigureAwait(false);
+            collected = await FairnessCountCollector.CollectAsync(wire, tasks, session, length, consortium.Roster(log), timeout, secure?.StageTimeout ?? timeout, cancellationToken).ConfigureAwait(false);
         }
 
         if (collected.Sum is not { } sum)

@@ -41,14 +41,6 @@ internal sealed partial class JobAdminService(CoordinatorServices services, Coor
             throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
         }
 
-        if (job.Fairness?.Reweighting is { } reweighting)
-        {
-            // Accepting it would train without the mitigation the job file asks for: refuse instead of running something else.
-            string message = $"{name}: fairness.reweighting ({reweighting}): group reweighting runs in simulation only (`consortia simulate`); a deployment's sites do not resample yet. Remove it, or use strategy kind qffl, which deployed sites run.";
-            LogRefused(name, message);
-            throw new RpcException(new Status(StatusCode.InvalidArgument, message));
-        }
-
         if (job.Scheduling?.Buffer is { } buffer)
         {
             // FedBuff's carry-over between rounds exists in simulation only (docs/job-file.md): refuse rather than run another strategy.

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Consortia.Assurance.Fairness;
 using Consortia.Data;
 using Consortia.Data.Contracts;
@@ -62,10 +61,7 @@ internal sealed partial class SiteFairnessAuditor(NodeConfig config, SiteId site
     // Counting and recording an answered audit is one step, so two audits arriving at once cannot both take the last one.
     private readonly Lock _capGate = new();
 
-    private readonly ConcurrentDictionary<string, SiteCountSession> _sessions = new(StringComparer.Ordinal);
-
-    // What the site records once its masked input has left (the ledger holds what left the site, not what it meant to send).
-    private readonly ConcurrentDictionary<string, FairnessAuditEvent> _pendingRecords = new(StringComparer.Ordinal);
+    private readonly CountSessions _sessions = new(ledger);
 
     /// <summary>Answers an audit task that arrived under <paramref name="sessionId"/> (the coordinator's id of the audit).</summary>
     public SiteReply Audit(string sessionId, FairnessAuditTask task)
@@ -108,12 +104,8 @@ internal sealed partial class SiteFairnessAuditor(NodeConfig config, SiteId site
             if (task.SecureSession is { } session)
             {
                 SiteCountSession joined = new(site, task.Round, session, task.Participant, signingKey(), new RosterStore(membership!.StateFolder).Accepted()!, counts);
-                _sessions.AddOrUpdate(sessionId, joined, (_, old) =>
-                {
-                    old.Dispose(); // a second audit under one session id replaces the first
-                    return joined;
-                });
-                _pendingRecords[sessionId] = new FairnessAuditEvent(job.Name, modelSha, attributes, FairnessRelease.Masked, modelSha, task.Sites.Count, withheld) { RunId = task.AuditedRun };
+                // A second audit under one session id replaces the first.
+                _sessions.Join(sessionId, joined, masked => new FairnessAuditEvent(job.Name, modelSha, attributes, FairnessRelease.Masked, masked, task.Sites.Count, withheld) { RunId = task.AuditedRun });
                 LogJoined(site.Value, task.AuditedRun, withheld.Count);
                 return new TrainingPrepared(site, task.Round, 0);
             }
@@ -132,40 +124,13 @@ internal sealed partial class SiteFairnessAuditor(NodeConfig config, SiteId site
     }
 
     /// <summary>Answers a secure-aggregation message of an audit session, or <see langword="null"/> when <paramref name="sessionId"/> is no audit of this site.</summary>
-    public SiteReply? HandleSecAgg(string sessionId, SecAggTask task)
-    {
-        if (!_sessions.TryGetValue(sessionId, out SiteCountSession? session))
-        {
-            return null;
-        }
-
-        return session.Handle(task, masked =>
-        {
-            if (_pendingRecords.TryRemove(sessionId, out FairnessAuditEvent? record))
-            {
-                ledger().Append(record with { Sha256 = UpdateHash.Of(masked) });
-            }
-        });
-    }
+    public SiteReply? HandleSecAgg(string sessionId, SecAggTask task) => _sessions.Handle(sessionId, task);
 
     /// <summary>Forgets the session of an audit that has ended.</summary>
-    public void End(string sessionId)
-    {
-        _pendingRecords.TryRemove(sessionId, out _);
-        if (_sessions.TryRemove(sessionId, out SiteCountSession? session))
-        {
-            session.Dispose();
-        }
-    }
+    public void End(string sessionId) => _sessions.End(sessionId);
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (string id in _sessions.Keys)
-        {
-            End(id);
-        }
-    }
+    public void Dispose() => _sessions.Dispose();
 
     /// <summary>The first rule the task breaks, or <see langword="null"/>.</summary>
     private (string Rule, string Reason)? Problem(FairnessAuditTask task, JobDefinition job, NodeMembership? membership, SitePolicy? policy)

@@ -40,11 +40,12 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly List<IDisposable> _owned = [];
-    private readonly ConcurrentDictionary<string, (SiteAgent Agent, int FeatureCount)> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PreparedJob> _jobs = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly Dictionary<(string File, LifetimeBudget Budget), PrivacyBudgetLedger> _budgets = [];
     private readonly ApprovalGate _approval;
     private readonly SiteFairnessAuditor _auditor;
+    private readonly SiteReweighting _reweighting;
     private AuditLedger? _ledger;
 
     /// <summary>Creates the handler for a node's configuration.</summary>
@@ -61,6 +62,8 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         _approval = new ApprovalGate(config, time, log, Ledger);
         _auditor = new SiteFairnessAuditor(config, Site, Ledger, SigningKey, log);
         _owned.Add(_auditor);
+        _reweighting = new SiteReweighting(config, Site, Ledger, SigningKey, log);
+        _owned.Add(_reweighting);
     }
 
     /// <summary>
@@ -115,7 +118,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
 
     private ValueTask<JobReadiness> PrepareCoreAsync(string jobId, string jobYaml)
     {
-        if (_jobs.TryGetValue(jobId, out (SiteAgent Agent, int FeatureCount) prepared))
+        if (_jobs.TryGetValue(jobId, out PreparedJob? prepared))
         {
             return ValueTask.FromResult(new JobReadiness(true, prepared.FeatureCount));
         }
@@ -161,15 +164,17 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
                 LogSeededRandomness(Site.Value, jobId);
             }
 
-            // The same composition as a simulated site; no policy file means the site refuses every job.
-            SiteAgent agent = new SiteBuilder
+            // The same composition as a simulated site; no policy file means the site refuses every job. Group
+            // reweighting builds it again once, on the training records it resampled.
+            SiteRandomness randomness = _config.SeededRandomness ? SiteRandomness.Seeded(new RandomSource(job.Seed).Derive("site").Derive((ulong)index)) : SiteRandomness.Cryptographic;
+            SiteAgent Build(Dataset train) => new SiteBuilder
             {
                 Job = job,
                 Site = Site,
-                Train = own.Train,
+                Train = train,
                 Test = own.Test,
                 Task = dataset.Task,
-                Randomness = _config.SeededRandomness ? SiteRandomness.Seeded(new RandomSource(job.Seed).Derive("site").Derive((ulong)index)) : SiteRandomness.Cryptographic,
+                Randomness = randomness,
                 Time = _time,
                 Policy = policy,
                 Budget = budget,
@@ -185,7 +190,7 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
                 Roster = new RosterStore(membership.StateFolder).Accepted(),
                 RunId = jobId,
             }.Build();
-            Keep(jobId, agent, own.Train.FeatureCount);
+            Keep(jobId, new PreparedJob(jobId, job, Sha256Hex.OfText(jobYaml), membership, own, policy, randomness, Build) { Agent = Build(own.Train) });
             LogPrepared(Site.Value, jobId, own.Train.Count, own.Test.Count);
             return ValueTask.FromResult(new JobReadiness(true, own.Train.FeatureCount));
         }
@@ -220,13 +225,40 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
             return new Failed(task.Site, task.Round, "site-error", "The site failed on this task; the detail is in the site's log.");
         }
 
-        if (!_jobs.TryGetValue(jobId, out (SiteAgent Agent, int FeatureCount) prepared))
+        if (!_jobs.TryGetValue(jobId, out PreparedJob? prepared))
         {
             return new Failed(task.Site, task.Round, "no-job", $"The site has not prepared job '{jobId}'.");
         }
 
         try
         {
+            // Group reweighting: the counting before round 1 and its secure-aggregation session, then the summed counts
+            // each training task carries (checked; the first valid sum resamples the training records, once).
+            switch (task)
+            {
+                case ReweightingCountTask count:
+                    return _reweighting.Count(jobId, prepared, count);
+                case SecAggTask secure when _reweighting.HandleSecAgg(jobId, secure) is { } answered:
+                    return answered;
+                case TrainTask train:
+                    (Refused? refusal, Dataset? resampled) = _reweighting.Train(jobId, prepared, train);
+                    if (refusal is not null)
+                    {
+                        return refusal;
+                    }
+
+                    if (resampled is not null)
+                    {
+                        // Nothing trained yet on the old agent: the node's per-job queue serialises tasks, and the sum comes with the first.
+                        SiteAgent replaced = prepared.Agent;
+                        prepared.Agent = prepared.Build(resampled);
+                        prepared.Resampled = true;
+                        replaced.Dispose();
+                    }
+
+                    break;
+            }
+
             return await prepared.Agent.HandleAsync(task, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -240,7 +272,8 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
     public void EndJob(string jobId)
     {
         _auditor.End(jobId);
-        if (_jobs.TryRemove(jobId, out (SiteAgent Agent, int FeatureCount) prepared))
+        _reweighting.End(jobId);
+        if (_jobs.TryRemove(jobId, out PreparedJob? prepared))
         {
             prepared.Agent.Dispose();
             LogReleased(Site.Value, jobId);
@@ -261,11 +294,11 @@ public sealed partial class SiteJobHandler : ISiteWorkHandler, IDisposable
         }
     }
 
-    private void Keep(string jobId, SiteAgent agent, int featureCount)
+    private void Keep(string jobId, PreparedJob prepared)
     {
-        if (!_jobs.TryAdd(jobId, (agent, featureCount)))
+        if (!_jobs.TryAdd(jobId, prepared))
         {
-            agent.Dispose(); // prepared twice at once: the first one stays
+            prepared.Agent.Dispose(); // prepared twice at once: the first one stays
         }
     }
 

@@ -59,17 +59,36 @@ internal static class FairnessWire
         FairnessAuditTask task = new(site, round, run, wire.JobYaml, parameters, attributes, sites, wire.Threshold);
         if (wire.SecureSession is { } secure)
         {
-            Consortia.SecureAggregation.Protocol.SecAggSessionOptions session = WireCodec.DecodeSession(secure, "fairness_audit.secure_session");
-            if (secure.Participant < 1 || secure.Participant > session.ParticipantCount)
-            {
-                throw new InvalidDataException($"fairness_audit.secure_session.participant: expected 1..{session.ParticipantCount}, got {secure.Participant}.");
-            }
-
-            task = task with { SecureSession = session, Participant = secure.Participant };
+            task = task with { SecureSession = Session(secure, "fairness_audit.secure_session"), Participant = secure.Participant };
         }
 
         return task;
     }
+
+    /// <summary>The most cells a reweighting sum may have (2 per group).</summary>
+    public const int MaxReweightingCells = 2 * 1024;
+
+    public static ReweightingCountTaskProto Encode(ReweightingCountTask task) =>
+        task.SecureSession is { } session ? new ReweightingCountTaskProto { SecureSession = WireCodec.EncodeSession(session, task.Participant) } : new ReweightingCountTaskProto();
+
+    public static ReweightingCountTask Decode(ReweightingCountTaskProto wire, SiteId site, RoundNumber round)
+    {
+        ReweightingCountTask task = new(site, round);
+        if (wire.SecureSession is { } secure)
+        {
+            task = task with { SecureSession = Session(secure, "reweighting_count.secure_session"), Participant = secure.Participant };
+        }
+
+        return task;
+    }
+
+    /// <summary>A training task's summed reweighting counts: none when empty; their values are the site's to check (negative ones included).</summary>
+    public static long[]? ReweightingCounts(Google.Protobuf.Collections.RepeatedField<long> counts) => counts.Count switch
+    {
+        0 => null,
+        > MaxReweightingCells => throw new InvalidDataException($"train.reweighting_counts: expected at most {MaxReweightingCells} cells, got {counts.Count}."),
+        _ => [.. counts],
+    };
 
     public static FairnessCountsProto Encode(FairnessCountsReleased counts, List<ReadOnlyMemory<byte>> payload)
     {
@@ -82,6 +101,15 @@ internal static class FairnessWire
 
         payload.Add(VectorPayload.Bytes(values));
         return new FairnessCountsProto { Counts = VectorPayload.Describe(values) };
+    }
+
+    /// <summary>A count task's session, with the site's participant index checked against it.</summary>
+    private static Consortia.SecureAggregation.Protocol.SecAggSessionOptions Session(SecureSession secure, string field)
+    {
+        Consortia.SecureAggregation.Protocol.SecAggSessionOptions session = WireCodec.DecodeSession(secure, field);
+        return secure.Participant >= 1 && secure.Participant <= session.ParticipantCount
+            ? session
+            : throw new InvalidDataException($"{field}.participant: expected 1..{session.ParticipantCount}, got {secure.Participant}.");
     }
 
     private static string[] Names(Google.Protobuf.Collections.RepeatedField<string> names, int max, string field, bool allowEmpty)

@@ -43,6 +43,7 @@ internal static class WireCodec
                     Participants = train.Participants,
                     Attempt = train.Attempt,
                 };
+                t.ReweightingCounts.AddRange(train.ReweightingCounts ?? []);
                 if (train.ControlVariate is { } c)
                 {
                     t.ControlVariate = Add(payload, c);
@@ -82,6 +83,9 @@ internal static class WireCodec
             case FairnessAuditTask audit:
                 header.FairnessAudit = FairnessWire.Encode(audit, payload);
                 break;
+            case ReweightingCountTask count:
+                header.ReweightingCount = FairnessWire.Encode(count);
+                break;
             default:
                 throw new NotSupportedException($"No wire form for task {task.GetType().Name}.");
         }
@@ -118,10 +122,12 @@ internal static class WireCodec
                 Participants = header.Train.Participants,
                 ClientDp = header.Train.ClientDp is { } clientDp ? Decode(clientDp) : null,
                 Attempt = header.Train.Attempt >= 0 ? header.Train.Attempt : throw new InvalidDataException($"train.attempt: expected ≥ 0, got {header.Train.Attempt}."),
+                ReweightingCounts = FairnessWire.ReweightingCounts(header.Train.ReweightingCounts),
             },
             TaskHeader.TaskOneofCase.Evaluate => new EvaluateTask(site, round, payload.Parameters(0)) { Contributors = header.Evaluate.Contributors },
             TaskHeader.TaskOneofCase.Secagg => new SecAggTask(site, round, Decode(header.Secagg)),
             TaskHeader.TaskOneofCase.FairnessAudit => FairnessWire.Decode(header.FairnessAudit, site, round, payload.Parameters(0)),
+            TaskHeader.TaskOneofCase.ReweightingCount => FairnessWire.Decode(header.ReweightingCount, site, round),
             _ => throw new InvalidDataException($"item {header.ItemId}: the task header names no task."),
         };
         return task with { JobSha256 = jobSha256 };

@@ -47,12 +47,11 @@ public sealed class CoordinatorHostTests
 
     [Theory]
     [Trait("Category", "Slow")]
-    [InlineData("fairness-reweighting.yaml", null, "fairness-reweighting.yaml: fairness.reweighting (sex)")]
     [InlineData("fedavg.yaml", "scheduling:\n  buffer: 3\n", "fedavg.yaml: scheduling.buffer (3)")]
     public async Task SubmitJob_WithASimulationOnlyMethod_IsRefusedNamingTheField_AndNothingIsStored(string example, string? appended, string expected)
     {
-        // Reweighting resamples at the sites, and FedBuff carries updates over rounds, in simulation only: a deployment
-        // must not run the job without them.
+        // FedBuff carries updates over rounds in simulation only: a deployment must not run the job without it.
+        // (Group reweighting runs deployed: ReweightingDeploymentTests.)
         using TempDir dir = new();
         string home = dir.Combine("home");
         using X509Certificate2 ca = ProvisionAndGetCa(home);
