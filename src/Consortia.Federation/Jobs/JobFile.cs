@@ -268,6 +268,14 @@ public static partial class JobFile
         }
 
         FairnessSettings? fairness = job.Section("fairness") is { } fairnessSection ? ReadFairness(fairnessSection) : null;
+        if (fairness?.Reweighting is not null && dp is not null)
+        {
+            // Reweighting copies records (up to 20 times: ReweightingSumCheck.MaximumWeight), and DP-SGD clips each row:
+            // a patient copied k times would move the update k times as far as the accounting assumes.
+            throw job.RequireSection("fairness").Error("reweighting",
+                "group reweighting copies training records, and sample-level DP (privacy.dp) bounds each training row, not each patient: a patient copied k times would get about k times the ε the accounting reports. Use client-level DP (privacy.dp.mode: client-level), which bounds each site's whole update, or drop one of the two.");
+        }
+
         SchedulingOptions? scheduling = ReadScheduling(job, training);
         if (scheduling is not null && clientDp is not null)
         {

@@ -51,6 +51,21 @@ public sealed class FairnessJobFileTests
     }
 
     [Fact]
+    public void Parse_ReweightingWithSampleLevelDp_IsRefusedNamingTheField_ClientLevelIsAccepted()
+    {
+        string sampleLevel = Valid.Replace("kind: qffl\n  q: 2.5", "kind: fedavg", StringComparison.Ordinal)
+            + "\nprivacy:\n  dp:\n    mode: sample-level\n    epsilon: 4\n    delta: 1.0e-5\n    clip: 1.0\n";
+
+        JobFileException error = Assert.Throws<JobFileException>(() => JobFile.Parse(sampleLevel, "job.yaml"));
+        JobDefinition clientLevel = JobFile.Parse(sampleLevel.Replace("sample-level", "client-level", StringComparison.Ordinal), "job.yaml");
+
+        Assert.Equal("fairness.reweighting", error.Field);
+        Assert.Contains("bounds each training row, not each patient", error.Message, StringComparison.Ordinal);
+        Assert.Equal("sex", clientLevel.Fairness!.Reweighting);
+        Assert.NotNull(clientLevel.ClientDp);
+    }
+
+    [Fact]
     public void Parse_DefaultsAndAbsence_QIsOneThresholdHalfNoFairness()
     {
         JobDefinition defaults = JobFile.Parse(Valid.Replace("  q: 2.5\n", "", StringComparison.Ordinal)
