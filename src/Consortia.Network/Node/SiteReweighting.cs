@@ -95,7 +95,7 @@ internal sealed partial class SiteReweighting(NodeConfig config, SiteId site, Fu
         bool secure = prepared.Job.Engine.SecureAggregation is not null || policy?.Protections.SecureAggregationRequired == true;
         (long[] held, long[] released, _) = Counts(prepared, secure);
         string pinFile = PinFile(jobId, prepared.Job);
-        long[]? pinned = ReadPin(pinFile);
+        (long[]? pinned, ulong[]? seed) = ReadPin(pinFile);
         if (ReweightingSumCheck.Problem(task.ReweightingCounts, released, held, pinned) is { } problem)
         {
             return (Refuse(jobId, prepared.Job, policy, task.Round, problem.Rule, problem.Reason), null);
@@ -107,17 +107,20 @@ internal sealed partial class SiteReweighting(NodeConfig config, SiteId site, Fu
         }
 
         long[] sum = [.. task.ReweightingCounts!];
-        if (pinned is null)
+        if (pinned is null || (prepared.Randomness.IsPrivate && seed is null))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(pinFile)!);
-            File.WriteAllText(pinFile, string.Join(",", sum.Select(c => c.ToString(CultureInfo.InvariantCulture))));
+            // The draw's seed is pinned with the sum, from the site's own generator: a restarted node draws the same
+            // records again, so the run trains on one resampled set. Seeded randomness needs none (it is reproducible).
+            seed = prepared.Randomness.IsPrivate ? FreshSeed() : null;
+            WritePin(pinFile, sum, seed);
         }
 
         SensitiveVariable attribute = Attribute(prepared.Job);
         double[] weights = GroupReweighting.Weights(sum);
-        SiteData resampled = GroupReweighting.Resample(attribute, prepared.Own, weights, prepared.Randomness.Resampling());
+        RandomSource draw = seed is null ? prepared.Randomness.Resampling() : RandomSource.FromState(seed);
+        SiteData resampled = GroupReweighting.Resample(attribute, prepared.Own, weights, draw);
         string reason = string.Create(CultureInfo.InvariantCulture,
-            $"summed counts sha256 {UpdateHash.Of([.. sum.Select(c => (uint)c)])} {(pinned is null ? "pinned for the run" : "as pinned")}; resampled its {prepared.Own.Train.Count} training records to {resampled.Train.Count} by '{attribute.Name}' (weights {weights.Where((_, c) => held[c] > 0).Min():G4} to {weights.Where((_, c) => held[c] > 0).Max():G4}, {(prepared.Randomness.IsPrivate ? "the site's own cryptographic" : "seeded")} randomness)");
+            $"summed counts sha256 {UpdateHash.Of([.. sum.Select(c => (uint)c)])} {(pinned is null ? "pinned for the run" : "as pinned")}; resampled its {prepared.Own.Train.Count} training records to {resampled.Train.Count} by '{attribute.Name}' (weights {weights.Where((_, c) => held[c] > 0).Min():G4} to {weights.Where((_, c) => held[c] > 0).Max():G4}, {(prepared.Randomness.IsPrivate ? "the site's own cryptographic" : "seeded")} randomness; resampled records sha256 {UpdateHash.Of(resampled.Train.Features)})");
         ledger().Append(new PolicyDecisionEvent(prepared.Job.Name, task.Round.Value, true, policy?.Version, policy?.Sha256, [new RuleResult(ReleaseRule, true, reason)]) { RunId = jobId });
         LogResampled(site.Value, jobId, prepared.Own.Train.Count, resampled.Train.Count);
         return (null, resampled.Train);
@@ -206,21 +209,68 @@ internal sealed partial class SiteReweighting(NodeConfig config, SiteId site, Fu
     private string PinFile(string jobId, JobDefinition job) =>
         Path.Combine(config.State, "rounds", Sha256Hex.OfText(jobId + "\n" + job.ContentSha256) + ".reweighting");
 
-    private static long[]? ReadPin(string file)
+    /// <summary>The pinned sum (line 1) and, with private randomness, the resampling seed (line 2, 64 hex digits); nothing when not pinned yet.</summary>
+    private static (long[]? Sum, ulong[]? Seed) ReadPin(string file)
     {
         if (!File.Exists(file))
         {
-            return null;
+            return (null, null);
         }
 
         try
         {
-            return [.. File.ReadAllText(file).Split(',').Select(v => long.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture))];
+            string[] lines = File.ReadAllText(file).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            long[] sum = [.. lines[0].Split(',').Select(v => long.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture))];
+            if (lines.Length < 2)
+            {
+                return (sum, null); // pinned without a seed (seeded randomness, or a file from before seeds were pinned)
+            }
+
+            byte[] bytes = Convert.FromHexString(lines[1]);
+            ulong[] seed = new ulong[4];
+            if (bytes.Length != 32 || !System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(bytes).TryCopyTo(seed) || seed.All(w => w == 0))
+            {
+                throw new FormatException("the resampling seed is not 64 hex digits, not all zero");
+            }
+
+            return (sum, seed);
         }
         catch (FormatException e)
         {
             throw new InvalidDataException($"{file}: the pinned reweighting counts are damaged; its operator must remove the file (the next sum is pinned again).", e);
         }
+    }
+
+    /// <summary>Writes the pin whole or not at all (a temporary file moved into place), readable by the node's user only.</summary>
+    private static void WritePin(string file, long[] sum, ulong[]? seed)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        string text = string.Join(",", sum.Select(c => c.ToString(CultureInfo.InvariantCulture)))
+            + (seed is null ? "" : "\n" + Convert.ToHexString(System.Runtime.InteropServices.MemoryMarshal.AsBytes(seed.AsSpan())));
+        string temporary = file + ".tmp";
+        FileStreamOptions options = new() { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (StreamWriter writer = new(temporary, System.Text.Encoding.UTF8, options))
+        {
+            writer.Write(text);
+        }
+
+        File.Move(temporary, file, overwrite: true);
+    }
+
+    private static ulong[] FreshSeed()
+    {
+        ulong[] seed = new ulong[4];
+        do
+        {
+            System.Security.Cryptography.RandomNumberGenerator.Fill(System.Runtime.InteropServices.MemoryMarshal.AsBytes(seed.AsSpan()));
+        }
+        while (seed.All(w => w == 0));
+        return seed;
     }
 
     private static PolicyDecisionEvent Record(PreparedJob prepared, SitePolicy? policy, RoundNumber round, string how, string sha256, int cleared) =>

@@ -134,6 +134,13 @@ public sealed class SiteReweightingTests : IDisposable
         using SiteJobHandler restarted = new(Config("sex"), TimeProvider.System, NullLogger.Instance);
         await PrepareAsync(restarted, yaml);
         Assert.Equal(ReweightingSumCheck.PinRule, Assert.IsType<Refused>(await restarted.HandleAsync(Run, Train(restarted, yaml, features, 2, other), TestContext.Current.CancellationToken)).Rule);
+
+        // With the pinned sum it resamples again after the restart, and draws the same records: the draw's seed is pinned too.
+        Assert.IsType<TrainingCompleted>(await restarted.HandleAsync(Run, Train(restarted, yaml, features, 2, sum), TestContext.Current.CancellationToken));
+        string[] draws = [.. Events().OfType<PolicyDecisionEvent>().SelectMany(d => d.Rules).Where(r => r.Passed && r.Rule == SiteReweighting.ReleaseRule && r.Reason.Contains("resampled its", StringComparison.Ordinal))
+            .Select(r => r.Reason[r.Reason.IndexOf("resampled records sha256 ", StringComparison.Ordinal)..])];
+        Assert.Equal(2, draws.Length);
+        Assert.Equal(draws[0], draws[1]);
     }
 
     [Fact]
