@@ -63,8 +63,9 @@ internal static class AuditAttacks
             JobDefinition job = JobFile.Parse(yaml, Path.Combine(folder, "redteam-audit.yaml"));
             ParameterVector aggregate = await TakePartAsync(victim, job, yaml, cancellationToken).ConfigureAwait(false);
 
-            SiteData own = FederatedDataLoader.Load(job.Data, folder).Sites.Single(s => s.Name == Victim);
-            string[] sites = [.. FederatedDataLoader.Load(job.Data, folder).Sites.Select(s => s.Name).Order(StringComparer.Ordinal)];
+            FederatedDataset dataset = FederatedDataLoader.Load(job.Data, folder);
+            SiteData own = dataset.Sites.Single(s => s.Name == Victim);
+            string[] sites = [.. dataset.Sites.Select(s => s.Name).Order(StringComparer.Ordinal)];
             FairnessAudit audit = new([job.Fairness!.Groups.Single()], sites);
             int siteCell = audit.Layout.Cells.IndexOf(new FairnessCell(FairnessAudit.SiteAttribute, Victim));
             List<string> read = [];
